@@ -1,0 +1,94 @@
+"""The composition root: builds the services and the Bolt app from settings."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import aiohttp
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bolt_app.authorize import StoredInstallationAuthorize, TokenRotation
+from bolt_app.aws.identity import AppIdentity
+from bolt_app.oauth import build_install_flow
+from bolt_app.services.workspaces import WorkspaceService
+from bolt_app.settings import Settings
+from bolt_app.slack_client import build_web_client, new_http_session
+from storage.crypto import configure_token_cipher
+from storage.db import create_engine
+from storage.installation_store import InstallationStore
+from storage.state_store import OAuthStateStore
+from storage.workspaces import WorkspaceRepository
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Services:
+    """Everything listeners reach through `context["services"]`: long-lived, one per process."""
+
+    settings: Settings
+    engine: AsyncEngine
+    http: aiohttp.ClientSession
+    client: AsyncWebClient
+    installation_store: InstallationStore
+    state_store: OAuthStateStore
+    rotation: TokenRotation
+    workspaces: WorkspaceService
+    app_identity: AppIdentity
+
+    async def close(self) -> None:
+        await self.http.close()
+        await self.engine.dispose()
+
+
+async def build_services(settings: Settings, engine: AsyncEngine | None = None) -> Services:
+    """Must run inside the event loop that will serve requests (it opens the shared HTTP session)."""
+    configure_token_cipher(settings.token_encryption_keys)
+    engine = engine or create_engine(settings.database_url)
+    http = new_http_session()
+    client = build_web_client(settings.slack_api_url, http)
+    store = InstallationStore(client_id=settings.client_id or "socket-mode", engine=engine)
+    rotation = TokenRotation(store, settings.client_id, settings.client_secret, client)
+    return Services(
+        settings=settings,
+        engine=engine,
+        http=http,
+        client=client,
+        installation_store=store,
+        state_store=OAuthStateStore(engine),
+        rotation=rotation,
+        workspaces=WorkspaceService(WorkspaceRepository(engine), store),
+        app_identity=AppIdentity(),
+    )
+
+
+def build_app(services: Services) -> AsyncApp:
+    from listeners import register_listeners  # listeners import services' types; keep the import one-way
+
+    settings = services.settings
+    if settings.oauth_enabled:
+        app = AsyncApp(
+            client=services.client,
+            signing_secret=settings.signing_secret,
+            oauth_flow=build_install_flow(services),
+            authorize=StoredInstallationAuthorize(services.installation_store, services.rotation),
+            installation_store_bot_only=True,
+            raise_error_for_unhandled_request=False,
+        )
+    else:  # Socket Mode, one workspace
+        app = AsyncApp(
+            client=build_web_client(settings.slack_api_url, services.http, token=settings.bot_token),
+            token=settings.bot_token,
+            signing_secret=settings.signing_secret,
+        )
+
+    async def attach_services(context, next):  # type: ignore[no-untyped-def]
+        context["services"] = services
+        await next()
+
+    app.use(attach_services)
+    register_listeners(app)
+    return app

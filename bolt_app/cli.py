@@ -1,0 +1,80 @@
+"""The `aws-support-slack` command."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from aiohttp import web
+
+from bolt_app.settings import Mode, Settings, SettingsError, load_settings
+from storage import db
+
+log = logging.getLogger("aws_support_slack")
+
+
+def _settings(mode: Mode) -> Settings:
+    try:
+        return load_settings(mode)
+    except SettingsError as e:
+        for problem in e.problems:
+            print(f"aws-support-slack: {problem}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def _serve(mode: Mode) -> int:
+    from bolt_app.web import create_web_app
+
+    settings = _settings(mode)
+    if db.is_sqlite(settings.database_url):
+        db.upgrade(settings.database_url)
+    web.run_app(
+        create_web_app(settings, socket_mode=mode is Mode.SOCKET),
+        host=settings.host,
+        port=settings.port,
+        access_log=None,
+        print=lambda msg: log.info("%s", msg),
+    )
+    return 0
+
+
+def _db(args: argparse.Namespace) -> int:
+    settings = _settings(Mode.ADMIN)
+    if args.db_command == "upgrade":
+        db.upgrade(settings.database_url)
+        print("database is up to date")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="aws-support-slack", description="AWS Support cases from Slack")
+    parser.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING or ERROR (default INFO)")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("serve", help="serve Slack over HTTP with OAuth (Add to Slack), one process per core")
+    sub.add_parser("socket", help="serve one workspace over Socket Mode (development)")
+    db_parser = sub.add_parser("db", help="database commands")
+    db_sub = db_parser.add_subparsers(dest="db_command", required=True)
+    db_sub.add_parser("upgrade", help="run the migrations")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=args.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    if args.command == "serve":
+        return _serve(Mode.HTTP)
+    if args.command == "socket":
+        return _serve(Mode.SOCKET)
+    if args.command == "db":
+        return _db(args)
+    return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

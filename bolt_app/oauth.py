@@ -1,0 +1,124 @@
+"""The "Add to Slack" flow: Bolt's OAuth flow with our stores, our pages, and the AWS account an install is for."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
+
+from slack_bolt.error import BoltError
+from slack_bolt.oauth.async_callback_options import AsyncCallbackOptions, AsyncFailureArgs, AsyncSuccessArgs
+from slack_bolt.oauth.async_oauth_flow import AsyncOAuthFlow
+from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
+from slack_sdk.oauth.installation_store import Installation
+from sqlalchemy.exc import SQLAlchemyError
+
+from bolt_app import pages
+from storage.workspaces import WorkspaceKey
+
+if TYPE_CHECKING:
+    from bolt_app.app import Services
+
+log = logging.getLogger(__name__)
+
+# The least the built features need; manifest.yml says what each is for.
+BOT_SCOPES = ["commands", "chat:write", "users:read", "channels:read", "groups:read", "files:read"]
+_ACCOUNT_ID = re.compile(r"^\d{12}$")
+
+
+def _html(status: int, body: str) -> BoltResponse:
+    return BoltResponse(status=status, body=body, headers={"Content-Type": "text/html; charset=utf-8"})
+
+
+def _query_value(request: AsyncBoltRequest, name: str) -> str | None:
+    values = request.query.get(name) if request.query else None
+    return values[0] if values else None
+
+
+class InstallFlow(AsyncOAuthFlow):
+    services: Services
+
+    async def handle_installation(self, request: AsyncBoltRequest) -> BoltResponse:
+        account = _query_value(request, "aws_account")
+        if account is not None and not _ACCOUNT_ID.match(account):
+            return _html(
+                400,
+                pages.page(
+                    "That is not an AWS account ID",
+                    "<p>The <code>aws_account</code> in this link must be a 12-digit AWS account ID, such as "
+                    "<code>123456789012</code>. Ask for a corrected link, or install without it: "
+                    '<a href="/slack/install">/slack/install</a>.</p>',
+                ),
+            )
+        return await super().handle_installation(request)
+
+    async def issue_new_state(self, request: AsyncBoltRequest) -> str:
+        return await self.services.state_store.async_issue(
+            aws_account_id=_query_value(request, "aws_account")
+        )
+
+    async def build_install_page_html(self, url: str, request: AsyncBoltRequest) -> str:
+        return pages.install_page(url, _query_value(request, "aws_account"))
+
+    async def store_installation(self, request: AsyncBoltRequest, installation: Installation) -> None:
+        # Bolt shows its storage_error page only for a BoltError; a raw database error would be a bare 500.
+        try:
+            await super().store_installation(request, installation)
+            await self.services.workspaces.record_install(installation)
+        except SQLAlchemyError as e:
+            log.exception("storing the installation of team %s failed", installation.team_id)
+            raise BoltError(f"storage error: {type(e).__name__}") from e
+
+
+def _success_handler(services: Services) -> Callable[[AsyncSuccessArgs], Awaitable[BoltResponse]]:
+    async def on_success(args: AsyncSuccessArgs) -> BoltResponse:
+        return _html(200, pages.success_page(await _install_outcome(services, args)))
+
+    return on_success
+
+
+async def _install_outcome(services: Services, args: AsyncSuccessArgs) -> pages.InstallOutcome:
+    inst = args.installation
+    key = WorkspaceKey.of(inst.enterprise_id, inst.team_id, inst.is_enterprise_install)
+    workspace = await services.workspaces.get(key)
+    state = _query_value(args.request, "state")
+    consumed = await services.state_store.consumed(state) if state else None
+    aws_account_id = consumed.aws_account_id if consumed else None
+    return pages.InstallOutcome(
+        team_name=(inst.enterprise_name if inst.is_enterprise_install else inst.team_name)
+        or "your workspace",
+        external_id=workspace.external_id if workspace else "",
+        app_principal_arn=await services.app_identity.principal_arn(),
+        aws_account_id=aws_account_id,
+        slack_url=f"slack://app?team={inst.team_id or ''}&id={inst.app_id or ''}",
+    )
+
+
+async def _on_failure(args: AsyncFailureArgs) -> BoltResponse:
+    log.info("install failed: %s (%s)", args.reason, args.error)
+    return _html(args.suggested_status_code, pages.failure_page(args.reason))
+
+
+def build_oauth_settings(services: Services) -> AsyncOAuthSettings:
+    settings = services.settings
+    return AsyncOAuthSettings(
+        client_id=settings.client_id,
+        client_secret=settings.client_secret,
+        scopes=BOT_SCOPES,
+        user_scopes=[],
+        redirect_uri=settings.redirect_uri,
+        installation_store=services.installation_store,
+        installation_store_bot_only=True,
+        state_store=services.state_store,
+        state_expiration_seconds=services.state_store.expiration_seconds,
+        callback_options=AsyncCallbackOptions(success=_success_handler(services), failure=_on_failure),
+    )
+
+
+def build_install_flow(services: Services) -> InstallFlow:
+    flow = InstallFlow(client=services.client, settings=build_oauth_settings(services))
+    flow.services = services
+    return flow

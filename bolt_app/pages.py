@@ -1,0 +1,131 @@
+"""The HTML pages of the install flow. Plain string templates: four small pages do not need a template engine."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from html import escape
+
+_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>{title}</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>body{{font-family:system-ui,sans-serif;max-width:46rem;margin:3rem auto;padding:0 1rem;line-height:1.5}}
+pre{{background:#f4f4f4;padding:1rem;overflow-x:auto}} code{{background:#f4f4f4;padding:0 .2rem}}</style>
+</head><body><h1>{title}</h1>
+{body}
+</body></html>"""
+
+
+def page(title: str, body_html: str) -> str:
+    return _PAGE.format(title=escape(title), body=body_html)
+
+
+def install_page(authorize_url: str, aws_account_id: str | None = None) -> str:
+    extra = (
+        f"<p>After the install you will see how to let AWS account <code>{escape(aws_account_id)}</code> "
+        "authorize this workspace.</p>"
+        if aws_account_id
+        else ""
+    )
+    return page(
+        "Install AWS Support for Slack",
+        f"""<p>Open, follow and answer AWS Support cases from Slack channels.</p>{extra}
+<p><a href="{escape(authorize_url)}"><img alt="Add to Slack" height="40" width="139"
+ src="https://platform.slack-edge.com/img/add_to_slack.png"
+ srcset="https://platform.slack-edge.com/img/add_to_slack.png 1x,
+ https://platform.slack-edge.com/img/add_to_slack@2x.png 2x"></a></p>""",
+    )
+
+
+@dataclass(frozen=True)
+class InstallOutcome:
+    team_name: str
+    external_id: str
+    app_principal_arn: str | None
+    aws_account_id: str | None
+    slack_url: str
+
+
+def trust_policy(app_principal_arn: str, external_id: str) -> dict[str, object]:
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": app_principal_arn},
+                "Action": "sts:AssumeRole",
+                "Condition": {"StringEquals": {"sts:ExternalId": external_id}},
+            }
+        ],
+    }
+
+
+def success_page(outcome: InstallOutcome, extra_html: str = "") -> str:
+    principal = outcome.app_principal_arn
+    if principal:
+        principal_html = f"<p>This app's AWS principal: <code>{escape(principal)}</code></p>"
+        policy = json.dumps(trust_policy(principal, outcome.external_id), indent=2)
+        trust_html = f"<p>Trust policy for the IAM role in your AWS account:</p><pre>{escape(policy)}</pre>"
+    else:
+        principal_html = (
+            "<p>The app could not determine its own AWS principal (sts:GetCallerIdentity failed): ask the "
+            "operator of this app for the ARN that your role's trust policy must name.</p>"
+        )
+        trust_html = ""
+    return page(
+        "AWS Support is installed",
+        f"""<p>The app is installed in <strong>{escape(outcome.team_name)}</strong>.</p>
+<h2>Next: authorize an AWS account</h2>
+<p>Each AWS account that this workspace uses must consent by creating an IAM role that trusts this app
+with this workspace's External ID:</p>
+<p>External ID: <code>{escape(outcome.external_id)}</code></p>
+{principal_html}{trust_html}{extra_html}
+<p>Then, in Slack, a workspace admin runs <code>/aws-support authorize-account</code> and enters the role ARN.</p>
+<p><a href="{escape(outcome.slack_url)}">Open Slack</a></p>""",
+    )
+
+
+_FAILURES: dict[str, tuple[str, str]] = {
+    "access_denied": (
+        "The install was cancelled",
+        "You (or Slack) declined the permissions the app asked for, so nothing was installed. "
+        "To try again, start over from the install link. If your workspace requires approval for apps, ask a "
+        "workspace admin to approve AWS Support first.",
+    ),
+    "invalid_browser": (
+        "This browser did not start the install",
+        "The install has to finish in the same browser, on the same address, that started it, and that browser "
+        "must keep the install cookie. Start over from the install link (over https, in one browser).",
+    ),
+    "invalid_state": (
+        "This install link has expired or was already used",
+        "Each install link works once and for ten minutes. Nothing was installed. Start over from the install "
+        "link.",
+    ),
+    "missing_code": (
+        "Slack did not send an authorization code",
+        "Nothing was installed. Start over from the install link.",
+    ),
+    "invalid_code": (
+        "Slack refused the authorization code",
+        "The code was wrong, already used or expired, or the app's client ID and secret do not match the Slack "
+        "app. Nothing was installed. Start over from the install link; if it happens again, the app's operator "
+        "should check SLACK_CLIENT_ID and SLACK_CLIENT_SECRET.",
+    ),
+    "storage_error": (
+        "The install could not be saved",
+        "Slack approved the install but the app could not store it. Nothing was saved. Try again in a few "
+        "minutes; if it keeps failing, the app's operator should check the database.",
+    ),
+}
+
+
+def failure_page(reason: str) -> str:
+    title, text = _FAILURES.get(
+        reason,
+        (
+            "The install did not finish",
+            f"Slack reported: {reason}. Nothing was installed. Start over from the install link.",
+        ),
+    )
+    return page(title, f'<p>{escape(text)}</p><p><a href="/slack/install">Start over</a></p>')

@@ -1,0 +1,59 @@
+"""The aiohttp application: Bolt's routes plus /healthz, and the process lifecycle (start-up, shutdown)."""
+
+from __future__ import annotations
+
+import gc
+import logging
+
+from aiohttp import web
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+from bolt_app.app import Services, build_app, build_services
+from bolt_app.settings import Settings
+from storage.db import ping
+
+log = logging.getLogger(__name__)
+
+SERVICES_KEY = web.AppKey("services", Services)
+
+
+async def healthz(request: web.Request) -> web.Response:
+    services = request.app[SERVICES_KEY]
+    if await ping(services.engine):
+        return web.json_response({"status": "ok"})
+    return web.json_response({"status": "database unavailable"}, status=503)
+
+
+async def create_web_app(settings: Settings, *, socket_mode: bool = False) -> web.Application:
+    """Builds everything inside the running loop; `web.run_app` accepts this coroutine."""
+    services = await build_services(settings)
+    bolt = build_app(services)
+    if socket_mode:
+        app = web.Application()
+        handler = AsyncSocketModeHandler(bolt, settings.app_token, web_client=services.client)
+
+        async def connect(_: web.Application) -> None:
+            await handler.connect_async()
+
+        async def disconnect(_: web.Application) -> None:
+            await handler.close_async()
+
+        app.on_startup.append(connect)
+        app.on_shutdown.append(disconnect)
+    else:
+        app = bolt.web_app(path="/slack/events", port=settings.port)
+    app[SERVICES_KEY] = services
+    app.router.add_get("/healthz", healthz)
+
+    async def close(_: web.Application) -> None:
+        await services.close()
+
+    async def freeze_heap(_: web.Application) -> None:
+        # Everything built at start-up lives as long as the process: keep it out of full collections,
+        # which otherwise show up as the p99 of request latency.
+        gc.collect()
+        gc.freeze()
+
+    app.on_startup.append(freeze_heap)
+    app.on_cleanup.append(close)
+    return app

@@ -1,0 +1,116 @@
+"""Slack installations: slack_sdk's async SQLAlchemy store on this app's tables, with a bounded bot cache."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import OrderedDict
+
+from slack_sdk.oauth.installation_store import Bot, Installation
+from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from storage import tables
+
+_WorkspaceKey = tuple[str | None, str | None]
+
+
+class BotCache:
+    """Decrypted bots by workspace, so a warm request costs no database round trip and no decryption.
+
+    Bounded (least recently used entries go first) and short-lived, so another process's uninstall or token
+    rotation is seen within `ttl_seconds`; this process's own changes drop the entry at once.
+    """
+
+    def __init__(self, max_entries: int = 10_000, ttl_seconds: float = 30.0) -> None:
+        self._entries: OrderedDict[_WorkspaceKey, tuple[float, Bot]] = OrderedDict()
+        self.max_entries = max_entries
+        self.ttl_seconds = ttl_seconds
+
+    def get(self, key: _WorkspaceKey) -> Bot | None:
+        entry = self._entries.get(key)
+        if entry is None:
+            return None
+        stored_at, bot = entry
+        if time.monotonic() - stored_at > self.ttl_seconds:
+            del self._entries[key]
+            return None
+        self._entries.move_to_end(key)
+        return bot
+
+    def put(self, key: _WorkspaceKey, bot: Bot) -> None:
+        self._entries[key] = (time.monotonic(), bot)
+        self._entries.move_to_end(key)
+        while len(self._entries) > self.max_entries:
+            self._entries.popitem(last=False)
+
+    def drop(self, key: _WorkspaceKey) -> None:
+        self._entries.pop(key, None)
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+
+def workspace_key(
+    enterprise_id: str | None, team_id: str | None, is_enterprise_install: bool | None
+) -> _WorkspaceKey:
+    return (enterprise_id, None if is_enterprise_install else team_id)
+
+
+class InstallationStore(AsyncSQLAlchemyInstallationStore):
+    """slack_sdk's store, pointed at the tables our migrations own (tokens encrypted by the column type)."""
+
+    def __init__(self, client_id: str, engine: AsyncEngine, logger: logging.Logger | None = None) -> None:
+        super().__init__(client_id=client_id, engine=engine, logger=logger or logging.getLogger(__name__))
+        self.metadata = tables.metadata
+        self.installations = tables.slack_installations
+        self.bots = tables.slack_bots
+        self.bot_cache = BotCache()
+
+    async def create_tables(self) -> None:
+        raise NotImplementedError("tables are created by migrations: aws-support-slack db upgrade")
+
+    async def async_save(self, installation: Installation) -> None:
+        if installation.is_enterprise_install:
+            # slack_sdk stores org-wide installs without a team (python-slack-sdk #1639)
+            installation.team_id = None
+        self.bot_cache.drop(workspace_key(installation.enterprise_id, installation.team_id, None))
+        await super().async_save(installation)
+
+    async def async_save_bot(self, bot: Bot) -> None:
+        self.bot_cache.drop(workspace_key(bot.enterprise_id, bot.team_id, bot.is_enterprise_install))
+        await super().async_save_bot(bot)
+
+    async def async_find_bot(
+        self,
+        *,
+        enterprise_id: str | None,
+        team_id: str | None,
+        is_enterprise_install: bool | None = False,
+    ) -> Bot | None:
+        key = workspace_key(enterprise_id, team_id, is_enterprise_install)
+        bot = self.bot_cache.get(key)
+        if bot is None:
+            bot = await self.find_bot_uncached(
+                enterprise_id=enterprise_id, team_id=team_id, is_enterprise_install=is_enterprise_install
+            )
+            if bot is not None:
+                self.bot_cache.put(key, bot)
+        return bot
+
+    async def find_bot_uncached(
+        self, *, enterprise_id: str | None, team_id: str | None, is_enterprise_install: bool | None
+    ) -> Bot | None:
+        return await super().async_find_bot(
+            enterprise_id=enterprise_id, team_id=team_id, is_enterprise_install=is_enterprise_install
+        )
+
+    async def async_delete_bot(self, *, enterprise_id: str | None, team_id: str | None) -> None:
+        self.bot_cache.drop((enterprise_id, team_id))
+        await super().async_delete_bot(enterprise_id=enterprise_id, team_id=team_id)
+
+    async def async_delete_installation(
+        self, *, enterprise_id: str | None, team_id: str | None, user_id: str | None = None
+    ) -> None:
+        self.bot_cache.drop((enterprise_id, team_id))
+        await super().async_delete_installation(enterprise_id=enterprise_id, team_id=team_id, user_id=user_id)

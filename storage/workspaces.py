@@ -1,0 +1,118 @@
+"""The `workspaces` table: one row per installed workspace (or Enterprise Grid org), kept across uninstalls."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from storage.tables import workspaces
+
+
+@dataclass(frozen=True)
+class WorkspaceKey:
+    """A workspace, or with team_id "" an org-wide install. Empty strings stand for "none" (key columns)."""
+
+    enterprise_id: str
+    team_id: str
+
+    @classmethod
+    def of(
+        cls, enterprise_id: str | None, team_id: str | None, is_enterprise_install: bool = False
+    ) -> WorkspaceKey:
+        return cls(enterprise_id or "", "" if is_enterprise_install else (team_id or ""))
+
+
+@dataclass(frozen=True)
+class WorkspaceRow:
+    key: WorkspaceKey
+    team_name: str
+    external_id: str
+    installed_at: datetime
+    installed_by: str | None
+    uninstalled_at: datetime | None
+    admin_user_ids: tuple[str, ...]
+
+    @property
+    def installed(self) -> bool:
+        return self.uninstalled_at is None
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _row(r: object) -> WorkspaceRow:
+    m = r._mapping  # type: ignore[attr-defined]
+    return WorkspaceRow(
+        key=WorkspaceKey(m["enterprise_id"], m["team_id"]),
+        team_name=m["team_name"],
+        external_id=m["external_id"],
+        installed_at=m["installed_at"],
+        installed_by=m["installed_by"],
+        uninstalled_at=m["uninstalled_at"],
+        admin_user_ids=tuple(m["admin_user_ids"] or ()),
+    )
+
+
+def _where(key: WorkspaceKey):  # type: ignore[no-untyped-def]
+    return (workspaces.c.enterprise_id == key.enterprise_id) & (workspaces.c.team_id == key.team_id)
+
+
+class WorkspaceRepository:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+
+    async def get(self, key: WorkspaceKey) -> WorkspaceRow | None:
+        async with self.engine.connect() as conn:
+            r = (await conn.execute(select(workspaces).where(_where(key)))).first()
+        return None if r is None else _row(r)
+
+    async def record_install(
+        self, key: WorkspaceKey, team_name: str, installed_by: str | None, new_external_id: str
+    ) -> WorkspaceRow:
+        """Inserts the workspace with `new_external_id`, or marks an existing one installed again (its External
+        ID never changes, so roles that trust it keep working after a reinstall)."""
+        async with self.engine.begin() as conn:
+            result = await conn.execute(
+                update(workspaces)
+                .where(_where(key))
+                .values(
+                    team_name=team_name,
+                    uninstalled_at=None,
+                    installed_at=_utcnow(),
+                    installed_by=installed_by,
+                )
+            )
+            if result.rowcount == 0:
+                try:
+                    async with conn.begin_nested():
+                        await conn.execute(
+                            workspaces.insert().values(
+                                enterprise_id=key.enterprise_id,
+                                team_id=key.team_id,
+                                team_name=team_name,
+                                external_id=new_external_id,
+                                installed_at=_utcnow(),
+                                installed_by=installed_by,
+                                admin_user_ids=[],
+                            )
+                        )
+                except IntegrityError:
+                    pass  # a concurrent install of the same workspace inserted it first
+        row = await self.get(key)
+        assert row is not None
+        return row
+
+    async def mark_uninstalled(self, key: WorkspaceKey) -> None:
+        async with self.engine.begin() as conn:
+            await conn.execute(update(workspaces).where(_where(key)).values(uninstalled_at=_utcnow()))
+
+    async def set_admins(self, key: WorkspaceKey, user_ids: list[str]) -> None:
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                update(workspaces).where(_where(key)).values(admin_user_ids=sorted(set(user_ids)))
+            )

@@ -1,0 +1,103 @@
+"""Shared fixtures: databases (SQLite and PostgreSQL), settings, the app wired to the fake Slack."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from storage import db
+from storage.crypto import generate_key
+from storage.tables import metadata
+
+# pytest_plugins = ["tests.fakes.aws_fixtures"]
+
+POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+@pytest.fixture(autouse=True)
+def _no_slack_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Bolt reads SLACK_* variables on its own (and then enables file-based stores); tests say what they mean."""
+    for name in list(os.environ):
+        if name.startswith("SLACK_") or name in ("DATABASE_URL", "TOKEN_ENCRYPTION_KEY", "APP_BASE_URL"):
+            monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(scope="session")
+def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("sqlite-template") / "template.db"
+    db.upgrade(f"sqlite+aiosqlite:///{path}")
+    return path
+
+
+async def _postgres_available() -> bool:
+    try:
+        conn = await asyncpg.connect(POSTGRES_ADMIN_URL, timeout=3)
+    except (OSError, asyncpg.PostgresError, asyncio.TimeoutError):
+        return False
+    await conn.close()
+    return True
+
+
+@pytest.fixture(scope="session")
+def _postgres_database() -> Iterator[str]:
+    """One database for the test session, migrated once; tests empty its tables before they run."""
+    if not asyncio.run(_postgres_available()):
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL is not reachable at {POSTGRES_ADMIN_URL}; CI runs every storage test on it")
+        pytest.skip("PostgreSQL is not reachable (set TEST_POSTGRES_URL)")
+    name = f"aws_support_slack_test_{uuid.uuid4().hex[:12]}"
+
+    async def admin(sql: str) -> None:
+        conn = await asyncpg.connect(POSTGRES_ADMIN_URL)
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
+    base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://", 1)
+    url = f"{base}/{name}"
+    db.upgrade(url)
+    yield url
+    asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+async def _truncate_all(url: str) -> None:
+    conn = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://", 1))
+    try:
+        names = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
+        await conn.execute(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A migrated, empty database: a fresh SQLite file, or the session's PostgreSQL database emptied."""
+    if request.param == "sqlite":
+        path = tmp_path / "app.db"
+        shutil.copy(request.getfixturevalue("_sqlite_template"), path)
+        return f"sqlite+aiosqlite:///{path}"
+    url = request.getfixturevalue("_postgres_database")
+    asyncio.run(_truncate_all(url))
+    return url
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path, _sqlite_template: Path) -> str:
+    """For tests whose subject is not storage: a fresh migrated SQLite database."""
+    path = tmp_path / "app.db"
+    shutil.copy(_sqlite_template, path)
+    return f"sqlite+aiosqlite:///{path}"
+
+
+@pytest.fixture
+def encryption_key() -> str:
+    return generate_key()
