@@ -10,7 +10,12 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bolt_app.authorize import StoredInstallationAuthorize, TokenRotation
+from bolt_app.authorize import (
+    StoredInstallationAuthorize,
+    TokenRotation,
+    answer_when_not_installed,
+    not_installed_message,
+)
 from bolt_app.aws.identity import AppIdentity
 from bolt_app.oauth import build_install_flow
 from bolt_app.services.workspaces import WorkspaceService
@@ -75,6 +80,8 @@ def build_app(services: Services) -> AsyncApp:
             signing_secret=settings.signing_secret,
             oauth_flow=build_install_flow(services),
             authorize=StoredInstallationAuthorize(services.installation_store, services.rotation),
+            before_authorize=answer_when_not_installed(services.installation_store, settings.app_base_url),
+            user_facing_authorize_error_message=not_installed_message(settings.app_base_url),
             installation_store_bot_only=True,
             raise_error_for_unhandled_request=False,
         )

@@ -9,12 +9,14 @@ Slack only to rotate a token that is about to expire.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
 
 from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.authorization.async_authorize import AsyncAuthorize
 from slack_bolt.context.async_context import AsyncBoltContext
+from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackTokenRotationError
 from slack_sdk.oauth.installation_store import Bot
 from slack_sdk.oauth.token_rotation.async_rotator import AsyncTokenRotator
@@ -120,3 +122,31 @@ class StoredInstallationAuthorize(AsyncAuthorize):
             bot_scopes=bot.bot_scopes,
             user_id=user_id,
         )
+
+
+def not_installed_message(app_base_url: str) -> str:
+    return (
+        "AWS Support is not installed in this workspace any more (it was removed, or its token was revoked). "
+        f"A workspace admin can install it again from {app_base_url}/slack/install; "
+        "the workspace's AWS accounts and channels come back as they were."
+    )
+
+
+def answer_when_not_installed(store: InstallationStore, app_base_url: str):  # type: ignore[no-untyped-def]
+    """A `before_authorize` middleware: a command from a workspace without an installation gets the reason in the
+    HTTP response itself (Bolt would instead post a generic text to the response URL, one more round trip)."""
+    text = not_installed_message(app_base_url)
+
+    async def middleware(context: AsyncBoltContext, next):  # type: ignore[no-untyped-def]
+        if context.response_url is not None and context.get("ssl_check") is None:
+            bot = await store.async_find_bot(
+                enterprise_id=context.enterprise_id,
+                team_id=context.team_id,
+                is_enterprise_install=context.is_enterprise_install,
+            )
+            if bot is None:
+                body = json.dumps({"response_type": "ephemeral", "text": text})
+                return BoltResponse(status=200, body=body, headers={"Content-Type": "application/json"})
+        return await next()
+
+    return middleware

@@ -1,0 +1,166 @@
+"""Requests from Slack through the real app: signatures, help, authorization, uninstall, rotation, org installs."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+
+import pytest
+from sqlalchemy import text
+
+from storage.db import create_engine
+from tests.fakes.slack_api import FakeSlackApi
+from tests.helpers.app import AppHarness, app_settings, running_app
+from tests.helpers.slack_requests import event_body, slash_command_body
+
+
+@pytest.fixture
+async def slack() -> AsyncIterator[FakeSlackApi]:
+    async with FakeSlackApi() as fake:
+        yield fake
+
+
+@pytest.fixture
+async def harness(database_url: str, slack: FakeSlackApi) -> AsyncIterator[AppHarness]:
+    async with running_app(app_settings(database_url, slack), slack) as h:
+        yield h
+
+
+async def _rows(h: AppHarness, table: str) -> list[dict[str, object]]:
+    async with h.services.engine.connect() as conn:
+        return [dict(r._mapping) for r in await conn.execute(text(f"SELECT * FROM {table}"))]
+
+
+async def test_help_lists_the_commands_without_calling_slack(harness: AppHarness) -> None:
+    await harness.install()
+    harness.slack.clear()
+    for text_ in ("help", "", "frobnicate"):
+        response = await harness.command(text_)
+        assert response.status == 200
+        body = response.json()
+        assert body["response_type"] == "ephemeral"
+        assert "/aws-support help" in str(body["blocks"])
+        if text_ == "frobnicate":
+            assert "`frobnicate` is not a command" in str(body["blocks"])
+    assert harness.slack.calls() == []  # authorize answered from the store: no auth.test
+
+
+async def test_a_bad_signature_or_an_old_timestamp_is_refused(harness: AppHarness) -> None:
+    await harness.install()
+    harness.slack.clear()
+    body = slash_command_body(text="help")
+    stale = await harness.post(body, timestamp=int(time.time()) - 6 * 60)
+    assert stale.status == 401
+    async with harness.http.post(
+        harness.url("/slack/events"),
+        data=body,
+        headers={"X-Slack-Request-Timestamp": str(int(time.time())), "X-Slack-Signature": "v0=deadbeef"},
+    ) as r:
+        assert r.status == 401
+    assert harness.slack.calls() == []
+
+
+async def test_a_workspace_that_is_not_installed_is_told_to_install(harness: AppHarness) -> None:
+    response = await harness.command("help")
+    assert response.status == 200
+    assert "/slack/install" in response.json()["text"]
+    assert harness.slack.calls() == []
+
+
+async def test_uninstall_deletes_tokens_keeps_the_workspace_and_reinstall_restores_it(
+    harness: AppHarness,
+) -> None:
+    await harness.install()
+    external_id = (await _rows(harness, "workspaces"))[0]["external_id"]
+
+    response = await harness.post(event_body({"type": "app_uninstalled"}))
+    assert response.status == 200
+    await _wait(lambda: _count(harness, "slack_bots"), 0)
+    assert await _rows(harness, "slack_installations") == []
+    workspace = (await _rows(harness, "workspaces"))[0]
+    assert workspace["uninstalled_at"] is not None
+    assert "not installed in this workspace" in (await harness.command("help")).json()["text"]
+
+    await harness.install()
+    workspace = (await _rows(harness, "workspaces"))[0]
+    assert workspace["external_id"] == external_id and workspace["uninstalled_at"] is None
+    assert (await harness.command("help")).json()["response_type"] == "ephemeral"
+
+
+async def test_revoked_bot_tokens_are_deleted(harness: AppHarness) -> None:
+    await harness.install()
+    event = {"type": "tokens_revoked", "tokens": {"oauth": [], "bot": ["UBOT"]}}
+    assert (await harness.post(event_body(event))).status == 200
+    await _wait(lambda: _count(harness, "slack_bots"), 0)
+    assert len(await _rows(harness, "workspaces")) == 1
+
+
+async def test_an_expiring_token_is_rotated_on_the_next_request_and_stored_encrypted(
+    harness: AppHarness,
+) -> None:
+    harness.slack.oauth.token_rotation = True
+    await harness.install()
+    store = harness.services.installation_store
+    bot = await store.async_find_bot(enterprise_id=None, team_id="T0001")
+    assert bot is not None
+    first_refresh = bot.bot_refresh_token
+    async with harness.services.engine.begin() as conn:  # the token now expires within the rotation window
+        await conn.execute(text("UPDATE slack_bots SET bot_token_expires_at = '2000-01-01 00:00:00'"))
+    store.bot_cache.clear()
+    harness.slack.clear()
+
+    responses = [await harness.command("help") for _ in range(3)]
+    assert all(r.json()["response_type"] == "ephemeral" for r in responses)
+    refreshes = [
+        c for c in harness.slack.calls("oauth.v2.access") if c.params.get("grant_type") == "refresh_token"
+    ]
+    assert len(refreshes) == 1 and refreshes[0].params["refresh_token"] == first_refresh
+    store.bot_cache.clear()
+    rotated = await store.async_find_bot(enterprise_id=None, team_id="T0001")
+    assert rotated is not None and rotated.bot_refresh_token != first_refresh
+    raw = repr(await _rows(harness, "slack_bots"))
+    assert rotated.bot_token not in raw and str(rotated.bot_refresh_token) not in raw
+
+
+async def test_an_org_wide_install_serves_every_workspace_of_the_org(harness: AppHarness) -> None:
+    harness.slack.oauth.enterprise_id = "E0001"
+    harness.slack.oauth.is_enterprise_install = True
+    await harness.install()
+    workspaces = await _rows(harness, "workspaces")
+    assert [(w["enterprise_id"], w["team_id"]) for w in workspaces] == [("E0001", "")]
+    for team in ("T0001", "T0002"):
+        body = slash_command_body(
+            text="help", team_id=team, enterprise_id="E0001", is_enterprise_install=True
+        )
+        assert (await harness.post(body)).json()["response_type"] == "ephemeral"
+
+
+async def test_healthz_answers_503_while_the_database_is_unreachable_and_the_server_keeps_serving(
+    harness: AppHarness,
+) -> None:
+    await harness.install()
+    assert (await harness.get("/healthz")).status == 200
+    working = harness.services.engine
+    harness.services.engine = create_engine("postgresql+asyncpg://nobody@127.0.0.1:1/none")
+    try:
+        down = await harness.get("/healthz")
+        assert down.status == 503 and "database" in down.text
+        assert (await harness.command("help")).json()["response_type"] == "ephemeral"
+    finally:
+        await harness.services.engine.dispose()
+        harness.services.engine = working
+    assert (await harness.get("/healthz")).status == 200
+
+
+async def _count(h: AppHarness, table: str) -> int:
+    return len(await _rows(h, table))
+
+
+async def _wait(probe, expected, within: float = 5.0) -> None:  # type: ignore[no-untyped-def]
+    """Events are acknowledged before their listener runs: wait on the outcome, bounded."""
+    import asyncio
+
+    deadline = time.monotonic() + within
+    while (value := await probe()) != expected:
+        assert time.monotonic() < deadline, f"still {value!r}, expected {expected!r}"
+        await asyncio.sleep(0.02)
