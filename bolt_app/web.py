@@ -24,6 +24,19 @@ async def healthz(request: web.Request) -> web.Response:
     return web.json_response({"status": "database unavailable"}, status=503)
 
 
+@web.middleware
+async def malformed_requests_are_client_errors(request: web.Request, handler):  # type: ignore[no-untyped-def]
+    """Bolt parses the body before any of its error handling runs, so a `payload` that is not JSON escapes as
+    an exception, which aiohttp would answer 500. A malformed request from the network is a client error."""
+    try:
+        return await handler(request)
+    except ValueError:
+        if request.path != "/slack/events":
+            raise
+        log.info("malformed request body on %s", request.path)
+        return web.json_response({"error": "malformed request"}, status=400)
+
+
 async def create_web_app(settings: Settings, *, socket_mode: bool = False) -> web.Application:
     """Builds everything inside the running loop; `web.run_app` accepts this coroutine."""
     services = await build_services(settings)
@@ -42,6 +55,7 @@ async def create_web_app(settings: Settings, *, socket_mode: bool = False) -> we
         app.on_shutdown.append(disconnect)
     else:
         app = bolt.web_app(path="/slack/events", port=settings.port)
+        app.middlewares.append(malformed_requests_are_client_errors)
     app[SERVICES_KEY] = services
     app.router.add_get("/healthz", healthz)
 

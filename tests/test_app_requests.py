@@ -164,3 +164,10 @@ async def _wait(probe, expected, within: float = 5.0) -> None:  # type: ignore[n
     while (value := await probe()) != expected:
         assert time.monotonic() < deadline, f"still {value!r}, expected {expected!r}"
         await asyncio.sleep(0.02)
+
+
+async def test_a_signed_but_malformed_interactivity_payload_is_a_client_error(harness: AppHarness) -> None:
+    await harness.install()
+    response = await harness.post("payload=%7Bnot-json", content_type="application/x-www-form-urlencoded")
+    assert response.status == 400
+    assert (await harness.get("/healthz")).status == 200

@@ -1,0 +1,85 @@
+"""The real `aws-support-slack serve` process, started on a free port, for end-to-end tests."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from tests.helpers.app import CLIENT_ID, CLIENT_SECRET, SIGNING_SECRET
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class ServedApp:
+    base_url: str
+    process: subprocess.Popen[bytes]
+    log_path: Path
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=1) as r:
+            return r.status == 200
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def app_env(database_url: str, slack_api_url: str, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "AWS_"))}
+    env |= {
+        "DATABASE_URL": database_url,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_CLIENT_ID": CLIENT_ID,
+        "SLACK_CLIENT_SECRET": CLIENT_SECRET,
+        "SLACK_API_URL": slack_api_url,
+        "HOST": "127.0.0.1",
+    }
+    return env | dict(extra or {})
+
+
+@contextmanager
+def serve(env: Mapping[str, str], tmp_path: Path, startup_timeout: float = 30.0) -> Iterator[ServedApp]:
+    port = free_port()
+    log_path = tmp_path / f"serve-{port}.log"
+    full_env = dict(env) | {"PORT": str(port), "APP_BASE_URL": f"http://127.0.0.1:{port}"}
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bolt_app.cli", "serve"],
+            env=full_env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    served = ServedApp(f"http://127.0.0.1:{port}", process, log_path)
+    try:
+        deadline = time.monotonic() + startup_timeout
+        while not _healthy(served.base_url + "/healthz"):
+            if process.poll() is not None:
+                raise AssertionError(f"serve exited with {process.returncode}:\n{served.log()}")
+            if time.monotonic() > deadline:
+                raise AssertionError(f"serve did not become healthy in {startup_timeout}s:\n{served.log()}")
+            time.sleep(0.05)
+        yield served
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
