@@ -17,10 +17,13 @@ from bolt_app.authorize import (
     not_installed_message,
 )
 from bolt_app.aws.identity import AppIdentity
+from bolt_app.aws.sessions import AwsClients, RoleSessions
 from bolt_app.oauth import build_install_flow
+from bolt_app.services.accounts import AccountService
 from bolt_app.services.workspaces import WorkspaceService
 from bolt_app.settings import Settings
 from bolt_app.slack_client import build_web_client, new_http_session
+from storage.accounts import AccountRepository
 from storage.crypto import configure_token_cipher
 from storage.db import create_engine
 from storage.installation_store import InstallationStore
@@ -43,6 +46,9 @@ class Services:
     rotation: TokenRotation
     workspaces: WorkspaceService
     app_identity: AppIdentity
+    aws: AwsClients
+    role_sessions: RoleSessions
+    accounts: AccountService
 
     async def close(self) -> None:
         await self.http.close()
@@ -57,6 +63,9 @@ async def build_services(settings: Settings, engine: AsyncEngine | None = None) 
     client = build_web_client(settings.slack_api_url, http)
     store = InstallationStore(client_id=settings.client_id or "socket-mode", engine=engine)
     rotation = TokenRotation(store, settings.client_id, settings.client_secret, client)
+    workspaces = WorkspaceService(WorkspaceRepository(engine), store)
+    identity = AppIdentity()
+    aws = AwsClients()
     return Services(
         settings=settings,
         engine=engine,
@@ -65,8 +74,11 @@ async def build_services(settings: Settings, engine: AsyncEngine | None = None) 
         installation_store=store,
         state_store=OAuthStateStore(engine),
         rotation=rotation,
-        workspaces=WorkspaceService(WorkspaceRepository(engine), store),
-        app_identity=AppIdentity(),
+        workspaces=workspaces,
+        app_identity=identity,
+        aws=aws,
+        role_sessions=RoleSessions(aws),
+        accounts=AccountService(AccountRepository(engine), workspaces, aws, identity),
     )
 
 

@@ -67,7 +67,13 @@ class InstallFlow(AsyncOAuthFlow):
         # Bolt shows its storage_error page only for a BoltError; a raw database error would be a bare 500.
         try:
             await super().store_installation(request, installation)
-            await self.services.workspaces.record_install(installation)
+            workspace = await self.services.workspaces.record_install(installation)
+            state = _query_value(request, "state")
+            consumed = await self.services.state_store.consumed(state) if state else None
+            if consumed and consumed.aws_account_id:
+                await self.services.accounts.record_pending(
+                    workspace.key, consumed.aws_account_id, installation.user_id
+                )
         except SQLAlchemyError as e:
             log.exception("storing the installation of team %s failed", installation.team_id)
             raise BoltError(f"storage error: {type(e).__name__}") from e

@@ -6,6 +6,8 @@ import json
 from dataclasses import dataclass
 from html import escape
 
+from bolt_app.aws.policies import RECOMMENDED_POLICY, cloudformation_template, trust_policy
+
 _PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{title}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -46,41 +48,40 @@ class InstallOutcome:
     slack_url: str
 
 
-def trust_policy(app_principal_arn: str, external_id: str) -> dict[str, object]:
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"AWS": app_principal_arn},
-                "Action": "sts:AssumeRole",
-                "Condition": {"StringEquals": {"sts:ExternalId": external_id}},
-            }
-        ],
-    }
-
-
-def success_page(outcome: InstallOutcome, extra_html: str = "") -> str:
+def success_page(outcome: InstallOutcome) -> str:
     principal = outcome.app_principal_arn
+    account = outcome.aws_account_id
+    for_account = f" for AWS account <code>{escape(account)}</code>" if account else ""
     if principal:
-        principal_html = f"<p>This app's AWS principal: <code>{escape(principal)}</code></p>"
         policy = json.dumps(trust_policy(principal, outcome.external_id), indent=2)
-        trust_html = f"<p>Trust policy for the IAM role in your AWS account:</p><pre>{escape(policy)}</pre>"
+        role_html = f"""<p>This app's AWS principal: <code>{escape(principal)}</code></p>
+<h3>1. Create an IAM role{for_account}</h3>
+<p>Trust policy:</p><pre>{escape(policy)}</pre>
+<p>Permissions: attach the managed policy <code>AWSSupportAppFullAccess</code> (read and write) or
+<code>AWSSupportAppReadOnlyAccess</code> (read only), or this recommended inline policy, which also lets the
+pickers list services, severities and quotas:</p><pre>{escape(json.dumps(RECOMMENDED_POLICY, indent=2))}</pre>
+<p>Or deploy this CloudFormation template, which creates the role:</p>
+<pre>{escape(cloudformation_template(principal, outcome.external_id))}</pre>"""
     else:
-        principal_html = (
+        role_html = (
             "<p>The app could not determine its own AWS principal (sts:GetCallerIdentity failed): ask the "
             "operator of this app for the ARN that your role's trust policy must name.</p>"
         )
-        trust_html = ""
+    status = (
+        f"<p>AWS account <code>{escape(account)}</code> is <strong>pending</strong> until you finish step 2.</p>"
+        if account
+        else ""
+    )
     return page(
         "AWS Support is installed",
         f"""<p>The app is installed in <strong>{escape(outcome.team_name)}</strong>.</p>
-<h2>Next: authorize an AWS account</h2>
+<h2>Next: authorize an AWS account</h2>{status}
 <p>Each AWS account that this workspace uses must consent by creating an IAM role that trusts this app
 with this workspace's External ID:</p>
 <p>External ID: <code>{escape(outcome.external_id)}</code></p>
-{principal_html}{trust_html}{extra_html}
-<p>Then, in Slack, a workspace admin runs <code>/aws-support authorize-account</code> and enters the role ARN.</p>
+{role_html}
+<h3>2. Finish in Slack</h3>
+<p>A workspace admin runs <code>/aws-support authorize-account</code> and enters the role ARN.</p>
 <p><a href="{escape(outcome.slack_url)}">Open Slack</a></p>""",
     )
 

@@ -2,9 +2,11 @@
 
 from slack_bolt.async_app import AsyncApp
 
-from listeners import commands, events
+from listeners import actions, commands, events, views
 
 
 def register_listeners(app: AsyncApp) -> None:
     commands.register(app)
+    views.register(app)
+    actions.register(app)
     events.register(app)

@@ -36,6 +36,13 @@ def create_engine(database_url: str) -> AsyncEngine:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.close()
+            dbapi_connection.isolation_level = None  # transactions are begun below, not by the driver
+
+        @event.listens_for(engine.sync_engine, "begin")
+        def _begin_immediate(conn) -> None:  # type: ignore[no-untyped-def]
+            # Take SQLite's write lock when a transaction starts, so check-then-insert limits cannot
+            # interleave (the driver's deferred BEGIN would let two transactions read, then both write).
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     return create_async_engine(database_url, pool_pre_ping=True, pool_size=10, max_overflow=10)

@@ -115,6 +115,65 @@ workspaces = Table(
     Column("admin_user_ids", JSON, nullable=False, default=list),
 )
 
+aws_accounts = Table(
+    "aws_accounts",
+    metadata,
+    Column("account_id", String(12), primary_key=True),
+    Column("account_name", String(30)),  # None: shown as the account ID
+    Column("organization_id", String(64)),
+    Column("management_account_id", String(12)),
+    Column("updated_at", DateTime, nullable=False, default=func.now()),
+)
+
+# An AWS account's consent for a workspace. `pending` rows come from an install link that named the account
+# and count toward no limit; `authorized` ones were proven (via `role`: AssumeRole with the workspace's External
+# ID, or via `organization`: the management account registered the workspace for the account's organization).
+workspace_authorizations = Table(
+    "workspace_authorizations",
+    metadata,
+    Column("account_id", String(12), primary_key=True),
+    Column("enterprise_id", String(32), primary_key=True),
+    Column("team_id", String(32), primary_key=True),
+    Column("state", String(16), nullable=False),
+    Column("via", String(16)),
+    Column("verified_role_arn", String(2048)),
+    Column("authorized_by", String(64)),
+    Column("authorized_at", DateTime),
+    Column("requested_at", DateTime, nullable=False, default=func.now()),
+    Index("ix_workspace_authorizations_workspace", "enterprise_id", "team_id"),
+)
+
+organization_registrations = Table(
+    "organization_registrations",
+    metadata,
+    Column("organization_id", String(64), primary_key=True),
+    Column("enterprise_id", String(32), primary_key=True),
+    Column("team_id", String(32), primary_key=True),
+    Column("management_account_id", String(12), nullable=False),
+    Column("registered_by", String(64)),
+    Column("registered_at", DateTime, nullable=False, default=func.now()),
+)
+
+channel_configurations = Table(
+    "channel_configurations",
+    metadata,
+    Column("team_id", String(32), primary_key=True),
+    Column("channel_id", String(32), primary_key=True),
+    Column("account_id", String(12), primary_key=True),
+    Column("enterprise_id", String(32), nullable=False, default=""),
+    Column("channel_name", String(256), nullable=False, default=""),
+    Column("role_arn", String(2048), nullable=False),
+    Column("notify_on_case_severity", String(8), nullable=False, default="none"),
+    Column("notify_on_create_or_reopen_case", Boolean, nullable=False, default=False),
+    Column("notify_on_add_correspondence_to_case", Boolean, nullable=False, default=False),
+    Column("notify_on_resolve_case", Boolean, nullable=False, default=False),
+    Column("created_by", String(64)),
+    Column("created_at", DateTime, nullable=False, default=func.now()),
+    Column("updated_at", DateTime, nullable=False, default=func.now()),
+    Index("ix_channel_configurations_account", "account_id"),
+    Index("ix_channel_configurations_channel", "channel_id"),
+)
+
 processed_events = Table(
     "processed_events",
     metadata,

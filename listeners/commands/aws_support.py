@@ -7,43 +7,86 @@ from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.context.async_context import AsyncBoltContext
+from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bolt_app.blocks.help import CommandHelp, help_blocks, help_text
 
 
 @dataclass(frozen=True)
+class CommandRequest:
+    """One `/aws-support` invocation, as the subcommand handlers receive it."""
+
+    ack: AsyncAck
+    command: dict[str, Any]
+    args: str
+    client: AsyncWebClient
+    context: AsyncBoltContext
+    respond: AsyncRespond
+
+    @property
+    def channel_id(self) -> str:
+        return str(self.command.get("channel_id", ""))
+
+    @property
+    def trigger_id(self) -> str:
+        return str(self.command.get("trigger_id", ""))
+
+    async def say_ephemeral(self, text: str, blocks: list[dict[str, Any]] | None = None) -> None:
+        await self.respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
+
+
+Handler = Callable[[CommandRequest], Awaitable[None]]
+
+
+@dataclass(frozen=True)
 class Subcommand:
     help: CommandHelp
-    handler: Callable[..., Awaitable[None]]
+    handler: Handler
 
     @property
     def names(self) -> tuple[str, ...]:
         return (self.help.usage.split()[0], *self.help.aliases)
 
 
-async def help_subcommand(ack: AsyncAck, unknown: str | None = None, **_: Any) -> None:
-    commands = [s.help for s in SUBCOMMANDS]
-    await ack(
+_SUBCOMMANDS: list[Subcommand] = []
+
+
+def subcommand(usage: str, summary: str, aliases: tuple[str, ...] = ()) -> Callable[[Handler], Handler]:
+    """Registers a handler for `/aws-support <usage>`; the help list shows them in registration order."""
+
+    def register(handler: Handler) -> Handler:
+        _SUBCOMMANDS.append(Subcommand(CommandHelp(usage, aliases, summary), handler))
+        return handler
+
+    return register
+
+
+def find_subcommand(name: str) -> Subcommand | None:
+    return next((s for s in _SUBCOMMANDS if name in s.names), None)
+
+
+async def show_help(request: CommandRequest, unknown: str | None = None) -> None:
+    commands = [s.help for s in _SUBCOMMANDS]
+    await request.ack(
         response_type="ephemeral",
         text=help_text(commands),
         blocks=[b.to_dict() for b in help_blocks(commands, unknown)],
     )
 
 
-SUBCOMMANDS: list[Subcommand] = [
-    Subcommand(CommandHelp("help", (), "show this list"), help_subcommand),
-]
-
-
-def find_subcommand(name: str) -> Subcommand | None:
-    return next((s for s in SUBCOMMANDS if name in s.names), None)
-
-
-async def aws_support_command(ack: AsyncAck, command: dict[str, Any], **kwargs: Any) -> None:
+async def aws_support_command(
+    ack: AsyncAck,
+    command: dict[str, Any],
+    client: AsyncWebClient,
+    context: AsyncBoltContext,
+    respond: AsyncRespond,
+) -> None:
     name, _, args = (command.get("text") or "").strip().partition(" ")
-    name = name.lower()
-    sub = find_subcommand(name) if name else None
+    request = CommandRequest(ack, command, args.strip(), client, context, respond)
+    sub = find_subcommand(name.lower()) if name else None
     if sub is None:
-        await help_subcommand(ack, unknown=name or None)
+        await show_help(request, unknown=name or None)
         return
-    await sub.handler(ack=ack, command=command, args=args.strip(), **kwargs)
+    await sub.handler(request)

@@ -38,6 +38,7 @@ BOT_USER_ID = "UBOT0001"
 BOT_ID = "B0001"
 USER_ID = "U0001"
 FILE_DOWNLOAD = "files.download"  # pseudo method name under which file downloads are recorded
+RESPONSE_URL = "response_url"  # the method name under which response_url posts are recorded
 _NO_TOKEN_METHODS = frozenset({"oauth.v2.access", "oauth.access", "api.test"})
 _LOGIN_PAGE = "<!DOCTYPE html><html><body>Sign in to Slack</body></html>"
 
@@ -169,6 +170,7 @@ class FakeSlackApi:
     async def start(self) -> None:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._handle_api)
+        app.router.add_post("/actions/{team}/{seq}/{secret}", self._handle_response_url)
         app.router.add_get("/files-pri/{file_ref}/download/{name}", self._handle_download)
         app.router.add_get("/files-pri/{file_ref}/{name}", self._handle_download)  # url_private
         self._runner = web.AppRunner(app, access_log=None)
@@ -388,6 +390,12 @@ class FakeSlackApi:
                 return exc.response()
             self._record(Call(method, params, token, at))
         return web.json_response(body)
+
+    async def _handle_response_url(self, request: web.Request) -> web.Response:
+        """A message sent to an interaction's response_url; recorded as method RESPONSE_URL."""
+        params = await _read_params(request)
+        self._record(Call(RESPONSE_URL, params, None, time.monotonic()))
+        return web.Response(text="ok")
 
     async def _handle_download(self, request: web.Request) -> web.Response:
         token, at = _bearer(request), time.monotonic()

@@ -18,7 +18,7 @@ from bolt_app.settings import Settings
 from bolt_app.web import SERVICES_KEY, create_web_app
 from storage.crypto import generate_key
 from tests.fakes.slack_api import FakeSlackApi
-from tests.helpers.slack_requests import SignedResponse, post_signed, slash_command_body
+from tests.helpers.slack_requests import RESPONSE_URL_ORIGIN, SignedResponse, post_signed, slash_command_body
 
 SIGNING_SECRET = "test-signing-secret"
 CLIENT_ID = "111.222"
@@ -95,6 +95,7 @@ class AppHarness:
 
 @asynccontextmanager
 async def running_app(settings: Settings, slack: FakeSlackApi) -> AsyncIterator[AppHarness]:
+    RESPONSE_URL_ORIGIN["origin"] = slack.origin  # response_url posts reach the fake, which records them
     app: web.Application = await create_web_app(settings)
     server = TestServer(app, host="127.0.0.1")
     await server.start_server()

@@ -193,8 +193,12 @@ def new_trigger_id() -> str:
     return f"{next(_seq)}.{int(time.time())}.{secrets.token_hex(16)}"
 
 
+# Where response URLs point; tests running the fake Slack set it to the fake's origin (see tests/helpers/app.py).
+RESPONSE_URL_ORIGIN = {"origin": "https://hooks.slack.com"}
+
+
 def new_response_url(team_id: str = TEAM_ID) -> str:
-    return f"https://hooks.slack.com/actions/{team_id}/{next(_seq)}/{secrets.token_hex(12)}"
+    return f"{RESPONSE_URL_ORIGIN['origin']}/actions/{team_id}/{next(_seq)}/{secrets.token_hex(12)}"
 
 
 def new_ts() -> str:

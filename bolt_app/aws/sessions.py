@@ -1,0 +1,158 @@
+"""Role sessions: AssumeRole with the workspace's External ID, cached, shared, and off the event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import botocore.session
+from botocore.client import BaseClient
+from botocore.config import Config
+
+SESSION_SECONDS = 3600
+REFRESH_BEFORE_SECONDS = 300
+ROLE_ARN = re.compile(r"^arn:aws:iam::(?P<account>\d{12}):role/(?P<name>[\w+=,.@/-]{1,512})$")
+CLIENT_CONFIG = Config(connect_timeout=3, read_timeout=20, retries={"mode": "standard", "max_attempts": 4})
+
+
+def session_name(team_id: str, user_id: str) -> str:
+    """`<team_id>.<user_id>`, so CloudTrail names the Slack user; RoleSessionName allows 2-64 of [\\w+=,.@-]."""
+    name = re.sub(r"[^\w+=,.@-]", "-", f"{team_id}.{user_id}")
+    return name[:64] if len(name) >= 2 else "aws-support-slack"
+
+
+@dataclass(frozen=True)
+class Credentials:
+    access_key_id: str
+    secret_access_key: str
+    session_token: str
+    expires_at: float  # epoch seconds
+    assumed_role_arn: str
+
+
+@dataclass(frozen=True)
+class _Key:
+    role_arn: str
+    external_id: str
+    session_name: str
+
+
+class _Entry:
+    def __init__(self, credentials: Credentials) -> None:
+        self.credentials = credentials
+        self.clients: dict[tuple[str, str], BaseClient] = {}
+
+
+class AwsClients:
+    """The app's own AWS access: its STS client and clients made from assumed-role credentials.
+
+    botocore client creation costs milliseconds of CPU, so clients are cached with the credentials they use.
+    """
+
+    def __init__(self, config: Config = CLIENT_CONFIG) -> None:
+        self._botocore = botocore.session.get_session()
+        self._config = config
+        self._lock = threading.Lock()
+        self._sts: BaseClient | None = None
+
+    def sts(self) -> BaseClient:
+        with self._lock:
+            if self._sts is None:
+                self._sts = self._botocore.create_client("sts", region_name="us-east-1", config=self._config)
+            return self._sts
+
+    def client_for(self, credentials: Credentials, service: str, region: str) -> BaseClient:
+        return self._botocore.create_client(
+            service,
+            region_name=region,
+            aws_access_key_id=credentials.access_key_id,
+            aws_secret_access_key=credentials.secret_access_key,
+            aws_session_token=credentials.session_token,
+            config=self._config,
+        )
+
+    def assume_role(self, role_arn: str, external_id: str, name: str) -> Credentials:
+        """Blocking: call in a thread. The External ID is always sent, never optional."""
+        response = self.sts().assume_role(
+            RoleArn=role_arn, RoleSessionName=name, ExternalId=external_id, DurationSeconds=SESSION_SECONDS
+        )
+        c = response["Credentials"]
+        expiration = c["Expiration"]
+        expires_at = (
+            expiration.timestamp() if isinstance(expiration, datetime) else time.time() + SESSION_SECONDS
+        )
+        return Credentials(
+            access_key_id=c["AccessKeyId"],
+            secret_access_key=c["SecretAccessKey"],
+            session_token=c["SessionToken"],
+            expires_at=expires_at,
+            assumed_role_arn=response["AssumedRoleUser"]["Arn"],
+        )
+
+
+class RoleSessions:
+    """Credentials per (role, External ID, Slack user): cached until shortly before they expire, bounded, and
+    fetched once however many requests miss at the same moment."""
+
+    def __init__(
+        self, aws: AwsClients, *, max_entries: int = 5_000, clock: Callable[[], float] = time.time
+    ) -> None:
+        self.aws = aws
+        self.max_entries = max_entries
+        self._clock = clock
+        self._entries: OrderedDict[_Key, _Entry] = OrderedDict()
+        self._pending: dict[_Key, asyncio.Future[_Entry]] = {}
+
+    async def _entry(self, key: _Key) -> _Entry:
+        entry = self._entries.get(key)
+        if entry is not None and entry.credentials.expires_at - self._clock() > REFRESH_BEFORE_SECONDS:
+            self._entries.move_to_end(key)
+            return entry
+        pending = self._pending.get(key)
+        if pending is not None:
+            return await asyncio.shield(pending)
+        future: asyncio.Future[_Entry] = asyncio.get_running_loop().create_future()
+        self._pending[key] = future
+        try:
+            credentials = await asyncio.to_thread(
+                self.aws.assume_role, key.role_arn, key.external_id, key.session_name
+            )
+            entry = _Entry(credentials)
+            self._entries[key] = entry
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
+            future.set_result(entry)
+            return entry
+        except BaseException as e:
+            future.set_exception(e)
+            future.exception()  # retrieved: waiters get it; nobody else has to
+            raise
+        finally:
+            del self._pending[key]
+
+    async def client(
+        self, role_arn: str, external_id: str, name: str, service: str, region: str
+    ) -> BaseClient:
+        entry = await self._entry(_Key(role_arn, external_id, name))
+        client = entry.clients.get((service, region))
+        if client is None:
+            client = await asyncio.to_thread(self.aws.client_for, entry.credentials, service, region)
+            entry.clients[(service, region)] = client
+        return client
+
+    def forget(self, role_arn: str) -> None:
+        """Drops every cached session of a role (its configuration changed or it was removed)."""
+        for key in [k for k in self._entries if k.role_arn == role_arn]:
+            del self._entries[key]
+
+
+async def call(client: BaseClient, operation: str, **params: Any) -> dict[str, Any]:
+    """Runs a boto3 call in a thread so the event loop never blocks on AWS."""
+    return await asyncio.to_thread(getattr(client, operation), **params)

@@ -1,0 +1,14 @@
+from slack_bolt.async_app import AsyncApp
+
+from bolt_app.blocks.accounts import AUTHORIZE_ACCOUNT_VIEW, REGISTER_ORGANIZATION_VIEW, RENAME_ACCOUNT_VIEW
+from listeners.views.accounts import (
+    authorize_account_submitted,
+    register_organization_submitted,
+    rename_account_submitted,
+)
+
+
+def register(app: AsyncApp) -> None:
+    app.view(AUTHORIZE_ACCOUNT_VIEW)(authorize_account_submitted)
+    app.view(RENAME_ACCOUNT_VIEW)(rename_account_submitted)
+    app.view(REGISTER_ORGANIZATION_VIEW)(register_organization_submitted)
