@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 from aiohttp import web
 
+from bolt_app.admin_cli import add_account_commands, run_admin_command
 from bolt_app.settings import Mode, Settings, SettingsError, load_settings
 from storage import db
 
@@ -57,6 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     db_parser = sub.add_parser("db", help="database commands")
     db_sub = db_parser.add_subparsers(dest="db_command", required=True)
     db_sub.add_parser("upgrade", help="run the migrations")
+    add_account_commands(sub)
     return parser
 
 
@@ -73,7 +75,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _serve(Mode.SOCKET)
     if args.command == "db":
         return _db(args)
-    return 2
+    settings = _settings(Mode.ADMIN)
+    if db.is_sqlite(settings.database_url):
+        db.upgrade(settings.database_url)
+    return run_admin_command(settings, args)
 
 
 if __name__ == "__main__":

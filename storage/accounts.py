@@ -78,7 +78,9 @@ async def lock_account(conn: AsyncConnection, account_id: str) -> AccountRow:
     except IntegrityError:
         pass
     row = (
-        await conn.execute(select(aws_accounts).where(aws_accounts.c.account_id == account_id).with_for_update())
+        await conn.execute(
+            select(aws_accounts).where(aws_accounts.c.account_id == account_id).with_for_update()
+        )
     ).one()
     return _account(row)
 
@@ -94,7 +96,9 @@ class AccountRepository:
 
     async def get_account(self, account_id: str) -> AccountRow | None:
         async with self.engine.connect() as conn:
-            r = (await conn.execute(select(aws_accounts).where(aws_accounts.c.account_id == account_id))).first()
+            r = (
+                await conn.execute(select(aws_accounts).where(aws_accounts.c.account_id == account_id))
+            ).first()
         return None if r is None else _account(r)
 
     async def record_pending(self, key: WorkspaceKey, account_id: str, requested_by: str | None) -> None:
@@ -157,12 +161,19 @@ class AccountRepository:
     ) -> None:
         await lock_account(conn, account_id)
         c = workspace_authorizations.c
-        current = (await conn.execute(select(c.state, c.via).where(_ws(key), c.account_id == account_id))).first()
+        current = (
+            await conn.execute(select(c.state, c.via).where(_ws(key), c.account_id == account_id))
+        ).first()
         if current is None or current.state != AUTHORIZED:
             others = await self._authorized_workspaces(conn, account_id)
             if len(others) >= limit:
                 raise WorkspaceLimitReached(account_id, others)
-        if current is not None and current.state == AUTHORIZED and current.via == "role" and via == "organization":
+        if (
+            current is not None
+            and current.state == AUTHORIZED
+            and current.via == "role"
+            and via == "organization"
+        ):
             return  # a role-proven authorization stays as it is
         values = {
             "state": AUTHORIZED,
@@ -186,7 +197,9 @@ class AccountRepository:
                 update(workspace_authorizations).where(_ws(key), c.account_id == account_id).values(**values)
             )
 
-    async def _authorized_workspaces(self, conn: AsyncConnection, account_id: str) -> list[AuthorizedWorkspace]:
+    async def _authorized_workspaces(
+        self, conn: AsyncConnection, account_id: str
+    ) -> list[AuthorizedWorkspace]:
         c = workspace_authorizations.c
         rows = await conn.execute(
             select(c.enterprise_id, c.team_id, workspaces.c.team_name)
@@ -199,7 +212,10 @@ class AccountRepository:
             .where(c.account_id == account_id, c.state == AUTHORIZED)
             .order_by(c.authorized_at)
         )
-        return [AuthorizedWorkspace(WorkspaceKey(r.enterprise_id, r.team_id), r.team_name or r.team_id) for r in rows]
+        return [
+            AuthorizedWorkspace(WorkspaceKey(r.enterprise_id, r.team_id), r.team_name or r.team_id)
+            for r in rows
+        ]
 
     async def get_authorization(self, key: WorkspaceKey, account_id: str) -> AuthorizationRow | None:
         rows = await self._authorizations(key, account_id)
@@ -212,7 +228,9 @@ class AccountRepository:
         c = workspace_authorizations.c
         query = (
             select(workspace_authorizations, aws_accounts)
-            .select_from(workspace_authorizations.join(aws_accounts, aws_accounts.c.account_id == c.account_id))
+            .select_from(
+                workspace_authorizations.join(aws_accounts, aws_accounts.c.account_id == c.account_id)
+            )
             .where(_ws(key))
             .order_by(c.account_id)
         )
@@ -258,11 +276,15 @@ class AccountRepository:
             if channels:
                 raise ChannelsStillConfigured([f"#{r.channel_name or r.channel_id}" for r in channels])
             result = await conn.execute(
-                delete(workspace_authorizations).where(_ws(key), workspace_authorizations.c.account_id == account_id)
+                delete(workspace_authorizations).where(
+                    _ws(key), workspace_authorizations.c.account_id == account_id
+                )
             )
         return result.rowcount > 0
 
-    async def set_organization(self, account_id: str, organization_id: str, management_account_id: str) -> None:
+    async def set_organization(
+        self, account_id: str, organization_id: str, management_account_id: str
+    ) -> None:
         async with self.engine.begin() as conn:
             await lock_account(conn, account_id)
             await conn.execute(
@@ -291,7 +313,9 @@ class AccountRepository:
             o = organization_registrations.c
             await conn.execute(
                 delete(organization_registrations).where(
-                    o.organization_id == organization_id, o.enterprise_id == key.enterprise_id, o.team_id == key.team_id
+                    o.organization_id == organization_id,
+                    o.enterprise_id == key.enterprise_id,
+                    o.team_id == key.team_id,
                 )
             )
             await conn.execute(

@@ -16,7 +16,7 @@ from storage import db
 from storage.crypto import generate_key
 from storage.tables import metadata
 
-# pytest_plugins = ["tests.fakes.aws_fixtures"]
+pytest_plugins = ["tests.fakes.aws_fixtures"]
 
 POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
@@ -39,7 +39,7 @@ def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 async def _postgres_available() -> bool:
     try:
         conn = await asyncpg.connect(POSTGRES_ADMIN_URL, timeout=3)
-    except (OSError, asyncpg.PostgresError, asyncio.TimeoutError):
+    except (TimeoutError, OSError, asyncpg.PostgresError):
         return False
     await conn.close()
     return True
@@ -50,7 +50,9 @@ def _postgres_database() -> Iterator[str]:
     """One database for the test session, migrated once; tests empty its tables before they run."""
     if not asyncio.run(_postgres_available()):
         if os.environ.get("CI"):
-            pytest.fail(f"PostgreSQL is not reachable at {POSTGRES_ADMIN_URL}; CI runs every storage test on it")
+            pytest.fail(
+                f"PostgreSQL is not reachable at {POSTGRES_ADMIN_URL}; CI runs every storage test on it"
+            )
         pytest.skip("PostgreSQL is not reachable (set TEST_POSTGRES_URL)")
     name = f"aws_support_slack_test_{uuid.uuid4().hex[:12]}"
 

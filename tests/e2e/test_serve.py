@@ -13,9 +13,9 @@ import aiohttp
 import pytest
 
 from tests.fakes.slack_api import FakeSlackApi
+from tests.helpers.app import SIGNING_SECRET
 from tests.helpers.process import ServedApp, app_env, serve
 from tests.helpers.slack_requests import post_signed, slash_command_body
-from tests.helpers.app import SIGNING_SECRET
 
 
 @pytest.fixture

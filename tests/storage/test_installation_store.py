@@ -16,7 +16,9 @@ BOT_TOKEN = "xoxb-111-222-plaintextsecret"
 REFRESH = "xoxe-1-refreshsecret"
 
 
-def _installation(team_id: str | None = "T1", enterprise_id: str | None = None, org: bool = False) -> Installation:
+def _installation(
+    team_id: str | None = "T1", enterprise_id: str | None = None, org: bool = False
+) -> Installation:
     return Installation(
         app_id="A1",
         enterprise_id=enterprise_id,

@@ -1,0 +1,123 @@
+"""Configuration as code: the `accounts` and `workspaces` commands, through the same services as Slack."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import json
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import yaml
+
+from bolt_app.app import Services, build_services
+from bolt_app.aws.policies import cloudformation_template
+from bolt_app.errors import UserFacingError
+from bolt_app.services.accounts import Actor, display_name
+from bolt_app.settings import Settings
+from storage.workspaces import WorkspaceKey
+
+
+def add_workspace_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--team", required=True, help="Slack team ID (T…); for an org-wide install, the org ID (E…)"
+    )
+    parser.add_argument("--enterprise", default="", help="Enterprise Grid org ID (E…), if any")
+
+
+def add_account_commands(sub: Any) -> None:
+    accounts = sub.add_parser("accounts", help="AWS accounts authorized for a workspace").add_subparsers(
+        dest="accounts_command", required=True
+    )
+    p = accounts.add_parser("list", help="list the accounts and their state")
+    add_workspace_args(p)
+    p.add_argument("--format", choices=["yaml", "json"], default="yaml")
+    p = accounts.add_parser("authorize", help="authorize the workspace with a role of the account")
+    add_workspace_args(p)
+    p.add_argument("--role-arn", required=True)
+    p.add_argument("--name", help="account name (1-30 letters, digits, spaces, - and _)")
+    p = accounts.add_parser("rename", help="set or clear an account's name")
+    add_workspace_args(p)
+    p.add_argument("account_id")
+    p.add_argument("name", nargs="?", default=None, help="omit to show the account ID only")
+    p = accounts.add_parser("remove", help="remove the workspace's authorization for an account")
+    add_workspace_args(p)
+    p.add_argument("account_id")
+    p = accounts.add_parser("template", help="print the CloudFormation template of the role for a workspace")
+    add_workspace_args(p)
+
+    workspaces = sub.add_parser("workspaces", help="installed workspaces").add_subparsers(
+        dest="workspaces_command", required=True
+    )
+    p = workspaces.add_parser(
+        "admins", help="set the Slack users who may configure the app besides Slack admins"
+    )
+    add_workspace_args(p)
+    p.add_argument("user_ids", nargs="*", help="Slack user IDs (U…); none clears the list")
+
+
+def _actor(args: argparse.Namespace) -> Actor:
+    key = WorkspaceKey(args.enterprise, args.team if args.team != args.enterprise else "")
+    return Actor(key, f"cli:{getpass.getuser()}"[:64])
+
+
+async def _accounts(services: Services, args: argparse.Namespace) -> str:
+    actor = _actor(args)
+    command = args.accounts_command
+    if command == "list":
+        rows = await services.accounts.list(actor.workspace)
+        data = [
+            {
+                "account_id": r.account.account_id,
+                "account_name": r.account.account_name,
+                "shown_as": display_name(r.account),
+                "state": r.state,
+                "via": r.via,
+                "role_arn": r.verified_role_arn,
+                "authorized_by": r.authorized_by,
+                "authorized_at": r.authorized_at.isoformat() if r.authorized_at else None,
+            }
+            for r in rows
+        ]
+        return json.dumps(data, indent=2) if args.format == "json" else yaml.safe_dump(data, sort_keys=False)
+    if command == "authorize":
+        row = await services.accounts.authorize(actor, args.role_arn, args.name)
+        return f"authorized: {display_name(row.account)} with {row.verified_role_arn}"
+    if command == "rename":
+        account = await services.accounts.rename(actor, args.account_id, args.name)
+        return f"renamed: {display_name(account)}"
+    if command == "remove":
+        await services.accounts.remove(actor, args.account_id)
+        return f"removed: {args.account_id}"
+    setup = await services.accounts.role_setup(actor.workspace)
+    if not setup.app_principal_arn:
+        raise UserFacingError(
+            "The app's AWS principal is unknown (sts:GetCallerIdentity failed); check AWS_* settings."
+        )
+    return cloudformation_template(setup.app_principal_arn, setup.external_id)
+
+
+async def _workspaces(services: Services, args: argparse.Namespace) -> str:
+    actor = _actor(args)
+    await services.accounts.installed_workspace(actor.workspace)
+    await services.workspaces.repository.set_admins(actor.workspace, list(args.user_ids))
+    return f"admins: {', '.join(args.user_ids) or '(Slack admins and owners only)'}"
+
+
+async def _run(settings: Settings, work: Callable[[Services], Awaitable[str]]) -> int:
+    services = await build_services(settings)
+    try:
+        print(await work(services))
+        return 0
+    except UserFacingError as e:
+        print(f"aws-support-slack: {e.message}", file=sys.stderr)
+        return 1
+    finally:
+        await services.close()
+
+
+def run_admin_command(settings: Settings, args: argparse.Namespace) -> int:
+    handler = _accounts if args.command == "accounts" else _workspaces
+    return asyncio.run(_run(settings, lambda services: handler(services, args)))

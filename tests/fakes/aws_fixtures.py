@@ -1,0 +1,38 @@
+"""pytest fixtures for the AWS test double; load with ``pytest_plugins = ["tests.fakes.aws_fixtures"]``.
+
+* ``aws_server`` (session): the in-process ``ThreadedMotoServer`` on 127.0.0.1, random port.
+* ``aws`` (function): an :class:`~tests.fakes.aws.AwsDouble` on a freshly reset server, extensions installed,
+  app IAM user created, its credentials and ``AWS_ENDPOINT_URL`` in ``os.environ``, IAM enforcement on.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Iterator
+
+import pytest
+from moto.server import ThreadedMotoServer
+
+from tests.fakes.aws import AwsDouble, MotoServerHandle
+
+
+@pytest.fixture(scope="session")
+def aws_server() -> Iterator[MotoServerHandle]:
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    try:
+        yield MotoServerHandle(endpoint_url=f"http://{host}:{port}", admin_token=secrets.token_hex(16))
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def aws(aws_server: MotoServerHandle, monkeypatch: pytest.MonkeyPatch) -> Iterator[AwsDouble]:
+    double = AwsDouble.start(aws_server, monkeypatch)
+    try:
+        yield double
+    finally:
+        double.stop()

@@ -1,0 +1,74 @@
+"""Steps that scenario tests repeat: open a modal with a command, submit it, read what the app showed."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from tests.fakes.slack_api import RESPONSE_URL, Call
+from tests.helpers.app import AppHarness
+from tests.helpers.slack_requests import (
+    SignedResponse,
+    block_actions_body,
+    block_actions_payload,
+    view_submission_body,
+    view_submission_payload,
+)
+
+Json = dict[str, Any]
+
+
+def view_of(call: Call) -> Json:
+    view = call.params["view"]
+    return json.loads(view) if isinstance(view, str) else view
+
+
+def text_of(call: Call) -> str:
+    """Everything a message or view shows, as one string (text, blocks), to assert on words."""
+    params = dict(call.params)
+    for key in ("blocks", "view"):
+        if isinstance(params.get(key), str):
+            params[key] = json.loads(params[key])
+    return json.dumps(params)
+
+
+async def open_modal(h: AppHarness, command_text: str, **kwargs: Any) -> Json:
+    """Runs the command and returns the view the app opened (with an id, like Slack's)."""
+    before = len(h.slack.calls("views.open"))
+    response = await h.command(command_text, **kwargs)
+    assert response.status == 200
+    calls = await h.slack.wait_for("views.open", count=before + 1)
+    view = view_of(calls[-1])
+    return view | {"id": f"V{before + 1:08d}", "hash": "h", "state": {"values": {}}}
+
+
+def with_values(view: Json, values: dict[str, Any]) -> Json:
+    """The view as Slack submits it: `values` maps block id to a text value or, for selects, ("option", value)."""
+    state: Json = {}
+    for block_id, value in values.items():
+        if isinstance(value, tuple):
+            state[block_id] = {"value": {"type": "static_select", "selected_option": {"value": value[1]}}}
+        else:
+            state[block_id] = {"value": {"type": "plain_text_input", "value": value}}
+    return view | {"state": {"values": state}}
+
+
+async def submit(h: AppHarness, view: Json, values: dict[str, Any], **who: Any) -> SignedResponse:
+    return await h.post(view_submission_body(view_submission_payload(with_values(view, values), **who)))
+
+
+async def click(
+    h: AppHarness, action_id: str, value: str, *, view: Json | None = None, **who: Any
+) -> SignedResponse:
+    action = {"action_id": action_id, "block_id": "b", "value": value, "type": "button", "action_ts": "1.1"}
+    return await h.post(block_actions_body(block_actions_payload(action, view=view, **who)))
+
+
+async def last_view_update(h: AppHarness, count: int) -> str:
+    calls = await h.slack.wait_for("views.update", count=count)
+    return text_of(calls[-1])
+
+
+async def replies(h: AppHarness, count: int = 1) -> list[str]:
+    """What the app said through response URLs (ephemeral replies to commands and buttons)."""
+    return [text_of(c) for c in await h.slack.wait_for(RESPONSE_URL, count=count)]

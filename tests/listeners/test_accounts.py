@@ -1,0 +1,262 @@
+"""Authorizing AWS accounts from Slack, against moto with IAM enforcement and the fake Slack Web API."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+
+import pytest
+from sqlalchemy import text
+
+from bolt_app.services.accounts import Actor
+from storage.workspaces import WorkspaceKey
+from tests.fakes.aws import AwsDouble
+from tests.fakes.slack_api import FakeSlackApi
+from tests.helpers.app import AppHarness, app_settings, running_app
+from tests.helpers.scenario import click, last_view_update, open_modal, replies, submit
+
+ACCOUNT = "210987654321"
+ADMIN = "U0001"
+MEMBER = "U0002"
+TEAM = WorkspaceKey("", "T0001")
+
+
+@pytest.fixture
+async def slack() -> AsyncIterator[FakeSlackApi]:
+    async with FakeSlackApi() as fake:
+        fake.set_user(ADMIN, is_admin=True)
+        fake.set_user(MEMBER, is_admin=False)
+        yield fake
+
+
+@pytest.fixture
+async def harness(sqlite_url: str, slack: FakeSlackApi, aws: AwsDouble) -> AsyncIterator[AppHarness]:
+    async with running_app(app_settings(sqlite_url, slack), slack) as h:
+        await h.install()
+        yield h
+
+
+async def external_id(h: AppHarness, team_id: str = "T0001") -> str:
+    async with h.services.engine.connect() as conn:
+        query = text("SELECT external_id FROM workspaces WHERE team_id = :t")
+        return str((await conn.execute(query, {"t": team_id})).scalar_one())
+
+
+async def install_team(h: AppHarness, team_id: str) -> str:
+    h.slack.oauth.team_id, h.slack.oauth.team_name = team_id, f"Team {team_id}"
+    await h.install()
+    return await external_id(h, team_id)
+
+
+async def authorize(h: AppHarness, role_arn: str, name: str = "", team_id: str = "T0001") -> str:
+    before = len(h.slack.calls("views.update"))
+    view = await open_modal(h, "authorize-account", team_id=team_id)
+    response = await submit(h, view, {"role_arn": role_arn, "account_name": name}, team_id=team_id)
+    assert response.status == 200 and response.json()["response_action"] == "update"
+    return await last_view_update(h, before + 1)
+
+
+async def states(h: AppHarness, key: WorkspaceKey = TEAM) -> list[tuple[str, str, str | None]]:
+    return [(r.account.account_id, r.state, r.via) for r in await h.services.accounts.list(key)]
+
+
+async def test_install_link_to_authorized_account(harness: AppHarness, aws: AwsDouble) -> None:
+    page = await harness.install("aws_account=" + ACCOUNT)
+    ext = await external_id(harness)
+    assert ext in page.text and aws.app_principal_arn in page.text and "AWSTemplateFormatVersion" in page.text
+    assert "pending" in page.text
+    assert await states(harness) == [(ACCOUNT, "pending", None)]
+
+    role = aws.create_role(ACCOUNT, external_id=ext)
+    shown = await authorize(harness, role, "Prod")
+    assert "is authorized" in shown and "Prod (210987654321)" in shown
+    assert await states(harness) == [(ACCOUNT, "authorized", "role")]
+    calls = [c for c in aws.assume_role_calls if c.role_arn == role]
+    assert calls[0].external_id == ext and calls[0].session_name == f"T0001.{ADMIN}" and calls[0].allowed
+    assert calls[1].external_id != ext and not calls[1].allowed  # the probe with another External ID
+    home = await harness.slack.wait_for("views.publish")
+    assert "Prod (210987654321)" in json.dumps(home[-1].params)
+    ephemeral = await harness.slack.wait_for("chat.postEphemeral")
+    assert "is authorized" in json.dumps(ephemeral[-1].params)
+
+
+async def test_a_bad_install_link_account_gets_a_page_not_the_install(harness: AppHarness) -> None:
+    page = await harness.get("/slack/install?aws_account=12345")
+    assert page.status == 400 and "12-digit" in page.text and "Set-Cookie" not in page.headers
+
+
+@pytest.mark.parametrize("trust", ["wrong_external_id", "other_principal"])
+async def test_a_role_that_does_not_trust_this_workspace_is_refused_with_the_trust_policy(
+    harness: AppHarness, aws: AwsDouble, trust: str
+) -> None:
+    if trust == "wrong_external_id":
+        role = aws.create_role(ACCOUNT, external_id="someone-elses-external-id-0123456789")
+    else:
+        role = aws.create_role(
+            ACCOUNT,
+            external_id=await external_id(harness),
+            trust_principal="arn:aws:iam::999999999999:user/other",
+        )
+    shown = await authorize(harness, role)
+    assert "could not assume the IAM role" in shown
+    assert await external_id(harness) in shown and "sts:ExternalId" in shown  # the policy to set
+    assert await states(harness) == []
+
+
+async def test_a_role_that_does_not_check_the_external_id_is_refused(
+    harness: AppHarness, aws: AwsDouble
+) -> None:
+    role = aws.create_role(ACCOUNT, external_id=None)
+    shown = await authorize(harness, role)
+    assert "can be assumed with any External ID" in shown
+    assert await states(harness) == []
+
+
+async def test_workspace_b_cannot_use_a_role_that_trusts_workspace_a(
+    harness: AppHarness, aws: AwsDouble
+) -> None:
+    role = aws.create_role(ACCOUNT, external_id=await external_id(harness))
+    await install_team(harness, "T0002")
+    shown = await authorize(harness, role, team_id="T0002")
+    assert "could not assume" in shown
+    assert await states(harness, WorkspaceKey("", "T0002")) == []
+
+
+async def test_the_sixth_workspace_is_refused_and_names_the_five(harness: AppHarness, aws: AwsDouble) -> None:
+    teams = ["T0001", "T0002", "T0003", "T0004", "T0005", "T0006"]
+    statements = []
+    for team in teams[1:]:
+        await install_team(harness, team)
+    for team in teams:
+        statements.append(
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": aws.app_principal_arn},
+                "Action": "sts:AssumeRole",
+                "Condition": {"StringEquals": {"sts:ExternalId": await external_id(harness, team)}},
+            }
+        )
+    role = aws.create_role(ACCOUNT, external_id=await external_id(harness, "T0001"))
+    aws.set_trust_policy(role, {"Version": "2012-10-17", "Statement": statements})
+    for team in teams[:5]:
+        assert "is authorized" in await authorize(harness, role, team_id=team)
+    assert "is authorized" in await authorize(harness, role, team_id="T0003")  # again: not counted twice
+    refused = await authorize(harness, role, team_id="T0006")
+    assert "already authorized 5 Slack workspaces" in refused
+    assert all(f"Team {t}" in refused for t in teams[1:5])
+    assert await states(harness, WorkspaceKey("", "T0006")) == []
+
+
+@pytest.mark.parametrize(
+    ("values", "field", "words"),
+    [
+        ({"role_arn": "arn:aws:iam::1234:role/x", "account_name": ""}, "role_arn", "12-digit"),
+        ({"role_arn": "arn:aws-cn:iam::123456789012:role/x", "account_name": ""}, "role_arn", "partition"),
+        (
+            {"role_arn": f"arn:aws:iam::{ACCOUNT}:role/r", "account_name": "x" * 31},
+            "account_name",
+            "30 characters",
+        ),
+        (
+            {"role_arn": f"arn:aws:iam::{ACCOUNT}:role/r", "account_name": "Prod!"},
+            "account_name",
+            "not allowed",
+        ),
+    ],
+)
+async def test_field_rules_are_answered_in_the_modal_without_calling_aws(
+    harness: AppHarness, aws: AwsDouble, values: dict[str, str], field: str, words: str
+) -> None:
+    view = await open_modal(harness, "authorize-account")
+    before = len(aws.calls)
+    response = await submit(harness, view, values)
+    body = response.json()
+    assert body["response_action"] == "errors" and words in body["errors"][field]
+    assert len(aws.calls) == before
+
+
+async def test_non_admins_are_refused_and_told_who_may(harness: AppHarness) -> None:
+    for command in ("authorize-account", "register-organization"):
+        await harness.command(command, user_id=MEMBER)
+    said = await replies(harness, 2)
+    assert all("Only Slack workspace admins and owners" in s for s in said)
+    assert harness.slack.calls("views.open") == []
+
+
+async def test_accounts_list_names_and_buttons_then_rename_and_remove(
+    harness: AppHarness, aws: AwsDouble
+) -> None:
+    role = aws.create_role(ACCOUNT, external_id=await external_id(harness))
+    await authorize(harness, role, "Prod")
+    await harness.command("accounts")
+    listed = (await replies(harness, 1))[-1]
+    assert "Prod (210987654321)" in listed and "Edit name" in listed and "Remove" in listed
+
+    await harness.command("accounts", user_id=MEMBER)
+    assert "Edit name" not in (await replies(harness, 2))[-1]  # members see the list, not the buttons
+
+    await harness.services.accounts.rename(Actor(TEAM, ADMIN), ACCOUNT, "Staging")
+    account = await harness.services.accounts.repository.get_account(ACCOUNT)
+    assert account is not None and account.account_name == "Staging"
+
+    async with harness.services.engine.begin() as conn:
+        await conn.execute(
+            text(
+                "INSERT INTO channel_configurations (team_id, channel_id, account_id, enterprise_id, channel_name, "
+                "role_arn, notify_on_case_severity, notify_on_create_or_reopen_case, "
+                "notify_on_add_correspondence_to_case, notify_on_resolve_case, created_at, updated_at) VALUES "
+                "('T0001', 'C0001', :a, '', 'ops', :r, 'none', false, false, false, '2026-01-01', '2026-01-01')"
+            ),
+            {"a": ACCOUNT, "r": role},
+        )
+    await click(harness, "remove_account", ACCOUNT)
+    assert "#ops" in (await replies(harness, 3))[-1]
+    assert await states(harness) == [(ACCOUNT, "authorized", "role")]
+
+    async with harness.services.engine.begin() as conn:
+        await conn.execute(text("DELETE FROM channel_configurations"))
+    await click(harness, "remove_account", ACCOUNT)
+    assert "was removed" in (await replies(harness, 4))[-1]
+    assert await states(harness) == []
+
+
+async def test_organization_management_account_authorizes_its_members(
+    harness: AppHarness, aws: AwsDouble
+) -> None:
+    management = ACCOUNT
+    aws.create_organization(management)
+    members = [aws.add_member_account(management) for _ in range(2)]
+    ext = await external_id(harness)
+    role = aws.create_role(management, external_id=ext)
+    aws.allow_organization_reads(role)
+    await authorize(harness, role, "Org root")
+
+    before = len(harness.slack.calls("views.update"))
+    view = await open_modal(harness, "register-organization")
+    await submit(harness, view, {"account": ("option", management)})
+    shown = await last_view_update(harness, before + 1)
+    assert "is registered" in shown
+    got = dict((a, (s, v)) for a, s, v in await states(harness))
+    assert got[management] == ("authorized", "role")
+    assert all(got[m] == ("authorized", "organization") for m in members)
+
+    # a member account's own role cannot register the organization
+    member_role = aws.create_role(members[0], external_id=ext)
+    aws.allow_organization_reads(member_role)
+    await authorize(harness, member_role)
+    view = await open_modal(harness, "register-organization")
+    before = len(harness.slack.calls("views.update"))
+    await submit(harness, view, {"account": ("option", members[0])})
+    assert "not its management account" in await last_view_update(harness, before + 1)
+
+
+async def test_an_account_outside_any_organization_cannot_register_one(
+    harness: AppHarness, aws: AwsDouble
+) -> None:
+    role = aws.create_role(ACCOUNT, external_id=await external_id(harness))
+    aws.allow_organization_reads(role)
+    await authorize(harness, role)
+    before = len(harness.slack.calls("views.update"))
+    view = await open_modal(harness, "register-organization")
+    await submit(harness, view, {"account": ("option", ACCOUNT)})
+    assert "not in an AWS Organization" in await last_view_update(harness, before + 1)

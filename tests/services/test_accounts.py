@@ -1,0 +1,160 @@
+"""Account authorization rules at the service level, on SQLite and PostgreSQL, with moto enforcing IAM."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+
+import pytest
+
+from bolt_app.app import Services, build_services
+from bolt_app.errors import UserFacingError
+from bolt_app.services.accounts import Actor, parse_account_name, parse_role_arn
+from bolt_app.settings import Settings
+from storage.crypto import generate_key
+from storage.workspaces import WorkspaceKey
+from tests.fakes.aws import AwsDouble
+
+ACCOUNT = "210987654321"
+
+
+@pytest.fixture
+async def services(database_url: str, aws: AwsDouble) -> AsyncIterator[Services]:
+    settings = Settings(database_url=database_url, token_encryption_keys=(generate_key(),))
+    services = await build_services(settings)
+    yield services
+    await services.close()
+
+
+async def _workspaces(services: Services, n: int) -> list[WorkspaceKey]:
+    keys = []
+    for i in range(1, n + 1):
+        key = WorkspaceKey("", f"T{i:04d}")
+        await services.workspaces.repository.record_install(
+            key, f"Team {i}", "U1", f"external-id-{i:02d}-" + "x" * 30
+        )
+        keys.append(key)
+    return keys
+
+
+def _role_trusting(aws: AwsDouble, external_ids: list[str]) -> str:
+    role = aws.create_role(ACCOUNT, external_id=external_ids[0])
+    statements = [
+        {
+            "Effect": "Allow",
+            "Principal": {"AWS": aws.app_principal_arn},
+            "Action": "sts:AssumeRole",
+            "Condition": {"StringEquals": {"sts:ExternalId": e}},
+        }
+        for e in external_ids
+    ]
+    aws.set_trust_policy(role, {"Version": "2012-10-17", "Statement": statements})
+    return role
+
+
+async def test_two_admins_racing_for_the_fifth_place_exactly_one_wins(
+    services: Services, aws: AwsDouble
+) -> None:
+    keys = await _workspaces(services, 6)
+    role = _role_trusting(aws, [f"external-id-{i:02d}-" + "x" * 30 for i in range(1, 7)])
+    for key in keys[:4]:
+        await services.accounts.authorize(Actor(key, "U1"), role)
+
+    results = await asyncio.gather(
+        *(services.accounts.authorize(Actor(key, "U1"), role) for key in keys[4:]), return_exceptions=True
+    )
+    wins = [r for r in results if not isinstance(r, BaseException)]
+    losses = [r for r in results if isinstance(r, UserFacingError)]
+    assert len(wins) == 1 and len(losses) == 1, results
+    assert "already authorized 5" in losses[0].message
+    authorized = [await services.accounts.repository.get_authorization(k, ACCOUNT) for k in keys]
+    assert sum(1 for a in authorized if a is not None and a.state == "authorized") == 5
+
+
+async def test_the_assume_role_call_always_carries_the_external_id_and_the_slack_user(
+    services: Services, aws: AwsDouble
+) -> None:
+    (key,) = await _workspaces(services, 1)
+    role = _role_trusting(aws, ["external-id-01-" + "x" * 30])
+    await services.accounts.authorize(Actor(key, "U42"), role, "Prod")
+    first = aws.assume_role_calls[0]
+    assert first.external_id == "external-id-01-" + "x" * 30 and first.session_name == "T0001.U42"
+    assert all(c.external_id for c in aws.assume_role_calls)
+
+
+@pytest.mark.parametrize(
+    ("arn", "ok"),
+    [
+        ("arn:aws:iam::123456789012:role/AWSSupportSlackRole", True),
+        ("arn:aws:iam::123456789012:role/path/to/Role", True),
+        ("arn:aws:iam::12345678901:role/R", False),
+        ("arn:aws:iam::123456789012:user/R", False),
+        ("arn:aws-us-gov:iam::123456789012:role/R", False),
+        ("not an arn", False),
+    ],
+)
+def test_role_arn_rules(arn: str, ok: bool) -> None:
+    if ok:
+        assert parse_role_arn(arn) == "123456789012"
+    else:
+        with pytest.raises(UserFacingError):
+            parse_role_arn(arn)
+
+
+@pytest.mark.parametrize(
+    ("name", "ok"),
+    [
+        ("Prod", True),
+        ("prod-eu_1 main", True),
+        ("x" * 30, True),
+        ("x" * 31, False),
+        ("Prod!", False),
+        ("Prød", False),
+    ],
+)
+def test_account_name_rules(name: str, ok: bool) -> None:
+    if ok:
+        assert parse_account_name(name) == name
+    else:
+        with pytest.raises(UserFacingError):
+            parse_account_name(name)
+
+
+def test_cli_authorizes_lists_renames_and_removes(tmp_path, aws: AwsDouble) -> None:  # type: ignore[no-untyped-def]
+    env = dict(aws.env) | {"DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/cli.db", "PATH": "/usr/bin:/bin"}
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "bolt_app.cli", "--log-level", "ERROR", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
+    async def seed() -> None:
+        settings = Settings(
+            database_url=env["DATABASE_URL"],
+            token_encryption_keys=tuple((tmp_path / "cli.db.key").read_text().split()),
+        )
+        services = await build_services(settings)
+        await services.workspaces.repository.record_install(
+            WorkspaceKey("", "T0001"), "Acme", "U1", "external-id-01-" + "x" * 30
+        )
+        await services.close()
+
+    assert cli("db", "upgrade").returncode == 0
+    asyncio.run(seed())
+    role = _role_trusting(aws, ["external-id-01-" + "x" * 30])
+    done = cli("accounts", "authorize", "--team", "T0001", "--role-arn", role, "--name", "Prod")
+    assert done.returncode == 0, done.stderr
+    listed = cli("accounts", "list", "--team", "T0001", "--format", "json")
+    assert '"shown_as": "Prod (210987654321)"' in listed.stdout and '"state": "authorized"' in listed.stdout
+    bad = cli("accounts", "rename", "--team", "T0001", ACCOUNT, "Prod!")
+    assert bad.returncode == 1 and "not allowed" in bad.stderr
+    assert cli("accounts", "remove", "--team", "T0001", ACCOUNT).returncode == 0
+    assert cli("accounts", "list", "--team", "T0001").stdout.strip() == "[]"
+    template = cli("accounts", "template", "--team", "T0001")
+    assert "AWS::IAM::Role" in template.stdout and "external-id-01-" in template.stdout
