@@ -20,10 +20,12 @@ from bolt_app.aws.identity import AppIdentity
 from bolt_app.aws.sessions import AwsClients, RoleSessions
 from bolt_app.oauth import build_install_flow
 from bolt_app.services.accounts import AccountService
+from bolt_app.services.channels import ChannelService
 from bolt_app.services.workspaces import WorkspaceService
 from bolt_app.settings import Settings
 from bolt_app.slack_client import build_web_client, new_http_session
 from storage.accounts import AccountRepository
+from storage.channels import ChannelRepository
 from storage.crypto import configure_token_cipher
 from storage.db import create_engine
 from storage.installation_store import InstallationStore
@@ -49,6 +51,7 @@ class Services:
     aws: AwsClients
     role_sessions: RoleSessions
     accounts: AccountService
+    channels: ChannelService
 
     async def close(self) -> None:
         await self.http.close()
@@ -66,6 +69,8 @@ async def build_services(settings: Settings, engine: AsyncEngine | None = None) 
     workspaces = WorkspaceService(WorkspaceRepository(engine), store)
     identity = AppIdentity()
     aws = AwsClients()
+    role_sessions = RoleSessions(aws)
+    accounts = AccountService(AccountRepository(engine), workspaces, aws, identity)
     return Services(
         settings=settings,
         engine=engine,
@@ -77,8 +82,9 @@ async def build_services(settings: Settings, engine: AsyncEngine | None = None) 
         workspaces=workspaces,
         app_identity=identity,
         aws=aws,
-        role_sessions=RoleSessions(aws),
-        accounts=AccountService(AccountRepository(engine), workspaces, aws, identity),
+        role_sessions=role_sessions,
+        accounts=accounts,
+        channels=ChannelService(ChannelRepository(engine), accounts, role_sessions),
     )
 
 

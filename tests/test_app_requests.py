@@ -75,10 +75,12 @@ async def test_uninstall_deletes_tokens_keeps_the_workspace_and_reinstall_restor
 
     response = await harness.post(event_body({"type": "app_uninstalled"}))
     assert response.status == 200
-    await _wait(lambda: _count(harness, "slack_bots"), 0)
-    assert await _rows(harness, "slack_installations") == []
-    workspace = (await _rows(harness, "workspaces"))[0]
-    assert workspace["uninstalled_at"] is not None
+
+    async def uninstalled() -> bool:  # the listener's last step
+        return (await _rows(harness, "workspaces"))[0]["uninstalled_at"] is not None
+
+    await _wait(uninstalled, True)
+    assert await _rows(harness, "slack_installations") == [] and await _rows(harness, "slack_bots") == []
     assert "not installed in this workspace" in (await harness.command("help")).json()["text"]
 
     await harness.install()

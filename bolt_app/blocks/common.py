@@ -146,10 +146,23 @@ def message_modal(title: str, text: str, *, close: str = "Close") -> View:
     return modal("message", title, [section(text)], close=close)
 
 
-def input_value(state: dict[str, Any], block_id: str) -> str | None:
-    """The value of a plain text input or the selected option of a select, from `view.state.values`."""
-    element = state.get("values", {}).get(block_id, {}).get("value", {})
-    if element.get("type") in ("static_select", "external_select"):
+def _element(state: dict[str, Any], block_id: str, action_id: str | None) -> dict[str, Any]:
+    block = state.get("values", {}).get(block_id, {})
+    if action_id is None:  # inputs use "value"; a dispatching select keeps its own action id
+        return next(iter(block.values()), {}) if block else {}
+    return block.get(action_id, {})
+
+
+def input_value(state: dict[str, Any], block_id: str, action_id: str | None = None) -> str | None:
+    """The text of an input, or the value of the selected option of a select or radio group."""
+    element = _element(state, block_id, action_id)
+    if "selected_option" in element:
         selected = element.get("selected_option")
         return selected["value"] if selected else None
     return element.get("value")
+
+
+def input_values(state: dict[str, Any], block_id: str) -> list[str]:
+    """The values of the checked options of a checkbox group (or a multi-select)."""
+    element = _element(state, block_id, None)
+    return [o["value"] for o in element.get("selected_options") or []]

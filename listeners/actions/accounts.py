@@ -14,14 +14,14 @@ from listeners.common import actor_of, admin_user, explain_errors, services_of
 from listeners.events.app_home import publish_home
 
 
-def _from_home(body: dict[str, Any]) -> bool:
+def from_home(body: dict[str, Any]) -> bool:
     return body.get("view", {}).get("type") == "home"
 
 
-async def _show(
+async def show(
     body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond, user_id: str, text: str
 ) -> None:
-    if _from_home(body) or not body.get("response_url"):
+    if from_home(body) or not body.get("response_url"):
         await client.chat_postMessage(channel=user_id, text=text)  # the app's DM with the user
     else:
         await respond(text=text, response_type="ephemeral", replace_original=False)
@@ -45,7 +45,7 @@ async def edit_account_name_clicked(
         view = rename_account_modal(row, metadata(account_id=row.account.account_id, channel_id=channel_id))
         await client.views_open(trigger_id=body["trigger_id"], view=view)
 
-    await explain_errors(lambda text: _show(body, client, respond, actor.user_id, text), work)
+    await explain_errors(lambda text: show(body, client, respond, actor.user_id, text), work)
 
 
 async def remove_account_clicked(
@@ -63,7 +63,7 @@ async def remove_account_clicked(
     async def work() -> None:
         await admin_user(context, client, "remove AWS accounts")
         await services.accounts.remove(actor, action["value"])
-        if _from_home(body):
+        if from_home(body):
             await publish_home(client, context, actor.user_id)
         else:
             rows = await services.accounts.list(actor.workspace)
@@ -73,4 +73,4 @@ async def remove_account_clicked(
                 replace_original=True,
             )
 
-    await explain_errors(lambda text: _show(body, client, respond, actor.user_id, text), work)
+    await explain_errors(lambda text: show(body, client, respond, actor.user_id, text), work)

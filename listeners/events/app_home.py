@@ -5,6 +5,7 @@ from __future__ import annotations
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bolt_app.blocks.channels import workspace_channels_blocks
 from bolt_app.blocks.home import home_view
 from bolt_app.services.admins import is_admin
 from bolt_app.slack_directory import user_info
@@ -16,7 +17,8 @@ async def publish_home(client: AsyncWebClient, context: AsyncBoltContext, user_i
     key = workspace_of(context)
     accounts = await services.accounts.list(key)
     admin = is_admin(await user_info(client, user_id), await services.workspaces.get(key))
-    await client.views_publish(user_id=user_id, view=home_view(accounts, admin))
+    channels = workspace_channels_blocks(await services.channels.for_workspace(key), admin)
+    await client.views_publish(user_id=user_id, view=home_view(accounts, admin, channels))
 
 
 async def app_home_opened_callback(

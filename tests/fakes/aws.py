@@ -8,8 +8,8 @@ moto patch applies to it; the app may still run as a subprocess, pointed at :att
 
 What the double adds to moto (details in the modules):
 
-* ``moto_trust``: AWS-like trust-policy evaluation on ``sts:AssumeRole`` across accounts (wrong or missing External
-  ID, untrusted principal and unknown role are refused with ``AccessDenied``);
+* ``moto_trust``: AWS-like trust-policy evaluation on ``sts:AssumeRole`` across accounts (a wrong or missing
+  External ID, an untrusted principal and an unknown role are refused with ``AccessDenied``);
 * ``moto_support``: a real Support case model, the missing Support operations, per-account isolation;
 * ``moto_quotas``: Service Quotas with applied vs. default values and increase requests;
 * here: an admin identity that bypasses IAM (header :data:`ADMIN_HEADER`, used by :meth:`AwsDouble.admin`), a
@@ -17,9 +17,10 @@ What the double adds to moto (details in the modules):
   (:meth:`AwsDouble.fail_next`), request gates (:meth:`AwsDouble.gate`), the premium-support-plan check
   (:meth:`AwsDouble.set_support_plan`) and AWS's input validation of ``RoleSessionName``/``ExternalId``.
 
-IAM denials keep moto's format: HTTP 403 and, for the JSON services (support, service-quotas, organizations),
-``Error.Code == "403"`` with a message naming the action; ``AccessDenied`` for STS/IAM. moto ignores conditions
-in identity policies (and turns Deny+Condition into a plain Deny), so the policies here carry none.
+IAM denials keep moto's format: HTTP 403 and, for the JSON services (support, service-quotas,
+organizations), ``Error.Code == "403"`` with a message naming the action; ``AccessDenied`` for STS/IAM. moto
+ignores conditions in identity policies (and turns Deny+Condition into a plain Deny), so the policies here
+carry none.
 """
 
 from __future__ import annotations
@@ -46,6 +47,8 @@ from botocore.config import Config
 from moto import settings
 from moto.core.authorization import ActionAuthenticatorMixin
 from moto.core.responses import BaseResponse
+from moto.iam.models import iam_backends
+from moto.iam.utils import generate_access_key_id_from_account_id
 from moto.organizations.models import organizations_backends
 
 from tests.fakes import moto_quotas, moto_support, moto_trust
@@ -72,9 +75,9 @@ _ROLE_ARN = re.compile(r"^arn:aws:iam::(?P<account>\d{12}):role/(?:.*/)?(?P<name
 
 PolicyDoc = dict[str, Any]
 
-#: The recommended channel-role policy (aws-support-app.md §17.4). The ``iam:CreateServiceLinkedRole`` statement has
-#: no ``Condition`` here: moto ignores conditions in identity policies (and would turn a Deny+Condition into a
-#: plain Deny), so the condition would only pretend to be tested.
+#: The recommended channel-role policy (aws-support-app.md §17.4). Its ``iam:CreateServiceLinkedRole``
+#: statement has no ``Condition`` here: moto ignores conditions in identity policies (and would turn a
+#: Deny+Condition into a plain Deny), so the condition would only pretend to be tested.
 FULL_POLICY: PolicyDoc = {
     "Version": "2012-10-17",
     "Statement": [
@@ -183,7 +186,7 @@ def policy_document(policy: PolicySpec) -> PolicyDoc | None:
 
 @dataclass(frozen=True)
 class AwsCall:
-    """One request the server handled (``at`` = ``time.monotonic()`` on arrival, comparable across processes)."""
+    """One request the server handled; ``at`` = ``time.monotonic()`` on arrival (system-wide clock)."""
 
     service: str  # "support", "service-quotas", "sts", "iam", "organizations", ...
     operation: str  # "CreateCase", "AssumeRole", ...
@@ -226,7 +229,7 @@ class _Failure:
 
 @dataclass
 class Gate:
-    """Holds matching requests until released: ``reached`` is set when one arrives (wait on it in a thread)."""
+    """Holds the next matching request until released; ``reached`` is set when it arrives."""
 
     service: str
     operation: str
@@ -314,8 +317,36 @@ def _authenticate(self: Any, iam_request_cls: type, resource: str = "*") -> None
 
 @dataclass(frozen=True)
 class MotoServerHandle:
+    """The session's server, and the app credentials that stay the same for every test of the session."""
+
     endpoint_url: str
     admin_token: str
+    app_access_key_id: str
+    app_secret_access_key: str
+
+    @classmethod
+    def for_url(cls, endpoint_url: str) -> MotoServerHandle:
+        return cls(
+            endpoint_url=endpoint_url,
+            admin_token=secrets.token_hex(16),
+            app_access_key_id=generate_access_key_id_from_account_id(
+                APP_ACCOUNT_ID, prefix="AKIA", total_length=20
+            ),
+            app_secret_access_key=secrets.token_hex(20),
+        )
+
+    @property
+    def env(self) -> dict[str, str]:
+        """What an app process needs to talk to the double as the app user (valid once ``aws`` has set up)."""
+        return {
+            "AWS_ENDPOINT_URL": self.endpoint_url,
+            "AWS_ACCESS_KEY_ID": self.app_access_key_id,
+            "AWS_SECRET_ACCESS_KEY": self.app_secret_access_key,
+            "AWS_DEFAULT_REGION": DEFAULT_REGION,
+            "AWS_CONFIG_FILE": os.devnull,
+            "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+            "AWS_EC2_METADATA_DISABLED": "true",
+        }
 
 
 # ------------------------------------------------------------------------------------------------------------
@@ -344,7 +375,6 @@ class AwsDouble:
     _accounts_without_plan: set[str] = field(default_factory=set)
     _clients: dict[tuple[str, str, str], BaseClient] = field(default_factory=dict)
     _member_counter: int = 0
-    _mp: pytest.MonkeyPatch | None = None
 
     # --- lifecycle ------------------------------------------------------------------------------------------
 
@@ -361,7 +391,6 @@ class AwsDouble:
             support=SupportWorld(),
             quotas=QuotasWorld(),
             _admin_token=server.admin_token,
-            _mp=mp,
         )
         for name in (
             "AWS_PROFILE",
@@ -393,18 +422,15 @@ class AwsDouble:
             PolicyName="AssumeChannelRoles",
             PolicyDocument=json.dumps(APP_USER_POLICY),
         )
-        key = iam.create_access_key(UserName=APP_USER_NAME)["AccessKey"]
-        double.app_access_key_id = key["AccessKeyId"]
-        double.app_secret_access_key = key["SecretAccessKey"]
-        double.env = {
-            "AWS_ENDPOINT_URL": server.endpoint_url,
-            "AWS_ACCESS_KEY_ID": double.app_access_key_id,
-            "AWS_SECRET_ACCESS_KEY": double.app_secret_access_key,
-            "AWS_DEFAULT_REGION": DEFAULT_REGION,
-            "AWS_CONFIG_FILE": "/dev/null",
-            "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
-            "AWS_EC2_METADATA_DISABLED": "true",
-        }
+        created = iam.create_access_key(UserName=APP_USER_NAME)["AccessKey"]["AccessKeyId"]
+        # Give the key the session's fixed ID and secret, so an app process may outlive one test.
+        backend = iam_backends[APP_ACCOUNT_ID]["aws"]
+        key = backend.access_keys.pop(created)
+        key.access_key_id, key.secret_access_key = server.app_access_key_id, server.app_secret_access_key
+        backend.access_keys[key.access_key_id] = key
+        double.app_access_key_id = server.app_access_key_id
+        double.app_secret_access_key = server.app_secret_access_key
+        double.env = server.env
         for name, value in double.env.items():
             mp.setenv(name, value)
         mp.setattr(settings, "INITIAL_NO_AUTH_ACTION_COUNT", 0)
@@ -442,7 +468,7 @@ class AwsDouble:
     # --- clients --------------------------------------------------------------------------------------------
 
     def admin(self, account_id: str, service: str, region: str = DEFAULT_REGION) -> BaseClient:
-        """A boto3 client acting in ``account_id`` that bypasses IAM enforcement (not recorded in :attr:`calls`)."""
+        """A boto3 client acting in ``account_id``, exempt from IAM checks and not listed in :attr:`calls`."""
         key = (account_id, service, region)
         with self._lock:
             client = self._clients.get(key)
@@ -517,9 +543,9 @@ class AwsDouble:
     ) -> str:
         """Create a channel role in ``account_id`` trusting the app (or ``trust_principal``); returns its ARN.
 
-        ``external_id=None`` creates a trust without the ``sts:ExternalId`` condition (a role that does not check
-        it). ``policy``: ``"full"`` (:data:`FULL_POLICY`), ``"readonly"`` (:data:`READONLY_POLICY`), ``"none"``
-        or a policy document.
+        ``external_id=None`` creates a trust without the ``sts:ExternalId`` condition (a role that does not
+        check it). ``policy``: ``"full"`` (:data:`FULL_POLICY`), ``"readonly"`` (:data:`READONLY_POLICY`),
+        ``"none"`` or a policy document.
         """
         statement: dict[str, Any] = {
             "Effect": "Allow",
@@ -596,7 +622,7 @@ class AwsDouble:
     # --- Support controls -----------------------------------------------------------------------------------
 
     def pin_case_status(self) -> None:
-        """Pin moto's own ``support::case`` state machine (the replacement model never cycles statuses anyway)."""
+        """Pin moto's ``support::case`` state machine (the replacement model never cycles statuses anyway)."""
         body = {"model_name": "support::case", "transition": {"progression": "manual", "times": 10**9}}
         _post(self.endpoint_url, "/moto-api/state-manager/set-transition", json.dumps(body).encode())
 
@@ -608,12 +634,12 @@ class AwsDouble:
         )
 
     def set_support_plan(self, account_id: str, premium: bool) -> None:
-        """``premium=False``: every Support call from the account fails with ``SubscriptionRequiredException``."""
+        """``premium=False``: the account's Support calls fail with ``SubscriptionRequiredException``."""
         with self._lock:
             (self._accounts_without_plan.discard if premium else self._accounts_without_plan.add)(account_id)
 
     def put_case(self, account_id: str, **fields: Any) -> str:
-        """Seed a case directly (e.g. an old or resolved one); see ``SupportWorld.put_case``. Returns its ID."""
+        """Seed a case (e.g. an old or resolved one); see ``SupportWorld.put_case``. Returns its ID."""
         return self.support.put_case(account_id, **fields).case_id
 
     def case(self, case_id: str) -> Case:
@@ -673,9 +699,9 @@ class AwsDouble:
         """Answer the next ``times`` (``None``: all) permitted calls of ``operation`` with error ``code``.
 
         ``service``: "support", "service-quotas" (or "servicequotas"), "sts", "iam", "organizations";
-        ``operation``: API name ("CreateCase") or snake_case ("create_case"). ``status`` defaults to 400 (500 for
-        ``InternalServerError``/``ServiceException``). Injection happens after IAM: a denied call stays denied
-        and does not consume it.
+        ``operation``: API name ("CreateCase") or snake_case ("create_case"). ``status`` defaults to 400
+        (500 for ``InternalServerError``/``ServiceException``). Injection happens after IAM: a denied call
+        stays denied and does not consume it.
         """
         with self._lock:
             self._failures.append(

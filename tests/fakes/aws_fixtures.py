@@ -1,6 +1,9 @@
 """pytest fixtures for the AWS test double; load with ``pytest_plugins = ["tests.fakes.aws_fixtures"]``.
 
-* ``aws_server`` (session): the in-process ``ThreadedMotoServer`` on 127.0.0.1, random port.
+* ``aws_server`` (session): the in-process ``ThreadedMotoServer`` on 127.0.0.1, random port; its
+  ``env``/``app_access_key_id`` stay the same for the whole session, so an app process started from a
+  module- or session-scoped fixture keeps working across tests (each test still needs ``aws``, which resets
+  moto and recreates the app user with those credentials).
 * ``aws`` (function): an :class:`~tests.fakes.aws.AwsDouble` on a freshly reset server, extensions installed,
   app IAM user created, its credentials and ``AWS_ENDPOINT_URL`` in ``os.environ``, IAM enforcement on.
 """
@@ -8,7 +11,6 @@
 from __future__ import annotations
 
 import logging
-import secrets
 from collections.abc import Iterator
 
 import pytest
@@ -24,7 +26,7 @@ def aws_server() -> Iterator[MotoServerHandle]:
     server.start()
     host, port = server.get_host_and_port()
     try:
-        yield MotoServerHandle(endpoint_url=f"http://{host}:{port}", admin_token=secrets.token_hex(16))
+        yield MotoServerHandle.for_url(f"http://{host}:{port}")
     finally:
         server.stop()
 

@@ -1,7 +1,7 @@
 """A Service Quotas model grafted onto moto's ``service-quotas`` service.
 
-moto only has ``GetServiceQuota``/``ListAWSDefaultServiceQuotas`` for ``vpc`` and no applied values. :func:`install`
-adds the operations this project uses to ``ServiceQuotasBackend``/``ServiceQuotasResponse`` (IAM enforcement still
+moto only has ``GetServiceQuota``/``ListAWSDefaultServiceQuotas`` for ``vpc`` and no applied values.
+:func:`install` adds the operations this project uses to ``ServiceQuotasResponse`` (IAM enforcement still
 applies, it runs before the method lookup):
 
 ``ListServices``, ``ListServiceQuotas`` (applied values), ``ListAWSDefaultServiceQuotas``, ``GetServiceQuota``
@@ -19,9 +19,9 @@ Errors (``JsonRESTError``, HTTP 400 unless noted, ``Error.Code`` as listed):
   adjustable → ``IllegalArgumentException``;
 * a ``PENDING``/``CASE_OPENED`` request for the same quota → ``ResourceAlreadyExistsException``;
 * missing service-linked role ``AWSServiceRoleForServiceQuotas`` (simulated per account with
-  :meth:`QuotasWorld.remove_service_linked_role`) and a caller that may not ``iam:CreateServiceLinkedRole`` →
-  ``DependencyAccessDeniedException`` (the botocore model's "a dependency does not have access"); if the caller
-  may create it, the role is "created" and the request proceeds, as on AWS;
+  :meth:`QuotasWorld.remove_service_linked_role`) and a caller that may not
+  ``iam:CreateServiceLinkedRole`` → ``DependencyAccessDeniedException`` (the botocore model's "a dependency
+  does not have access"); if the caller may create it, the role is "created" and the request proceeds;
 * bad ``NextToken`` → ``InvalidPaginationTokenException``.
 
 A new request is ``CASE_OPENED`` with a ``CaseId`` when ``DesiredValue`` is more than twice the applied value
@@ -235,7 +235,8 @@ class QuotasWorld:
         if service_code not in SERVICE_NAMES:
             raise ApiError(
                 "NoSuchResourceException",
-                "This service is not available in the current Region. Choose a different Region or a different service.",
+                "This service is not available in the current Region. "
+                "Choose a different Region or a different service.",
             )
         return [
             q
@@ -249,7 +250,8 @@ class QuotasWorld:
                 return q
         raise ApiError(
             "NoSuchResourceException",
-            f"The request failed because the specified quota {quota_code} of service {service_code} doesn't exist.",
+            f"The request failed because the specified quota {quota_code} "
+            f"of service {service_code} doesn't exist.",
         )
 
     def applied_value(self, account_id: str, region: str, spec: QuotaSpec) -> float:
@@ -318,12 +320,14 @@ class QuotasWorld:
             if desired <= default:
                 raise ApiError(
                     "IllegalArgumentException",
-                    f"You must provide a quota value greater than the default quota value of {float(default)}.",
+                    "You must provide a quota value greater than the default quota value of "
+                    f"{float(default)}.",
                 )
             if desired <= applied:
                 raise ApiError(
                     "IllegalArgumentException",
-                    f"You must provide a quota value greater than the current quota value of {float(applied)}.",
+                    "You must provide a quota value greater than the current quota value of "
+                    f"{float(applied)}.",
                 )
             state = self._at(account_id, region)
             if any(r.spec == spec and r.status in OPEN_STATUSES for r in state.requests):

@@ -1,15 +1,21 @@
 """A small, faithful AWS Support model grafted onto moto's ``support`` service.
 
 moto implements only ``CreateCase``, ``DescribeCases`` (cycling status and severity on every read) and a
-``ResolveCase`` that does not resolve. :func:`install` replaces those and adds the missing operations as methods of
-``moto.support.models.SupportBackend`` and ``moto.support.responses.SupportResponse``. IAM enforcement runs in
-``BaseResponse.call_action()`` before the method lookup, so the added operations are permission-checked like
-native ones.
+``ResolveCase`` that does not resolve. :func:`install` replaces those and adds the missing operations as
+methods of ``moto.support.models.SupportBackend`` and ``moto.support.responses.SupportResponse``. IAM
+enforcement runs in ``BaseResponse.call_action()`` before the method lookup, so the added operations are
+permission-checked like native ones.
 
 The state lives in a :class:`SupportWorld` (one per test), keyed by account: moto routes each request to the
-account of its credentials (an assumed role's credentials belong to the role's account), so a role in account A
-cannot see account B's cases. Support is a global service: every request uses the ``us-east-1`` backend, whatever
-Region the client signed for (moto alone answers HTTP 500 for other Regions).
+account of its credentials (an assumed role's credentials belong to the role's account), so a role in account
+A cannot see account B's cases. Support is a global service: every request uses the ``us-east-1`` backend,
+whatever Region the client signed for (moto alone answers HTTP 500 for other Regions).
+
+Modelling choices where AWS is not explicit: ``DescribeCases`` returns only cases whose ``language`` equals
+the request's (default ``en``) and applies ``includeResolvedCases`` (default false) to ``caseIdList`` and
+``displayId`` look-ups too, newest first; an unknown ``displayId`` is ``CaseIdNotFound``. A customer reply
+moves ``resolved`` to ``reopened`` and ``pending-customer-action`` to ``customer-action-completed``.
+``submittedBy`` is ``<role> (Role) <<session name>>`` for an assumed role, ``<user> (User)`` for an IAM user.
 
 Errors are ``JsonRESTError`` (HTTP 400, ``__type`` + ``X-Amzn-ErrorType``), so botocore sets ``Error.Code``:
 ``CaseIdNotFound``, ``AttachmentSetIdNotFound``, ``AttachmentSetExpired``, ``AttachmentSetSizeLimitExceeded``,
@@ -299,7 +305,7 @@ class SupportAccount:
 
 
 class SupportWorld:
-    """All Support state of one test: per-account cases and attachment sets, a shared display-ID counter, a clock."""
+    """All Support state of one test: cases and attachment sets per account, display-ID counter, clock."""
 
     def __init__(self) -> None:
         self.lock = threading.RLock()

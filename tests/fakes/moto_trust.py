@@ -1,20 +1,21 @@
 """Trust-policy evaluation on ``sts:AssumeRole`` that behaves like AWS, for moto's IAM enforcement.
 
-moto (5.1.4+) checks a role's trust policy only when the role lives in the *caller's* account, lets a request
-without ``ExternalId`` through a trust that requires one, crashes on ``{"Service": ...}``-only principals and does
-not understand account principals (``"123456789012"``, ``arn:aws:iam::123456789012:root``).
+moto (5.1.4+) checks a role's trust policy only when the role lives in the *caller's* account, lets a
+request without ``ExternalId`` through a trust that requires one, crashes on ``{"Service": ...}``-only
+principals and does not understand account principals (``"123456789012"``, ``arn:aws:iam::<account>:root``).
 
-:func:`install` replaces the two methods of ``moto.iam.access_control.IAMRequestBase`` that decide this, so that:
+:func:`install` replaces the two methods of ``moto.iam.access_control.IAMRequestBase`` that decide this, so
+that:
 
 * the role is looked up in **its own** account (parsed from the role ARN), whatever the caller's account;
 * a role that does not exist is refused (``AccessDenied``, as on AWS) instead of minting useless credentials;
-* the trust policy is evaluated with AWS semantics for what this project needs: ``Allow``/``Deny`` statements,
-  ``Action`` wildcards (case-insensitive), ``Principal`` ``"*"``, exact user/role ARNs, an assumed-role session
-  matching its role's ARN (role chaining), account principals; ``Service``/``Federated`` principals never match
-  an IAM caller;
+* the trust policy is evaluated with AWS semantics for what this project needs: ``Allow``/``Deny``
+  statements, ``Action`` wildcards (case-insensitive), ``Principal`` ``"*"``, exact user/role ARNs, an
+  assumed-role session matching its role's ARN (role chaining), account principals; ``Service``/``Federated``
+  principals never match an IAM caller;
 * conditions on ``sts:ExternalId`` are evaluated (``StringEquals``, ``StringLike``, ``StringNotEquals``,
-  ``StringEqualsIgnoreCase``, ``Null``, ``...IfExists``); an **absent** ``ExternalId`` fails a positive condition,
-  as on AWS. Conditions on other keys are ignored (treated as satisfied), like moto does.
+  ``StringEqualsIgnoreCase``, ``Null``, ``...IfExists``); an **absent** ``ExternalId`` fails a positive
+  condition, as on AWS. Conditions on other keys are ignored (treated as satisfied), like moto does.
 
 The caller's identity policy must still allow ``sts:AssumeRole`` (moto's own check, unchanged).
 """

@@ -11,7 +11,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.fakes.aws import APP_ACCOUNT_ID, TEST_CLIENT_CONFIG, AwsDouble
+from tests.fakes.aws import APP_ACCOUNT_ID, TEST_CLIENT_CONFIG, AwsDouble, MotoServerHandle
 
 pytest_plugins = ["tests.fakes.aws_fixtures"]
 
@@ -68,6 +68,15 @@ def test_app_user_may_only_assume_roles(aws: AwsDouble) -> None:
         aws.app_client("support").describe_cases()
     code, status, message = error_of(exc)
     assert (code, status) == ("403", 403) and "support:DescribeCases" in message
+    with aws.enforcement(False):
+        assert not aws.enforcing
+        assert aws.app_client("support").describe_cases()["cases"] == []
+    assert aws.enforcing
+
+
+def test_app_credentials_are_stable_for_the_session(aws: AwsDouble, aws_server: MotoServerHandle) -> None:
+    assert aws.env == aws_server.env
+    assert aws.env["AWS_ACCESS_KEY_ID"] == aws_server.app_access_key_id == aws.app_access_key_id
 
 
 # --- support cases ------------------------------------------------------------------------------------------
@@ -109,6 +118,20 @@ def test_full_role_creates_replies_resolves_and_finds_by_display_id(
     page = full_support.describe_communications(caseId=case_id, maxResults=10)
     assert "nextToken" not in page
     assert len(aws.cases(CUSTOMER)) == 1
+
+
+def test_communications_page_newest_first(full_support: Any) -> None:
+    case_id = new_case(full_support)
+    for i in range(11):
+        full_support.add_communication_to_case(caseId=case_id, communicationBody=f"reply {i}")
+    recent = full_support.describe_cases(caseIdList=[case_id])["cases"][0]["recentCommunications"]
+    assert [c["body"] for c in recent["communications"]] == [f"reply {i}" for i in (10, 9, 8, 7, 6)]
+    assert recent["nextToken"]
+    first = full_support.describe_communications(caseId=case_id, maxResults=10)
+    second = full_support.describe_communications(caseId=case_id, maxResults=10, nextToken=first["nextToken"])
+    bodies = [c["body"] for c in first["communications"] + second["communications"]]
+    assert bodies == [f"reply {i}" for i in range(10, -1, -1)] + ["i-0123 stopped answering"]
+    assert "nextToken" not in second
 
 
 def test_resolve_reports_the_previous_status(full_support: Any) -> None:

@@ -1,0 +1,196 @@
+"""Channel configurations: attaching an authorized AWS account and one of its IAM roles to a Slack channel."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bolt_app.aws.sessions import RoleSessions
+from bolt_app.errors import UserFacingError
+from bolt_app.services.accounts import AccountService, Actor, display_name, parse_role_arn
+from bolt_app.services.context import ChannelAccount
+from bolt_app.slack_directory import SlackChannel
+from storage.accounts import AccountRow
+from storage.channels import (
+    ChannelConfigRow,
+    ChannelOwnedElsewhere,
+    ChannelRepository,
+    LimitReached,
+    Notifications,
+)
+from storage.workspaces import WorkspaceKey
+
+CONFIGURATIONS_PER_ACCOUNT = 20
+ACCOUNTS_PER_CHANNEL = 100
+SEVERITIES = {"all": "All cases", "high": "High-severity cases", "none": "None"}
+NOTIFICATIONS_FIELD = "notifications"
+
+
+def validate_notifications(n: Notifications, field: str = NOTIFICATIONS_FIELD) -> Notifications:
+    """The AWS Support App's rules (CreateSlackChannelConfiguration): with All or High at least one kind of
+    update must be chosen; with None, none may be."""
+    chosen = n.on_create_or_reopen or n.on_correspondence or n.on_resolve
+    if n.severity not in SEVERITIES:
+        raise UserFacingError(f"Notifications must be one of: {', '.join(SEVERITIES.values())}.", field=field)
+    if n.severity in ("all", "high") and not chosen:
+        raise UserFacingError(
+            f"With “{SEVERITIES[n.severity]}”, choose at least one of: New and reopened cases, Case "
+            "correspondences, Resolved cases.",
+            field=field,
+        )
+    if n.severity == "none" and chosen:
+        raise UserFacingError(
+            "With notifications “None”, leave New and reopened cases, Case correspondences and Resolved cases "
+            "unchecked (or pick All cases or High-severity cases).",
+            field=field,
+        )
+    return n
+
+
+def notifications_text(n: Notifications) -> str:
+    if n.severity == "none":
+        return "no notifications"
+    kinds = [
+        label
+        for on, label in (
+            (n.on_create_or_reopen, "new and reopened"),
+            (n.on_correspondence, "correspondences"),
+            (n.on_resolve, "resolved"),
+        )
+        if on
+    ]
+    return f"{SEVERITIES[n.severity].lower()}: {', '.join(kinds)}"
+
+
+def configuration_line(row: ChannelConfigRow) -> str:
+    account = AccountRow(row.account_id, row.account_name, None, None)
+    return f"{display_name(account)} — `{row.role_arn}` — {notifications_text(row.notifications)}"
+
+
+def check_channel_kind(channel: SlackChannel | None) -> SlackChannel:
+    """Where a configuration may live: a channel the app can post in, not a direct message."""
+    if channel is None:
+        raise UserFacingError(
+            "The app cannot see this channel: it is private and the app is not in it. Invite it first with "
+            "`/invite @aws-support`, then run the command again."
+        )
+    if channel.is_im or channel.is_mpim:
+        raise UserFacingError(
+            "Direct messages cannot be configured: create a (private) channel for AWS Support and run the "
+            "command there."
+        )
+    if channel.is_archived:
+        raise UserFacingError("This channel is archived; unarchive it or use another channel.")
+    if not channel.is_member:
+        raise UserFacingError(
+            f"The app is not a member of #{channel.name}, so it could not post case updates here. Invite it with "
+            "`/invite @aws-support`, then run the command again."
+        )
+    return channel
+
+
+@dataclass(frozen=True)
+class ConfigureRequest:
+    channel_id: str
+    channel_name: str
+    account_id: str
+    role_arn: str | None  # None: the role verified when the account was authorized
+    notifications: Notifications
+
+
+class ChannelService:
+    def __init__(
+        self, repository: ChannelRepository, accounts: AccountService, role_sessions: RoleSessions
+    ) -> None:
+        self.repository = repository
+        self.accounts = accounts
+        self.role_sessions = role_sessions
+
+    async def for_channel(self, key: WorkspaceKey, channel_id: str) -> list[ChannelConfigRow]:
+        return await self.repository.for_channel(key.team_id, channel_id)
+
+    async def for_workspace(self, key: WorkspaceKey) -> list[ChannelConfigRow]:
+        return await self.repository.for_workspace(key)
+
+    async def channel_accounts(self, key: WorkspaceKey, channel_id: str) -> list[ChannelAccount]:
+        """The accounts a channel acts with (for creating cases, searching, quotas). Empty when unconfigured."""
+        rows = await self.repository.for_channel(key.team_id, channel_id)
+        if not rows:
+            return []
+        setup = await self.accounts.role_setup(key)
+        return [
+            ChannelAccount(
+                workspace=key,
+                channel_id=row.channel_id,
+                channel_name=row.channel_name,
+                account_id=row.account_id,
+                account_shown=display_name(AccountRow(row.account_id, row.account_name, None, None)),
+                role_arn=row.role_arn,
+                external_id=setup.external_id,
+            )
+            for row in rows
+        ]
+
+    async def prepare(self, actor: Actor, request: ConfigureRequest) -> ChannelConfigRow:
+        """Checks everything but the limits and verifies the role with AWS; returns the row to save."""
+        validate_notifications(request.notifications)
+        auth = await self.accounts.authorized(actor.workspace, request.account_id)
+        role_arn = (request.role_arn or "").strip() or auth.verified_role_arn
+        if not role_arn:
+            raise UserFacingError(
+                f"AWS account {display_name(auth.account)} is authorized through its organization and has no "
+                "verified role yet: enter the ARN of a role of that account.",
+                field="role_arn",
+            )
+        if parse_role_arn(role_arn) != request.account_id:
+            raise UserFacingError(
+                f"The role must be in the chosen AWS account ({request.account_id}); this one is in "
+                f"{parse_role_arn(role_arn)}.",
+                field="role_arn",
+            )
+        await self.accounts.verify_role(role_arn, actor, display_name(auth.account))
+        return ChannelConfigRow(
+            workspace=actor.workspace,
+            channel_id=request.channel_id,
+            channel_name=request.channel_name,
+            account_id=request.account_id,
+            account_name=auth.account.account_name,
+            role_arn=role_arn,
+            notifications=request.notifications,
+            created_by=actor.label,
+        )
+
+    async def configure(self, actor: Actor, request: ConfigureRequest) -> ChannelConfigRow:
+        row = await self.prepare(actor, request)
+        try:
+            await self.repository.save(
+                row, per_account=CONFIGURATIONS_PER_ACCOUNT, per_channel=ACCOUNTS_PER_CHANNEL
+            )
+        except (LimitReached, ChannelOwnedElsewhere) as e:
+            raise limit_error(e) from e
+        self.role_sessions.forget(row.role_arn)
+        return row
+
+    async def remove(self, actor: Actor, channel_id: str, account_id: str) -> ChannelConfigRow:
+        row = await self.repository.get(actor.workspace.team_id, channel_id, account_id)
+        if row is None:
+            raise UserFacingError(f"This channel is not configured for AWS account {account_id}.")
+        await self.repository.delete(*row.key)
+        self.role_sessions.forget(row.role_arn)
+        return row
+
+
+def limit_error(e: LimitReached | ChannelOwnedElsewhere) -> UserFacingError:
+    if isinstance(e, ChannelOwnedElsewhere):
+        return UserFacingError(
+            f"This channel is shared with another Slack workspace and belongs to {e.team_name}, which configured "
+            "it first. Only that workspace can attach AWS accounts to it."
+        )
+    listed = "; ".join(f"#{r.channel_name or r.channel_id} ({r.account_id})" for r in e.existing[:25])
+    if e.what == "account":
+        return UserFacingError(
+            f"AWS account {e.existing[0].account_id if e.existing else ''} is already attached to {e.limit} "
+            f"channels, the most one account can be: {listed}. Remove it from one of them first."
+        )
+    return UserFacingError(
+        f"This channel already has {e.limit} AWS accounts, the most one channel can have: {listed}. Remove one first."
+    )

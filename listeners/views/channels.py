@@ -1,0 +1,106 @@
+"""Submission of "Configure channel"."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.context.async_context import AsyncBoltContext
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bolt_app.blocks.channels import (
+    ACCOUNT_BLOCK,
+    CONFIRM_PUBLIC_BLOCK,
+    ROLE_ARN_BLOCK,
+    SEVERITY_BLOCK,
+    configure_channel_modal,
+    notifications_from,
+)
+from bolt_app.blocks.common import input_value, input_values, message_modal
+from bolt_app.errors import UserFacingError
+from bolt_app.services.accounts import parse_role_arn
+from bolt_app.services.channels import (
+    NOTIFICATIONS_FIELD,
+    ConfigureRequest,
+    configuration_line,
+    validate_notifications,
+)
+from listeners.common import actor_of, admin_user, read_metadata, services_of, unexpected_error_text
+from listeners.events.app_home import publish_home
+from storage.accounts import AUTHORIZED
+
+
+def _request(view: dict[str, Any]) -> ConfigureRequest:
+    state, meta = view["state"], read_metadata(view)
+    return ConfigureRequest(
+        channel_id=meta.get("channel_id", ""),
+        channel_name=meta.get("channel_name", ""),
+        account_id=input_value(state, ACCOUNT_BLOCK) or "",
+        role_arn=(input_value(state, ROLE_ARN_BLOCK) or "").strip() or None,
+        notifications=notifications_from(
+            input_value(state, SEVERITY_BLOCK), input_values(state, NOTIFICATIONS_FIELD)
+        ),
+    )
+
+
+def _field_errors(view: dict[str, Any], request: ConfigureRequest) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if not request.account_id:
+        errors[ACCOUNT_BLOCK] = "Choose the AWS account this channel acts with."
+    if read_metadata(view).get("public") and not input_values(view["state"], CONFIRM_PUBLIC_BLOCK):
+        errors[CONFIRM_PUBLIC_BLOCK] = (
+            "Confirm that everyone who joins this public channel gets the role's permissions."
+        )
+    for check in (
+        lambda: validate_notifications(request.notifications),
+        lambda: parse_role_arn(request.role_arn, ROLE_ARN_BLOCK) if request.role_arn else None,
+    ):
+        try:
+            check()
+        except UserFacingError as e:
+            errors[e.field or NOTIFICATIONS_FIELD] = e.message
+    return errors
+
+
+async def configure_channel_submitted(
+    ack: AsyncAck, view: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
+) -> None:
+    request = _request(view)
+    errors = _field_errors(view, request)
+    if errors:
+        await ack(response_action="errors", errors=errors)
+        return
+    await ack(
+        response_action="update", view=message_modal("Configure channel", "Checking the role with AWS…")
+    )
+    services = services_of(context)
+    actor = actor_of(context)
+    try:
+        await admin_user(context, client, "configure channels")
+        row = await services.channels.configure(actor, request)
+    except UserFacingError as e:
+        accounts = [a for a in await services.accounts.list(actor.workspace) if a.state == AUTHORIZED]
+        retry = configure_channel_modal(
+            accounts,
+            view.get("private_metadata", ""),
+            channel_name=request.channel_name,
+            public=bool(read_metadata(view).get("public")),
+            account_id=request.account_id,
+            role_arn=request.role_arn,
+            notifications=request.notifications,
+            error=e.message,
+        )
+        await client.views_update(view_id=view["id"], view=retry)
+        return
+    except Exception as e:  # noqa: BLE001
+        await client.views_update(
+            view_id=view["id"], view=message_modal("Configure channel", unexpected_error_text(e))
+        )
+        return
+    text = (
+        f":white_check_mark: #{row.channel_name} now acts with {configuration_line(row)}. Everyone in the channel "
+        "can use `/aws-support create-case`, `search-case` and `service-quota-increase` with this role."
+    )
+    await client.views_update(view_id=view["id"], view=message_modal("Configure channel", text))
+    await client.chat_postEphemeral(channel=row.channel_id, user=actor.user_id, text=text)
+    await publish_home(client, context, actor.user_id)
