@@ -8,6 +8,7 @@ import getpass
 import json
 import sys
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -16,6 +17,7 @@ from bolt_app.app import Services, build_services
 from bolt_app.aws.policies import cloudformation_template
 from bolt_app.errors import UserFacingError
 from bolt_app.services.accounts import Actor, display_name
+from bolt_app.services.channel_files import ChannelFiles, rows_as_file
 from bolt_app.settings import Settings
 from storage.workspaces import WorkspaceKey
 
@@ -47,6 +49,20 @@ def add_account_commands(sub: Any) -> None:
     p.add_argument("account_id")
     p = accounts.add_parser("template", help="print the CloudFormation template of the role for a workspace")
     add_workspace_args(p)
+
+    channels = sub.add_parser(
+        "channels", help="channel configurations (configuration as code)"
+    ).add_subparsers(dest="channels_command", required=True)
+    p = channels.add_parser(
+        "list", help="print a workspace's channel configurations in the apply file format"
+    )
+    add_workspace_args(p)
+    p.add_argument("--format", choices=["yaml", "json"], default="yaml")
+    p = channels.add_parser(
+        "apply", help="make the configurations of the workspaces in FILE what FILE declares"
+    )
+    p.add_argument("-f", "--file", required=True, help="YAML or JSON file; see README")
+    p.add_argument("--dry-run", action="store_true", help="print the plan only")
 
     workspaces = sub.add_parser("workspaces", help="installed workspaces").add_subparsers(
         dest="workspaces_command", required=True
@@ -99,6 +115,22 @@ async def _accounts(services: Services, args: argparse.Namespace) -> str:
     return cloudformation_template(setup.app_principal_arn, setup.external_id)
 
 
+async def _channels(services: Services, args: argparse.Namespace) -> str:
+    if args.channels_command == "list":
+        data = rows_as_file(await services.channels.for_workspace(_actor(args).workspace))
+        return json.dumps(data, indent=2) if args.format == "json" else yaml.safe_dump(data, sort_keys=False)
+    plan = await ChannelFiles(services.channels).apply(
+        args.file_text, f"cli:{getpass.getuser()}"[:64], dry_run=args.dry_run
+    )
+    verb = "would change" if args.dry_run else "changed"
+    return "\n".join(
+        [
+            *plan.lines(),
+            f"{verb}: {plan.changes} (create {len(plan.create)}, update {len(plan.update)}, delete {len(plan.delete)})",
+        ]
+    )
+
+
 async def _workspaces(services: Services, args: argparse.Namespace) -> str:
     actor = _actor(args)
     await services.accounts.installed_workspace(actor.workspace)
@@ -119,5 +151,11 @@ async def _run(settings: Settings, work: Callable[[Services], Awaitable[str]]) -
 
 
 def run_admin_command(settings: Settings, args: argparse.Namespace) -> int:
-    handler = _accounts if args.command == "accounts" else _workspaces
+    handler = {"accounts": _accounts, "channels": _channels, "workspaces": _workspaces}[args.command]
+    if getattr(args, "file", None):
+        try:
+            args.file_text = Path(args.file).read_text(encoding="utf-8")
+        except OSError as e:
+            print(f"aws-support-slack: cannot read {args.file}: {e.strerror}", file=sys.stderr)
+            return 1
     return asyncio.run(_run(settings, lambda services: handler(services, args)))

@@ -101,7 +101,7 @@ def service_linked_role_error(ctx: CallContext, error: ClientError | None = None
         "Nothing was requested. An AWS admin of the account can fix this in one of two ways:\n"
         f"1. Make one quota increase request in the Service Quotas console ({CONSOLE_URL}) of that account: "
         "that creates the role, and requests from Slack work from then on.\n"
-        f"2. Allow the channel's role to create it: add `{SERVICE_LINKED_ROLE_ACTION}` on `\"Resource\": \"*\"` "
+        f'2. Allow the channel\'s role to create it: add `{SERVICE_LINKED_ROLE_ACTION}` on `"Resource": "*"` '
         f"with the condition `{condition}` to the role's permissions policy "
         "(the AWSSupportAppFullAccess managed policy includes it), then submit again.",
         error,

@@ -229,7 +229,11 @@ class _Failure:
 
 @dataclass
 class Gate:
-    """Holds the next matching request until released; ``reached`` is set when it arrives."""
+    """Holds the next matching request until released; ``reached`` is set when it arrives.
+
+    In an async test wait with ``await asyncio.to_thread(gate.wait_reached)`` (it blocks). Unreleased gates are
+    released at teardown; a held request gives up waiting after ``GATE_TIMEOUT_SECONDS``.
+    """
 
     service: str
     operation: str
@@ -843,15 +847,33 @@ class AwsDouble:
         account = response.current_account
         admin = self._is_admin(response)
         access_key = response.get_access_key()
-        if not admin:
-            gate = self._take_gate(service, op)
-            if gate is not None:
-                gate.reached.set()
-                gate.released.wait(GATE_TIMEOUT_SECONDS)
-            result = self._early_answer(response, service, op, account) or _original_call_action(response)
-        else:
-            result = _original_call_action(response)
-        status = int(result[0]) if isinstance(result, tuple) else 200
+        status = 500  # if moto raises (e.g. an operation it does not implement)
+        try:
+            if not admin:
+                gate = self._take_gate(service, op)
+                if gate is not None:
+                    gate.reached.set()
+                    gate.released.wait(GATE_TIMEOUT_SECONDS)
+                result = self._early_answer(response, service, op, account) or _original_call_action(response)
+            else:
+                result = _original_call_action(response)
+            status = int(result[0]) if isinstance(result, tuple) else 200
+            return result
+        finally:
+            self._record(response, service, operation, account, at, status, access_key, admin)
+
+    def _record(
+        self,
+        response: BaseResponse,
+        service: str,
+        operation: str,
+        account: str,
+        at: float,
+        status: int,
+        access_key: str,
+        admin: bool,
+    ) -> None:
+        op = _norm_op(operation)
         with self._lock:
             self._all_calls.append(
                 AwsCall(service, operation, account, response.region, at, status, access_key, admin)
@@ -869,7 +891,6 @@ class AwsDouble:
                         status=status,
                     )
                 )
-        return result
 
 
 def _post(endpoint_url: str, path: str, body: bytes) -> bytes:

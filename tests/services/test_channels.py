@@ -1,0 +1,208 @@
+"""Channel configuration rules, limits and `channels apply`, on SQLite and PostgreSQL with moto enforcing IAM."""
+
+from __future__ import annotations
+
+import asyncio
+import textwrap
+from collections.abc import AsyncIterator
+
+import pytest
+
+from bolt_app.app import Services, build_services
+from bolt_app.errors import UserFacingError
+from bolt_app.services.accounts import Actor
+from bolt_app.services.channel_files import ChannelFiles, FileErrors, rows_as_file
+from bolt_app.services.channels import ConfigureRequest
+from bolt_app.settings import Settings
+from storage.channels import ChannelConfigRow, Notifications
+from storage.crypto import generate_key
+from storage.workspaces import WorkspaceKey
+from tests.fakes.aws import AwsDouble
+from tests.helpers.notification_rules import NOTIFICATION_RULES
+
+ACCOUNT = "210987654321"
+A, B = WorkspaceKey("", "T0001"), WorkspaceKey("", "T0002")
+ALL = Notifications("all", True, True, True)
+
+
+@pytest.fixture
+async def services(database_url: str, aws: AwsDouble) -> AsyncIterator[Services]:
+    services = await build_services(
+        Settings(database_url=database_url, token_encryption_keys=(generate_key(),))
+    )
+    yield services
+    await services.close()
+
+
+async def _setup(services: Services, aws: AwsDouble, key: WorkspaceKey = A) -> str:
+    ext = f"external-id-{key.team_id}-" + "x" * 30
+    await services.workspaces.repository.record_install(key, f"Team {key.team_id}", "U1", ext)
+    role = aws.create_role(ACCOUNT, f"Role{key.team_id}", external_id=ext)
+    await services.accounts.authorize(Actor(key, "U1"), role)
+    return role
+
+
+def _request(channel: str, n: Notifications = ALL, role: str | None = None) -> ConfigureRequest:
+    return ConfigureRequest(channel, channel.lower(), ACCOUNT, role, n)
+
+
+async def _seed(services: Services, key: WorkspaceKey, role: str, channels: list[str]) -> None:
+    for channel in channels:
+        row = ChannelConfigRow(key, channel, channel.lower(), ACCOUNT, None, role, ALL, "seed")
+        await services.channels.repository.save(row, per_account=1000, per_channel=1000)
+
+
+async def test_the_21st_configuration_of_an_account_is_refused_and_names_the_others(
+    services: Services, aws: AwsDouble
+) -> None:
+    role = await _setup(services, aws)
+    await _seed(services, A, role, [f"C{i:04d}" for i in range(20)])
+    with pytest.raises(UserFacingError, match="already attached to 20 channels") as refused:
+        await services.channels.configure(Actor(A, "U1"), _request("C9999"))
+    assert "#c0000" in refused.value.message
+
+
+async def test_two_admins_adding_the_20th_and_21st_at_once_exactly_one_wins(
+    services: Services, aws: AwsDouble
+) -> None:
+    role = await _setup(services, aws)
+    await _seed(services, A, role, [f"C{i:04d}" for i in range(19)])
+    results = await asyncio.gather(
+        services.channels.configure(Actor(A, "U1"), _request("CNEW1")),
+        services.channels.configure(Actor(A, "U2"), _request("CNEW2")),
+        return_exceptions=True,
+    )
+    assert sum(isinstance(r, ChannelConfigRow) for r in results) == 1, results
+    assert sum(isinstance(r, UserFacingError) for r in results) == 1
+    assert len(await services.channels.repository.for_account(ACCOUNT)) == 20
+
+
+async def test_the_101st_account_of_a_channel_is_refused(services: Services, aws: AwsDouble) -> None:
+    role = await _setup(services, aws)
+    for i in range(100):
+        row = ChannelConfigRow(A, "C0001", "ops", f"{i:012d}", None, role, ALL, "seed")
+        await services.channels.repository.save(row, per_account=20, per_channel=1000)
+    with pytest.raises(UserFacingError, match="already has 100 AWS accounts"):
+        await services.channels.configure(Actor(A, "U1"), _request("C0001"))
+
+
+async def test_workspace_b_cannot_see_or_change_workspace_a_configurations(
+    services: Services, aws: AwsDouble
+) -> None:
+    role_a = await _setup(services, aws, A)
+    await _setup(services, aws, B)
+    await services.channels.configure(Actor(A, "U1"), _request("C0001"))
+    assert await services.channels.for_workspace(B) == []
+    assert await services.channels.channel_accounts(B, "C0001") == []
+    with pytest.raises(UserFacingError, match="not configured"):
+        await services.channels.remove(Actor(B, "U1"), "C0001", ACCOUNT)
+    with pytest.raises(UserFacingError, match="could not assume"):
+        await services.channels.configure(Actor(B, "U1"), _request("C0002", role=role_a))
+    assert [r.role_arn for r in await services.channels.for_workspace(A)] == [role_a]
+
+
+def _file(entries: str, team: str = "T0001") -> str:
+    return textwrap.dedent(
+        f"""\
+        workspaces:
+          - team: {team}
+            channels:
+        """
+    ) + textwrap.indent(textwrap.dedent(entries), " " * 6)
+
+
+ENTRY = """\
+- channel: C0001
+  name: ops
+  account: "210987654321"
+  notifications: {severity: high, new_and_reopened: true}
+"""
+
+
+async def test_apply_plans_applies_and_a_second_apply_changes_nothing(
+    services: Services, aws: AwsDouble
+) -> None:
+    role = await _setup(services, aws)
+    await _seed(services, A, role, ["COLD"])
+    files = ChannelFiles(services.channels)
+
+    dry = await files.apply(_file(ENTRY), "cli:test", dry_run=True)
+    assert [r.channel_id for r in dry.create] == ["C0001"] and [r.channel_id for r in dry.delete] == ["COLD"]
+    assert {r.channel_id for r in await services.channels.for_workspace(A)} == {
+        "COLD"
+    }  # dry run wrote nothing
+
+    done = await files.apply(_file(ENTRY), "cli:test")
+    assert done.changes == 2
+    rows = await services.channels.for_workspace(A)
+    assert [(r.channel_id, r.role_arn, r.notifications.severity) for r in rows] == [("C0001", role, "high")]
+    again = await files.apply(_file(ENTRY), "cli:test")
+    assert again.changes == 0 and len(again.unchanged) == 1
+
+    listed = rows_as_file(rows)
+    assert listed["workspaces"][0]["channels"][0]["role_arn"] == role
+
+
+async def test_apply_is_all_or_nothing(services: Services, aws: AwsDouble) -> None:
+    role = await _setup(services, aws)
+    await _seed(services, A, role, ["COLD"])
+    bad_role = aws.create_role(ACCOUNT, "Untrusted", external_id="someone-else-" + "y" * 30)
+    entries = (
+        ENTRY
+        + f"""\
+- channel: C0002
+  account: "210987654321"
+  role_arn: {bad_role}
+  notifications: {{severity: all, resolved: true}}
+"""
+    )
+    with pytest.raises(FileErrors, match="could not assume"):
+        await ChannelFiles(services.channels).apply(_file(entries), "cli:test")
+    assert [r.channel_id for r in await services.channels.for_workspace(A)] == ["COLD"]
+
+
+@pytest.mark.parametrize(
+    ("entries", "words"),
+    [
+        ("- channel: C0001\n  account: '210987654321'\n  colour: red\n", "unknown key 'colour'"),
+        ("- channel: C0001\n  account: 210987654321\n", "account must be a str"),
+        ("- channel: D0001\n  account: '210987654321'\n", "direct messages cannot be used"),
+        ("- channel: C0001\n  account: '2109876'\n", "12 digits"),
+        (
+            "- channel: C0001\n  account: '210987654321'\n  role_arn: arn:aws:iam::999999999999:role/R\n",
+            "role of account",
+        ),
+        (ENTRY + ENTRY, "the same channel and account as line"),
+    ],
+)
+async def test_apply_refuses_a_bad_file_with_the_line(
+    services: Services, aws: AwsDouble, entries: str, words: str
+) -> None:
+    await _setup(services, aws)
+    with pytest.raises(FileErrors) as refused:
+        await ChannelFiles(services.channels).apply(_file(entries), "cli:test")
+    assert words in refused.value.message and "line " in refused.value.message
+    assert await services.channels.for_workspace(A) == []
+
+
+@pytest.mark.parametrize(("severity", "new", "corr", "resolved", "error"), NOTIFICATION_RULES)
+async def test_notification_rules_in_apply(
+    services: Services,
+    aws: AwsDouble,
+    severity: str,
+    new: bool,
+    corr: bool,
+    resolved: bool,
+    error: str | None,
+) -> None:
+    await _setup(services, aws)
+    flags = f"new_and_reopened: {str(new).lower()}, correspondence: {str(corr).lower()}, resolved: {str(resolved).lower()}"
+    entry = (
+        f"- channel: C0001\n  account: '210987654321'\n  notifications: {{severity: {severity}, {flags}}}\n"
+    )
+    files = ChannelFiles(services.channels)
+    if error:
+        with pytest.raises(FileErrors, match=error):
+            await files.apply(_file(entry), "cli:test")
+    else:
+        assert (await files.apply(_file(entry), "cli:test")).changes == 1
