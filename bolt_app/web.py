@@ -46,6 +46,7 @@ async def create_web_app(settings: Settings, *, socket_mode: bool = False) -> we
         handler = AsyncSocketModeHandler(bolt, settings.app_token, web_client=services.client)
 
         async def connect(_: web.Application) -> None:
+            await services.workspaces.record_socket_mode_workspace(bolt.client)
             await handler.connect_async()
 
         async def disconnect(_: web.Application) -> None:

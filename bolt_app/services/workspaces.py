@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 
 from slack_sdk.oauth.installation_store import Installation
+from slack_sdk.web.async_client import AsyncWebClient
 
 from storage.installation_store import InstallationStore
 from storage.workspaces import WorkspaceKey, WorkspaceRepository, WorkspaceRow
@@ -28,6 +29,14 @@ class WorkspaceService:
             installation.enterprise_name if installation.is_enterprise_install else installation.team_name
         ) or ""
         return await self.repository.record_install(key, name, installation.user_id, new_external_id())
+
+    async def record_socket_mode_workspace(self, client: AsyncWebClient) -> WorkspaceRow:
+        """Socket Mode has no install flow: the bot token's workspace is recorded at start-up (External ID)."""
+        auth = await client.auth_test()
+        key = WorkspaceKey.of(
+            auth.get("enterprise_id"), auth.get("team_id"), bool(auth.get("is_enterprise_install"))
+        )
+        return await self.repository.record_install(key, str(auth.get("team") or ""), None, new_external_id())
 
     async def delete_tokens(
         self, enterprise_id: str | None, team_id: str | None, is_enterprise_install: bool
