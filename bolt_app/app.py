@@ -21,10 +21,12 @@ from bolt_app.aws.sessions import AwsClients, RoleSessions
 from bolt_app.oauth import build_install_flow
 from bolt_app.services.accounts import AccountService
 from bolt_app.services.channels import ChannelService
+from bolt_app.services.quotas import QuotaService
 from bolt_app.services.workspaces import WorkspaceService
 from bolt_app.settings import Settings
 from bolt_app.slack_client import build_web_client, new_http_session
 from storage.accounts import AccountRepository
+from storage.audit import AuditRepository, IdempotencyKeys
 from storage.channels import ChannelRepository
 from storage.crypto import configure_token_cipher
 from storage.db import create_engine
@@ -52,6 +54,8 @@ class Services:
     role_sessions: RoleSessions
     accounts: AccountService
     channels: ChannelService
+    audit: AuditRepository
+    quotas: QuotaService
 
     async def close(self) -> None:
         await self.http.close()
@@ -71,6 +75,7 @@ async def build_services(settings: Settings, engine: AsyncEngine | None = None) 
     aws = AwsClients()
     role_sessions = RoleSessions(aws)
     accounts = AccountService(AccountRepository(engine), workspaces, aws, identity)
+    audit, idempotency = AuditRepository(engine), IdempotencyKeys(engine)
     return Services(
         settings=settings,
         engine=engine,
@@ -85,6 +90,8 @@ async def build_services(settings: Settings, engine: AsyncEngine | None = None) 
         role_sessions=role_sessions,
         accounts=accounts,
         channels=ChannelService(ChannelRepository(engine), accounts, role_sessions),
+        audit=audit,
+        quotas=QuotaService(role_sessions, audit, idempotency),
     )
 
 

@@ -2,11 +2,12 @@
 
 from slack_bolt.async_app import AsyncApp
 
-from listeners import actions, commands, events, views
+from listeners import actions, commands, events, options, views
 
 
 def register_listeners(app: AsyncApp) -> None:
     commands.register(app)
     views.register(app)
     actions.register(app)
+    options.register(app)
     events.register(app)

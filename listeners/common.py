@@ -14,6 +14,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bolt_app.errors import UserFacingError
 from bolt_app.services.accounts import Actor
 from bolt_app.services.admins import require_admin
+from bolt_app.services.context import ChannelAccount, SlackActor
 from bolt_app.slack_directory import SlackUser, user_info
 from storage.workspaces import WorkspaceKey
 
@@ -58,7 +59,31 @@ async def explain_errors(show: Callable[[str], Awaitable[Any]], work: Callable[[
         await show(unexpected_error_text(e))
 
 
-def read_metadata(view: dict[str, Any]) -> dict[str, str]:
+async def configured_accounts(context: AsyncBoltContext, channel_id: str) -> list[ChannelAccount]:
+    """The AWS accounts this channel acts with; UserFacingError saying how to configure it when there are none."""
+    accounts = await services_of(context).channels.channel_accounts(workspace_of(context), channel_id)
+    if not accounts:
+        raise UserFacingError(
+            "This channel is not set up for AWS Support yet. A Slack workspace admin can run "
+            "`/aws-support configure-channel` here to attach an AWS account and IAM role "
+            "(after `/aws-support authorize-account`)."
+        )
+    return accounts
+
+
+def pick_account(accounts: list[ChannelAccount], account_id: str | None) -> ChannelAccount:
+    chosen = next((a for a in accounts if a.account_id == account_id), None)
+    if chosen is None and account_id:
+        raise UserFacingError(f"AWS account {account_id} is no longer configured on this channel.")
+    return chosen or accounts[0]
+
+
+def slack_actor(context: AsyncBoltContext, name: str | None = None) -> SlackActor:
+    return SlackActor(workspace_of(context), context.user_id or "", name or context.user_id or "")
+
+
+def read_metadata(view: dict[str, Any]) -> dict[str, Any]:
+    """The JSON a modal keeps in private_metadata (values the listener set, never user input)."""
     raw = view.get("private_metadata") or "{}"
     try:
         value = json.loads(raw)

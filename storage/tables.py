@@ -194,7 +194,7 @@ audit_events = Table(
     Column("role_arn", String(2048)),
     Column("action", String(64), nullable=False),
     Column("case_id", String(64)),
-    Column("outcome", String(32), nullable=False),
+    Column("outcome", String(64), nullable=False),
     Column("detail", Text),
     Column("aws_request_id", String(64)),
 )

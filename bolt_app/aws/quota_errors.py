@@ -151,3 +151,13 @@ def already_open_error(
         error,
         error_code(error) if error is not None else "ResourceAlreadyExistsException",
     )
+
+
+def request_outcome_unknown(ctx: CallContext, target: QuotaTarget) -> AwsError:
+    """RequestServiceQuotaIncrease was sent but no answer came back: the request may exist."""
+    return AwsError(
+        f"AWS did not answer in time when requesting the increase of quota `{target.quota_code}` of "
+        f"`{target.service_code}` in {target.region} for account {ctx.account}, so the request may or may not "
+        "have been made. Choose the quota again in a minute: an open request shows under it.",
+        code="Timeout",
+    )

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from bolt_app.aws.quota_errors import MAX_DESIRED_VALUE
 from bolt_app.blocks.common import (
     Block,
     View,
@@ -156,20 +157,23 @@ def details_text(details: QuotaDetails) -> str:
 
 def warnings_text(details: QuotaDetails) -> str | None:
     """What would make AWS refuse the request, said before submit."""
+    warnings = []
     if not details.adjustable:
-        return f":no_entry: {details.quota_name} cannot be adjusted: AWS refuses increase requests for it."
+        warnings.append(
+            f":no_entry: {details.quota_name} cannot be adjusted: AWS refuses increase requests for it."
+        )
     if details.pending:
-        return (
+        warnings.append(
             ":warning: AWS allows one open request per quota: a new request is refused until the open one "
             "is decided."
         )
     if details.applied_below_default:
-        return (
+        warnings.append(
             f":warning: The applied value ({with_unit(details.applied_value, details.unit)}) is below the AWS "
             f"default ({with_unit(details.default_value, details.unit)}). AWS refuses requests that do not "
             f"exceed the default: request more than {format_value(details.default_value)}."
         )
-    return None
+    return "\n".join(warnings) or None
 
 
 def _value_hint(details: QuotaDetails | None) -> str:
@@ -177,7 +181,7 @@ def _value_hint(details: QuotaDetails | None) -> str:
         return "Choose a quota to see its applied and default values."
     return (
         f"More than {format_value(details.must_exceed)} (the applied value and the AWS default value), "
-        "at most 10,000,000,000."
+        f"at most {MAX_DESIRED_VALUE:,}."
     )
 
 
@@ -193,7 +197,7 @@ def quota_modal(
     error: str | None = None,
     metadata: str = "",
 ) -> View:
-    """ "Increase service quota". `accounts` are the channel's; the account select shows only when several."""
+    """The "Increase service quota" modal; the account select shows only when the channel has several."""
     blocks: list[Block] = []
     if error:
         blocks.append(section(f":warning: {error}"))

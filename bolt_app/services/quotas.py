@@ -21,6 +21,7 @@ from bolt_app.aws.quota_errors import (
     QuotaTarget,
     already_open_error,
     explain_quota_error,
+    request_outcome_unknown,
 )
 from bolt_app.aws.sessions import RoleSessions, call, session_name
 from bolt_app.errors import UserFacingError
@@ -370,10 +371,8 @@ class QuotaService:
         target = QuotaTarget(region, service_code, quota_code)
         codes = {"ServiceCode": service_code, "QuotaCode": quota_code}
         applied, default, pending = await asyncio.gather(
-            self._read(client, channel, target, "get_service_quota", "GetServiceQuota", **codes),
-            self._read(
-                client, channel, target, "get_aws_default_service_quota", "GetAWSDefaultServiceQuota", **codes
-            ),
+            self._read(client, channel, target, "get_service_quota", **codes),
+            self._read(client, channel, target, "get_aws_default_service_quota", **codes),
             self._open_request(client, channel, target),
         )
         return _details(channel, region, applied["Quota"], default["Quota"], pending)
@@ -412,11 +411,14 @@ class QuotaService:
                 DesiredValue=float(desired_value),
             )
         except Exception as e:
-            if not isinstance(
-                e, ReadTimeoutError
-            ):  # AWS may have taken it: keep the key so no retry doubles it
+            ambiguous = isinstance(e, ReadTimeoutError)  # AWS may have taken it: keep the key, no blind retry
+            if not ambiguous:
                 await self.idempotency.release(key)
-            error = await self._request_error(e, channel, actor, target)
+            error = (
+                request_outcome_unknown(CallContext(channel.role_arn, channel.account_shown, action), target)
+                if ambiguous
+                else await self._request_error(e, channel, actor, target)
+            )
             await self._audit(channel, actor, action, _outcome(e), detail=detail, error=error)
             raise error from e
         request = _request(response["RequestedQuota"], channel, region)
@@ -474,23 +476,17 @@ class QuotaService:
             raise explain(e, CallContext(channel.role_arn, channel.account_shown, "sts:AssumeRole")) from e
 
     async def _read(
-        self,
-        client: BaseClient,
-        channel: ChannelAccount,
-        target: QuotaTarget,
-        operation: str,
-        api_name: str,
-        **params: Any,
+        self, client: BaseClient, channel: ChannelAccount, target: QuotaTarget, operation: str, **params: Any
     ) -> dict[str, Any]:
         try:
             return await call(client, operation, **params)
         except Exception as e:
-            raise _quota_error(e, channel, f"servicequotas:{api_name}", target) from e
+            raise _quota_error(e, channel, _iam_action(client, operation), target) from e
 
     async def _list_services(self, channel: ChannelAccount, actor: SlackActor, region: str) -> list[Choice]:
         client = await self._client(channel, actor, region)
         target = QuotaTarget(region)
-        rows = await self._all_pages(client, channel, target, "list_services", "ListServices", "Services")
+        rows = await self._all_pages(client, channel, target, "list_services", "Services")
         choices = {
             r["ServiceCode"]: Choice(r["ServiceCode"], r.get("ServiceName") or r["ServiceCode"]) for r in rows
         }
@@ -502,13 +498,7 @@ class QuotaService:
         client = await self._client(channel, actor, region)
         target = QuotaTarget(region, service_code)
         rows = await self._all_pages(
-            client,
-            channel,
-            target,
-            "list_service_quotas",
-            "ListServiceQuotas",
-            "Quotas",
-            ServiceCode=service_code,
+            client, channel, target, "list_service_quotas", "Quotas", ServiceCode=service_code
         )
         choices = {
             r["QuotaCode"]: Choice(r["QuotaCode"], r.get("QuotaName") or r["QuotaCode"])
@@ -523,7 +513,6 @@ class QuotaService:
         channel: ChannelAccount,
         target: QuotaTarget,
         operation: str,
-        api_name: str,
         items: str,
         **params: Any,
     ) -> list[dict[str, Any]]:
@@ -531,7 +520,7 @@ class QuotaService:
         token: str | None = None
         while True:
             page_params = {**params, "MaxResults": 100, **({"NextToken": token} if token else {})}
-            page = await self._read(client, channel, target, operation, api_name, **page_params)
+            page = await self._read(client, channel, target, operation, **page_params)
             rows += page.get(items, [])
             token = page.get("NextToken")
             if not token:
@@ -541,26 +530,25 @@ class QuotaService:
         self, client: BaseClient, channel: ChannelAccount, target: QuotaTarget
     ) -> tuple[QuotaRequest | None, bool]:
         """(the open request for the quota or None, whether the history could be read at all)."""
+        operation = "list_requested_service_quota_change_history_by_quota"
         found: list[dict[str, Any]] = []
         for status in OPEN_STATUSES:  # AWS allows one open request per quota: one page each is enough
             try:
                 page = await call(
                     client,
-                    "list_requested_service_quota_change_history_by_quota",
+                    operation,
                     ServiceCode=target.service_code,
                     QuotaCode=target.quota_code,
                     Status=status,
                 )
-            except ClientError as e:
-                if is_access_denied(e):
+            except Exception as e:
+                if isinstance(e, ClientError) and is_access_denied(e):
                     return None, False  # optional: the modal says it could not check
-                raise _quota_error(
-                    e, channel, "servicequotas:ListRequestedServiceQuotaChangeHistoryByQuota", target
-                ) from e
+                raise _quota_error(e, channel, _iam_action(client, operation), target) from e
             found += page.get("RequestedQuotas", [])
         if not found:
             return None, True
-        newest = max(found, key=lambda r: r.get("Created") or datetime.min)
+        newest = max(found, key=lambda r: r["Created"].timestamp() if r.get("Created") else 0.0)
         return _request(newest, channel, target.region), True
 
     async def _request_error(
@@ -594,7 +582,7 @@ class QuotaService:
         await self.audit.record(
             AuditEvent(
                 action=action,
-                outcome=outcome[:32],
+                outcome=outcome,
                 enterprise_id=channel.workspace.enterprise_id,
                 team_id=channel.workspace.team_id,
                 channel_id=channel.channel_id,
@@ -626,6 +614,11 @@ def _check_code(code: str, field: str, what: str) -> None:
         )
 
 
+def _iam_action(client: BaseClient, operation: str) -> str:
+    """The IAM action of a boto3 method, e.g. "servicequotas:GetServiceQuota", for AccessDenied words."""
+    return f"{client.meta.service_model.signing_name}:{client.meta.method_to_api_mapping[operation]}"
+
+
 def _code(error: ClientError) -> str:
     return str(error.response.get("Error", {}).get("Code", ""))
 
@@ -636,11 +629,14 @@ def _quota_error(error: Exception, channel: ChannelAccount, action: str, target:
 
 
 def _outcome(error: Exception) -> str:
+    """ "denied" or "error: <code>"; the audit column holds 32 characters, so "…Exception" is dropped."""
     if isinstance(error, ClientError):
-        return "denied" if is_access_denied(error) else f"error: {_code(error)}"
-    if isinstance(error, AwsError):  # AssumeRole refused, or a timeout explained earlier
-        return "denied" if error.code in {"AccessDenied", "403"} else f"error: {error.code}"
-    return f"error: {type(error).__name__}"
+        code = "denied" if is_access_denied(error) else _code(error)
+    elif isinstance(error, AwsError):  # AssumeRole refused, or a timeout explained earlier
+        code = "denied" if error.code in {"AccessDenied", "403"} else error.code
+    else:
+        code = type(error).__name__
+    return code if code == "denied" else f"error: {code.removesuffix('Exception')}"[:32]
 
 
 def _case_of(error: AwsError | None) -> str | None:

@@ -51,6 +51,17 @@ class Subcommand:
 
 
 _SUBCOMMANDS: list[Subcommand] = []
+# The help list shows the commands people use most first, as the original app's documentation does.
+HELP_ORDER = [
+    "create-case",
+    "search-case",
+    "service-quota-increase",
+    "configure-channel",
+    "authorize-account",
+    "accounts",
+    "register-organization",
+    "help",
+]
 
 
 def subcommand(usage: str, summary: str, aliases: tuple[str, ...] = ()) -> Callable[[Handler], Handler]:
@@ -58,6 +69,7 @@ def subcommand(usage: str, summary: str, aliases: tuple[str, ...] = ()) -> Calla
 
     def register(handler: Handler) -> Handler:
         _SUBCOMMANDS.append(Subcommand(CommandHelp(usage, aliases, summary), handler))
+        _SUBCOMMANDS.sort(key=lambda s: HELP_ORDER.index(s.names[0]))
         return handler
 
     return register

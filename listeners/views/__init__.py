@@ -2,12 +2,14 @@ from slack_bolt.async_app import AsyncApp
 
 from bolt_app.blocks.accounts import AUTHORIZE_ACCOUNT_VIEW, REGISTER_ORGANIZATION_VIEW, RENAME_ACCOUNT_VIEW
 from bolt_app.blocks.channels import CONFIGURE_CHANNEL_VIEW
+from bolt_app.blocks.quotas import QUOTA_INCREASE_VIEW
 from listeners.views.accounts import (
     authorize_account_submitted,
     register_organization_submitted,
     rename_account_submitted,
 )
 from listeners.views.channels import configure_channel_submitted
+from listeners.views.quotas import quota_increase_submitted
 
 
 def register(app: AsyncApp) -> None:
@@ -15,3 +17,4 @@ def register(app: AsyncApp) -> None:
     app.view(RENAME_ACCOUNT_VIEW)(rename_account_submitted)
     app.view(REGISTER_ORGANIZATION_VIEW)(register_organization_submitted)
     app.view(CONFIGURE_CHANNEL_VIEW)(configure_channel_submitted)
+    app.view(QUOTA_INCREASE_VIEW)(quota_increase_submitted)

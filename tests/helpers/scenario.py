@@ -23,6 +23,11 @@ def view_of(call: Call) -> Json:
     return json.loads(view) if isinstance(view, str) else view
 
 
+def blocks_of(call: Call) -> list[Json]:
+    blocks = call.params.get("blocks") or []
+    return json.loads(blocks) if isinstance(blocks, str) else blocks
+
+
 def text_of(call: Call) -> str:
     """Everything a message or view shows, as one string (text, blocks), to assert on words."""
     params = dict(call.params)
@@ -72,3 +77,35 @@ async def last_view_update(h: AppHarness, count: int) -> str:
 async def replies(h: AppHarness, count: int = 1) -> list[str]:
     """What the app said through response URLs (ephemeral replies to commands and buttons)."""
     return [text_of(c) for c in await h.slack.wait_for(RESPONSE_URL, count=count)]
+
+
+async def configured_channel(
+    h: AppHarness,
+    aws: Any,
+    accounts: dict[str, str],
+    channel_id: str = "C0001",
+    team_id: str = "T0001",
+    notifications: Any = None,
+) -> dict[str, str]:
+    """Authorizes each account (id -> role policy, e.g. "full" or "readonly") for the workspace with a role that
+    trusts its External ID, and attaches it to the channel. Returns account id -> role ARN."""
+    from sqlalchemy import text as sql
+
+    from bolt_app.services.accounts import Actor
+    from storage.channels import ChannelConfigRow, Notifications
+    from storage.workspaces import WorkspaceKey
+
+    key = WorkspaceKey("", team_id)
+    async with h.services.engine.connect() as conn:
+        query = sql("SELECT external_id FROM workspaces WHERE team_id = :t")
+        external_id = str((await conn.execute(query, {"t": team_id})).scalar_one())
+    roles = {}
+    for account_id, policy in accounts.items():
+        role = aws.create_role(account_id, f"Slack{channel_id}", external_id=external_id, policy=policy)
+        await h.services.accounts.authorize(Actor(key, "U0001"), role, f"Acct{account_id[-4:]}")
+        row = ChannelConfigRow(
+            key, channel_id, "aws-support", account_id, None, role, notifications or Notifications(), "U0001"
+        )
+        await h.services.channels.repository.save(row, per_account=20, per_channel=100)
+        roles[account_id] = role
+    return roles

@@ -6,11 +6,13 @@ from collections.abc import AsyncIterator
 
 import botocore.session
 import pytest
+from botocore.exceptions import ReadTimeoutError
 from botocore.retries.standard import ExponentialBackoff
 
 from bolt_app.app import Services, build_services
 from bolt_app.aws.errors import AwsError
 from bolt_app.errors import UserFacingError
+from bolt_app.services import quotas as quotas_module
 from bolt_app.services.context import ChannelAccount, SlackActor
 from bolt_app.services.quotas import (
     REGIONS,
@@ -42,7 +44,9 @@ INCREASE = "servicequotas:RequestServiceQuotaIncrease"
 
 @pytest.fixture
 async def services(sqlite_url: str, aws: AwsDouble) -> AsyncIterator[Services]:
-    services = await build_services(Settings(database_url=sqlite_url, token_encryption_keys=(generate_key(),)))
+    services = await build_services(
+        Settings(database_url=sqlite_url, token_encryption_keys=(generate_key(),))
+    )
     yield services
     await services.close()
 
@@ -54,7 +58,9 @@ def quotas(services: Services) -> QuotaService:
     )
 
 
-def _channel(aws: AwsDouble, account: str = ACCOUNT, policy: object = "full", name: str = "Prod") -> ChannelAccount:
+def _channel(
+    aws: AwsDouble, account: str = ACCOUNT, policy: object = "full", name: str = "Prod"
+) -> ChannelAccount:
     role = aws.create_role(account, external_id=EXTERNAL_ID, policy=policy)  # type: ignore[arg-type]
     return ChannelAccount(WORKSPACE, "C1", "quotas", account, f"{name} ({account})", role, EXTERNAL_ID)
 
@@ -76,16 +82,24 @@ async def _audit(services: Services) -> list[tuple[str, str]]:
 # --- the flow -----------------------------------------------------------------------------------------------
 
 
-async def test_details_then_request_then_status(quotas: QuotaService, aws: AwsDouble, services: Services) -> None:
+async def test_details_then_request_then_status(
+    quotas: QuotaService, aws: AwsDouble, services: Services
+) -> None:
     channel = _channel(aws)
     details = await quotas.quota_details(channel, ACTOR, "us-east-1", LAMBDA, CONCURRENCY)
     assert (details.applied_value, details.default_value, details.unit) == (1000.0, 1000.0, "None")
-    assert details.quota_name == "Concurrent executions" and details.pending is None and details.pending_checked
+    assert (
+        details.quota_name == "Concurrent executions" and details.pending is None and details.pending_checked
+    )
 
     value = validate_requested_value("3,000", details)
     request = await quotas.request_increase(channel, ACTOR, "us-east-1", LAMBDA, CONCURRENCY, value, "view-1")
     assert request.status == "CASE_OPENED" and request.case_id  # more than twice the applied value
-    assert (request.desired_value, request.region, request.account_shown) == (3000.0, "us-east-1", "Prod (210987654321)")
+    assert (request.desired_value, request.region, request.account_shown) == (
+        3000.0,
+        "us-east-1",
+        "Prod (210987654321)",
+    )
     assert (request.service_name, request.quota_name) == ("AWS Lambda", "Concurrent executions")
     assert request.created is not None
 
@@ -94,7 +108,11 @@ async def test_details_then_request_then_status(quotas: QuotaService, aws: AwsDo
 
     aws.set_quota_request_status(ACCOUNT, request.id, "APPROVED")
     status = await quotas.request_status(channel, ACTOR, "us-east-1", request.id)
-    assert status.status == "APPROVED" and status.status_label == "Approved" and status.case_id == request.case_id
+    assert (
+        status.status == "APPROVED"
+        and status.status_label == "Approved"
+        and status.case_id == request.case_id
+    )
     assert aws.assume_role_calls[0].session_name == "T0001.U42"
 
     assert await _audit(services) == [
@@ -120,7 +138,9 @@ async def test_service_and_quota_pickers_list_filter_and_cache(quotas: QuotaServ
     names = [q.name for q in lambda_quotas]
     assert "Concurrent executions" in names
     assert "Deployment package size (direct upload)" not in names  # not adjustable
-    assert [q.code for q in await quotas.quotas(channel, ACTOR, "us-east-1", LAMBDA, "concurrent")] == [CONCURRENCY]
+    assert [q.code for q in await quotas.quotas(channel, ACTOR, "us-east-1", LAMBDA, "concurrent")] == [
+        CONCURRENCY
+    ]
     assert len(aws.calls_to("service-quotas", "ListServiceQuotas")) == 1
 
     await quotas.services(channel, ACTOR, "eu-west-1", "")
@@ -144,6 +164,30 @@ async def test_read_only_role_reads_details_but_is_refused_the_request(
     aws.set_role_policy(channel.role_arn, "full")  # the key was given back: the same submission may run again
     done = await quotas.request_increase(channel, ACTOR, "us-east-1", LAMBDA, CONCURRENCY, 1500, "view-1")
     assert done.status == "PENDING" and done.case_id is None
+
+
+async def test_a_role_with_only_the_managed_quota_actions_is_told_which_read_it_lacks(
+    quotas: QuotaService, aws: AwsDouble
+) -> None:
+    managed = {  # the servicequotas part of AWSSupportAppFullAccess
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Resource": "*",
+                "Action": [
+                    "servicequotas:GetRequestedServiceQuotaChange",
+                    "servicequotas:GetServiceQuota",
+                    "servicequotas:RequestServiceQuotaIncrease",
+                ],
+            }
+        ],
+    }
+    channel = _channel(aws, policy=managed)
+    with pytest.raises(AwsError) as refused:
+        await quotas.quota_details(channel, ACTOR, "us-east-1", LAMBDA, CONCURRENCY)
+    assert "servicequotas:GetAWSDefaultServiceQuota" in refused.value.message
+    assert channel.role_arn in refused.value.message
 
 
 async def test_each_account_uses_its_own_role(quotas: QuotaService, aws: AwsDouble) -> None:
@@ -185,7 +229,9 @@ async def test_value_not_above_the_default_is_refused_before_any_request(
     assert aws.calls == []
 
 
-async def test_value_refused_by_aws_is_explained_on_the_value_field(quotas: QuotaService, aws: AwsDouble) -> None:
+async def test_value_refused_by_aws_is_explained_on_the_value_field(
+    quotas: QuotaService, aws: AwsDouble
+) -> None:
     channel = _channel(aws)
     with pytest.raises(AwsError) as refused:
         await quotas.request_increase(channel, ACTOR, "us-east-1", LAMBDA, CONCURRENCY, 900, "view-1")
@@ -206,9 +252,11 @@ async def test_an_open_request_for_the_quota_is_shown_with_its_status(
         await quotas.request_increase(channel, ACTOR, "us-east-1", LAMBDA, CONCURRENCY, 1800, "view-2")
     assert conflict.value.pending is not None and conflict.value.pending.id == first.id
     assert first.id in conflict.value.message and "status Pending" in conflict.value.message
-    assert "1,500 requested" in conflict.value.message and "one open request per quota" in conflict.value.message
+    assert (
+        "1,500 requested" in conflict.value.message and "one open request per quota" in conflict.value.message
+    )
     assert _requests_sent(aws) == 2 and len(aws.quota_requests(ACCOUNT)) == 1
-    assert (await _audit(services))[-1] == (INCREASE, "error: ResourceAlreadyExistsExcep")
+    assert (await _audit(services))[-1] == (INCREASE, "error: ResourceAlreadyExists")
 
 
 async def test_missing_service_linked_role_says_what_it_is_and_how_to_create_it(
@@ -221,10 +269,17 @@ async def test_missing_service_linked_role_says_what_it_is_and_how_to_create_it(
     words = refused.value.message
     assert "AWSServiceRoleForServiceQuotas" in words and channel.role_arn in words
     assert "Service Quotas console" in words  # way 1
-    assert "iam:CreateServiceLinkedRole" in words and '"iam:AWSServiceName": "servicequotas.amazonaws.com"' in words
+    assert (
+        "iam:CreateServiceLinkedRole" in words
+        and '"iam:AWSServiceName": "servicequotas.amazonaws.com"' in words
+    )
 
-    aws.set_role_policy(channel.role_arn, "full")  # way 2: the role may create it, AWS does on the next request
-    assert (await quotas.request_increase(channel, ACTOR, "us-east-1", LAMBDA, CONCURRENCY, 1500, "view-1")).id
+    aws.set_role_policy(
+        channel.role_arn, "full"
+    )  # way 2: the role may create it, AWS does on the next request
+    assert (
+        await quotas.request_increase(channel, ACTOR, "us-east-1", LAMBDA, CONCURRENCY, 1500, "view-1")
+    ).id
 
 
 async def test_unknown_service_or_quota_code(quotas: QuotaService, aws: AwsDouble) -> None:
@@ -237,7 +292,8 @@ async def test_unknown_service_or_quota_code(quotas: QuotaService, aws: AwsDoubl
     assert "does not know the service `nosuchservice`" in service.value.message
     with pytest.raises(AwsError) as request:
         await quotas.request_status(channel, ACTOR, "us-east-1", "0123456789abcdef")
-    assert "no" not in request.value.code and "0123456789abcdef" in request.value.message
+    assert request.value.code == "NoSuchResourceException"
+    assert "a quota increase request with ID 0123456789abcdef" in request.value.message
 
 
 async def test_throttling_after_retries(
@@ -249,7 +305,7 @@ async def test_throttling_after_retries(
     with pytest.raises(AwsError) as throttled:
         await quotas.request_increase(channel, ACTOR, "us-east-1", LAMBDA, CONCURRENCY, 1500, "view-1")
     assert "throttling" in throttled.value.message and "try again in a minute" in throttled.value.message
-    assert _requests_sent(aws) == 4  # the app's client retries three times before giving up
+    assert _requests_sent(aws) > 1  # the app's client retried before giving up
 
 
 async def test_the_accounts_quota_on_requests(quotas: QuotaService, aws: AwsDouble) -> None:
@@ -271,7 +327,29 @@ async def test_the_same_submission_twice_makes_one_request(
     assert await _audit(services) == [(INCREASE, "ok")]
 
 
-async def test_history_the_role_may_not_read_leaves_pending_unknown(quotas: QuotaService, aws: AwsDouble) -> None:
+async def test_no_answer_keeps_the_submission_claimed(
+    quotas: QuotaService, aws: AwsDouble, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    channel = _channel(aws)
+    real_call = quotas_module.call
+
+    async def no_answer(client: object, operation: str, **params: object) -> dict[str, object]:
+        if operation == "request_service_quota_increase":
+            raise ReadTimeoutError(endpoint_url="http://service-quotas")
+        return await real_call(client, operation, **params)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(quotas_module, "call", no_answer)
+    with pytest.raises(AwsError) as unknown:
+        await quotas.request_increase(channel, ACTOR, "us-east-1", LAMBDA, CONCURRENCY, 1500, "view-1")
+    assert "may or may not have been made" in unknown.value.message
+    monkeypatch.setattr(quotas_module, "call", real_call)
+    with pytest.raises(DuplicateSubmission):  # a retry of the same submission could double the request
+        await quotas.request_increase(channel, ACTOR, "us-east-1", LAMBDA, CONCURRENCY, 1500, "view-1")
+
+
+async def test_history_the_role_may_not_read_leaves_pending_unknown(
+    quotas: QuotaService, aws: AwsDouble
+) -> None:
     policy = {
         "Version": "2012-10-17",
         "Statement": [
@@ -282,7 +360,9 @@ async def test_history_the_role_may_not_read_leaves_pending_unknown(quotas: Quot
             }
         ],
     }
-    details = await quotas.quota_details(_channel(aws, policy=policy), ACTOR, "us-east-1", LAMBDA, CONCURRENCY)
+    details = await quotas.quota_details(
+        _channel(aws, policy=policy), ACTOR, "us-east-1", LAMBDA, CONCURRENCY
+    )
     assert details.pending is None and not details.pending_checked
 
 
@@ -290,6 +370,30 @@ async def test_an_unknown_region_is_refused_without_calling_aws(quotas: QuotaSer
     with pytest.raises(UserFacingError) as refused:
         await quotas.services(_channel(aws), ACTOR, "us-gov-west-1", None)
     assert refused.value.field == "quota_region" and aws.calls == []
+
+
+async def test_audit_rows_fit_every_database(database_url: str, aws: AwsDouble) -> None:
+    """The audit columns are narrow (outcome: 32 characters): PostgreSQL would refuse a longer value."""
+    services = await build_services(
+        Settings(database_url=database_url, token_encryption_keys=(generate_key(),))
+    )
+    try:
+        audit = AuditRepository(services.engine)
+        quotas = QuotaService(services.role_sessions, audit, IdempotencyKeys(services.engine))
+        channel = _channel(aws, policy=_no_slr_policy())
+        aws.remove_quotas_service_linked_role(ACCOUNT)
+        with pytest.raises(AwsError):
+            await quotas.request_increase(channel, ACTOR, "us-east-1", LAMBDA, CONCURRENCY, 3000, "view-1")
+        aws.set_role_policy(channel.role_arn, "full")
+        done = await quotas.request_increase(channel, ACTOR, "us-east-1", LAMBDA, CONCURRENCY, 3000, "view-1")
+        rows = list(reversed(await audit.list(WORKSPACE.team_id)))
+        assert [(r.outcome, r.case_id) for r in rows] == [
+            ("error: DependencyAccessDenied", None),
+            ("ok", done.case_id),
+        ]
+        assert rows[1].aws_request_id
+    finally:
+        await services.close()
 
 
 # --- pure parts ---------------------------------------------------------------------------------------------

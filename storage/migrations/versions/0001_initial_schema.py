@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-26 17:26:50.239721
+Create Date: 2026-11-26 17:38:38.023820
 """
 
 import sqlalchemy as sa
@@ -30,7 +30,7 @@ def upgrade() -> None:
         sa.Column("role_arn", sa.String(length=2048), nullable=True),
         sa.Column("action", sa.String(length=64), nullable=False),
         sa.Column("case_id", sa.String(length=64), nullable=True),
-        sa.Column("outcome", sa.String(length=32), nullable=False),
+        sa.Column("outcome", sa.String(length=64), nullable=False),
         sa.Column("detail", sa.Text(), nullable=True),
         sa.Column("aws_request_id", sa.String(length=64), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_events")),

@@ -1,0 +1,83 @@
+"""Submission of "Increase service quota"."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.context.async_context import AsyncBoltContext
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bolt_app.blocks.quotas import (
+    VALUE_BLOCK,
+    field_errors,
+    quota_block_id,
+    quota_request_blocks,
+    quota_request_text,
+    read_form,
+)
+from bolt_app.errors import UserFacingError
+from bolt_app.services.quotas import DuplicateSubmission, PendingRequestExists, validate_requested_value
+from listeners.common import (
+    configured_accounts,
+    pick_account,
+    read_metadata,
+    services_of,
+    slack_actor,
+    unexpected_error_text,
+)
+from listeners.quota_form import details_from
+
+
+async def quota_increase_submitted(
+    ack: AsyncAck,
+    body: dict[str, Any],
+    view: dict[str, Any],
+    client: AsyncWebClient,
+    context: AsyncBoltContext,
+) -> None:
+    form = read_form(view["state"])
+    meta = read_metadata(view)
+    details = details_from(meta)
+    if (
+        form.service_code is None
+        or form.quota_code is None
+        or details is None
+        or details.quota_code != form.quota_code
+    ):
+        block = quota_block_id(form.service_code) if form.service_code else "quota_service"
+        await ack(response_action="errors", errors={block: "Choose the service and the quota to increase."})
+        return
+    try:
+        value = validate_requested_value(form.requested_value, details)
+    except UserFacingError as e:
+        await ack(
+            response_action="errors", errors=field_errors(e, form.service_code) or {VALUE_BLOCK: e.message}
+        )
+        return
+    await ack()
+    channel_id = meta.get("channel_id", "")
+    actor = slack_actor(context)
+    try:
+        accounts = await configured_accounts(context, channel_id)
+        account = pick_account(accounts, form.account_id or details.account_id)
+        request = await services_of(context).quotas.request_increase(
+            account, actor, form.region, form.service_code, form.quota_code, value, view["id"]
+        )
+    except DuplicateSubmission:
+        return  # a retried submission: the first one already answered
+    except PendingRequestExists as e:
+        blocks = quota_request_blocks(e.pending) if e.pending else None
+        await client.chat_postEphemeral(channel=channel_id, user=actor.user_id, text=e.message, blocks=blocks)
+        return
+    except UserFacingError as e:
+        await client.chat_postEphemeral(channel=channel_id, user=actor.user_id, text=f":warning: {e.message}")
+        return
+    except Exception as e:  # noqa: BLE001
+        await client.chat_postEphemeral(channel=channel_id, user=actor.user_id, text=unexpected_error_text(e))
+        return
+    await client.chat_postMessage(
+        channel=channel_id,
+        text=quota_request_text(request),
+        blocks=quota_request_blocks(request, requested_by=actor.user_id),
+    )
