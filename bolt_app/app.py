@@ -20,6 +20,7 @@ from bolt_app.aws.identity import AppIdentity
 from bolt_app.aws.sessions import AwsClients, RoleSessions
 from bolt_app.oauth import build_install_flow
 from bolt_app.services.accounts import AccountService
+from bolt_app.services.cases import CaseService
 from bolt_app.services.channels import ChannelService
 from bolt_app.services.quotas import QuotaService
 from bolt_app.services.workspaces import WorkspaceService
@@ -56,6 +57,7 @@ class Services:
     channels: ChannelService
     audit: AuditRepository
     quotas: QuotaService
+    cases: CaseService
 
     async def close(self) -> None:
         await self.http.close()
@@ -92,6 +94,7 @@ async def build_services(settings: Settings, engine: AsyncEngine | None = None) 
         channels=ChannelService(ChannelRepository(engine), accounts, role_sessions),
         audit=audit,
         quotas=QuotaService(role_sessions, audit, idempotency),
+        cases=CaseService(role_sessions, audit, idempotency),
     )
 
 

@@ -30,11 +30,12 @@ from bolt_app.aws.sessions import RoleSessions, call, session_name
 from bolt_app.errors import UserFacingError
 from bolt_app.services.context import ChannelAccount, SlackActor
 from storage.audit import AuditEvent, AuditRepository, IdempotencyKeys
+from storage.tables import audit_events
 
 log = logging.getLogger(__name__)
 
 SUPPORT_SERVICE = "support"
-SUPPORT_REGION = "us-east-1"  # the Support API has one endpoint; other Regions only add a redirect
+SUPPORT_REGION = "us-east-1"  # the Support API is global, served and signed in us-east-1
 
 # Modal block ids; validation errors name them in `field` so a modal can show each error under its input.
 CASE_ACCOUNT_BLOCK = "aws_account"
@@ -55,7 +56,7 @@ SEARCH_STATUS_BLOCK = "search_status"
 SEARCH_LANGUAGE_BLOCK = "search_language"
 SEARCH_CASE_ID_BLOCK = "search_case_id"
 
-MAX_SUBJECT_CHARS = 250  # the API has no limit; a subject is a line, and the original product caps it too
+MAX_SUBJECT_CHARS = 250  # the API sets none; a subject is one line (reference §3.1 recommends 250)
 MAX_BODY_CHARS = 8000  # communicationBody, signature line included
 MAX_CC_EMAILS = 10
 MAX_EMAIL_CHARS = 254
@@ -658,17 +659,20 @@ class _Claim:
     kept: bool = False  # True once AWS may have acted: the key must then never be released
 
 
+AUDIT_OUTCOME_CHARS: int = audit_events.c.outcome.type.length or 32  # type: ignore[attr-defined]
+
+
 def _action(operation: str) -> str:
     return "support:" + "".join(part.capitalize() for part in operation.split("_"))
 
 
 def _outcome(error: BaseException) -> str:
-    if isinstance(error, AwsError):
-        return "denied" if error.code == "AccessDenied" else f"error:{error.code}"
-    return f"error:{type(error).__name__}"
-
-
-AUDIT_OUTCOME_CHARS = 32  # the audit_events.outcome column
+    """ "denied" or "error: <code>" (storage.audit's format, shared with the quota service). The column is short,
+    so a trailing "Exception" is dropped and the rest cut to fit; the whole message is kept in the row's detail."""
+    if isinstance(error, AwsError) and error.code == "AccessDenied":
+        return "denied"
+    code = error.code if isinstance(error, AwsError) else type(error).__name__
+    return f"error: {code.removesuffix('Exception')}"[:AUDIT_OUTCOME_CHARS]
 
 
 class CaseService:
@@ -741,7 +745,7 @@ class CaseService:
     ) -> None:
         event = AuditEvent(
             action=trail.action,
-            outcome=outcome[:AUDIT_OUTCOME_CHARS],
+            outcome=outcome,
             enterprise_id=channel.workspace.enterprise_id,
             team_id=channel.workspace.team_id,
             channel_id=channel.channel_id,
@@ -1083,11 +1087,10 @@ class CaseService:
         read: Callable[[BaseClient], Awaitable[list[Any]]],
     ) -> list[Any]:
         cached = self._catalogue.get(key)
-        if cached is not None:
-            return cached
-        value = await read(await self._client(channel, actor))
-        self._catalogue.put(key, value)
-        return value
+        if cached is None:
+            cached = await read(await self._client(channel, actor))
+            self._catalogue.put(key, cached)
+        return list(cached)  # a copy: callers may sort or filter it
 
     async def services(
         self, channel: ChannelAccount, actor: SlackActor, language: str = "en"
