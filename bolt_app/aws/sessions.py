@@ -22,6 +22,9 @@ ROLE_ARN = re.compile(r"^arn:aws:iam::(?P<account>\d{12}):role/(?P<name>[\w+=,.@
 CLIENT_CONFIG = Config(
     connect_timeout=3, read_timeout=20, retries={"mode": "standard", "total_max_attempts": 4}
 )
+# Writes that are not idempotent at AWS (CreateCase, AddCommunicationToCase, RequestServiceQuotaIncrease) must not
+# be resent by botocore after a read timeout or a 5xx: the first attempt may have succeeded.
+WRITE_CLIENT_CONFIG = CLIENT_CONFIG.merge(Config(retries={"mode": "standard", "total_max_attempts": 1}))
 
 
 def session_name(team_id: str, user_id: str) -> str:
@@ -49,7 +52,7 @@ class _Key:
 class _Entry:
     def __init__(self, credentials: Credentials) -> None:
         self.credentials = credentials
-        self.clients: dict[tuple[str, str], BaseClient] = {}
+        self.clients: dict[tuple[str, str, bool], BaseClient] = {}
 
 
 class AwsClients:
@@ -70,14 +73,16 @@ class AwsClients:
                 self._sts = self._botocore.create_client("sts", region_name="us-east-1", config=self._config)
             return self._sts
 
-    def client_for(self, credentials: Credentials, service: str, region: str) -> BaseClient:
+    def client_for(
+        self, credentials: Credentials, service: str, region: str, config: Config | None = None
+    ) -> BaseClient:
         return self._botocore.create_client(
             service,
             region_name=region,
             aws_access_key_id=credentials.access_key_id,
             aws_secret_access_key=credentials.secret_access_key,
             aws_session_token=credentials.session_token,
-            config=self._config,
+            config=config or self._config,
         )
 
     def assume_role(self, role_arn: str, external_id: str, name: str) -> Credentials:
@@ -140,13 +145,16 @@ class RoleSessions:
             del self._pending[key]
 
     async def client(
-        self, role_arn: str, external_id: str, name: str, service: str, region: str
+        self, role_arn: str, external_id: str, name: str, service: str, region: str, *, retries: bool = True
     ) -> BaseClient:
+        """A client acting as the role; `retries=False` for writes that must not be sent twice."""
         entry = await self._entry(_Key(role_arn, external_id, name))
-        client = entry.clients.get((service, region))
+        key = (service, region, retries)
+        client = entry.clients.get(key)
         if client is None:
-            client = await asyncio.to_thread(self.aws.client_for, entry.credentials, service, region)
-            entry.clients[(service, region)] = client
+            config = None if retries else WRITE_CLIENT_CONFIG
+            client = await asyncio.to_thread(self.aws.client_for, entry.credentials, service, region, config)
+            client = entry.clients.setdefault(key, client)
         return client
 
     def forget(self, role_arn: str) -> None:

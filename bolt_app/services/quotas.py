@@ -402,7 +402,7 @@ class QuotaService:
         action = "servicequotas:RequestServiceQuotaIncrease"
         detail = f"{service_code}/{quota_code} to {format_value(desired_value)} in {region}"
         try:
-            client = await self._client(channel, actor, region)
+            client = await self._client(channel, actor, region, retries=False)
             response = await call(
                 client,
                 "request_service_quota_increase",
@@ -463,7 +463,9 @@ class QuotaService:
 
     # --- AWS calls ------------------------------------------------------------------------------------------
 
-    async def _client(self, channel: ChannelAccount, actor: SlackActor, region: str) -> BaseClient:
+    async def _client(
+        self, channel: ChannelAccount, actor: SlackActor, region: str, *, retries: bool = True
+    ) -> BaseClient:
         try:
             return await self.role_sessions.client(
                 channel.role_arn,
@@ -471,6 +473,7 @@ class QuotaService:
                 session_name(actor.team_for_session, actor.user_id),
                 SERVICE,
                 region,
+                retries=retries,
             )
         except Exception as e:
             raise explain(e, CallContext(channel.role_arn, channel.account_shown, "sts:AssumeRole")) from e
