@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import random
 import re
 import threading
 import time
@@ -15,6 +16,7 @@ from typing import Any
 import botocore.session
 from botocore.client import BaseClient
 from botocore.config import Config
+from botocore.exceptions import ClientError
 
 SESSION_SECONDS = 3600
 REFRESH_BEFORE_SECONDS = 300
@@ -166,3 +168,24 @@ class RoleSessions:
 async def call(client: BaseClient, operation: str, **params: Any) -> dict[str, Any]:
     """Runs a boto3 call in a thread so the event loop never blocks on AWS."""
     return await asyncio.to_thread(getattr(client, operation), **params)
+
+
+THROTTLING_CODES = frozenset(
+    {"Throttling", "ThrottlingException", "TooManyRequestsException", "RequestLimitExceeded"}
+)
+
+
+async def call_write(
+    client: BaseClient, operation: str, *, attempts: int = 4, **params: Any
+) -> dict[str, Any]:
+    """A non-idempotent write, on a client made with `retries=False`: retried only when AWS says it throttled
+    (the request was then not processed). botocore's retry modes cannot do that without also resending after a
+    timeout or a 5xx, when the first attempt may have succeeded."""
+    for attempt in range(attempts):
+        try:
+            return await call(client, operation, **params)
+        except ClientError as e:
+            if e.response.get("Error", {}).get("Code") not in THROTTLING_CODES or attempt == attempts - 1:
+                raise
+            await asyncio.sleep(min(0.5 * 2**attempt, 4.0) * (0.5 + random.random() / 2))
+    raise AssertionError("unreachable")

@@ -23,7 +23,7 @@ from bolt_app.aws.quota_errors import (
     explain_quota_error,
     request_outcome_unknown,
 )
-from bolt_app.aws.sessions import RoleSessions, call, session_name
+from bolt_app.aws.sessions import RoleSessions, call, call_write, session_name
 from bolt_app.errors import UserFacingError
 from bolt_app.services.context import ChannelAccount, SlackActor
 from storage.audit import AuditEvent, AuditRepository, IdempotencyKeys
@@ -403,7 +403,7 @@ class QuotaService:
         detail = f"{service_code}/{quota_code} to {format_value(desired_value)} in {region}"
         try:
             client = await self._client(channel, actor, region, retries=False)
-            response = await call(
+            response = await call_write(
                 client,
                 "request_service_quota_increase",
                 ServiceCode=service_code,

@@ -300,6 +300,7 @@ async def test_throttling_after_retries(
     quotas: QuotaService, aws: AwsDouble, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(ExponentialBackoff, "delay_amount", lambda self, context: 0)  # retry without waiting
+    monkeypatch.setattr("bolt_app.aws.sessions.random.random", lambda: 0.0)
     channel = _channel(aws)
     aws.fail_next("service-quotas", "RequestServiceQuotaIncrease", "TooManyRequestsException", times=None)
     with pytest.raises(AwsError) as throttled:
@@ -331,18 +332,16 @@ async def test_no_answer_keeps_the_submission_claimed(
     quotas: QuotaService, aws: AwsDouble, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     channel = _channel(aws)
-    real_call = quotas_module.call
+    real_call = quotas_module.call_write
 
     async def no_answer(client: object, operation: str, **params: object) -> dict[str, object]:
-        if operation == "request_service_quota_increase":
-            raise ReadTimeoutError(endpoint_url="http://service-quotas")
-        return await real_call(client, operation, **params)  # type: ignore[arg-type]
+        raise ReadTimeoutError(endpoint_url="http://service-quotas")
 
-    monkeypatch.setattr(quotas_module, "call", no_answer)
+    monkeypatch.setattr(quotas_module, "call_write", no_answer)
     with pytest.raises(AwsError) as unknown:
         await quotas.request_increase(channel, ACTOR, "us-east-1", LAMBDA, CONCURRENCY, 1500, "view-1")
     assert "may or may not have been made" in unknown.value.message
-    monkeypatch.setattr(quotas_module, "call", real_call)
+    monkeypatch.setattr(quotas_module, "call_write", real_call)
     with pytest.raises(DuplicateSubmission):  # a retry of the same submission could double the request
         await quotas.request_increase(channel, ACTOR, "us-east-1", LAMBDA, CONCURRENCY, 1500, "view-1")
 
