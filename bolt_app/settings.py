@@ -46,6 +46,7 @@ class Settings:
     notifications_queue_url: str | None = None
     host: str = "0.0.0.0"
     port: int = 3000
+    metrics_enabled: bool = False
 
     @property
     def oauth_enabled(self) -> bool:
@@ -175,4 +176,5 @@ def load_settings(mode: Mode, env: Mapping[str, str] | None = None) -> Settings:
         notifications_queue_url=get("NOTIFICATIONS_QUEUE_URL"),
         host=get("HOST") or "0.0.0.0",
         port=port,
+        metrics_enabled=get("METRICS_ENABLED") in ("1", "true", "yes"),
     )

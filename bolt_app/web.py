@@ -9,6 +9,7 @@ from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
 from bolt_app.app import Services, build_app, build_services
+from bolt_app.metrics import Metrics
 from bolt_app.settings import Settings
 from storage.db import ping
 
@@ -59,6 +60,11 @@ async def create_web_app(settings: Settings, *, socket_mode: bool = False) -> we
         app.middlewares.append(malformed_requests_are_client_errors)
     app[SERVICES_KEY] = services
     app.router.add_get("/healthz", healthz)
+    if settings.metrics_enabled:
+        metrics = Metrics()
+        metrics.watch_engine(services.engine)
+        app.middlewares.append(metrics.count_requests)
+        app.router.add_get("/metrics", metrics.handler)
 
     async def close(_: web.Application) -> None:
         await services.close()

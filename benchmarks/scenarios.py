@@ -1,0 +1,184 @@
+"""The scenarios: each runs its load against the app (and the baseline where it applies) and returns figures."""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from benchmarks.harness import Bench, Process
+from bolt_app.app import build_services
+from bolt_app.services.accounts import Actor
+from bolt_app.settings import Settings
+from storage.channels import ChannelConfigRow, Notifications
+from storage.workspaces import WorkspaceKey
+from tests.helpers.slack_requests import slash_command_body
+
+FORM = "application/x-www-form-urlencoded"
+ACCOUNT = "210987654321"
+TEAM = WorkspaceKey("", "T0001")
+CHANNEL = "C0001"
+
+
+@dataclass
+class Figures:
+    scenario: str
+    target: str  # "app" or "baseline"
+    database: str
+    slack_latency_ms: int
+    requests: int
+    concurrency: int
+    errors: int
+    throughput_rps: float
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+    counters: dict[str, float] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _percentile(values: list[float], q: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def figures(
+    name: str,
+    target: str,
+    db: str,
+    latency_ms: int,
+    results: list[dict[str, Any]],
+    latencies: list[float],
+    concurrency: int,
+) -> Figures:
+    errors = sum(1 for r in results if r["status"] != 200)
+    span = (max(r["done"] for r in results) - min(r["sent"] for r in results)) if results else 0.0
+    ms = [x * 1000 for x in latencies]
+    return Figures(
+        scenario=name,
+        target=target,
+        database=db,
+        slack_latency_ms=latency_ms,
+        requests=len(results),
+        concurrency=concurrency,
+        errors=errors,
+        throughput_rps=round(len(results) / span, 1) if span else 0.0,
+        p50_ms=round(statistics.median(ms), 2) if ms else 0.0,
+        p95_ms=round(_percentile(ms, 0.95), 2),
+        p99_ms=round(_percentile(ms, 0.99), 2),
+    )
+
+
+def _commands(text: str, count: int, user_id: str = "U0001") -> list[str]:
+    return [
+        slash_command_body(text=text, trigger_id=f"bench.{i}.trigger", user_id=user_id, channel_id=CHANNEL)
+        for i in range(count)
+    ]
+
+
+def _db_per_request(app: Process, before: dict[str, int], requests: int) -> float:
+    after = app.metrics()
+    return round((after.get("db_statements", 0) - before.get("db_statements", 0)) / max(requests, 1), 2)
+
+
+def run_help(
+    bench: Bench,
+    app: Process,
+    baseline: Process,
+    db: str,
+    latency_ms: int,
+    count: int,
+    concurrency: int,
+    rounds: int = 2,
+) -> list[Figures]:
+    """`/aws-support help`: ack only. App and baseline alternate (A/B) so drift hits both alike."""
+    out: list[Figures] = []
+    bench.load(
+        app.base_url + "/slack/events", _commands("help", min(count, 200)), concurrency, FORM
+    )  # warm-up
+    bench.load(baseline.base_url + "/slack/events", _commands("help", min(count, 200)), concurrency, FORM)
+    for _ in range(rounds):
+        for target, process in (("app", app), ("baseline", baseline)):
+            before = app.metrics() if target == "app" else {}
+            calls_before = len(bench.slack.calls())
+            results = bench.load(
+                process.base_url + "/slack/events", _commands("help", count), concurrency, FORM
+            )
+            f = figures(
+                "help", target, db, latency_ms, results, [r["done"] - r["sent"] for r in results], concurrency
+            )
+            if target == "app":
+                f.counters = {
+                    "web_api_calls": len(bench.slack.calls()) - calls_before,
+                    "db_round_trips_per_request": _db_per_request(app, before, len(results)),
+                }
+            out.append(f)
+    return out
+
+
+def seed_channel(bench: Bench, database_url: str, policy: str = "full") -> str:
+    """The workspace authorizes an account whose role trusts its External ID, and the channel is configured."""
+
+    async def seed() -> str:
+        services = await build_services(
+            Settings(database_url=database_url, token_encryption_keys=(bench.key,))
+        )
+        try:
+            workspace = await services.workspaces.get(TEAM)
+            assert workspace is not None, "install first"
+            role = bench.aws.create_role(ACCOUNT, external_id=workspace.external_id, policy=policy)
+            await services.accounts.authorize(Actor(TEAM, "U0001"), role, "Bench")
+            row = ChannelConfigRow(TEAM, CHANNEL, "bench", ACCOUNT, None, role, Notifications(), "bench")
+            await services.channels.repository.save(row, per_account=20, per_channel=100)
+            return role
+        finally:
+            await services.close()
+
+    return asyncio.run(seed())
+
+
+def run_create_open(
+    bench: Bench, app: Process, db: str, latency_ms: int, count: int, concurrency: int
+) -> list[Figures]:
+    """`/aws-support create-case` up to `views.open` received by the fake Slack."""
+    bench.slack.clear()
+    sts_before = bench.aws.assume_role_count
+    before = app.metrics()
+    results = bench.load(app.base_url + "/slack/events", _commands("create-case", count), concurrency, FORM)
+    opened = {
+        c.params.get("trigger_id"): c
+        for c in bench.slack.wait_for_blocking("views.open", count=len(results), timeout=60)
+    }
+    latencies = [opened[key].at - r["sent"] for r in results if (key := f"bench.{r['i']}.trigger") in opened]
+    f = figures("create-open", "app", db, latency_ms, results, latencies, concurrency)
+    other_calls = [c.method for c in bench.slack.calls() if c.method != "views.open"]
+    f.counters = {
+        "views_open_received": len(latencies),
+        "web_api_calls_besides_views_open": len(other_calls),
+        "sts_assume_role_calls": bench.aws.assume_role_count - sts_before,
+        "distinct_role_user_pairs": 1,
+        "db_round_trips_per_request": _db_per_request(app, before, len(results)),
+    }
+    return [f]
+
+
+def run_startup(bench: Bench, database_url: str, db: str) -> list[Figures]:
+    """Process start to /healthz 200, and resident memory idle and under load."""
+    with bench.app(database_url) as app:
+        startup_s = app.healthy_at - app.started_at
+        idle = app.rss_kib()
+        bench.install(app)
+        bench.load(app.base_url + "/slack/events", _commands("help", 2000), 50, FORM)
+        peak = app.rss_peak_kib()
+    f = Figures("startup", "app", db, 0, 1, 1, 0, 0.0, round(startup_s * 1000, 1), 0.0, 0.0)
+    f.counters = {
+        "startup_ms": round(startup_s * 1000, 1),
+        "rss_idle_mib": round(idle / 1024, 1),
+        "rss_peak_under_load_mib": round(peak / 1024, 1),
+    }
+    return [f]
