@@ -102,7 +102,7 @@ class StoredInstallationAuthorize(AsyncAuthorize):
         actor_team_id: str | None = None,
         actor_user_id: str | None = None,
     ) -> AuthorizeResult | None:
-        bot = await self.store.async_find_bot(
+        bot = context.get("installed_bot") or await self.store.async_find_bot(
             enterprise_id=enterprise_id, team_id=team_id, is_enterprise_install=context.is_enterprise_install
         )
         if bot is None or bot.bot_token is None:
@@ -147,6 +147,7 @@ def answer_when_not_installed(store: InstallationStore, app_base_url: str):  # t
             if bot is None:
                 body = json.dumps({"response_type": "ephemeral", "text": text})
                 return BoltResponse(status=200, body=body, headers={"Content-Type": "application/json"})
+            context["installed_bot"] = bot  # authorize uses it instead of looking again
         return await next()
 
     return middleware

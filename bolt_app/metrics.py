@@ -21,10 +21,5 @@ class Metrics:
         def _count(*_: Any) -> None:
             self.counts["db_statements"] += 1
 
-    @web.middleware
-    async def count_requests(self, request: web.Request, handler: Any) -> web.StreamResponse:
-        self.counts[f"http {request.method} {request.path}"] += 1
-        return await handler(request)
-
     async def handler(self, _: web.Request) -> web.Response:
         return web.json_response(dict(self.counts))

@@ -63,7 +63,6 @@ async def create_web_app(settings: Settings, *, socket_mode: bool = False) -> we
     if settings.metrics_enabled:
         metrics = Metrics()
         metrics.watch_engine(services.engine)
-        app.middlewares.append(metrics.count_requests)
         app.router.add_get("/metrics", metrics.handler)
 
     async def close(_: web.Application) -> None:

@@ -145,6 +145,8 @@ class ViewState:
     language: str | None = None
     message_ts: str | None = None  # the message a shortcut prefilled from, or the message to update
     thread_ts: str | None = None
+    channel_name: str | None = None  # as configured: the "in #channel" of the signature line AWS receives
+    actor_name: str | None = None  # the "by <name>" of that line, once Slack said who the user is
 
     def encode(self) -> str:
         text = json.dumps({k: v for k, v in asdict(self).items() if v is not None}, separators=(",", ":"))
@@ -215,6 +217,7 @@ def _select(
     initial_value: str | None = None,
     optional: bool = False,
     hint: str | None = None,
+    dispatch: bool = False,
 ) -> Block:
     element: dict[str, Any] = {
         "type": "static_select",
@@ -229,11 +232,19 @@ def _select(
         block["optional"] = True
     if hint:
         block["hint"] = plain(hint)
+    if dispatch:
+        block["dispatch_action"] = True
     return block
 
 
 def _external_select(
-    block_id: str, label: str, action_id: str, initial: Choice | None, placeholder: str
+    block_id: str,
+    label: str,
+    action_id: str,
+    initial: Choice | None,
+    placeholder: str,
+    *,
+    dispatch: bool = False,
 ) -> Block:
     element: dict[str, Any] = {
         "type": "external_select",
@@ -243,7 +254,10 @@ def _external_select(
     }
     if initial:
         element["initial_option"] = option(initial.name, initial.code)
-    return {"type": "input", "block_id": block_id, "label": plain(label), "element": element}
+    block: Block = {"type": "input", "block_id": block_id, "label": plain(label), "element": element}
+    if dispatch:
+        block["dispatch_action"] = True  # a choice changes what the modal offers (severities, languages)
+    return block
 
 
 def _file_input(block_id: str = ATTACHMENTS_BLOCK) -> Block:
@@ -332,6 +346,7 @@ def create_case_modal(
                 "AWS account",
                 _account_options(accounts),
                 initial_value=prefill.account_id,
+                dispatch=True,
             )
         )
     blocks += [
@@ -354,10 +369,18 @@ def create_case_modal(
             "Issue type",
             [option(name, code) for code, name in ISSUE_TYPES.items()],
             initial_value=prefill.issue_type,
+            dispatch=True,
         ),
-        _external_select(SERVICE_BLOCK, "Service", SERVICE_ACTION, prefill.service, "Choose a service"),
         _external_select(
-            CATEGORY_BLOCK, "Category", CATEGORY_ACTION, prefill.category, "Choose the service first"
+            SERVICE_BLOCK, "Service", SERVICE_ACTION, prefill.service, "Choose a service", dispatch=True
+        ),
+        _external_select(
+            CATEGORY_BLOCK,
+            "Category",
+            CATEGORY_ACTION,
+            prefill.category,
+            "Choose the service first",
+            dispatch=True,
         ),
     ]
     if severity_levels:
@@ -456,6 +479,14 @@ def _headline(case: CaseSummary, severity_names: Mapping[str, str] | None) -> st
     )
 
 
+def case_text(case: CaseSummary, severity_names: Mapping[str, str] | None = None) -> str:
+    """The plain text of a case message (notifications and screen readers show it)."""
+    return (
+        f"Case {_display_id(case)}: {case.subject} ({severity_name(case.severity_code, severity_names)}, "
+        f"{status_name(case.status)}) in AWS account {case.account_shown}"
+    )
+
+
 def case_summary_blocks(
     case: CaseSummary,
     *,
@@ -498,6 +529,17 @@ def _chunks(text: str, size: int) -> list[str]:
     return [text[i : i + size] for i in range(0, len(text), size)] or [""]
 
 
+def full_message_value(case: CaseSummary, communication: Communication) -> str:
+    """The "Show full message" button's value: the case, and which correspondence (by its time) to show whole."""
+    at = communication.time_created.isoformat() if communication.time_created else None
+    return json.dumps({"ref": CaseRef.of(case).encode(), "at": at}, separators=(",", ":"))
+
+
+def parse_full_message_value(value: str) -> tuple[CaseRef, datetime | None]:
+    doc = json.loads(value)
+    return CaseRef.decode(str(doc["ref"])), datetime.fromisoformat(doc["at"]) if doc.get("at") else None
+
+
 def correspondence_blocks(
     communication: Communication, case: CaseSummary, *, full: bool = False, heading: str = "Correspondence"
 ) -> list[Block]:
@@ -508,7 +550,7 @@ def correspondence_blocks(
     if full:
         blocks = [section(title)] + [section(chunk) for chunk in _chunks(body, SECTION_CHARS)]
     elif len(body) > MESSAGE_PREVIEW_CHARS:
-        more = button("Show full message", SHOW_FULL_MESSAGE_ACTION, CaseRef.of(case).encode())
+        more = button("Show full message", SHOW_FULL_MESSAGE_ACTION, full_message_value(case, communication))
         blocks = [section(f"{title}\n{_cut(body, MESSAGE_PREVIEW_CHARS)}", accessory=more)]
     else:
         blocks = [section(f"{title}\n{body}")]

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
-from slack_sdk.models.blocks import Block, ContextBlock, MarkdownTextObject, SectionBlock
+from bolt_app.blocks.common import Block, context, section
 
 
 @dataclass(frozen=True)
@@ -14,27 +15,26 @@ class CommandHelp:
     summary: str
 
 
-def help_blocks(commands: list[CommandHelp], unknown: str | None = None) -> list[Block]:
-    blocks: list[Block] = []
-    if unknown:
-        blocks.append(SectionBlock(text=MarkdownTextObject(text=f"`{unknown}` is not a command I know.")))
+@lru_cache(maxsize=8)
+def _command_list(commands: tuple[CommandHelp, ...]) -> tuple[Block, ...]:
+    # Built once: help is the hottest request and its list only changes when the code does.
     lines = []
     for c in commands:
         alias = f" (or `{'`, `'.join(c.aliases)}`)" if c.aliases else ""
         lines.append(f"• `/aws-support {c.usage}`{alias}: {c.summary}")
-    blocks.append(SectionBlock(text=MarkdownTextObject(text="*AWS Support commands*\n" + "\n".join(lines))))
-    blocks.append(
-        ContextBlock(
-            elements=[
-                MarkdownTextObject(
-                    text="Cases are opened with the IAM role that an admin attached to this channel: "
-                    "everyone here has exactly that role's permissions."
-                )
-            ]
-        )
+    return (
+        section("*AWS Support commands*\n" + "\n".join(lines)),
+        context(
+            "Cases are opened with the IAM role that an admin attached to this channel: "
+            "everyone here has exactly that role's permissions."
+        ),
     )
-    return blocks
 
 
-def help_text(commands: list[CommandHelp]) -> str:
+def help_blocks(commands: tuple[CommandHelp, ...], unknown: str | None = None) -> list[Block]:
+    lead = [section(f"`{unknown[:100]}` is not a command I know.")] if unknown else []
+    return lead + list(_command_list(commands))
+
+
+def help_text(commands: tuple[CommandHelp, ...]) -> str:
     return "AWS Support commands: " + ", ".join(c.usage.split()[0] for c in commands)

@@ -80,11 +80,9 @@ def find_subcommand(name: str) -> Subcommand | None:
 
 
 async def show_help(request: CommandRequest, unknown: str | None = None) -> None:
-    commands = [s.help for s in _SUBCOMMANDS]
+    commands = tuple(s.help for s in _SUBCOMMANDS)
     await request.ack(
-        response_type="ephemeral",
-        text=help_text(commands),
-        blocks=[b.to_dict() for b in help_blocks(commands, unknown)],
+        response_type="ephemeral", text=help_text(commands), blocks=help_blocks(commands, unknown)
     )
 
 

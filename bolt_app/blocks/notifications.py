@@ -1,0 +1,112 @@
+"""Messages that case notifications post: the case's root message, and the replies in its thread."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from bolt_app.blocks.cases import (
+    SHOW_FULL_MESSAGE_ACTION,
+    CaseRef,
+    case_summary_blocks,
+    escape,
+    severity_name,
+    status_name,
+)
+from bolt_app.blocks.common import Block, button, context, section
+from bolt_app.services.cases import CaseSummary, Communication
+
+EXCERPT_CHARS = 600
+METADATA_EVENT_TYPE = "aws_support_case_notification"
+AWS_AUTHOR = "Amazon Web Services"
+
+
+@dataclass(frozen=True)
+class SlackMessage:
+    """What one chat.postMessage / chat.update sends: `text` is the notification and screen-reader fallback."""
+
+    text: str
+    blocks: list[Block]
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+def _metadata(case: CaseSummary, kind: str) -> dict[str, Any]:
+    return {
+        "event_type": METADATA_EVENT_TYPE,
+        "event_payload": {"account_id": case.account_id, "case_id": case.case_id, "kind": kind},
+    }
+
+
+def _case_words(case: CaseSummary) -> str:
+    return f"Case {case.display_id or case.case_id}: {case.subject}"
+
+
+def _when(moment: datetime | None) -> str:
+    if moment is None:
+        return "at an unknown time"
+    fallback = moment.strftime("%Y-%m-%d %H:%M UTC")
+    return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} {{time}}|{fallback}>"
+
+
+def is_from_aws(communication: Communication) -> bool:
+    return communication.submitted_by.strip() == AWS_AUTHOR
+
+
+def author(communication: Communication) -> str:
+    """Who wrote a correspondence, as the channel should read it: AWS, or the customer and their identity."""
+    if is_from_aws(communication):
+        return AWS_AUTHOR
+    return f"Customer ({communication.submitted_by or 'unknown'})"
+
+
+def excerpt(text: str, limit: int = EXCERPT_CHARS) -> tuple[str, bool]:
+    """The start of `text`, cut at a word boundary; True when something was left out."""
+    text = text.strip()
+    if len(text) <= limit:
+        return text, False
+    cut = text[:limit]
+    space = cut.rfind(" ")
+    return (cut[:space] if space > limit // 2 else cut).rstrip() + "…", True
+
+
+def root_message(case: CaseSummary) -> SlackMessage:
+    """The first message about a case in a channel; later notifications are replies in its thread. Kept current
+    with chat.update as the case's status changes."""
+    text = (
+        f"{_case_words(case)} — {severity_name(case.severity_code)}, {status_name(case.status)} "
+        f"(AWS account {case.account_shown})"
+    )
+    return SlackMessage(text, case_summary_blocks(case), _metadata(case, "root"))
+
+
+def _full_message_value(case: CaseSummary, communication: Communication) -> str:
+    # The case reference the case listeners decode, plus the correspondence's time (epoch ms) as a fourth part,
+    # so "Show full message" can find this correspondence rather than the latest.
+    when = int(communication.time_created.timestamp() * 1000) if communication.time_created else 0
+    return f"{CaseRef.of(case).encode()}:{when}"
+
+
+def correspondence_message(case: CaseSummary, communication: Communication) -> SlackMessage:
+    """A new correspondence: who wrote it, when, and an excerpt; "Show full message" when it was cut."""
+    who = author(communication)
+    shown, cut = excerpt(communication.body)
+    heading = f"*New correspondence* from {escape(who)}, {_when(communication.time_created)}"
+    body = "\n".join(f"> {line}" if line else ">" for line in escape(shown).splitlines()) or "> (empty)"
+    more = button("Show full message", SHOW_FULL_MESSAGE_ACTION, _full_message_value(case, communication))
+    blocks = [section(f"{heading}\n{body}", accessory=more if cut else None)]
+    if communication.attachment_names:
+        blocks.append(context("Attachments: " + escape(", ".join(communication.attachment_names))))
+    text = f"{_case_words(case)} — new correspondence from {who}"
+    return SlackMessage(text, blocks, _metadata(case, "correspondence"))
+
+
+def lifecycle_message(case: CaseSummary, kind: str) -> SlackMessage:
+    """ "resolved" or "reopened"."""
+    words = "was resolved" if kind == "resolved" else "was reopened"
+    blocks = [
+        section(
+            f"*Case {escape(case.display_id or case.case_id)} {words}.* Status: {status_name(case.status)}"
+        ),
+    ]
+    return SlackMessage(f"{_case_words(case)} {words}", blocks, _metadata(case, kind))
