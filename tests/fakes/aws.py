@@ -51,6 +51,7 @@ from moto.iam.models import iam_backends
 from moto.iam.utils import generate_access_key_id_from_account_id
 from moto.organizations.models import organizations_backends
 
+from bolt_app.aws.policies import RECOMMENDED_POLICY
 from tests.fakes import moto_quotas, moto_support, moto_trust
 from tests.fakes.moto_quotas import QuotaRequest, QuotasWorld
 from tests.fakes.moto_support import Case, SupportWorld
@@ -75,50 +76,13 @@ _ROLE_ARN = re.compile(r"^arn:aws:iam::(?P<account>\d{12}):role/(?:.*/)?(?P<name
 
 PolicyDoc = dict[str, Any]
 
-#: The recommended channel-role policy (aws-support-app.md §17.4). Its ``iam:CreateServiceLinkedRole``
-#: statement has no ``Condition`` here: moto ignores conditions in identity policies (and would turn a
-#: Deny+Condition into a plain Deny), so the condition would only pretend to be tested.
+#: The policy the app recommends (bolt_app.aws.policies), so the tests prove that it is enough. Its
+#: ``iam:CreateServiceLinkedRole`` statement loses its ``Condition`` here: moto ignores conditions in identity
+#: policies (and would turn a Deny+Condition into a plain Deny), so the condition would only pretend to be tested.
 FULL_POLICY: PolicyDoc = {
-    "Version": "2012-10-17",
+    **RECOMMENDED_POLICY,
     "Statement": [
-        {
-            "Sid": "SupportCases",
-            "Effect": "Allow",
-            "Resource": "*",
-            "Action": [
-                "support:AddAttachmentsToSet",
-                "support:AddCommunicationToCase",
-                "support:CreateCase",
-                "support:DescribeCases",
-                "support:DescribeCommunications",
-                "support:ResolveCase",
-                "support:DescribeSeverityLevels",
-                "support:DescribeServices",
-                "support:DescribeCreateCaseOptions",
-                "support:DescribeSupportedLanguages",
-            ],
-        },
-        {
-            "Sid": "ServiceQuotas",
-            "Effect": "Allow",
-            "Resource": "*",
-            "Action": [
-                "servicequotas:GetRequestedServiceQuotaChange",
-                "servicequotas:GetServiceQuota",
-                "servicequotas:RequestServiceQuotaIncrease",
-                "servicequotas:ListServices",
-                "servicequotas:ListServiceQuotas",
-                "servicequotas:ListAWSDefaultServiceQuotas",
-                "servicequotas:GetAWSDefaultServiceQuota",
-                "servicequotas:ListRequestedServiceQuotaChangeHistoryByQuota",
-            ],
-        },
-        {
-            "Sid": "QuotasServiceLinkedRole",
-            "Effect": "Allow",
-            "Resource": "*",
-            "Action": "iam:CreateServiceLinkedRole",
-        },
+        {k: v for k, v in st.items() if k != "Condition"} for st in RECOMMENDED_POLICY["Statement"]
     ],
 }
 
