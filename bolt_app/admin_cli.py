@@ -16,6 +16,7 @@ import yaml
 from bolt_app.app import Services, build_services
 from bolt_app.aws.policies import cloudformation_template
 from bolt_app.errors import UserFacingError
+from bolt_app.notifications_http import events_token_instructions, forwarding_template
 from bolt_app.services.accounts import Actor, display_name
 from bolt_app.services.channel_files import ChannelFiles, rows_as_file
 from bolt_app.settings import Settings
@@ -49,6 +50,11 @@ def add_account_commands(sub: Any) -> None:
     p.add_argument("account_id")
     p = accounts.add_parser("template", help="print the CloudFormation template of the role for a workspace")
     add_workspace_args(p)
+    p = accounts.add_parser(
+        "events-token", help="issue the account's POST /aws/events token (shown once; revokes the old)"
+    )
+    p.add_argument("account_id")
+    accounts.add_parser("events-template", help="print the CloudFormation template that forwards case events")
 
     channels = sub.add_parser(
         "channels", help="channel configurations (configuration as code)"
@@ -80,8 +86,15 @@ def _actor(args: argparse.Namespace) -> Actor:
 
 
 async def _accounts(services: Services, args: argparse.Namespace) -> str:
-    actor = _actor(args)
     command = args.accounts_command
+    if command == "events-token":
+        token = await services.notifications.issue_events_token(
+            args.account_id, f"cli:{getpass.getuser()}"[:64]
+        )
+        return events_token_instructions(args.account_id, token, services.settings.app_base_url)
+    if command == "events-template":
+        return forwarding_template()
+    actor = _actor(args)
     if command == "list":
         rows = await services.accounts.list(actor.workspace)
         data = [

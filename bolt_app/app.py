@@ -22,6 +22,7 @@ from bolt_app.oauth import build_install_flow
 from bolt_app.services.accounts import AccountService
 from bolt_app.services.cases import CaseService
 from bolt_app.services.channels import ChannelService
+from bolt_app.services.notifications import NotificationOptions, NotificationService
 from bolt_app.services.quotas import QuotaService
 from bolt_app.services.workspaces import WorkspaceService
 from bolt_app.settings import Settings
@@ -32,6 +33,7 @@ from storage.channels import ChannelRepository
 from storage.crypto import configure_token_cipher
 from storage.db import create_engine
 from storage.installation_store import InstallationStore
+from storage.notifications import NotificationRepository
 from storage.state_store import OAuthStateStore
 from storage.workspaces import WorkspaceRepository
 
@@ -58,13 +60,18 @@ class Services:
     audit: AuditRepository
     quotas: QuotaService
     cases: CaseService
+    notifications: NotificationService
 
     async def close(self) -> None:
         await self.http.close()
         await self.engine.dispose()
 
 
-async def build_services(settings: Settings, engine: AsyncEngine | None = None) -> Services:
+async def build_services(
+    settings: Settings,
+    engine: AsyncEngine | None = None,
+    notification_options: NotificationOptions | None = None,
+) -> Services:
     """Must run inside the event loop that will serve requests (it opens the shared HTTP session)."""
     configure_token_cipher(settings.token_encryption_keys)
     engine = engine or create_engine(settings.database_url)
@@ -78,6 +85,8 @@ async def build_services(settings: Settings, engine: AsyncEngine | None = None) 
     role_sessions = RoleSessions(aws)
     accounts = AccountService(AccountRepository(engine), workspaces, aws, identity)
     audit, idempotency = AuditRepository(engine), IdempotencyKeys(engine)
+    channel_repository = ChannelRepository(engine)
+    cases = CaseService(role_sessions, audit, idempotency)
     return Services(
         settings=settings,
         engine=engine,
@@ -91,10 +100,23 @@ async def build_services(settings: Settings, engine: AsyncEngine | None = None) 
         aws=aws,
         role_sessions=role_sessions,
         accounts=accounts,
-        channels=ChannelService(ChannelRepository(engine), accounts, role_sessions),
+        channels=ChannelService(channel_repository, accounts, role_sessions),
         audit=audit,
         quotas=QuotaService(role_sessions, audit, idempotency),
-        cases=CaseService(role_sessions, audit, idempotency),
+        cases=cases,
+        notifications=NotificationService(
+            NotificationRepository(engine),
+            channels=channel_repository,
+            workspaces=workspaces.repository,
+            cases=cases,
+            role_sessions=role_sessions,
+            installations=store,
+            rotation=rotation,
+            client=client,
+            audit=audit,
+            options=notification_options,
+            bot_token=settings.bot_token,
+        ),
     )
 
 

@@ -55,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("serve", help="serve Slack over HTTP with OAuth (Add to Slack), one process per core")
     sub.add_parser("socket", help="serve one workspace over Socket Mode (development)")
+    sub.add_parser("worker", help="consume NOTIFICATIONS_QUEUE_URL, deliver and reconcile case notifications")
     db_parser = sub.add_parser("db", help="database commands")
     db_sub = db_parser.add_subparsers(dest="db_command", required=True)
     db_sub.add_parser("upgrade", help="run the migrations")
@@ -75,6 +76,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _serve(Mode.SOCKET)
     if args.command == "db":
         return _db(args)
+    if args.command == "worker":
+        from bolt_app.notifications_worker import run_from_cli
+
+        return run_from_cli()
     settings = _settings(Mode.ADMIN)
     if db.is_sqlite(settings.database_url):
         db.upgrade(settings.database_url)

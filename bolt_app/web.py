@@ -10,6 +10,8 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
 from bolt_app.app import Services, build_app, build_services
 from bolt_app.metrics import Metrics
+from bolt_app.notifications_http import EVENTS_PATH, events_route
+from bolt_app.notifications_worker import options_from_env, serve_deliveries
 from bolt_app.settings import Settings
 from storage.db import ping
 
@@ -40,7 +42,8 @@ async def malformed_requests_are_client_errors(request: web.Request, handler):  
 
 async def create_web_app(settings: Settings, *, socket_mode: bool = False) -> web.Application:
     """Builds everything inside the running loop; `web.run_app` accepts this coroutine."""
-    services = await build_services(settings)
+    options = options_from_env()
+    services = await build_services(settings, notification_options=options.notification)
     bolt = build_app(services)
     if socket_mode:
         app = web.Application()
@@ -58,6 +61,8 @@ async def create_web_app(settings: Settings, *, socket_mode: bool = False) -> we
     else:
         app = bolt.web_app(path="/slack/events", port=settings.port)
         app.middlewares.append(malformed_requests_are_client_errors)
+        app.router.add_post(EVENTS_PATH, events_route(services, services.notifications))
+        serve_deliveries(app, services.notifications, options)
     app[SERVICES_KEY] = services
     app.router.add_get("/healthz", healthz)
     if settings.metrics_enabled:

@@ -28,7 +28,10 @@ def sqlite_path(database_url: str) -> Path | None:
 
 def create_engine(database_url: str) -> AsyncEngine:
     if is_sqlite(database_url):
-        engine = create_async_engine(database_url, connect_args={"timeout": 30})
+        # One connection: every SQLite transaction takes the write lock (below), so a second connection could
+        # only wait; and while it waits inside its driver thread, a garbage collection in the event loop that
+        # finalizes one of its cursors blocks the loop on that thread, so the lock holder never commits.
+        engine = create_async_engine(database_url, connect_args={"timeout": 30}, pool_size=1, max_overflow=0)
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]

@@ -198,3 +198,7 @@ audit_events = Table(
     Column("detail", Text),
     Column("aws_request_id", String(64)),
 )
+
+
+# Tables of other storage modules live on the same metadata, so migrations see them all.
+from storage import notifications as _notifications  # noqa: E402, F401

@@ -39,7 +39,7 @@ def _metadata(case: CaseSummary, kind: str) -> dict[str, Any]:
 
 
 def _case_words(case: CaseSummary) -> str:
-    return f"Case {case.display_id or case.case_id}: {case.subject}"
+    return f"Case {case.display_id or case.case_id}: {escape(case.subject)}"
 
 
 def _when(moment: datetime | None) -> str:
@@ -75,7 +75,7 @@ def root_message(case: CaseSummary) -> SlackMessage:
     with chat.update as the case's status changes."""
     text = (
         f"{_case_words(case)} — {severity_name(case.severity_code)}, {status_name(case.status)} "
-        f"(AWS account {case.account_shown})"
+        f"(AWS account {escape(case.account_shown)})"
     )
     return SlackMessage(text, case_summary_blocks(case), _metadata(case, "root"))
 
@@ -97,7 +97,7 @@ def correspondence_message(case: CaseSummary, communication: Communication) -> S
     blocks = [section(f"{heading}\n{body}", accessory=more if cut else None)]
     if communication.attachment_names:
         blocks.append(context("Attachments: " + escape(", ".join(communication.attachment_names))))
-    text = f"{_case_words(case)} — new correspondence from {who}"
+    text = f"{_case_words(case)} — new correspondence from {escape(who)}"
     return SlackMessage(text, blocks, _metadata(case, "correspondence"))
 
 

@@ -16,13 +16,14 @@ accepting it and the state being written.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 import re
 import secrets
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -312,6 +313,111 @@ def _is_own_reply(comm: Communication, state: ThreadState, options: Notification
     return low <= comm.time_created <= high
 
 
+@dataclass
+class _Draft:
+    """A plan in the making: what the channel will be told, and the thread state it leaves."""
+
+    event: StoredEvent
+    case: CaseSummary
+    state: ThreadState
+    wanted: bool  # the case's severity passes the channel's filter
+    final: ThreadChange
+    lifecycle: str | None
+    lifecycle_at: datetime | None
+    replies: list[Step] = field(default_factory=list)
+    want_root: bool = False
+    filtered: bool = False
+
+    @property
+    def has_root(self) -> bool:
+        return self.state.root_ts is not None
+
+    def record(self, change: ThreadChange) -> None:
+        self.final = self.final.then(change)
+
+    def move(self, lifecycle: str) -> ThreadChange:
+        self.lifecycle, self.lifecycle_at = lifecycle, self.event.event_time
+        change = ThreadChange(lifecycle=lifecycle, lifecycle_at=self.event.event_time)
+        self.record(change)
+        return change
+
+    def announce(self, enabled: bool, reply: Step | None) -> None:
+        """A change the channel may hear of: under the case's root, which is made first if there is none."""
+        if not (enabled and self.wanted):
+            self.filtered = True
+            return
+        self.want_root = self.want_root or not self.has_root
+        if reply is not None:
+            self.replies.append(reply)
+
+
+def _plan_create(d: _Draft, kinds: set[str], rules: Notifications) -> None:
+    if "create" in kinds and d.lifecycle is None:
+        d.move(OPEN)
+        d.announce(rules.on_create_or_reopen, None)
+
+
+def _plan_lifecycle(d: _Draft, kinds: set[str], rules: Notifications) -> None:
+    for kind, target, enabled in (
+        ("resolve", RESOLVED, rules.on_resolve),
+        ("reopen", OPEN, rules.on_create_or_reopen),
+    ):
+        newer = d.lifecycle_at is None or d.event.event_time >= d.lifecycle_at  # not an older, late event
+        if kind in kinds and d.lifecycle != target and newer:
+            change = d.move(target)
+            d.announce(enabled, Step("resolved" if target == RESOLVED else "reopened", change))
+
+
+def _plan_comms(
+    d: _Draft, comms: Sequence[Communication], rules: Notifications, options: NotificationOptions
+) -> None:
+    floor, created = comm_floor(d.event, d.state, options), d.case.time_created
+    new = sorted(
+        (
+            c
+            for c in comms
+            if c.time_created is not None
+            and c.time_created > floor
+            and (created is None or c.time_created > created)  # not the case's own description
+        ),
+        key=lambda c: c.time_created or floor,
+    )
+    own_left, used = d.state.own_replies, 0
+    for comm in new:
+        if own_left > 0 and _is_own_reply(comm, d.state, options):
+            own_left, used = own_left - 1, used + 1  # sent from this channel: it is there already
+            continue
+        d.announce(
+            rules.on_correspondence,
+            Step("correspondence", ThreadChange(last_comm_at=comm.time_created), comm),
+        )
+    if new:
+        d.record(ThreadChange(last_comm_at=max(c.time_created for c in new if c.time_created)))
+    if used:
+        d.record(ThreadChange(own_replies_used=used))
+
+
+def _steps(d: _Draft, kinds: set[str]) -> tuple[Step, ...]:
+    case = d.case
+    if d.want_root and not d.has_root:
+        mark = case.time_created if "create" in kinds and d.state.last_comm_at is None else None
+        root = ThreadChange(
+            display_id=case.display_id or None,
+            language=case.language or None,
+            root_status=case.status,
+            last_comm_at=mark,  # a new case's root stands for its description
+        )
+        # A new root shows the case's status itself: only correspondence follows it.
+        return (Step("root", root), *(r for r in d.replies if r.kind == "correspondence"))
+    if not d.has_root:
+        return ()
+    order = {"reopened": 0, "correspondence": 1, "resolved": 2}
+    steps = sorted(d.replies, key=lambda r: order[r.kind])
+    if d.state.root_status != case.status:
+        steps.append(Step("update_root", ThreadChange(root_status=case.status)))
+    return tuple(steps)
+
+
 def plan_delivery(
     event: StoredEvent,
     case: CaseSummary,
@@ -326,86 +432,21 @@ def plan_delivery(
     current. A change the channel's settings do not want is passed over but still recorded, so that it is not
     announced later either (for example after the settings change, or by reconciliation).
     """
-    wanted = severity_matches(rules.severity, case.severity_code)
+    d = _Draft(
+        event=event,
+        case=case,
+        state=state,
+        wanted=severity_matches(rules.severity, case.severity_code),
+        final=ThreadChange(display_id=case.display_id or None, language=case.language or None),
+        lifecycle=state.lifecycle,
+        lifecycle_at=state.lifecycle_at,
+    )
     kinds = _kinds(event, case, state.lifecycle)
-    has_root = state.root_ts is not None
-    final = ThreadChange(display_id=case.display_id or None, language=case.language or None)
-    want_root, filtered = False, False
-    replies: list[Step] = []
-    lifecycle, lifecycle_at = state.lifecycle, state.lifecycle_at
-
-    def newer() -> bool:
-        return lifecycle_at is None or event.event_time >= lifecycle_at
-
-    if "create" in kinds and lifecycle is None:
-        lifecycle, lifecycle_at = OPEN, event.event_time
-        final = final.then(ThreadChange(lifecycle=OPEN, lifecycle_at=event.event_time))
-        if rules.on_create_or_reopen and wanted:
-            want_root = True
-        else:
-            filtered = True
-
-    for kind, target, enabled in (
-        ("resolve", RESOLVED, rules.on_resolve),
-        ("reopen", OPEN, rules.on_create_or_reopen),
-    ):
-        if kind in kinds and lifecycle != target and newer():
-            lifecycle, lifecycle_at = target, event.event_time
-            change = ThreadChange(lifecycle=target, lifecycle_at=event.event_time)
-            final = final.then(change)
-            if not (enabled and wanted):
-                filtered = True
-            elif has_root:
-                replies.append(Step("resolved" if target == RESOLVED else "reopened", change))
-            else:
-                want_root = True
-
+    _plan_create(d, kinds, rules)
+    _plan_lifecycle(d, kinds, rules)
     if "comms" in kinds:
-        floor = comm_floor(event, state, options)
-        created = case.time_created
-        new = sorted(
-            (
-                c
-                for c in comms
-                if c.time_created is not None
-                and c.time_created > floor
-                and (created is None or c.time_created > created)  # the case's own description
-            ),
-            key=lambda c: c.time_created or floor,
-        )
-        own_left, used = state.own_replies, 0
-        for comm in new:
-            if own_left > 0 and _is_own_reply(comm, state, options):
-                own_left, used = own_left - 1, used + 1  # sent from this channel: already there
-                continue
-            if rules.on_correspondence and wanted:
-                replies.append(Step("correspondence", ThreadChange(last_comm_at=comm.time_created), comm))
-            else:
-                filtered = True
-        if new:
-            final = final.then(ThreadChange(last_comm_at=max(c.time_created for c in new if c.time_created)))
-        if used:
-            final = final.then(ThreadChange(own_replies_used=used))
-        if any(r.kind == "correspondence" for r in replies) and not has_root:
-            want_root = True
-
-    steps: list[Step] = []
-    if want_root and not has_root:
-        mark = case.time_created if "create" in kinds and state.last_comm_at is None else None
-        root = ThreadChange(
-            display_id=case.display_id or None,
-            language=case.language or None,
-            root_status=case.status,
-            last_comm_at=mark,
-        )
-        steps.append(Step("root", root))
-        steps += [r for r in replies if r.kind == "correspondence"]  # a new root shows the status itself
-    elif has_root:
-        steps += sorted(replies, key=lambda r: {"reopened": 0, "correspondence": 1, "resolved": 2}[r.kind])
-        if state.root_status != case.status:
-            steps.append(Step("update_root", ThreadChange(root_status=case.status)))
-    reason = "filtered" if filtered else "nothing new"
-    return Plan(tuple(steps), final, reason)
+        _plan_comms(d, comms, rules, options)
+    return Plan(_steps(d, kinds), d.final, "filtered" if d.filtered else "nothing new")
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -561,8 +602,8 @@ class NotificationService:
     ) -> int:
         """Makes the claimed channel's deliveries in order until none is left, one is deferred, `stopping()`
         turns true, or the lease is lost. Returns how many were finished."""
-        lost = asyncio.Event()
-        heartbeat = asyncio.create_task(self._heartbeat(worker, channel, lost))
+        lost, finished = asyncio.Event(), asyncio.Event()
+        heartbeat = asyncio.create_task(self._heartbeat(worker, channel, lost, finished))
         done = 0
         try:
             while not stopping() and not lost.is_set():
@@ -577,12 +618,20 @@ class NotificationService:
             await self.repository.release_channel(worker, channel)
             return done
         finally:
-            heartbeat.cancel()
+            # Stopped, never cancelled: a task cancelled inside a transaction can leave its connection (on
+            # SQLite, the database's write lock) held.
+            finished.set()
+            await heartbeat
 
-    async def _heartbeat(self, worker: str, channel: ChannelKey, lost: asyncio.Event) -> None:
+    async def _heartbeat(
+        self, worker: str, channel: ChannelKey, lost: asyncio.Event, finished: asyncio.Event
+    ) -> None:
         every = max(self.options.lease_seconds / 3, 0.05)
         while True:
-            await asyncio.sleep(every)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(finished.wait(), every)
+            if finished.is_set():
+                return
             try:
                 if not await self.repository.renew_channel(worker, channel, self._lease_end()):
                     log.warning("lost the lease on channel %s", channel.channel_id)
@@ -761,25 +810,25 @@ class NotificationService:
         return str(bot.bot_token)
 
     async def _pace(self, channel: tuple[str, str]) -> None:
-        """No faster than the channel's posting rate; only this process posts to a channel it has leased."""
+        """No faster than the channel's posting rate, counted from Slack's answer to the previous post (which it
+        received before answering). Only this process posts to a channel it has leased."""
         last = self._last_post.get(channel)
         if last is not None:
             wait = last + self.options.post_interval_seconds - time.monotonic()
             if wait > 0:
                 await asyncio.sleep(wait)
-        self._last_post[channel] = time.monotonic()
 
-    async def _slack(self, method: str, channel: tuple[str, str], **params: Any) -> Any:
+    async def _slack(self, method: str, pace_key: tuple[str, str], /, **params: Any) -> Any:
         while True:
             if method == "chat.postMessage":
-                await self._pace(channel)
+                await self._pace(pace_key)
             try:
-                return await self.client.api_call(method, json=params)
+                response = await self.client.api_call(method, json=params)
             except SlackApiError as e:
                 error = str(e.response.get("error", ""))
                 if e.response.status_code == 429 or error == "ratelimited":
                     wait = _retry_after(e)
-                    log.info("%s to %s rate limited; waiting %.0fs", method, channel[1], wait)
+                    log.info("%s to %s rate limited; waiting %.0fs", method, pace_key[1], wait)
                     await asyncio.sleep(wait)
                     continue
                 if error in CHANNEL_GONE or error in TOKEN_GONE:
@@ -789,6 +838,10 @@ class NotificationService:
                 raise _Retry(f"slack:{error or e.response.status_code}") from e
             except (aiohttp.ClientError, TimeoutError) as e:
                 raise _Retry(f"slack:{type(e).__name__}") from e
+            finally:
+                if method == "chat.postMessage":
+                    self._last_post[pace_key] = time.monotonic()
+            return response
 
     async def _post(
         self, token: str, config: ChannelConfigRow, message: SlackMessage, thread_ts: str | None
@@ -829,13 +882,15 @@ class NotificationService:
 
     # ---- reconciliation -----------------------------------------------------------------------------------
 
-    async def reconcile(self, worker: str) -> ReconcileReport:
+    async def reconcile(self, worker: str, stopping: Callable[[], bool] = lambda: False) -> ReconcileReport:
         """Looks, for each account with configured channels whose turn it is, for cases updated since its last
         look, and feeds them through `ingest`'s path: the thread state decides what is really new."""
         interval = timedelta(seconds=self.options.reconcile_interval_seconds)
         accounts = cases = events = 0
         failed: list[str] = []
         for account_id in await self.repository.accounts_with_channels():
+            if stopping():
+                break
             now = self._now()
             claimed, last_look = await self.repository.claim_reconciliation(
                 account_id, worker, now, now + interval

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-26 17:38:38.023820
+Create Date: 2026-11-26 18:26:49.884117
 """
 
 import sqlalchemy as sa
@@ -48,6 +48,30 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("account_id", name=op.f("pk_aws_accounts")),
     )
     op.create_table(
+        "case_threads",
+        sa.Column("team_id", sa.String(length=32), nullable=False),
+        sa.Column("channel_id", sa.String(length=32), nullable=False),
+        sa.Column("account_id", sa.String(length=12), nullable=False),
+        sa.Column("case_id", sa.String(length=64), nullable=False),
+        sa.Column("enterprise_id", sa.String(length=32), nullable=False),
+        sa.Column("display_id", sa.String(length=32), nullable=True),
+        sa.Column("language", sa.String(length=8), nullable=True),
+        sa.Column("root_ts", sa.String(length=32), nullable=True),
+        sa.Column("root_status", sa.String(length=32), nullable=True),
+        sa.Column("lifecycle", sa.String(length=16), nullable=True),
+        sa.Column("lifecycle_at", sa.DateTime(), nullable=True),
+        sa.Column("last_comm_at", sa.DateTime(), nullable=True),
+        sa.Column("own_replies", sa.Integer(), nullable=False),
+        sa.Column("own_reply_at", sa.DateTime(), nullable=True),
+        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.PrimaryKeyConstraint(
+            "team_id", "channel_id", "account_id", "case_id", name=op.f("pk_case_threads")
+        ),
+    )
+    with op.batch_alter_table("case_threads", schema=None) as batch_op:
+        batch_op.create_index("ix_case_threads_account", ["account_id", "case_id"], unique=False)
+
+    op.create_table(
         "channel_configurations",
         sa.Column("team_id", sa.String(length=32), nullable=False),
         sa.Column("channel_id", sa.String(length=32), nullable=False),
@@ -70,6 +94,80 @@ def upgrade() -> None:
         batch_op.create_index("ix_channel_configurations_account", ["account_id"], unique=False)
         batch_op.create_index("ix_channel_configurations_channel", ["channel_id"], unique=False)
 
+    op.create_table(
+        "events_tokens",
+        sa.Column("account_id", sa.String(length=12), nullable=False),
+        sa.Column("token_hash", sa.String(length=64), nullable=False),
+        sa.Column("issued_by", sa.String(length=64), nullable=True),
+        sa.Column("issued_at", sa.DateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("account_id", name=op.f("pk_events_tokens")),
+        sa.UniqueConstraint("token_hash", name=op.f("uq_events_tokens_token_hash")),
+    )
+    op.create_table(
+        "notification_channels",
+        sa.Column("team_id", sa.String(length=32), nullable=False),
+        sa.Column("channel_id", sa.String(length=32), nullable=False),
+        sa.Column("enterprise_id", sa.String(length=32), nullable=False),
+        sa.Column("claimed_by", sa.String(length=64), nullable=True),
+        sa.Column("lease_until", sa.DateTime(), nullable=True),
+        sa.Column("not_before", sa.DateTime(), nullable=True),
+        sa.PrimaryKeyConstraint("team_id", "channel_id", name=op.f("pk_notification_channels")),
+    )
+    op.create_table(
+        "notification_deliveries",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("event_id", sa.Integer(), nullable=False),
+        sa.Column("enterprise_id", sa.String(length=32), nullable=False),
+        sa.Column("team_id", sa.String(length=32), nullable=False),
+        sa.Column("channel_id", sa.String(length=32), nullable=False),
+        sa.Column("account_id", sa.String(length=12), nullable=False),
+        sa.Column("state", sa.String(length=16), nullable=False),
+        sa.Column("claimed_by", sa.String(length=64), nullable=True),
+        sa.Column("lease_until", sa.DateTime(), nullable=True),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("outcome", sa.String(length=64), nullable=True),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_notification_deliveries")),
+        sa.UniqueConstraint(
+            "event_id", "team_id", "channel_id", name="uq_notification_deliveries_event_channel"
+        ),
+    )
+    with op.batch_alter_table("notification_deliveries", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_notification_deliveries_channel_state", ["team_id", "channel_id", "state", "id"], unique=False
+        )
+        batch_op.create_index(
+            "ix_notification_deliveries_state_updated", ["state", "updated_at"], unique=False
+        )
+
+    op.create_table(
+        "notification_events",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("account_id", sa.String(length=12), nullable=False),
+        sa.Column("case_id", sa.String(length=64), nullable=False),
+        sa.Column("event_name", sa.String(length=32), nullable=False),
+        sa.Column("communication_id", sa.String(length=255), nullable=True),
+        sa.Column("origin", sa.String(length=16), nullable=True),
+        sa.Column("event_time", sa.DateTime(), nullable=False),
+        sa.Column("floor_time", sa.DateTime(), nullable=True),
+        sa.Column("source", sa.String(length=16), nullable=False),
+        sa.Column("aws_event_id", sa.String(length=128), nullable=True),
+        sa.Column("received_at", sa.DateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_notification_events")),
+    )
+    with op.batch_alter_table("notification_events", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_notification_events_received_at"), ["received_at"], unique=False)
+
+    op.create_table(
+        "notification_reconciliations",
+        sa.Column("account_id", sa.String(length=12), nullable=False),
+        sa.Column("last_look_at", sa.DateTime(), nullable=True),
+        sa.Column("next_due_at", sa.DateTime(), nullable=True),
+        sa.Column("claimed_by", sa.String(length=64), nullable=True),
+        sa.Column("lease_until", sa.DateTime(), nullable=True),
+        sa.PrimaryKeyConstraint("account_id", name=op.f("pk_notification_reconciliations")),
+    )
     op.create_table(
         "organization_registrations",
         sa.Column("organization_id", sa.String(length=64), nullable=False),
@@ -228,11 +326,27 @@ def downgrade() -> None:
 
     op.drop_table("processed_events")
     op.drop_table("organization_registrations")
+    op.drop_table("notification_reconciliations")
+    with op.batch_alter_table("notification_events", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_notification_events_received_at"))
+
+    op.drop_table("notification_events")
+    with op.batch_alter_table("notification_deliveries", schema=None) as batch_op:
+        batch_op.drop_index("ix_notification_deliveries_state_updated")
+        batch_op.drop_index("ix_notification_deliveries_channel_state")
+
+    op.drop_table("notification_deliveries")
+    op.drop_table("notification_channels")
+    op.drop_table("events_tokens")
     with op.batch_alter_table("channel_configurations", schema=None) as batch_op:
         batch_op.drop_index("ix_channel_configurations_channel")
         batch_op.drop_index("ix_channel_configurations_account")
 
     op.drop_table("channel_configurations")
+    with op.batch_alter_table("case_threads", schema=None) as batch_op:
+        batch_op.drop_index("ix_case_threads_account")
+
+    op.drop_table("case_threads")
     op.drop_table("aws_accounts")
     with op.batch_alter_table("audit_events", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_audit_events_at"))
