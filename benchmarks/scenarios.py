@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import statistics
+import time
+import urllib.request
+import uuid
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from benchmarks.harness import Bench, Process
@@ -180,5 +185,109 @@ def run_startup(bench: Bench, database_url: str, db: str) -> list[Figures]:
         "startup_ms": round(startup_s * 1000, 1),
         "rss_idle_mib": round(idle / 1024, 1),
         "rss_peak_under_load_mib": round(peak / 1024, 1),
+    }
+    return [f]
+
+
+def _seed_fanout(bench: Bench, database_url: str, channels: int) -> tuple[str, str]:
+    """`channels` channels configured for the account (all notifications), and its events token."""
+
+    async def seed() -> tuple[str, str]:
+        services = await build_services(
+            Settings(database_url=database_url, token_encryption_keys=(bench.key,))
+        )
+        try:
+            role = (await services.channels.for_channel(TEAM, CHANNEL))[0].role_arn
+            everything = Notifications("all", True, True, True)
+            for i in range(channels):
+                row = ChannelConfigRow(
+                    TEAM, f"CFAN{i:04d}", f"fanout-{i}", ACCOUNT, None, role, everything, "bench"
+                )
+                await services.channels.repository.save(row, per_account=1000, per_channel=100)
+            token = await services.notifications.issue_events_token(ACCOUNT, "bench")
+            return role, token
+        finally:
+            await services.close()
+
+    return asyncio.run(seed())
+
+
+def _event(case_id: str, display_id: str) -> bytes:
+    return json.dumps(
+        {
+            "version": "0",
+            "id": str(uuid.uuid4()),
+            "detail-type": "Support Case Update",
+            "source": "aws.support",
+            "account": ACCOUNT,
+            "time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "region": "us-east-1",
+            "resources": [],
+            "detail": {"case-id": case_id, "display-id": display_id, "event-name": "CreateCase"},
+        }
+    ).encode()
+
+
+def run_fanout(
+    bench: Bench, app: Process, database_url: str, db: str, events: int, channels: int, rate: float = 1.0
+) -> list[Figures]:
+    """E CreateCase events × M channels through POST /aws/events and the delivery loop, with the fake Slack
+    refusing more than `rate` posts per second per channel (429 + Retry-After)."""
+    _, token = _seed_fanout(bench, database_url, channels)
+    cases = [bench.aws.put_case(ACCOUNT, subject=f"fanout {i}", severity_code="high") for i in range(events)]
+    display = {c: bench.aws.case(c).display_id for c in cases}
+    bench.slack.clear()
+    bench.slack.rate_limit_per_channel(rate, retry_after=1)
+    started = time.monotonic()
+    statuses = []
+    for case_id in cases:
+        request = urllib.request.Request(
+            app.base_url + "/aws/events",
+            data=_event(case_id, display[case_id]),
+            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=10) as r:
+            statuses.append(r.status)
+    expected = events * channels
+    accepted = bench.slack.wait_for_blocking(
+        "chat.postMessage",
+        count=expected,
+        timeout=events / rate * 3 + 30,
+        where=lambda c: not c.failed and str(c.params.get("channel", "")).startswith("CFAN"),
+    )
+    total = max(c.at for c in accepted) - started
+    bench.slack.rate_limit_per_channel(None)
+    per_pair: dict[tuple[str, str], int] = {}
+    for c in accepted:
+        text = json.dumps(c.params)
+        case = next((k for k, d in display.items() if d in text), "?")
+        per_pair[(str(c.params.get("channel")), case)] = (
+            per_pair.get((str(c.params.get("channel")), case), 0) + 1
+        )
+    bound = events / rate  # the busiest channel gets every event, one post per second
+    f = Figures(
+        "fanout",
+        "app",
+        db,
+        0,
+        events * channels,
+        1,
+        sum(1 for s in statuses if s != 200),
+        round(expected / total, 1) if total else 0.0,
+        0.0,
+        0.0,
+        0.0,
+    )
+    f.counters = {
+        "events": events,
+        "channels": channels,
+        "total_s": round(total, 2),
+        "bound_s": round(bound, 2),
+        "ratio_to_bound": round(total / bound, 2),
+        "duplicates": sum(n - 1 for n in per_pair.values() if n > 1),
+        "losses": sum(
+            1 for ch in range(channels) for case in cases if (f"CFAN{ch:04d}", case) not in per_pair
+        ),
+        "rate_limited_posts": sum(1 for c in bench.slack.calls("chat.postMessage") if c.failed),
     }
     return [f]
