@@ -25,7 +25,9 @@ async def download_attachments(client: AsyncWebClient, file_ids: Sequence[str]) 
     if problem:
         raise UserFacingError(problem, field=ATTACHMENTS_BLOCK)
     data = await asyncio.gather(*(_download(client, info) for info in infos))
-    return tuple(Attachment(str(info.get("name") or info["id"]), d) for info, d in zip(infos, data, strict=True))
+    return tuple(
+        Attachment(str(info.get("name") or info["id"]), d) for info, d in zip(infos, data, strict=True)
+    )
 
 
 async def _file_info(client: AsyncWebClient, file_id: str) -> dict[str, object]:
@@ -43,9 +45,7 @@ async def _file_info(client: AsyncWebClient, file_id: str) -> dict[str, object]:
 async def _download(client: AsyncWebClient, info: dict[str, object]) -> bytes:
     name = str(info.get("name") or info["id"])
     url = str(info.get("url_private_download") or info.get("url_private") or "")
-    failed = (
-        f"Could not download {name} from Slack, so nothing was sent to AWS Support. Attach it again and resubmit."
-    )
+    failed = f"Could not download {name} from Slack, so nothing was sent to AWS Support. Attach it again and resubmit."
     if not url:
         raise UserFacingError(failed)
     session = client.session or aiohttp.ClientSession()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 
@@ -40,8 +41,31 @@ async def malformed_requests_are_client_errors(request: web.Request, handler):  
         return web.json_response({"error": "malformed request"}, status=400)
 
 
+def keep_tasks_alive(loop: asyncio.AbstractEventLoop) -> None:
+    """Holds a strong reference to every task until it finishes.
+
+    The event loop keeps only weak references to tasks, and Bolt starts each listener with `ensure_future` and
+    drops the reference; a listener parked on something only it refers to can then be garbage-collected
+    mid-transaction, which leaks its database connection (seen as "non-checked-in connection" errors)."""
+    running: set[asyncio.Future[object]] = set()
+    default_factory = loop.get_task_factory()
+
+    def factory(loop: asyncio.AbstractEventLoop, coro, **kwargs):  # type: ignore[no-untyped-def]
+        task = (
+            default_factory(loop, coro, **kwargs)
+            if default_factory
+            else asyncio.Task(coro, loop=loop, **kwargs)
+        )
+        running.add(task)
+        task.add_done_callback(running.discard)
+        return task
+
+    loop.set_task_factory(factory)
+
+
 async def create_web_app(settings: Settings, *, socket_mode: bool = False) -> web.Application:
     """Builds everything inside the running loop; `web.run_app` accepts this coroutine."""
+    keep_tasks_alive(asyncio.get_running_loop())
     options = options_from_env()
     services = await build_services(settings, notification_options=options.notification)
     bolt = build_app(services)

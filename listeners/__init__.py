@@ -2,7 +2,7 @@
 
 from slack_bolt.async_app import AsyncApp
 
-from listeners import actions, commands, events, options, views
+from listeners import actions, commands, events, options, shortcuts, views
 
 
 def register_listeners(app: AsyncApp) -> None:
@@ -10,4 +10,5 @@ def register_listeners(app: AsyncApp) -> None:
     views.register(app)
     actions.register(app)
     options.register(app)
+    shortcuts.register(app)
     events.register(app)

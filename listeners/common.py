@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt.context.async_context import AsyncBoltContext
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bolt_app.errors import UserFacingError
@@ -90,3 +91,18 @@ def read_metadata(view: dict[str, Any]) -> dict[str, Any]:
     except ValueError:
         return {}
     return value if isinstance(value, dict) else {}
+
+
+def message_option(text: str) -> dict[str, Any]:
+    """An options response cannot carry an error, so the reason becomes the one (unusable) option."""
+    return {"text": {"type": "plain_text", "text": text[:75]}, "value": "error"}
+
+
+async def update_view(client: AsyncWebClient, view: dict[str, Any], updated: dict[str, Any]) -> None:
+    """views.update guarded by the view's hash: when the user changed the modal meanwhile, the update made for
+    that change shows the newer state, so this one is dropped."""
+    try:
+        await client.views_update(view_id=view["id"], hash=view.get("hash"), view=updated)
+    except SlackApiError as e:
+        if e.response.get("error") != "hash_conflict":
+            raise

@@ -170,6 +170,7 @@ async def call(client: BaseClient, operation: str, **params: Any) -> dict[str, A
     return await asyncio.to_thread(getattr(client, operation), **params)
 
 
+WRITE_RETRY_BASE_SECONDS = 0.5
 THROTTLING_CODES = frozenset(
     {"Throttling", "ThrottlingException", "TooManyRequestsException", "RequestLimitExceeded"}
 )
@@ -187,5 +188,5 @@ async def call_write(
         except ClientError as e:
             if e.response.get("Error", {}).get("Code") not in THROTTLING_CODES or attempt == attempts - 1:
                 raise
-            await asyncio.sleep(min(0.5 * 2**attempt, 4.0) * (0.5 + random.random() / 2))
+            await asyncio.sleep(min(WRITE_RETRY_BASE_SECONDS * 2**attempt, 4.0) * (0.5 + random.random() / 2))
     raise AssertionError("unreachable")

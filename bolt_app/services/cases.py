@@ -26,7 +26,7 @@ from botocore.exceptions import BotoCoreError, ClientError, ConnectionClosedErro
 
 from bolt_app.aws.case_errors import case_not_found, create_outcome_unknown, explain_case_error
 from bolt_app.aws.errors import AwsError, CallContext, explain
-from bolt_app.aws.sessions import RoleSessions, call, session_name
+from bolt_app.aws.sessions import RoleSessions, call, call_write, session_name
 from bolt_app.errors import UserFacingError
 from bolt_app.services.context import ChannelAccount, SlackActor
 from storage.audit import AuditEvent, AuditRepository, IdempotencyKeys
@@ -694,7 +694,9 @@ class CaseService:
 
     # ---- plumbing -----------------------------------------------------------------------------------------
 
-    async def _client(self, channel: ChannelAccount, actor: SlackActor) -> BaseClient:
+    async def _client(
+        self, channel: ChannelAccount, actor: SlackActor, *, retries: bool = True
+    ) -> BaseClient:
         try:
             return await self.role_sessions.client(
                 channel.role_arn,
@@ -702,6 +704,7 @@ class CaseService:
                 session_name(actor.team_for_session, actor.user_id),
                 SUPPORT_SERVICE,
                 SUPPORT_REGION,
+                retries=retries,
             )
         except (ClientError, BotoCoreError) as e:
             raise explain(e, CallContext(channel.role_arn, channel.account_shown, "sts:AssumeRole")) from e
@@ -712,11 +715,13 @@ class CaseService:
         client: BaseClient,
         operation: str,
         trail: _Trail | None,
+        *,
+        write: bool = False,
         **params: Any,
     ) -> dict[str, Any]:
         action = _action(operation)
         try:
-            response = await call(client, operation, **params)
+            response = await (call_write if write else call)(client, operation, **params)
         except (ClientError, BotoCoreError) as e:
             if trail is not None:
                 trail.failed_action = action
@@ -787,7 +792,7 @@ class CaseService:
     ) -> dict[str, Any]:
         """A call that changes a case: once it may have reached AWS, the idempotency key stays claimed."""
         try:
-            response = await self._call(channel, client, operation, trail, **params)
+            response = await self._call(channel, client, operation, trail, write=True, **params)
         except AwsError as e:
             if isinstance(e.__cause__, _UNKNOWN_OUTCOME):
                 claim.kept = True
@@ -869,7 +874,8 @@ class CaseService:
                     params["ccEmailAddresses"] = list(new.cc_emails)
                 if set_id:
                     params["attachmentSetId"] = set_id
-                response = await self._write(channel, client, "create_case", trail, claim, **params)
+                writer = await self._client(channel, actor, retries=False)
+                response = await self._write(channel, writer, "create_case", trail, claim, **params)
             trail.case_id = str(response["caseId"])
             return await self._created(channel, actor, client, trail.case_id, new)
 
@@ -1034,7 +1040,8 @@ class CaseService:
             params["ccEmailAddresses"] = list(cc_emails)
         if set_id:
             params["attachmentSetId"] = set_id
-        await self._write(channel, client, "add_communication_to_case", trail, claim, **params)
+        writer = await self._client(channel, actor, retries=False)
+        await self._write(channel, writer, "add_communication_to_case", trail, claim, **params)
 
     async def resolve(self, channel: ChannelAccount, actor: SlackActor, case_id: str) -> Resolution:
         """Resolves the case. Resolving is naturally idempotent; a case that was already resolved is reported."""

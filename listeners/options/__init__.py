@@ -1,9 +1,16 @@
 from slack_bolt.async_app import AsyncApp
 
+from bolt_app.blocks.cases import CATEGORY_ACTION as CASE_CATEGORY_ACTION
+from bolt_app.blocks.cases import SERVICE_ACTION as CASE_SERVICE_ACTION
+from bolt_app.blocks.cases import SEVERITY_ACTION as CASE_SEVERITY_ACTION
 from bolt_app.blocks.quotas import QUOTA_ACTION, SERVICE_ACTION
+from listeners.options.cases import case_category_options, case_service_options, case_severity_options
 from listeners.options.quotas import quota_code_options, quota_service_options
 
 
 def register(app: AsyncApp) -> None:
     app.options(SERVICE_ACTION)(quota_service_options)
     app.options(QUOTA_ACTION)(quota_code_options)
+    app.options(CASE_SERVICE_ACTION)(case_service_options)
+    app.options(CASE_CATEGORY_ACTION)(case_category_options)
+    app.options(CASE_SEVERITY_ACTION)(case_severity_options)

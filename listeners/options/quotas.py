@@ -9,7 +9,14 @@ from slack_bolt.context.async_context import AsyncBoltContext
 
 from bolt_app.blocks.quotas import REGION_ACTION, REGION_BLOCK, quota_options, service_options
 from bolt_app.errors import UserFacingError
-from listeners.common import configured_accounts, pick_account, read_metadata, services_of, slack_actor
+from listeners.common import (
+    configured_accounts,
+    message_option,
+    pick_account,
+    read_metadata,
+    services_of,
+    slack_actor,
+)
 from listeners.quota_form import chosen, chosen_account_id, chosen_service
 
 
@@ -21,11 +28,6 @@ async def _where(body: dict[str, Any], context: AsyncBoltContext) -> tuple[Any, 
     return account, region.code if region else "us-east-1"
 
 
-def _message_option(text: str) -> dict[str, Any]:
-    # An options response cannot carry an error, so the reason becomes the one (unusable) option.
-    return {"text": {"type": "plain_text", "text": text[:75]}, "value": "error"}
-
-
 async def quota_service_options(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
     try:
         account, region = await _where(body, context)
@@ -34,7 +36,7 @@ async def quota_service_options(ack: AsyncAck, body: dict[str, Any], context: As
         )
         await ack(options=service_options(choices))
     except UserFacingError as e:
-        await ack(options=[_message_option(e.message)])
+        await ack(options=[message_option(e.message)])
 
 
 async def quota_code_options(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
@@ -42,11 +44,11 @@ async def quota_code_options(ack: AsyncAck, body: dict[str, Any], context: Async
         account, region = await _where(body, context)
         service = chosen_service(body["view"]["state"])
         if service is None:
-            await ack(options=[_message_option("Choose a service first")])
+            await ack(options=[message_option("Choose a service first")])
             return
         quotas = await services_of(context).quotas.quotas(
             account, slack_actor(context), region, service.code, body.get("value")
         )
         await ack(options=quota_options(quotas))
     except UserFacingError as e:
-        await ack(options=[_message_option(e.message)])
+        await ack(options=[message_option(e.message)])

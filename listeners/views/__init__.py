@@ -1,12 +1,19 @@
 from slack_bolt.async_app import AsyncApp
 
 from bolt_app.blocks.accounts import AUTHORIZE_ACCOUNT_VIEW, REGISTER_ORGANIZATION_VIEW, RENAME_ACCOUNT_VIEW
+from bolt_app.blocks.cases import CREATE_CASE_VIEW, REOPEN_CASE_VIEW, REPLY_CASE_VIEW, SEARCH_CASES_VIEW
 from bolt_app.blocks.channels import CONFIGURE_CHANNEL_VIEW
 from bolt_app.blocks.quotas import QUOTA_INCREASE_VIEW
 from listeners.views.accounts import (
     authorize_account_submitted,
     register_organization_submitted,
     rename_account_submitted,
+)
+from listeners.views.cases import (
+    create_case_submitted,
+    reopen_submitted,
+    reply_submitted,
+    search_cases_submitted,
 )
 from listeners.views.channels import configure_channel_submitted
 from listeners.views.quotas import quota_increase_submitted
@@ -18,3 +25,7 @@ def register(app: AsyncApp) -> None:
     app.view(REGISTER_ORGANIZATION_VIEW)(register_organization_submitted)
     app.view(CONFIGURE_CHANNEL_VIEW)(configure_channel_submitted)
     app.view(QUOTA_INCREASE_VIEW)(quota_increase_submitted)
+    app.view(CREATE_CASE_VIEW)(create_case_submitted)
+    app.view(SEARCH_CASES_VIEW)(search_cases_submitted)
+    app.view(REPLY_CASE_VIEW)(reply_submitted)
+    app.view(REOPEN_CASE_VIEW)(reopen_submitted)

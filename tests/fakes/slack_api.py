@@ -394,7 +394,8 @@ class FakeSlackApi:
     async def _handle_response_url(self, request: web.Request) -> web.Response:
         """A message sent to an interaction's response_url; recorded as method RESPONSE_URL."""
         params = await _read_params(request) | {"_path": request.path}
-        self._record(Call(RESPONSE_URL, params, None, time.monotonic()))
+        with self._cond:
+            self._record(Call(RESPONSE_URL, params, None, time.monotonic()))
         return web.Response(text="ok")
 
     async def _handle_download(self, request: web.Request) -> web.Response:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import time
 from typing import Any
 
 from tests.fakes.slack_api import RESPONSE_URL, Call
@@ -11,6 +13,8 @@ from tests.helpers.slack_requests import (
     SignedResponse,
     block_actions_body,
     block_actions_payload,
+    block_suggestion_body,
+    block_suggestion_payload,
     view_submission_body,
     view_submission_payload,
 )
@@ -34,7 +38,7 @@ def text_of(call: Call) -> str:
     for key in ("blocks", "view"):
         if isinstance(params.get(key), str):
             params[key] = json.loads(params[key])
-    return json.dumps(params)
+    return json.dumps(params, ensure_ascii=False)  # words as Slack shows them (–, …, ·)
 
 
 async def open_modal(h: AppHarness, command_text: str, **kwargs: Any) -> Json:
@@ -48,14 +52,27 @@ async def open_modal(h: AppHarness, command_text: str, **kwargs: Any) -> Json:
 
 
 def with_values(view: Json, values: dict[str, Any]) -> Json:
-    """The view as Slack submits it: `values` maps block id to a text value or, for selects, ("option", value)."""
+    """The view as Slack submits it: `values` maps block id to a text value or, for selects, ("option", value)
+    (or ("option", value, shown text)); ("date", "2024-05-01") for a datepicker, ("files", [slack_file(...)])
+    for a file input."""
     state: Json = {}
     for block_id, value in values.items():
-        if isinstance(value, tuple):
-            state[block_id] = {"value": {"type": "static_select", "selected_option": {"value": value[1]}}}
+        if isinstance(value, tuple) and value[0] == "files":
+            state[block_id] = {"value": {"type": "file_input", "files": list(value[1])}}
+        elif isinstance(value, tuple) and value[0] == "date":
+            state[block_id] = {"value": {"type": "datepicker", "selected_date": value[1]}}
+        elif isinstance(value, tuple):
+            shown = value[2] if len(value) > 2 else value[1]
+            option = {"value": value[1], "text": {"type": "plain_text", "text": shown}}
+            state[block_id] = {"value": {"type": "static_select", "selected_option": option}}
         else:
             state[block_id] = {"value": {"type": "plain_text_input", "value": value}}
     return view | {"state": {"values": state}}
+
+
+def slack_file(file_id: str, name: str, size: int) -> Json:
+    """A file as a file_input's state shows it (Slack tells its size before anything is downloaded)."""
+    return {"id": file_id, "name": name, "title": name, "size": size, "mimetype": "application/octet-stream"}
 
 
 async def submit(h: AppHarness, view: Json, values: dict[str, Any], **who: Any) -> SignedResponse:
@@ -69,6 +86,46 @@ async def click(
     return await h.post(block_actions_body(block_actions_payload(action, view=view, **who)))
 
 
+async def click_message(
+    h: AppHarness,
+    action_id: str,
+    value: str,
+    *,
+    ephemeral: bool = False,
+    message_ts: str | None = None,
+    **who: Any,
+) -> SignedResponse:
+    """A button clicked in a message of the channel (or, `ephemeral`, in a message only the user sees)."""
+    action = {"action_id": action_id, "block_id": "b", "value": value, "type": "button", "action_ts": "1.1"}
+    payload = block_actions_payload(action, message_ts=message_ts, **who)
+    payload["container"]["is_ephemeral"] = ephemeral
+    if ephemeral:
+        payload.pop("message", None)  # Slack does not echo ephemeral messages
+    return await h.post(block_actions_body(payload))
+
+
+async def choose_in_modal(
+    h: AppHarness, view: Json, block_id: str, action_id: str, values: dict[str, Any], **who: Any
+) -> SignedResponse:
+    """A dispatching select of a modal changed to the value `values[block_id]` gives."""
+    current = with_values(view, values)
+    selected = current["state"]["values"][block_id]["value"]
+    action = {"action_id": action_id, "block_id": block_id, "action_ts": "1.2"} | selected
+    return await h.post(block_actions_body(block_actions_payload(action, view=current, **who)))
+
+
+async def suggest(
+    h: AppHarness, view: Json, action_id: str, block_id: str, query: str, values: dict[str, Any] | None = None
+) -> list[Json]:
+    """The options an external select offers while the user types `query`."""
+    payload = block_suggestion_payload(
+        action_id, query, block_id=block_id, view=with_values(view, values or {})
+    )
+    response = await h.post(block_suggestion_body(payload))
+    assert response.status == 200, response.text
+    return list(response.json()["options"])
+
+
 async def last_view_update(h: AppHarness, count: int) -> str:
     calls = await h.slack.wait_for("views.update", count=count)
     return text_of(calls[-1])
@@ -77,6 +134,18 @@ async def last_view_update(h: AppHarness, count: int) -> str:
 async def replies(h: AppHarness, count: int = 1) -> list[str]:
     """What the app said through response URLs (ephemeral replies to commands and buttons)."""
     return [text_of(c) for c in await h.slack.wait_for(RESPONSE_URL, count=count)]
+
+
+async def response_url_posts(h: AppHarness, count: int = 1, within: float = 5.0) -> list[Call]:
+    """The first `count` posts to response URLs, once that many arrived (bounded). Polls the record: the fake
+    records a response_url post without notifying waiters (it answers that post with a 500 meanwhile), so
+    `slack.wait_for(RESPONSE_URL)` only returns at its timeout when it starts waiting first."""
+    deadline = time.monotonic() + within
+    while len(posts := h.slack.calls(RESPONSE_URL)) < count:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"expected {count} response_url post(s) within {within}s, got {len(posts)}")
+        await asyncio.sleep(0.01)
+    return posts
 
 
 async def configured_channel(

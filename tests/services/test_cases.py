@@ -339,8 +339,8 @@ async def test_a_submission_that_failed_before_the_case_existed_can_be_retried(
 ) -> None:
     service = make_service(any_engine)
     channel = channel_for(role(aws))
-    aws.fail_next("support", "CreateCase", "ThrottlingException")
-    with pytest.raises(AwsError, match="throttling"):
+    aws.fail_next("support", "CreateCase", "CaseCreationLimitExceeded")
+    with pytest.raises(AwsError, match="about 10 per hour"):
         await service.create_case(channel, ACTOR, new_case(), "view-9")
     assert aws.cases(ACCOUNT) == []
 
@@ -352,11 +352,9 @@ async def test_a_create_case_without_answer_keeps_the_key_and_says_the_case_may_
     service: CaseService, full: ChannelAccount, aws: AwsDouble, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     async def lost_answer(client: Any, operation: str, **params: Any) -> dict[str, Any]:
-        if operation == "create_case":
-            raise ReadTimeoutError(endpoint_url="https://support.us-east-1.amazonaws.com")
-        return await sessions.call(client, operation, **params)
+        raise ReadTimeoutError(endpoint_url="https://support.us-east-1.amazonaws.com")
 
-    monkeypatch.setattr(cases_module, "call", lost_answer)
+    monkeypatch.setattr(cases_module, "call_write", lost_answer)
     with pytest.raises(AwsError, match="may or may not have been created"):
         await service.create_case(full, ACTOR, new_case(), "view-10")
     with pytest.raises(DuplicateSubmission):
@@ -511,9 +509,18 @@ async def test_fifty_concurrent_details_by_one_user_assume_the_role_once(
     ],
 )
 async def test_each_support_error_has_its_words(
-    service: CaseService, full: ChannelAccount, aws: AwsDouble, operation: str, code: str, words: str
+    service: CaseService,
+    full: ChannelAccount,
+    aws: AwsDouble,
+    operation: str,
+    code: str,
+    words: str,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    aws.fail_next("support", operation, code)
+    monkeypatch.setattr(
+        sessions, "WRITE_RETRY_BASE_SECONDS", 0.0
+    )  # throttled writes are retried; do not wait
+    aws.fail_next("support", operation, code, times=None)
     with pytest.raises(AwsError) as failed:
         await service.create_case(
             full, ACTOR, new_case(attachments=(Attachment("a.txt", b"a"),)), f"k-{code}"

@@ -1,0 +1,366 @@
+"""Buttons of case messages (See details, Reply, Resolve case, Reopen case, Share to channel, Show full message,
+Previous correspondence), of search results (Next / Previous 5 results, Edit Search), and the choices of the
+create-case modal that change what it offers."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any
+
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.context.async_context import AsyncBoltContext
+from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bolt_app.blocks.cases import (
+    CaseRef,
+    case_text,
+    create_case_modal,
+    full_message_modal,
+    parse_full_message_value,
+    previous_correspondence_blocks,
+    read_case_form,
+    reopen_modal,
+    reply_modal,
+    search_results_blocks,
+)
+from bolt_app.blocks.common import message_modal
+from bolt_app.errors import UserFacingError
+from bolt_app.services.cases import (
+    SEARCH_PAGE_SIZE,
+    SERVICE_BLOCK,
+    CaseAlreadyResolved,
+    CaseSummary,
+    Communication,
+    SupportedLanguage,
+    search_filter_of,
+)
+from bolt_app.services.context import ChannelAccount
+from listeners.case_flow import (
+    MessageClick,
+    account_of,
+    details_blocks,
+    ephemeral,
+    message_click,
+    open_case_modal,
+    open_search_modal,
+    post_case_message,
+    prefill_of,
+    refresh_case_message,
+    remember_own_action,
+    severity_levels,
+    view_state,
+)
+from listeners.common import (
+    configured_accounts,
+    explain_errors,
+    pick_account,
+    services_of,
+    slack_actor,
+    update_view,
+)
+
+MAX_CORRESPONDENCE_PAGES = 10  # "Show full message" looks this far back for an older correspondence
+
+CaseWork = Callable[[ChannelAccount, CaseRef, MessageClick], Awaitable[None]]
+
+
+async def _on_case(
+    action: dict[str, Any],
+    body: dict[str, Any],
+    context: AsyncBoltContext,
+    respond: AsyncRespond,
+    work: CaseWork,
+) -> None:
+    """Runs `work` for the case a button names, with the channel's role for its account; errors are told to the
+    clicking user below the message."""
+
+    async def run() -> None:
+        ref = CaseRef.decode(str(action.get("value", "")))
+        click = message_click(body)
+        await work(await account_of(context, click.channel_id, ref.account_id), ref, click)
+
+    await explain_errors(ephemeral(respond), run)
+
+
+def _correspondence_page(value: str) -> tuple[str, str | None]:
+    """A "Previous correspondence" value: a case (the first page) or a case and the page to show."""
+    try:
+        doc = json.loads(value) if value.startswith("{") else None
+    except ValueError:
+        doc = None
+    return (str(doc.get("ref", "")), doc.get("next")) if isinstance(doc, dict) else (value, None)
+
+
+def _full_message(value: str) -> tuple[str, datetime | None]:
+    """A "Show full message" value: the case, and when the correspondence was written (none: the latest)."""
+    try:
+        ref, at = parse_full_message_value(value) if value.startswith("{") else (CaseRef.decode(value), None)
+    except (ValueError, KeyError, TypeError):
+        return value, None  # not a case: the click is answered with an apology
+    return ref.encode(), at
+
+
+# ---- the create-case modal -------------------------------------------------------------------------------------
+
+
+async def case_form_changed(
+    ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
+) -> None:
+    """The account, issue type, service or category changed: offer that account's severity levels and the
+    languages AWS supports for that issue type, service and category (a new service clears the category)."""
+    await ack()
+    view = body["view"]
+    form = read_case_form(view["state"])
+    service_changed = (body.get("actions") or [{}])[0].get("block_id") == SERVICE_BLOCK
+    accounts = await configured_accounts(context, view_state(view).channel_id)
+    account = pick_account(accounts, form.account_id)
+    actor = slack_actor(context)
+    levels, notice = await severity_levels(context, account, actor)
+    languages: list[SupportedLanguage] = []
+    if (
+        notice is None
+        and form.issue_type
+        and form.service_code
+        and form.category_code
+        and not service_changed
+    ):
+        try:
+            languages = await services_of(context).cases.languages(
+                account, actor, form.issue_type, form.service_code, form.category_code
+            )
+        except UserFacingError as e:
+            notice = e.message
+    updated = create_case_modal(
+        accounts,
+        prefill=prefill_of(form, view["state"], service_changed=service_changed),
+        severity_levels=levels,
+        languages=languages,
+        private_metadata=str(view.get("private_metadata") or ""),
+        notice=notice,
+    )
+    await update_view(client, view, updated)
+
+
+# ---- reading a case --------------------------------------------------------------------------------------------
+
+
+async def see_details_clicked(
+    ack: AsyncAck,
+    action: dict[str, Any],
+    body: dict[str, Any],
+    context: AsyncBoltContext,
+    respond: AsyncRespond,
+) -> None:
+    await ack()
+
+    async def work(account: ChannelAccount, ref: CaseRef, _: MessageClick) -> None:
+        case = await services_of(context).cases.details(
+            account, slack_actor(context), ref.case_id, ref.language
+        )
+        blocks = await details_blocks(context, account, case)
+        await respond(text=case_text(case), blocks=blocks, response_type="ephemeral", replace_original=False)
+
+    await _on_case(action, body, context, respond, work)
+
+
+async def previous_correspondence_clicked(
+    ack: AsyncAck,
+    action: dict[str, Any],
+    body: dict[str, Any],
+    context: AsyncBoltContext,
+    respond: AsyncRespond,
+) -> None:
+    """The first page (from a case's details) appears below them; older pages replace the page clicked."""
+    await ack()
+    value, page_token = _correspondence_page(str(action.get("value", "")))
+
+    async def work(account: ChannelAccount, ref: CaseRef, _: MessageClick) -> None:
+        cases, actor = services_of(context).cases, slack_actor(context)
+        case = await cases.details(account, actor, ref.case_id, ref.language)
+        communications, next_token = await cases.communications(account, actor, ref.case_id, page_token)
+        await respond(
+            text=f"Previous correspondence of case {case.display_id or case.case_id}",
+            blocks=previous_correspondence_blocks(case, communications, next_token),
+            response_type="ephemeral",
+            replace_original=page_token is not None,
+        )
+
+    await _on_case(action | {"value": value}, body, context, respond, work)
+
+
+async def show_full_message_clicked(
+    ack: AsyncAck,
+    action: dict[str, Any],
+    body: dict[str, Any],
+    client: AsyncWebClient,
+    context: AsyncBoltContext,
+    respond: AsyncRespond,
+) -> None:
+    """A modal with one correspondence whole: opened at once, filled in once AWS answered."""
+    await ack()
+    value, at = _full_message(str(action.get("value", "")))
+
+    async def work(account: ChannelAccount, ref: CaseRef, _: MessageClick) -> None:
+        opened = await client.views_open(
+            trigger_id=body["trigger_id"], view=message_modal("Full message", "Loading the message…")
+        )
+        try:
+            case = await services_of(context).cases.details(
+                account, slack_actor(context), ref.case_id, ref.language
+            )
+            updated = full_message_modal(case, await _communication(context, account, case, at))
+        except UserFacingError as e:
+            updated = message_modal("Full message", f":warning: {e.message}")
+        await update_view(client, opened["view"], updated)
+
+    await _on_case(action | {"value": value}, body, context, respond, work)
+
+
+async def _communication(
+    context: AsyncBoltContext, account: ChannelAccount, case: CaseSummary, at: datetime | None
+) -> Communication:
+    """The correspondence written at `at` (the latest without one): among the recent ones, else further back."""
+    found = next((c for c in case.recent if at is None or c.time_created == at), None)
+    token: str | None = None
+    for _ in range(MAX_CORRESPONDENCE_PAGES if found is None and at is not None else 0):
+        items, token = await services_of(context).cases.communications(
+            account, slack_actor(context), case.case_id, token
+        )
+        found = next((c for c in items if c.time_created == at), None)
+        if found is not None or token is None:
+            break
+    if found is None:
+        raise UserFacingError("That message is no longer among the case's correspondence. See details again.")
+    return found
+
+
+async def share_clicked(
+    ack: AsyncAck,
+    action: dict[str, Any],
+    body: dict[str, Any],
+    client: AsyncWebClient,
+    context: AsyncBoltContext,
+    respond: AsyncRespond,
+) -> None:
+    """Posts the case's summary in the channel, for everyone."""
+    await ack()
+
+    async def work(account: ChannelAccount, ref: CaseRef, click: MessageClick) -> None:
+        case = await services_of(context).cases.details(
+            account, slack_actor(context), ref.case_id, ref.language
+        )
+        await post_case_message(client, click.channel_id, case, shared_by=context.user_id)
+
+    await _on_case(action, body, context, respond, work)
+
+
+# ---- changing a case -------------------------------------------------------------------------------------------
+
+
+async def reply_clicked(
+    ack: AsyncAck,
+    action: dict[str, Any],
+    body: dict[str, Any],
+    client: AsyncWebClient,
+    context: AsyncBoltContext,
+    respond: AsyncRespond,
+) -> None:
+    await ack()
+
+    async def work(_: ChannelAccount, ref: CaseRef, __: MessageClick) -> None:
+        await open_case_modal(reply_modal, client, context, body, ref)
+
+    await _on_case(action, body, context, respond, work)
+
+
+async def reopen_clicked(
+    ack: AsyncAck,
+    action: dict[str, Any],
+    body: dict[str, Any],
+    client: AsyncWebClient,
+    context: AsyncBoltContext,
+    respond: AsyncRespond,
+) -> None:
+    await ack()
+
+    async def work(_: ChannelAccount, ref: CaseRef, __: MessageClick) -> None:
+        await open_case_modal(reopen_modal, client, context, body, ref)
+
+    await _on_case(action, body, context, respond, work)
+
+
+async def resolve_clicked(
+    ack: AsyncAck,
+    action: dict[str, Any],
+    body: dict[str, Any],
+    client: AsyncWebClient,
+    context: AsyncBoltContext,
+    respond: AsyncRespond,
+) -> None:
+    """Confirmed in Slack's "Resolve case" dialog; resolves the case and shows it resolved where it was clicked."""
+    await ack()
+
+    async def work(account: ChannelAccount, ref: CaseRef, click: MessageClick) -> None:
+        cases, actor = services_of(context).cases, slack_actor(context)
+        try:
+            await cases.resolve(account, actor, ref.case_id)
+            await remember_own_action(context, account, ref.case_id, "resolve")
+        except CaseAlreadyResolved as e:
+            await ephemeral(respond)(e.message)
+        case = await cases.details(account, actor, ref.case_id, ref.language)
+        if click.ephemeral:
+            blocks = await details_blocks(context, account, case)
+            await respond(text=case_text(case), blocks=blocks, replace_original=True)
+        else:
+            await refresh_case_message(client, click.channel_id, click.message_ts, case)
+
+    await _on_case(action, body, context, respond, work)
+
+
+# ---- search results --------------------------------------------------------------------------------------------
+
+
+async def search_results_page_clicked(
+    ack: AsyncAck,
+    action: dict[str, Any],
+    body: dict[str, Any],
+    context: AsyncBoltContext,
+    respond: AsyncRespond,
+) -> None:
+    """ "Next 5 results" / "Previous 5 results": the search again, that page, in place of the one clicked."""
+    await ack()
+
+    async def work() -> None:
+        token = str(action.get("value", ""))
+        accounts = await configured_accounts(context, message_click(body).channel_id)
+        page = await services_of(context).cases.search(
+            accounts, slack_actor(context), search_filter_of(token), page_token=token
+        )
+        await respond(
+            text="Search results",
+            blocks=search_results_blocks(page, page.offset // SEARCH_PAGE_SIZE + 1),
+            response_type="ephemeral",
+            replace_original=True,
+        )
+
+    await explain_errors(ephemeral(respond), work)
+
+
+async def edit_search_clicked(
+    ack: AsyncAck,
+    body: dict[str, Any],
+    client: AsyncWebClient,
+    context: AsyncBoltContext,
+    respond: AsyncRespond,
+) -> None:
+    await ack()
+
+    async def work() -> None:
+        channel_id = message_click(body).channel_id
+        accounts = await configured_accounts(context, channel_id)
+        await open_search_modal(client, accounts, body["trigger_id"], channel_id)
+
+    await explain_errors(ephemeral(respond), work)

@@ -1,0 +1,400 @@
+"""What the support-case listeners share: where a click or a modal acts (channel, account, case), who acts (with
+the name AWS receives in "Submitted from Slack by …"), the field errors of a form before `ack()` (the service's
+rules applied to what Slack sent), modals opened at once and filled in once AWS answered, and where to say what
+went wrong."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from slack_bolt.context.async_context import AsyncBoltContext
+from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bolt_app.blocks.cases import (
+    TEXT_INPUT_CHARS,
+    CaseForm,
+    CaseFormPrefill,
+    CaseRef,
+    MessageForm,
+    SlackFile,
+    ViewState,
+    case_details_blocks,
+    case_summary_blocks,
+    case_text,
+    create_case_modal,
+    search_modal,
+)
+from bolt_app.blocks.common import Block, View, message_modal
+from bolt_app.errors import UserFacingError
+from bolt_app.services.cases import (
+    ATTACHMENTS_BLOCK,
+    CATEGORY_BLOCK,
+    SERVICE_BLOCK,
+    CaseSummary,
+    Choice,
+    SupportService,
+    attachment_problem,
+    new_case_errors,
+    reply_errors,
+)
+from bolt_app.services.context import ChannelAccount, SlackActor
+from bolt_app.slack_directory import user_info
+from listeners.common import configured_accounts, pick_account, services_of, slack_actor, update_view
+
+log = logging.getLogger(__name__)
+
+Show = Callable[[str], Awaitable[Any]]
+
+
+# ---- where and who ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MessageClick:
+    """Where a button of a message was clicked: an in-channel message can be updated with chat.update, an
+    ephemeral one only through the action's response_url."""
+
+    channel_id: str
+    message_ts: str | None
+    ephemeral: bool
+
+
+def message_click(body: Mapping[str, Any]) -> MessageClick:
+    container = body.get("container") or {}
+    channel_id = (body.get("channel") or {}).get("id") or container.get("channel_id") or ""
+    return MessageClick(str(channel_id), container.get("message_ts"), bool(container.get("is_ephemeral")))
+
+
+def view_state(view: Mapping[str, Any]) -> ViewState:
+    try:
+        return ViewState.decode(str(view.get("private_metadata") or "{}"))
+    except (ValueError, TypeError):
+        return ViewState(channel_id="")
+
+
+async def account_of(context: AsyncBoltContext, channel_id: str, account_id: str | None) -> ChannelAccount:
+    return pick_account(await configured_accounts(context, channel_id), account_id)
+
+
+async def user_name(client: AsyncWebClient, context: AsyncBoltContext) -> str:
+    return (await user_info(client, context.user_id or "")).name
+
+
+async def acting_user(client: AsyncWebClient, context: AsyncBoltContext, state: ViewState) -> SlackActor:
+    """The user with the name that signs what they send (known from the modal, else asked from Slack)."""
+    return slack_actor(context, state.actor_name or await user_name(client, context))
+
+
+def payload_user_name(body: Mapping[str, Any]) -> str:
+    user = body.get("user") or {}
+    return str(user.get("name") or user.get("username") or user.get("id") or "")
+
+
+def ephemeral(respond: AsyncRespond) -> Show:
+    """Say something only the clicking user sees, below the message they clicked."""
+
+    async def show(text: str) -> None:
+        await respond(text=text, response_type="ephemeral", replace_original=False)
+
+    return show
+
+
+def tell_user(client: AsyncWebClient, channel_id: str, user_id: str) -> Show:
+    """Say something only `user_id` sees in the channel (after a modal closed there is no response_url)."""
+
+    async def show(text: str) -> None:
+        try:
+            await client.chat_postEphemeral(channel=channel_id, user=user_id, text=text)
+        except SlackApiError as e:
+            log.warning(
+                "could not tell %s in %s: %s (%s)", user_id, channel_id, text, e.response.get("error")
+            )
+
+    return show
+
+
+# ---- forms: the service's rules on what Slack sent, before ack() ----------------------------------------------
+
+
+def _with_file_errors(errors: dict[str, str], files: tuple[SlackFile, ...]) -> dict[str, str]:
+    # Slack tells each file's size in the submission, so the limits are checked before anything is downloaded.
+    problem = attachment_problem([(f.name, f.size) for f in files])
+    return errors | {ATTACHMENTS_BLOCK: problem} if problem else errors
+
+
+def create_form_errors(form: CaseForm, state: ViewState, fallback_name: str) -> dict[str, str]:
+    errors = new_case_errors(
+        subject=form.subject,
+        description=form.description,
+        issue_type=form.issue_type,
+        service_code=form.service_code,
+        category_code=form.category_code,
+        severity_code=form.severity_code,
+        language=form.language,
+        cc_emails=form.cc_emails,
+        actor_name=state.actor_name or fallback_name,
+        channel_name=state.channel_name or "",
+    )
+    return _with_file_errors(errors, form.files)
+
+
+def message_form_errors(form: MessageForm, state: ViewState, fallback_name: str) -> dict[str, str]:
+    errors = reply_errors(
+        message=form.message,
+        cc_emails=form.cc_emails,
+        actor_name=state.actor_name or fallback_name,
+        channel_name=state.channel_name or "",
+    )
+    return _with_file_errors(errors, form.files)
+
+
+def chosen(state: Mapping[str, Any], block_id: str) -> Choice | None:
+    """The selected option of a select, with the name it showed (an external select's name comes from AWS)."""
+    element = next(iter((state.get("values", {}).get(block_id) or {}).values()), {})
+    selected = element.get("selected_option")
+    if not selected:
+        return None
+    return Choice(str(selected["value"]), str((selected.get("text") or {}).get("text") or selected["value"]))
+
+
+def prefill_of(form: CaseForm, state: Mapping[str, Any], *, service_changed: bool) -> CaseFormPrefill:
+    """The modal's current values, to rebuild it without losing them (a new service clears the category)."""
+    return CaseFormPrefill(
+        subject=form.subject or "",
+        description=form.description or "",
+        account_id=form.account_id,
+        issue_type=form.issue_type or "technical",
+        service=chosen(state, SERVICE_BLOCK),
+        category=None if service_changed else chosen(state, CATEGORY_BLOCK),
+        severity_code=form.severity_code,
+        language=form.language or "en",
+        cc_emails=form.cc_emails or "",
+    )
+
+
+def prefill_from_message(text: str, permalink: str | None = None) -> CaseFormPrefill:
+    """The message shortcut's starting point: its first line as the subject, its text (and a link back to it)
+    as the description, cut so the link survives Slack's 3000-character input."""
+    subject = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    link = f"\n\nFrom Slack: {permalink}" if permalink else ""
+    body = text.strip()
+    if len(body) + len(link) > TEXT_INPUT_CHARS:
+        body = body[: TEXT_INPUT_CHARS - len(link) - 1] + "…"
+    return CaseFormPrefill(subject=subject, description=body + link)
+
+
+# ---- the create-case modal: opened at once, completed when Slack and AWS answered ------------------------------
+
+
+async def open_create_case_modal(
+    client: AsyncWebClient,
+    context: AsyncBoltContext,
+    trigger_id: str,
+    channel_id: str,
+    *,
+    message: Mapping[str, Any] | None = None,
+) -> None:
+    """Opens "Create a support case" right away (the trigger_id lives 3 seconds; no AWS call before it), then
+    fills in what needs Slack or AWS: the user's name, the account's severity levels, the message's permalink."""
+    accounts = await configured_accounts(context, channel_id)
+    text = str((message or {}).get("text") or "")
+    message_ts = (message or {}).get("ts")
+    prefill = prefill_from_message(text) if message is not None else CaseFormPrefill()
+    state = ViewState(channel_id, message_ts=message_ts, channel_name=accounts[0].channel_name)
+    modal = create_case_modal(accounts, prefill=prefill, private_metadata=state.encode())
+    opened = await client.views_open(trigger_id=trigger_id, view=modal)
+
+    account = pick_account(accounts, prefill.account_id)
+    actor = slack_actor(context)
+    name, (levels, notice), link, _ = await asyncio.gather(
+        _name_or_none(client, context),
+        severity_levels(context, account, actor),
+        _permalink(client, channel_id, message_ts),
+        _warm_services(context, account, actor),
+    )
+    if link:
+        prefill = prefill_from_message(text, link)
+    completed = create_case_modal(
+        accounts,
+        prefill=prefill,
+        severity_levels=levels,
+        private_metadata=replace(state, actor_name=name).encode(),
+        notice=notice,
+    )
+    await update_view(client, opened["view"], completed)
+
+
+async def severity_levels(
+    context: AsyncBoltContext, account: ChannelAccount, actor: SlackActor
+) -> tuple[list[Choice], str | None]:
+    """The account's severity levels, or none and why (the modal then shows the reason at its top)."""
+    try:
+        return await services_of(context).cases.severity_levels(account, actor), None
+    except UserFacingError as e:
+        return [], e.message
+
+
+async def _name_or_none(client: AsyncWebClient, context: AsyncBoltContext) -> str | None:
+    try:
+        return await user_name(client, context)
+    except UserFacingError:
+        return None  # asked again when the form is submitted
+
+
+async def _permalink(client: AsyncWebClient, channel_id: str, message_ts: str | None) -> str | None:
+    if not message_ts:
+        return None
+    try:
+        response = await client.chat_getPermalink(channel=channel_id, message_ts=message_ts)
+    except SlackApiError as e:
+        log.info("no permalink for %s/%s: %s", channel_id, message_ts, e.response.get("error"))
+        return None
+    return str(response.get("permalink") or "") or None
+
+
+async def _warm_services(context: AsyncBoltContext, account: ChannelAccount, actor: SlackActor) -> None:
+    """Reads the service list while the user reads the modal, so the first Service type-ahead answers from the
+    cache well within Slack's 3 seconds. A failure shows up in that type-ahead, with its reason."""
+    with contextlib.suppress(UserFacingError):
+        await services_of(context).cases.services(account, actor)
+
+
+# ---- reply and reopen modals: opened at once, completed with the case ------------------------------------------
+
+CaseModal = Callable[..., View]
+
+
+def placeholder_case(ref: CaseRef, account: ChannelAccount) -> CaseSummary:
+    """What a modal shows of the case for the moment it takes AWS to describe it."""
+    return CaseSummary(
+        case_id=ref.case_id,
+        display_id="",
+        subject="Loading the case…",
+        status="",
+        severity_code="",
+        service_code="",
+        category_code="",
+        submitted_by="",
+        time_created=None,
+        language=ref.language or "",
+        cc_emails=(),
+        account_id=account.account_id,
+        account_shown=account.account_shown,
+    )
+
+
+async def open_case_modal(
+    build: CaseModal,
+    client: AsyncWebClient,
+    context: AsyncBoltContext,
+    body: Mapping[str, Any],
+    ref: CaseRef,
+) -> None:
+    """Opens a modal about one case (`reply_modal`, `reopen_modal`) before asking AWS anything, then shows the
+    case in it. The modal remembers the message clicked, so that the message can be refreshed afterwards."""
+    click = message_click(body)
+    account = await account_of(context, click.channel_id, ref.account_id)
+    state = ViewState(
+        click.channel_id,
+        account_id=account.account_id,
+        case_id=ref.case_id,
+        language=ref.language,
+        message_ts=None if click.ephemeral else click.message_ts,
+        channel_name=account.channel_name,
+    )
+    opened = await client.views_open(
+        trigger_id=body["trigger_id"],
+        view=build(placeholder_case(ref, account), private_metadata=state.encode()),
+    )
+    try:
+        case, name = await asyncio.gather(
+            services_of(context).cases.details(account, slack_actor(context), ref.case_id, ref.language),
+            _name_or_none(client, context),
+        )
+    except UserFacingError as e:
+        title = opened["view"].get("title", {}).get("text") or "AWS Support"
+        await update_view(client, opened["view"], message_modal(title, f":warning: {e.message}"))
+        return
+    state = replace(state, actor_name=name, language=case.language or ref.language)
+    await update_view(client, opened["view"], build(case, private_metadata=state.encode()))
+
+
+# ---- showing a case ------------------------------------------------------------------------------------------
+
+
+async def details_blocks(
+    context: AsyncBoltContext, account: ChannelAccount, case: CaseSummary
+) -> list[Block]:
+    """The case's details, with the service and category by name when the account's catalogue can be read."""
+    services: list[SupportService] = []
+    with contextlib.suppress(UserFacingError):  # without the catalogue, the codes are shown
+        services = await services_of(context).cases.services(account, slack_actor(context))
+    service = next((s for s in services if s.code == case.service_code), None)
+    return case_details_blocks(
+        case,
+        service_names={s.code: s.name for s in services},
+        category_names={c.code: c.name for c in service.categories} if service else None,
+    )
+
+
+async def refresh_case_message(
+    client: AsyncWebClient, channel_id: str, message_ts: str | None, case: CaseSummary
+) -> None:
+    """Shows the case's new state in the channel message it was changed from (its buttons follow the status)."""
+    if not message_ts:
+        return
+    try:
+        await client.chat_update(
+            channel=channel_id, ts=message_ts, text=case_text(case), blocks=case_summary_blocks(case)
+        )
+    except SlackApiError as e:
+        log.info("could not refresh case message %s/%s: %s", channel_id, message_ts, e.response.get("error"))
+
+
+async def remember_own_action(
+    context: AsyncBoltContext, account: ChannelAccount, case_id: str, kind: str, root_ts: str | None = None
+) -> None:
+    """Tells the notifications that this channel did this itself (so it is not announced to it again) and, with
+    `root_ts`, that the case's thread in the channel starts at that message. The user's action already
+    succeeded: a failure here is logged, not shown."""
+    try:
+        await services_of(context).notifications.record_own_action(
+            account.workspace.team_id, account.channel_id, account.account_id, case_id, kind, root_ts=root_ts
+        )
+    except Exception:
+        log.exception("could not record %s of case %s in %s", kind, case_id, account.channel_id)
+
+
+async def post_case_message(
+    client: AsyncWebClient, channel_id: str, case: CaseSummary, *, shared_by: str | None = None
+) -> str | None:
+    """Posts the case in the channel for everyone (chat.postMessage; a 429 is retried after Retry-After);
+    returns the message's ts."""
+    try:
+        response = await client.chat_postMessage(
+            channel=channel_id, text=case_text(case), blocks=case_summary_blocks(case, shared_by=shared_by)
+        )
+        return response.get("ts")
+    except SlackApiError as e:
+        shown = case.display_id or case.case_id
+        raise UserFacingError(
+            f"Case {shown} (AWS account {case.account_shown}) could not be posted in this channel: Slack answered "
+            f"`{e.response.get('error')}`. Add the app to the channel (`/invite` it) and share the case again "
+            f"from `/aws-support search-case {shown}`."
+        ) from e
+
+
+async def open_search_modal(
+    client: AsyncWebClient, accounts: list[ChannelAccount], trigger_id: str, channel_id: str
+) -> None:
+    state = ViewState(channel_id, channel_name=accounts[0].channel_name)
+    await client.views_open(
+        trigger_id=trigger_id, view=search_modal(accounts, private_metadata=state.encode())
+    )

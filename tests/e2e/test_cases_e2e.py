@@ -1,0 +1,96 @@
+"""A support case opened through the real `aws-support-slack serve` process: HTTP in, the fake Slack Web API in
+its own thread, the AWS double (moto, IAM enforced) over HTTP."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from types import SimpleNamespace
+
+import aiohttp
+import pytest
+
+from bolt_app.app import build_services
+from tests.fakes.aws import AwsDouble
+from tests.fakes.slack_api import FakeSlackApi
+from tests.helpers.app import SIGNING_SECRET, app_settings
+from tests.helpers.process import app_env, serve
+from tests.helpers.scenario import configured_channel, text_of, view_of, with_values
+from tests.helpers.slack_requests import (
+    post_signed,
+    slash_command_body,
+    view_submission_body,
+    view_submission_payload,
+)
+
+ACCOUNT = "210987654321"
+
+
+@pytest.fixture
+def slack() -> Iterator[FakeSlackApi]:
+    with FakeSlackApi() as fake:  # in its own thread: the app under test is another process
+        yield fake
+
+
+async def _install(http: aiohttp.ClientSession, base_url: str) -> None:
+    async with http.get(base_url + "/slack/install") as r:
+        state = re.search(r"slack-app-oauth-state=([^;]+)", r.headers["Set-Cookie"])
+        assert state
+    headers = {"Cookie": f"slack-app-oauth-state={state.group(1)}"}
+    async with http.get(
+        f"{base_url}/slack/oauth_redirect?code=valid-code&state={state.group(1)}", headers=headers
+    ) as r:
+        assert r.status == 200, await r.text()
+
+
+async def _configure_channel(database_url: str, slack: FakeSlackApi, aws: AwsDouble) -> None:
+    """What an admin's `/aws-support authorize-account` and `configure-channel` leave in the database."""
+    services = await build_services(app_settings(database_url, slack))
+    try:
+        await configured_channel(SimpleNamespace(services=services), aws, {ACCOUNT: "full"})  # type: ignore[arg-type]
+    finally:
+        await services.close()
+
+
+async def test_a_case_created_through_the_served_app_is_posted_in_the_channel(
+    tmp_path: Path, slack: FakeSlackApi, aws: AwsDouble
+) -> None:
+    database_url = f"sqlite+aiosqlite:///{tmp_path}/app.db"
+    with serve(app_env(database_url, slack.base_url, aws.env), tmp_path) as app:
+        async with aiohttp.ClientSession() as http:
+            await _install(http, app.base_url)
+            await _configure_channel(database_url, slack, aws)
+            events = app.base_url + "/slack/events"
+
+            command = await post_signed(http, events, slash_command_body(text="create-case"), SIGNING_SECRET)
+            assert command.status == 200
+            opened = view_of((await slack.wait_for("views.open", timeout=10))[-1])
+            completion = (await slack.wait_for("views.update", timeout=10))[-1]
+            assert "Production system impaired" in text_of(completion)  # the account's severities, from AWS
+            completed = view_of(completion)
+
+            values = {
+                "subject": "Served end to end",
+                "description": "Opened through the real server process.",
+                "issue_type": ("option", "technical"),
+                "service": ("option", "amazon-elastic-compute-cloud-linux"),
+                "category": ("option", "instance-issue"),
+                "severity": ("option", "normal"),
+                "language": ("option", "en"),
+            }
+            view = with_values(completed | {"id": "VE2E0001", "hash": "h"}, values)
+            assert view["private_metadata"] and opened["callback_id"] == view["callback_id"]
+            submitted = await post_signed(
+                http, events, view_submission_body(view_submission_payload(view)), SIGNING_SECRET
+            )
+            assert submitted.status == 200 and submitted.text == ""
+
+            posted = (await slack.wait_for("chat.postMessage", timeout=10))[-1]
+            [case] = aws.cases(ACCOUNT)
+            message = text_of(posted)
+            assert (
+                case.display_id in message and "Served end to end" in message and "System impaired" in message
+            )
+            assert case.communications[0].body.endswith("Submitted from Slack by User U0001 in #aws-support")
+    assert "Traceback" not in app.log(), app.log()
