@@ -10,9 +10,18 @@ import tempfile
 from pathlib import Path
 
 from benchmarks.harness import Bench
-from benchmarks.scenarios import Figures, run_create_open, run_fanout, run_help, run_startup, seed_channel
+from benchmarks.scenarios import (
+    Figures,
+    run_create_open,
+    run_create_submit,
+    run_fanout,
+    run_help,
+    run_search,
+    run_startup,
+    seed_channel,
+)
 
-SCENARIOS = ("help", "create-open", "fanout", "startup")
+SCENARIOS = ("help", "create-open", "create-submit", "search", "fanout", "startup")
 
 
 def _table(rows: list[Figures]) -> str:
@@ -70,6 +79,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--count", type=int, default=2000, help="requests per run")
     parser.add_argument("--concurrency", type=int, default=50)
+    parser.add_argument(
+        "--submit-count", type=int, default=200, help="create-submit: cases to open (moto is slow)"
+    )
     parser.add_argument("--events", type=int, default=10, help="fanout: events (each to every channel)")
     parser.add_argument(
         "--channels", type=int, default=10, help="fanout: channels configured for the account"
@@ -97,6 +109,12 @@ def main(argv: list[str] | None = None) -> int:
                             )
                         if "create-open" in scenarios:
                             rows += run_create_open(bench, app, db, latency_ms, args.count, args.concurrency)
+                        if "create-submit" in scenarios:
+                            rows += run_create_submit(
+                                bench, app, db, latency_ms, args.submit_count, args.concurrency
+                            )
+                        if "search" in scenarios:
+                            rows += run_search(bench, app, db, latency_ms, args.count, args.concurrency)
                         if "fanout" in scenarios and latency_ms == 0:
                             rows += run_fanout(bench, app, database_url, db, args.events, args.channels)
     print(_table(rows))

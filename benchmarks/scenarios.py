@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import statistics
 import time
 import urllib.request
@@ -18,7 +19,8 @@ from bolt_app.services.accounts import Actor
 from bolt_app.settings import Settings
 from storage.channels import ChannelConfigRow, Notifications
 from storage.workspaces import WorkspaceKey
-from tests.helpers.slack_requests import slash_command_body
+from tests.helpers.scenario import view_of, with_values
+from tests.helpers.slack_requests import slash_command_body, view_submission_body, view_submission_payload
 
 FORM = "application/x-www-form-urlencoded"
 ACCOUNT = "210987654321"
@@ -58,12 +60,15 @@ def figures(
     db: str,
     latency_ms: int,
     results: list[dict[str, Any]],
-    latencies: list[float],
+    ends: dict[int, float],
     concurrency: int,
 ) -> Figures:
-    errors = sum(1 for r in results if r["status"] != 200)
-    span = (max(r["done"] for r in results) - min(r["sent"] for r in results)) if results else 0.0
-    ms = [x * 1000 for x in latencies]
+    """`ends` maps a request to when it was done: its ack, or the Slack call the scenario waits for. Throughput
+    counts requests done over the time from the first one sent to the last one done."""
+    done = [r for r in results if r["i"] in ends]
+    errors = sum(1 for r in results if r["status"] != 200) + len(results) - len(done)
+    ms = [(ends[r["i"]] - r["sent"]) * 1000 for r in done]
+    span = (max(ends[r["i"]] for r in done) - min(r["sent"] for r in results)) if done else 0.0
     return Figures(
         scenario=name,
         target=target,
@@ -72,7 +77,7 @@ def figures(
         requests=len(results),
         concurrency=concurrency,
         errors=errors,
-        throughput_rps=round(len(results) / span, 1) if span else 0.0,
+        throughput_rps=round(len(done) / span, 1) if span else 0.0,
         p50_ms=round(statistics.median(ms), 2) if ms else 0.0,
         p95_ms=round(_percentile(ms, 0.95), 2),
         p99_ms=round(_percentile(ms, 0.99), 2),
@@ -114,9 +119,8 @@ def run_help(
             results = bench.load(
                 process.base_url + "/slack/events", _commands("help", count), concurrency, FORM
             )
-            f = figures(
-                "help", target, db, latency_ms, results, [r["done"] - r["sent"] for r in results], concurrency
-            )
+            acked = {r["i"]: r["done"] for r in results if r["status"] == 200}
+            f = figures("help", target, db, latency_ms, results, acked, concurrency)
             if target == "app":
                 f.counters = {
                     "web_api_calls": len(bench.slack.calls()) - calls_before,
@@ -159,11 +163,11 @@ def run_create_open(
         c.params.get("trigger_id"): c
         for c in bench.slack.wait_for_blocking("views.open", count=len(results), timeout=60)
     }
-    latencies = [opened[key].at - r["sent"] for r in results if (key := f"bench.{r['i']}.trigger") in opened]
-    f = figures("create-open", "app", db, latency_ms, results, latencies, concurrency)
+    ends = {r["i"]: opened[key].at for r in results if (key := f"bench.{r['i']}.trigger") in opened}
+    f = figures("create-open", "app", db, latency_ms, results, ends, concurrency)
     other_calls = [c.method for c in bench.slack.calls() if c.method != "views.open"]
     f.counters = {
-        "views_open_received": len(latencies),
+        "views_open_received": len(ends),
         "web_api_calls_besides_views_open": len(other_calls),
         "sts_assume_role_calls": bench.aws.assume_role_count - sts_before,
         "distinct_role_user_pairs": 1,
@@ -289,5 +293,92 @@ def run_fanout(
             1 for ch in range(channels) for case in cases if (f"CFAN{ch:04d}", case) not in per_pair
         ),
         "rate_limited_posts": sum(1 for c in bench.slack.calls("chat.postMessage") if c.failed),
+    }
+    return [f]
+
+
+def _completed_create_view(bench: Bench, app: Process) -> dict[str, Any]:
+    """The create-case modal as the app completes it (severities and languages from AWS)."""
+    bench.slack.clear()
+    bench.load(app.base_url + "/slack/events", _commands("create-case", 1), 1, FORM)
+    call = bench.slack.wait_for_blocking("views.update", count=1, timeout=30)[-1]
+    return view_of(call)
+
+
+def run_create_submit(
+    bench: Bench, app: Process, db: str, latency_ms: int, count: int, concurrency: int
+) -> list[Figures]:
+    """The create-case submission up to the case message posted in the channel (AWS and Slack included)."""
+    view = _completed_create_view(bench, app)
+    bodies = []
+    for i in range(count):
+        values = {
+            "subject": f"bench case {i:05d}",
+            "description": "Opened by the benchmark.",
+            "issue_type": ("option", "technical"),
+            "service": ("option", "amazon-elastic-compute-cloud-linux"),
+            "category": ("option", "instance-issue"),
+            "severity": ("option", "normal"),
+            "language": ("option", "en"),
+        }
+        submitted = with_values(view | {"id": f"VBENCH{i:05d}", "hash": "h"}, values)
+        bodies.append(view_submission_body(view_submission_payload(submitted)))
+    bench.slack.clear()
+    sts_before, aws_before = bench.aws.assume_role_count, len(bench.aws.calls)
+    before = app.metrics()
+    results = bench.load(app.base_url + "/slack/events", bodies, concurrency, FORM)
+    posts = bench.slack.wait_for_blocking(
+        "chat.postMessage",
+        count=len(results),
+        timeout=120,
+        where=lambda c: "bench case" in json.dumps(c.params),
+    )
+    posted_at = {}
+    for c in posts:
+        match = re.search(r"bench case (\d{5})", json.dumps(c.params))
+        if match:
+            posted_at.setdefault(int(match.group(1)), c.at)
+    f = figures("create-submit", "app", db, latency_ms, results, posted_at, concurrency)
+    f.counters = {
+        "cases_posted": len(posted_at),
+        "sts_assume_role_calls": bench.aws.assume_role_count - sts_before,
+        "aws_calls_per_request": round((len(bench.aws.calls) - aws_before) / max(len(results), 1), 2),
+        "db_round_trips_per_request": _db_per_request(app, before, len(results)),
+    }
+    return [f]
+
+
+def run_search(
+    bench: Bench, app: Process, db: str, latency_ms: int, count: int, concurrency: int
+) -> list[Figures]:
+    """`/aws-support search-case <id>` up to the results shown (the ephemeral answer through response_url)."""
+    case = bench.aws.case(bench.aws.put_case(ACCOUNT, subject="searched by the benchmark"))
+    bodies = [
+        slash_command_body(
+            text=f"search-case {case.display_id}",
+            trigger_id=f"bench.{i}.search",
+            channel_id=CHANNEL,
+            response_url=f"{bench.slack.origin}/actions/T0001/{i}/search",
+        )
+        for i in range(count)
+    ]
+    bench.slack.clear()
+    sts_before, aws_before = bench.aws.assume_role_count, len(bench.aws.calls)
+    before = app.metrics()
+    results = bench.load(app.base_url + "/slack/events", bodies, concurrency, FORM)
+    shown = bench.slack.wait_for_blocking(
+        "response_url",
+        count=len(results),
+        timeout=120,
+        where=lambda c: "/search" in str(c.params.get("_path")),
+    )
+    shown_at = {int(str(c.params["_path"]).split("/")[3]): c.at for c in shown}
+    f = figures("search", "app", db, latency_ms, results, shown_at, concurrency)
+    f.counters = {
+        "results_shown": len(shown_at),
+        "found": sum(1 for c in shown if case.display_id in json.dumps(c.params)),
+        "sts_assume_role_calls": bench.aws.assume_role_count - sts_before,
+        "aws_calls_per_request": round((len(bench.aws.calls) - aws_before) / max(len(results), 1), 2),
+        "db_round_trips_per_request": _db_per_request(app, before, len(results)),
     }
     return [f]
