@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import logging
-import time
-from collections import OrderedDict
 
+from cachetools import TTLCache
 from slack_sdk.oauth.installation_store import Bot, Installation
 from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -13,42 +12,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from storage import tables
 
 _WorkspaceKey = tuple[str | None, str | None]
-
-
-class BotCache:
-    """Decrypted bots by workspace, so a warm request costs no database round trip and no decryption.
-
-    Bounded (least recently used entries go first) and short-lived, so another process's uninstall or token
-    rotation is seen within `ttl_seconds`; this process's own changes drop the entry at once.
-    """
-
-    def __init__(self, max_entries: int = 10_000, ttl_seconds: float = 30.0) -> None:
-        self._entries: OrderedDict[_WorkspaceKey, tuple[float, Bot]] = OrderedDict()
-        self.max_entries = max_entries
-        self.ttl_seconds = ttl_seconds
-
-    def get(self, key: _WorkspaceKey) -> Bot | None:
-        entry = self._entries.get(key)
-        if entry is None:
-            return None
-        stored_at, bot = entry
-        if time.monotonic() - stored_at > self.ttl_seconds:
-            del self._entries[key]
-            return None
-        self._entries.move_to_end(key)
-        return bot
-
-    def put(self, key: _WorkspaceKey, bot: Bot) -> None:
-        self._entries[key] = (time.monotonic(), bot)
-        self._entries.move_to_end(key)
-        while len(self._entries) > self.max_entries:
-            self._entries.popitem(last=False)
-
-    def drop(self, key: _WorkspaceKey) -> None:
-        self._entries.pop(key, None)
-
-    def clear(self) -> None:
-        self._entries.clear()
 
 
 def workspace_key(
@@ -65,7 +28,10 @@ class InstallationStore(AsyncSQLAlchemyInstallationStore):
         self.metadata = tables.metadata
         self.installations = tables.slack_installations
         self.bots = tables.slack_bots
-        self.bot_cache = BotCache()
+        # Decrypted bots by workspace, so a warm request costs no database round trip and no decryption. Bounded
+        # and short-lived, so another process's uninstall or token rotation is seen within 30 s; this process's
+        # own changes drop the entry at once.
+        self.bot_cache: TTLCache[_WorkspaceKey, Bot] = TTLCache(maxsize=10_000, ttl=30.0)
 
     async def create_tables(self) -> None:
         raise NotImplementedError("tables are created by migrations: aws-support-slack db upgrade")
@@ -74,11 +40,11 @@ class InstallationStore(AsyncSQLAlchemyInstallationStore):
         if installation.is_enterprise_install:
             # slack_sdk stores org-wide installs without a team (python-slack-sdk #1639)
             installation.team_id = None
-        self.bot_cache.drop(workspace_key(installation.enterprise_id, installation.team_id, None))
+        self.bot_cache.pop(workspace_key(installation.enterprise_id, installation.team_id, None), None)
         await super().async_save(installation)
 
     async def async_save_bot(self, bot: Bot) -> None:
-        self.bot_cache.drop(workspace_key(bot.enterprise_id, bot.team_id, bot.is_enterprise_install))
+        self.bot_cache.pop(workspace_key(bot.enterprise_id, bot.team_id, bot.is_enterprise_install), None)
         await super().async_save_bot(bot)
 
     async def async_find_bot(
@@ -95,7 +61,7 @@ class InstallationStore(AsyncSQLAlchemyInstallationStore):
                 enterprise_id=enterprise_id, team_id=team_id, is_enterprise_install=is_enterprise_install
             )
             if bot is not None:
-                self.bot_cache.put(key, bot)
+                self.bot_cache[key] = bot
         return bot
 
     async def find_bot_uncached(
@@ -106,11 +72,11 @@ class InstallationStore(AsyncSQLAlchemyInstallationStore):
         )
 
     async def async_delete_bot(self, *, enterprise_id: str | None, team_id: str | None) -> None:
-        self.bot_cache.drop((enterprise_id, team_id))
+        self.bot_cache.pop((enterprise_id, team_id), None)
         await super().async_delete_bot(enterprise_id=enterprise_id, team_id=team_id)
 
     async def async_delete_installation(
         self, *, enterprise_id: str | None, team_id: str | None, user_id: str | None = None
     ) -> None:
-        self.bot_cache.drop((enterprise_id, team_id))
+        self.bot_cache.pop((enterprise_id, team_id), None)
         await super().async_delete_installation(enterprise_id=enterprise_id, team_id=team_id, user_id=user_id)

@@ -14,15 +14,15 @@ import json
 import logging
 import re
 import time
-from collections import OrderedDict
-from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, Generic, Literal, TypeVar
+from typing import Any, Literal
 
 from botocore.client import BaseClient
 from botocore.exceptions import BotoCoreError, ClientError, ConnectionClosedError, ReadTimeoutError
+from cachetools import TTLCache
 
 from bolt_app.aws.case_errors import case_not_found, create_outcome_unknown, explain_case_error
 from bolt_app.aws.errors import AwsError, CallContext, explain
@@ -598,47 +598,6 @@ def search_filter_of(page_token: str) -> SearchFilter:
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# Catalogue cache
-# ---------------------------------------------------------------------------------------------------------------
-
-K = TypeVar("K", bound=Hashable)
-V = TypeVar("V")
-
-
-class TtlCache(Generic[K, V]):
-    """A bounded, least-recently-used map whose entries expire. Twenty lines, so no dependency (cachetools would
-    be the one to take if this grew)."""
-
-    def __init__(
-        self, ttl_seconds: float, max_entries: int, clock: Callable[[], float] = time.monotonic
-    ) -> None:
-        self.ttl_seconds = ttl_seconds
-        self.max_entries = max_entries
-        self._clock = clock
-        self._entries: OrderedDict[K, tuple[float, V]] = OrderedDict()
-
-    def get(self, key: K) -> V | None:
-        hit = self._entries.get(key)
-        if hit is None:
-            return None
-        stored_at, value = hit
-        if self._clock() - stored_at >= self.ttl_seconds:
-            del self._entries[key]
-            return None
-        self._entries.move_to_end(key)
-        return value
-
-    def put(self, key: K, value: V) -> None:
-        self._entries[key] = (self._clock(), value)
-        self._entries.move_to_end(key)
-        while len(self._entries) > self.max_entries:
-            self._entries.popitem(last=False)
-
-    def __len__(self) -> int:
-        return len(self._entries)
-
-
-# ---------------------------------------------------------------------------------------------------------------
 # The service
 # ---------------------------------------------------------------------------------------------------------------
 
@@ -688,8 +647,8 @@ class CaseService:
         self.role_sessions = role_sessions
         self.audit = audit
         self.idempotency = idempotency
-        self._catalogue: TtlCache[tuple[str, ...], list[Any]] = TtlCache(
-            catalogue_ttl_seconds, CATALOGUE_MAX_ENTRIES, clock
+        self._catalogue: TTLCache[tuple[str, ...], list[Any]] = TTLCache(
+            CATALOGUE_MAX_ENTRIES, catalogue_ttl_seconds, timer=clock
         )
 
     # ---- plumbing -----------------------------------------------------------------------------------------
@@ -1096,7 +1055,7 @@ class CaseService:
         cached = self._catalogue.get(key)
         if cached is None:
             cached = await read(await self._client(channel, actor))
-            self._catalogue.put(key, cached)
+            self._catalogue[key] = cached
         return list(cached)  # a copy: callers may sort or filter it
 
     async def services(

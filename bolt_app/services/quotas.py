@@ -6,14 +6,14 @@ import asyncio
 import math
 import re
 import time
-from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Generic, NamedTuple, TypeVar
+from typing import Any, NamedTuple
 
 from botocore.client import BaseClient
 from botocore.exceptions import ClientError, ReadTimeoutError
+from cachetools import TTLCache
 
 from bolt_app.aws.errors import AwsError, CallContext, explain, is_access_denied
 from bolt_app.aws.quota_errors import (
@@ -248,41 +248,6 @@ def _parse_number(text: str | None) -> float:
     return value
 
 
-# --- a small cache ------------------------------------------------------------------------------------------
-
-K = TypeVar("K", bound=Hashable)
-V = TypeVar("V")
-
-
-class TtlCache(Generic[K, V]):
-    """At most `max_entries` values, each for `ttl_seconds`; the least recently used goes first."""
-
-    def __init__(
-        self, max_entries: int, ttl_seconds: float, clock: Callable[[], float] = time.monotonic
-    ) -> None:
-        self.max_entries = max_entries
-        self.ttl_seconds = ttl_seconds
-        self._clock = clock
-        self._items: OrderedDict[K, tuple[float, V]] = OrderedDict()
-
-    def get(self, key: K) -> V | None:
-        item = self._items.get(key)
-        if item is None:
-            return None
-        stored_at, value = item
-        if self._clock() - stored_at > self.ttl_seconds:
-            del self._items[key]
-            return None
-        self._items.move_to_end(key)
-        return value
-
-    def put(self, key: K, value: V) -> None:
-        self._items[key] = (self._clock(), value)
-        self._items.move_to_end(key)
-        while len(self._items) > self.max_entries:
-            self._items.popitem(last=False)
-
-
 def filter_choices(choices: list[Choice], query: str | None, limit: int = MAX_OPTIONS) -> list[Choice]:
     """Choices whose name or code holds every typed word; exact and prefix matches of the code first."""
     words = (query or "").casefold().split()
@@ -323,8 +288,12 @@ class QuotaService:
         self.role_sessions = role_sessions
         self.audit = audit
         self.idempotency = idempotency
-        self._services: TtlCache[_CacheKey, list[Choice]] = TtlCache(max_cached, catalogue_ttl_seconds, clock)
-        self._quotas: TtlCache[_CacheKey, list[Choice]] = TtlCache(max_cached, catalogue_ttl_seconds, clock)
+        self._services: TTLCache[_CacheKey, list[Choice]] = TTLCache(
+            max_cached, catalogue_ttl_seconds, timer=clock
+        )
+        self._quotas: TTLCache[_CacheKey, list[Choice]] = TTLCache(
+            max_cached, catalogue_ttl_seconds, timer=clock
+        )
 
     @staticmethod
     def regions() -> list[Region]:
@@ -339,7 +308,7 @@ class QuotaService:
         choices = self._services.get(key)
         if choices is None:
             choices = await self._list_services(channel, actor, region)
-            self._services.put(key, choices)
+            self._services[key] = choices
         return filter_choices(choices, query)
 
     async def quotas(
@@ -357,7 +326,7 @@ class QuotaService:
         choices = self._quotas.get(key)
         if choices is None:
             choices = await self._list_quotas(channel, actor, region, service_code)
-            self._quotas.put(key, choices)
+            self._quotas[key] = choices
         return filter_choices(choices, query)
 
     async def quota_details(

@@ -36,7 +36,6 @@ from bolt_app.services.cases import (
     InvalidInput,
     NewCase,
     SearchFilter,
-    TtlCache,
     search_filter_of,
     signature_line,
     split_emails,
@@ -722,15 +721,3 @@ async def test_catalogues_come_from_aws_once_per_account_and_language(
     assert [lang.code for lang in billing] == ["en", "ja"]
     assert len(aws.calls_to("support", "DescribeSupportedLanguages")) == 2
     assert await audit_rows(service) == []
-
-
-def test_the_catalogue_cache_expires_and_stays_bounded() -> None:
-    now = [0.0]
-    cache: TtlCache[str, int] = TtlCache(ttl_seconds=3600, max_entries=2, clock=lambda: now[0])
-    cache.put("a", 1)
-    cache.put("b", 2)
-    assert cache.get("a") == 1
-    cache.put("c", 3)  # "b" was used least recently
-    assert cache.get("b") is None and len(cache) == 2
-    now[0] = 3600
-    assert cache.get("a") is None and cache.get("c") is None

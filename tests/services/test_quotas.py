@@ -22,7 +22,6 @@ from bolt_app.services.quotas import (
     PendingRequestExists,
     QuotaDetails,
     QuotaService,
-    TtlCache,
     filter_choices,
     validate_requested_value,
 )
@@ -452,18 +451,6 @@ def test_filter_puts_the_typed_code_first_and_stops_at_100() -> None:
     choices = [Choice("ec2-x", "Aaa"), Choice("ec2", "Zzz EC2"), Choice("s3", "S3")]
     assert [c.code for c in filter_choices(choices, "EC2")] == ["ec2", "ec2-x"]
     assert len(filter_choices([Choice(f"s{i}", f"S {i}") for i in range(150)], "")) == 100
-
-
-def test_ttl_cache_expires_and_stays_bounded() -> None:
-    now = [0.0]
-    cache: TtlCache[str, int] = TtlCache(max_entries=2, ttl_seconds=10, clock=lambda: now[0])
-    cache.put("a", 1)
-    cache.put("b", 2)
-    assert cache.get("a") == 1
-    cache.put("c", 3)  # "b" was used least recently
-    assert cache.get("b") is None and cache.get("c") == 3
-    now[0] = 11
-    assert cache.get("a") is None
 
 
 def test_regions_are_commercial_regions_botocore_knows() -> None:
