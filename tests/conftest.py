@@ -6,7 +6,7 @@ import asyncio
 import os
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import asyncpg
@@ -15,6 +15,8 @@ import pytest
 from storage import db
 from storage.crypto import generate_key
 from storage.tables import metadata
+from tests.fakes.slack_api import FakeSlackApi
+from tests.helpers.app import AppHarness, app_settings, running_app
 
 pytest_plugins = ["tests.fakes.aws_fixtures"]
 
@@ -103,3 +105,17 @@ def sqlite_url(tmp_path: Path, _sqlite_template: Path) -> str:
 @pytest.fixture
 def encryption_key() -> str:
     return generate_key()
+
+
+@pytest.fixture
+async def slack() -> AsyncIterator[FakeSlackApi]:
+    """The fake Slack Web API on this test's event loop (tests/e2e runs it in a thread instead)."""
+    async with FakeSlackApi() as fake:
+        yield fake
+
+
+@pytest.fixture
+async def harness(database_url: str, slack: FakeSlackApi) -> AsyncIterator[AppHarness]:
+    """The app on SQLite and on PostgreSQL, not yet installed in any workspace."""
+    async with running_app(app_settings(database_url, slack), slack) as h:
+        yield h

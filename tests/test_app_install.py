@@ -2,25 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 from sqlalchemy import text
 
-from tests.fakes.slack_api import FakeSlackApi
-from tests.helpers.app import AppHarness, app_settings, running_app
-
-
-@pytest.fixture
-async def slack() -> AsyncIterator[FakeSlackApi]:
-    async with FakeSlackApi() as fake:
-        yield fake
-
-
-@pytest.fixture
-async def harness(database_url: str, slack: FakeSlackApi) -> AsyncIterator[AppHarness]:
-    async with running_app(app_settings(database_url, slack), slack) as h:
-        yield h
+from tests.helpers.app import AppHarness
 
 
 async def _rows(h: AppHarness, table: str) -> list[dict[str, object]]:

@@ -3,27 +3,12 @@
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
 
-import pytest
 from sqlalchemy import text
 
 from storage.db import create_engine
-from tests.fakes.slack_api import FakeSlackApi
-from tests.helpers.app import AppHarness, app_settings, running_app
+from tests.helpers.app import AppHarness
 from tests.helpers.slack_requests import event_body, slash_command_body
-
-
-@pytest.fixture
-async def slack() -> AsyncIterator[FakeSlackApi]:
-    async with FakeSlackApi() as fake:
-        yield fake
-
-
-@pytest.fixture
-async def harness(database_url: str, slack: FakeSlackApi) -> AsyncIterator[AppHarness]:
-    async with running_app(app_settings(database_url, slack), slack) as h:
-        yield h
 
 
 async def _rows(h: AppHarness, table: str) -> list[dict[str, object]]:

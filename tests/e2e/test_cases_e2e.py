@@ -3,19 +3,16 @@ its own thread, the AWS double (moto, IAM enforced) over HTTP."""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
 
 import aiohttp
-import pytest
 
 from bolt_app.app import build_services
 from tests.fakes.aws import AwsDouble
 from tests.fakes.slack_api import FakeSlackApi
 from tests.helpers.app import SIGNING_SECRET, app_settings
-from tests.helpers.process import app_env, serve
+from tests.helpers.process import app_env, install_over_http, serve
 from tests.helpers.scenario import configured_channel, text_of, view_of, with_values
 from tests.helpers.slack_requests import (
     post_signed,
@@ -25,23 +22,6 @@ from tests.helpers.slack_requests import (
 )
 
 ACCOUNT = "210987654321"
-
-
-@pytest.fixture
-def slack() -> Iterator[FakeSlackApi]:
-    with FakeSlackApi() as fake:  # in its own thread: the app under test is another process
-        yield fake
-
-
-async def _install(http: aiohttp.ClientSession, base_url: str) -> None:
-    async with http.get(base_url + "/slack/install") as r:
-        state = re.search(r"slack-app-oauth-state=([^;]+)", r.headers["Set-Cookie"])
-        assert state
-    headers = {"Cookie": f"slack-app-oauth-state={state.group(1)}"}
-    async with http.get(
-        f"{base_url}/slack/oauth_redirect?code=valid-code&state={state.group(1)}", headers=headers
-    ) as r:
-        assert r.status == 200, await r.text()
 
 
 async def _configure_channel(database_url: str, slack: FakeSlackApi, aws: AwsDouble) -> None:
@@ -59,7 +39,7 @@ async def test_a_case_created_through_the_served_app_is_posted_in_the_channel(
     database_url = f"sqlite+aiosqlite:///{tmp_path}/app.db"
     with serve(app_env(database_url, slack.base_url, aws.env), tmp_path) as app:
         async with aiohttp.ClientSession() as http:
-            await _install(http, app.base_url)
+            await install_over_http(http, app.base_url)
             await _configure_channel(database_url, slack, aws)
             events = app.base_url + "/slack/events"
 

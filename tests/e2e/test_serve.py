@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import subprocess
 import sys
 import time
@@ -14,14 +13,8 @@ import pytest
 
 from tests.fakes.slack_api import FakeSlackApi
 from tests.helpers.app import SIGNING_SECRET
-from tests.helpers.process import ServedApp, app_env, serve
+from tests.helpers.process import ServedApp, app_env, install_over_http, serve
 from tests.helpers.slack_requests import post_signed, slash_command_body
-
-
-@pytest.fixture
-def slack() -> Iterator[FakeSlackApi]:
-    with FakeSlackApi() as fake:  # in its own thread: the app under test is another process
-        yield fake
 
 
 @pytest.fixture
@@ -31,22 +24,11 @@ def served(tmp_path: Path, slack: FakeSlackApi) -> Iterator[ServedApp]:
         yield app
 
 
-async def _install(http: aiohttp.ClientSession, base_url: str) -> None:
-    async with http.get(base_url + "/slack/install") as r:
-        state = re.search(r"slack-app-oauth-state=([^;]+)", r.headers["Set-Cookie"])
-        assert state
-    headers = {"Cookie": f"slack-app-oauth-state={state.group(1)}"}
-    async with http.get(
-        f"{base_url}/slack/oauth_redirect?code=valid-code&state={state.group(1)}", headers=headers
-    ) as r:
-        assert r.status == 200, await r.text()
-
-
 async def test_help_through_the_served_process_answers_fast_and_calls_no_web_api_before_ack(
     served: ServedApp, slack: FakeSlackApi, tmp_path: Path
 ) -> None:
     async with aiohttp.ClientSession() as http:
-        await _install(http, served.base_url)
+        await install_over_http(http, served.base_url)
         slack.clear()
         for _ in range(3):
             started = time.monotonic()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -13,6 +14,8 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+import aiohttp
 
 from tests.helpers.app import CLIENT_ID, CLIENT_SECRET, SIGNING_SECRET
 
@@ -83,3 +86,15 @@ def serve(env: Mapping[str, str], tmp_path: Path, startup_timeout: float = 30.0)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+async def install_over_http(http: aiohttp.ClientSession, base_url: str) -> None:
+    """The "Add to Slack" flow as a browser does it: the install page's state cookie, then the callback."""
+    async with http.get(base_url + "/slack/install") as r:
+        state = re.search(r"slack-app-oauth-state=([^;]+)", r.headers["Set-Cookie"])
+        assert state
+    headers = {"Cookie": f"slack-app-oauth-state={state.group(1)}"}
+    async with http.get(
+        f"{base_url}/slack/oauth_redirect?code=valid-code&state={state.group(1)}", headers=headers
+    ) as r:
+        assert r.status == 200, await r.text()
