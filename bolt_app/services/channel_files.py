@@ -218,18 +218,7 @@ class ChannelFiles:
             if not role:
                 errors.append(f"line {w.line}: account {c.account_id} has no verified role; give role_arn")
                 continue
-            resolved.append(
-                ChannelConfigRow(
-                    c.workspace,
-                    c.channel_id,
-                    c.channel_name,
-                    c.account_id,
-                    None,
-                    role,
-                    c.notifications,
-                    actor_label,
-                )
-            )
+            resolved.append(replace(c, role_arn=role, created_by=actor_label))
         if errors:
             raise FileErrors(errors)
         plan = Plan()
@@ -270,22 +259,10 @@ class ChannelFiles:
             await self.channels.repository.replace_all(
                 plan.delete, saves, per_account=CONFIGURATIONS_PER_ACCOUNT, per_channel=ACCOUNTS_PER_CHANNEL
             )
+            self.channels.forget_cached()
         except (LimitReached, ChannelOwnedElsewhere) as e:
             raise limit_error(e) from e
         return plan
-
-
-def _with_name(row: ChannelConfigRow, name: str) -> ChannelConfigRow:
-    return ChannelConfigRow(
-        row.workspace,
-        row.channel_id,
-        name,
-        row.account_id,
-        row.account_name,
-        row.role_arn,
-        row.notifications,
-        row.created_by,
-    )
 
 
 def rows_as_file(rows: list[ChannelConfigRow]) -> dict[str, Any]:

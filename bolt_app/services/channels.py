@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from cachetools import TTLCache
+
 from bolt_app.aws.sessions import RoleSessions
 from bolt_app.errors import UserFacingError
 from bolt_app.services.accounts import AccountService, Actor, display_name, parse_role_arn
@@ -104,6 +106,12 @@ class ChannelService:
         self.repository = repository
         self.accounts = accounts
         self.role_sessions = role_sessions
+        # Every command in a channel needs its accounts before it can open a modal, whose trigger lives 3 s:
+        # answering them from memory keeps the database off that path. This process's own changes drop the
+        # entry at once; another process's are seen within the time-to-live.
+        self._accounts_cache: TTLCache[tuple[str, str], list[ChannelAccount]] = TTLCache(
+            maxsize=10_000, ttl=10.0
+        )
 
     async def for_channel(self, key: WorkspaceKey, channel_id: str) -> list[ChannelConfigRow]:
         return await self.repository.for_channel(key.team_id, channel_id)
@@ -113,6 +121,18 @@ class ChannelService:
 
     async def channel_accounts(self, key: WorkspaceKey, channel_id: str) -> list[ChannelAccount]:
         """The accounts a channel acts with (for creating cases, searching, quotas). Empty when unconfigured."""
+        cached = self._accounts_cache.get((key.team_id, channel_id))
+        if cached is None:
+            cached = self._accounts_cache[(key.team_id, channel_id)] = await self._channel_accounts(
+                key, channel_id
+            )
+        return cached
+
+    def forget_cached(self) -> None:
+        """After changes made around `configure`/`remove` (a whole `channels apply`)."""
+        self._accounts_cache.clear()
+
+    async def _channel_accounts(self, key: WorkspaceKey, channel_id: str) -> list[ChannelAccount]:
         rows = await self.repository.for_channel(key.team_id, channel_id)
         if not rows:
             return []
@@ -168,6 +188,7 @@ class ChannelService:
         except (LimitReached, ChannelOwnedElsewhere) as e:
             raise limit_error(e) from e
         self.role_sessions.forget(row.role_arn)
+        self._accounts_cache.pop((row.workspace.team_id, row.channel_id), None)
         return row
 
     async def remove(self, actor: Actor, channel_id: str, account_id: str) -> ChannelConfigRow:
@@ -176,6 +197,7 @@ class ChannelService:
             raise UserFacingError(f"This channel is not configured for AWS account {account_id}.")
         await self.repository.delete(*row.key)
         self.role_sessions.forget(row.role_arn)
+        self._accounts_cache.pop((row.workspace.team_id, row.channel_id), None)
         return row
 
 
