@@ -41,12 +41,12 @@ async def malformed_requests_are_client_errors(request: web.Request, handler):  
         return web.json_response({"error": "malformed request"}, status=400)
 
 
-def keep_tasks_alive(loop: asyncio.AbstractEventLoop) -> None:
-    """Holds a strong reference to every task until it finishes.
+def keep_listener_tasks(loop: asyncio.AbstractEventLoop) -> set[asyncio.Future[object]]:
+    """Holds a strong reference to every Bolt listener task until it finishes, and returns them.
 
     The event loop keeps only weak references to tasks, and Bolt starts each listener with `ensure_future` and
     drops the reference; a listener parked on something only it refers to can then be garbage-collected
-    mid-transaction, which leaks its database connection (seen as "non-checked-in connection" errors)."""
+    mid-transaction, which leaks its database connection. The set also lets shutdown wait for them."""
     running: set[asyncio.Future[object]] = set()
     default_factory = loop.get_task_factory()
 
@@ -56,16 +56,18 @@ def keep_tasks_alive(loop: asyncio.AbstractEventLoop) -> None:
             if default_factory
             else asyncio.Task(coro, loop=loop, **kwargs)
         )
-        running.add(task)
-        task.add_done_callback(running.discard)
+        if getattr(coro, "__qualname__", "").endswith("run_ack_function_asynchronously"):
+            running.add(task)
+            task.add_done_callback(running.discard)
         return task
 
     loop.set_task_factory(factory)
+    return running
 
 
 async def create_web_app(settings: Settings, *, socket_mode: bool = False) -> web.Application:
     """Builds everything inside the running loop; `web.run_app` accepts this coroutine."""
-    keep_tasks_alive(asyncio.get_running_loop())
+    in_flight = keep_listener_tasks(asyncio.get_running_loop())
     options = options_from_env()
     services = await build_services(settings, notification_options=options.notification)
     bolt = build_app(services)
@@ -95,6 +97,10 @@ async def create_web_app(settings: Settings, *, socket_mode: bool = False) -> we
         app.router.add_get("/metrics", metrics.handler)
 
     async def close(_: web.Application) -> None:
+        # Let listeners that already acked finish their work (bounded) before the database goes away, so a
+        # stop never cuts a transaction in half.
+        if in_flight:
+            await asyncio.wait(list(in_flight), timeout=10)
         await services.close()
 
     async def freeze_heap(_: web.Application) -> None:
