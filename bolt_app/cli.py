@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 import sys
 from collections.abc import Sequence
@@ -46,7 +47,21 @@ def _db(args: argparse.Namespace) -> int:
     if args.db_command == "upgrade":
         db.upgrade(settings.database_url)
         print("database is up to date")
+    elif args.db_command == "reencrypt":
+        print(f"re-encrypted the tokens of {asyncio.run(_reencrypt(settings))} rows with the first key")
     return 0
+
+
+async def _reencrypt(settings: Settings) -> int:
+    from storage.crypto import configure_token_cipher
+    from storage.installation_store import reencrypt_tokens
+
+    configure_token_cipher(settings.token_encryption_keys)
+    engine = db.create_engine(settings.database_url)
+    try:
+        return await reencrypt_tokens(engine)
+    finally:
+        await engine.dispose()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -59,6 +74,9 @@ def build_parser() -> argparse.ArgumentParser:
     db_parser = sub.add_parser("db", help="database commands")
     db_sub = db_parser.add_subparsers(dest="db_command", required=True)
     db_sub.add_parser("upgrade", help="run the migrations")
+    db_sub.add_parser(
+        "reencrypt", help="rewrite stored tokens with the first TOKEN_ENCRYPTION_KEY (key rotation)"
+    )
     add_account_commands(sub)
     return parser
 

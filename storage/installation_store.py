@@ -7,9 +7,11 @@ import logging
 from cachetools import TTLCache
 from slack_sdk.oauth.installation_store import Bot, Installation
 from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage import tables
+from storage.crypto import EncryptedToken
 
 _WorkspaceKey = tuple[str | None, str | None]
 
@@ -80,3 +82,18 @@ class InstallationStore(AsyncSQLAlchemyInstallationStore):
     ) -> None:
         self.bot_cache.pop((enterprise_id, team_id), None)
         await super().async_delete_installation(enterprise_id=enterprise_id, team_id=team_id, user_id=user_id)
+
+
+async def reencrypt_tokens(engine: AsyncEngine) -> int:
+    """Rewrites every stored token with the primary (first) key; returns the rows rewritten. Reading decrypts with
+    any configured key and writing encrypts with the first, so after this the old key can be dropped."""
+    rewritten = 0
+    async with engine.begin() as conn:
+        for table in (tables.slack_installations, tables.slack_bots):
+            token_columns = [c for c in table.c if isinstance(c.type, EncryptedToken)]
+            rows = (await conn.execute(select(table.c.id, *token_columns))).all()
+            for row in rows:
+                values = {c.name: getattr(row, c.name) for c in token_columns}
+                await conn.execute(update(table).where(table.c.id == row.id).values(**values))
+                rewritten += 1
+    return rewritten

@@ -9,7 +9,7 @@ from sqlalchemy import text
 
 from storage.crypto import TokenDecryptionError, configure_token_cipher, generate_key
 from storage.db import create_engine
-from storage.installation_store import InstallationStore
+from storage.installation_store import InstallationStore, reencrypt_tokens
 from storage.state_store import OAuthStateStore
 
 BOT_TOKEN = "xoxb-111-222-plaintextsecret"
@@ -81,6 +81,19 @@ async def test_a_rotated_key_still_reads_old_rows_and_a_wrong_key_fails_loudly(e
     store.bot_cache.clear()
     with pytest.raises(TokenDecryptionError, match="TOKEN_ENCRYPTION_KEY"):
         await store.async_find_bot(enterprise_id=None, team_id="T1")
+
+
+async def test_reencrypt_moves_every_token_to_the_new_key_so_the_old_one_can_go(engine) -> None:  # type: ignore[no-untyped-def]
+    old, new = generate_key(), generate_key()
+    configure_token_cipher([old])
+    store = InstallationStore(client_id="C1", engine=engine)
+    await store.async_save(_installation())
+    configure_token_cipher([new, old])
+    assert await reencrypt_tokens(engine) == 2  # the installation row and the bot row
+    configure_token_cipher([new])
+    store.bot_cache.clear()
+    bot = await store.async_find_bot(enterprise_id=None, team_id="T1")
+    assert bot is not None and bot.bot_token == BOT_TOKEN and bot.bot_refresh_token == REFRESH
 
 
 async def test_org_wide_install_is_found_from_any_workspace_of_the_org(engine) -> None:  # type: ignore[no-untyped-def]
