@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import aiohttp
 from slack_bolt.async_app import AsyncApp
@@ -22,7 +22,11 @@ from bolt_app.oauth import build_install_flow
 from bolt_app.services.accounts import AccountService
 from bolt_app.services.cases import CaseService
 from bolt_app.services.channels import ChannelService
-from bolt_app.services.notifications import NotificationOptions, NotificationService
+from bolt_app.services.notifications import (
+    NotificationOptions,
+    NotificationService,
+    build_notification_service,
+)
 from bolt_app.services.quotas import QuotaService
 from bolt_app.services.workspaces import WorkspaceService
 from bolt_app.settings import Settings
@@ -33,7 +37,6 @@ from storage.channels import ChannelRepository
 from storage.crypto import configure_token_cipher
 from storage.db import create_engine
 from storage.installation_store import InstallationStore
-from storage.notifications import NotificationRepository
 from storage.state_store import OAuthStateStore
 from storage.workspaces import WorkspaceRepository
 
@@ -60,7 +63,7 @@ class Services:
     audit: AuditRepository
     quotas: QuotaService
     cases: CaseService
-    notifications: NotificationService
+    notifications: NotificationService = field(init=False)
 
     async def close(self) -> None:
         await self.http.close()
@@ -85,9 +88,8 @@ async def build_services(
     role_sessions = RoleSessions(aws)
     accounts = AccountService(AccountRepository(engine), workspaces, aws, identity)
     audit, idempotency = AuditRepository(engine), IdempotencyKeys(engine)
-    channel_repository = ChannelRepository(engine)
     cases = CaseService(role_sessions, audit, idempotency)
-    return Services(
+    services = Services(
         settings=settings,
         engine=engine,
         http=http,
@@ -100,24 +102,13 @@ async def build_services(
         aws=aws,
         role_sessions=role_sessions,
         accounts=accounts,
-        channels=ChannelService(channel_repository, accounts, role_sessions),
+        channels=ChannelService(ChannelRepository(engine), accounts, role_sessions),
         audit=audit,
         quotas=QuotaService(role_sessions, audit, idempotency),
         cases=cases,
-        notifications=NotificationService(
-            NotificationRepository(engine),
-            channels=channel_repository,
-            workspaces=workspaces.repository,
-            cases=cases,
-            role_sessions=role_sessions,
-            installations=store,
-            rotation=rotation,
-            client=client,
-            audit=audit,
-            options=notification_options,
-            bot_token=settings.bot_token,
-        ),
     )
+    services.notifications = build_notification_service(services, cases=cases, options=notification_options)
+    return services
 
 
 def build_app(services: Services) -> AsyncApp:

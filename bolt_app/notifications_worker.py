@@ -37,14 +37,11 @@ from aiohttp import web
 from botocore.client import BaseClient
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
-from sqlalchemy import event
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from bolt_app.services.notifications import (
     InvalidEvent,
     NotificationOptions,
     NotificationService,
-    build_notification_service,
     parse_event,
 )
 from bolt_app.settings import Mode, Settings, SettingsError, load_settings
@@ -114,34 +111,6 @@ def options_from_env(env: Mapping[str, str] | None = None) -> WorkerOptions:
 async def _wait_for(stop: asyncio.Event, seconds: float) -> None:
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(stop.wait(), seconds)
-
-
-def create_worker_engine(database_url: str) -> AsyncEngine:
-    """The app's engine (storage.db), but on SQLite with one pooled connection.
-
-    Every SQLite transaction of the app takes the write lock (BEGIN IMMEDIATE) and waits for it up to 30 s inside
-    its aiosqlite thread, holding that connection's mutex. With several connections in one process, a garbage
-    collection in the event loop that finalizes a cursor of the waiting connection blocks the loop on that
-    mutex, so the connection holding the lock can never commit: everything stalls for 30 s. SQLite runs one
-    writer at a time anyway; one connection loses nothing and waits for the pool in the event loop instead.
-    """
-    if not db.is_sqlite(database_url):
-        return db.create_engine(database_url)
-    engine = create_async_engine(database_url, connect_args={"timeout": 30}, pool_size=1, max_overflow=0)
-
-    @event.listens_for(engine.sync_engine, "connect")
-    def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.close()
-        dbapi_connection.isolation_level = None
-
-    @event.listens_for(engine.sync_engine, "begin")
-    def _begin_immediate(conn) -> None:  # type: ignore[no-untyped-def]
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
-
-    return engine
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -391,8 +360,8 @@ class Reconciler:
 async def run_worker(settings: Settings, options: WorkerOptions) -> int:
     from bolt_app.app import build_services
 
-    services = await build_services(settings, engine=create_worker_engine(settings.database_url))
-    notifications = build_notification_service(services, options=options.notification)
+    services = await build_services(settings, notification_options=options.notification)
+    notifications = services.notifications
     me = worker_id()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -1036,14 +1036,8 @@ def build_notification_service(
     **overrides: Any,
 ) -> NotificationService:
     """The service from the process's Services (their Web API client, role sessions and stores)."""
-    from storage.audit import IdempotencyKeys
-
-    audit = AuditRepository(services.engine)
-    cases = (
-        cases
-        or getattr(services, "cases", None)
-        or CaseService(services.role_sessions, audit, IdempotencyKeys(services.engine))
-    )
+    audit = services.audit
+    cases = cases or services.cases
     return NotificationService(
         NotificationRepository(services.engine),
         channels=services.channels.repository,

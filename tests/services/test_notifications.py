@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 
 from bolt_app.app import Services, build_services
 from bolt_app.errors import UserFacingError
-from bolt_app.notifications_worker import DeliveryLoop, WorkerOptions, create_worker_engine
+from bolt_app.notifications_worker import DeliveryLoop, WorkerOptions
 from bolt_app.services.accounts import Actor
 from bolt_app.services.cases import CaseSummary
 from bolt_app.services.notifications import (
@@ -238,7 +238,7 @@ async def notification_world(
             client_id=CLIENT_ID,
             client_secret="client-secret",
         )
-        services = await build_services(settings, engine=create_worker_engine(database_url))
+        services = await build_services(settings)
         clock = Clock()
         world = World(services, None, NotificationRepository(services.engine), fake, aws, clock, options)  # type: ignore[arg-type]
         world.notifications = build_notification_service(
