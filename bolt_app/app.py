@@ -160,8 +160,8 @@ def build_notification_service(
         bot_token=bot_token,  # Socket Mode: the one workspace's token, when nothing is stored
     )
     delivery = ChannelDelivery(
-        deliveries,
-        threads,
+        deliveries=deliveries,
+        threads=threads,
         channels=channels,
         workspaces=workspaces,
         reader=CaseReader(cases),
@@ -172,7 +172,7 @@ def build_notification_service(
         checkpoint=checkpoint or (lambda step: None),
     )
     reconciliation = Reconciliation(
-        ReconciliationRepository(engine),
+        reconciliations=ReconciliationRepository(engine),
         inbox=inbox,
         threads=threads,
         deliveries=deliveries,

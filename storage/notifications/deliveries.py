@@ -39,6 +39,17 @@ leases = notification_channels.c
 events = notification_events.c
 
 
+def _let_go(state: str, outcome: str, now: datetime) -> dict[str, object]:
+    """A delivery's values once its worker lets go of it, done or put back."""
+    return {
+        "state": state,
+        "outcome": outcome[:64],
+        "claimed_by": None,
+        "lease_until": None,
+        "updated_at": utc_naive(now),
+    }
+
+
 def idempotency_key(text: str) -> str:
     """processed_events keys are at most 255 characters: longer ones are hashed."""
     return text if len(text) <= 255 else "sha256:" + hashlib.sha256(text.encode()).hexdigest()
@@ -285,13 +296,7 @@ class DeliveryRepository:
             result = await conn.execute(
                 update(notification_deliveries)
                 .where(delivery.id == delivery_id, delivery.state == POSTING, delivery.claimed_by == worker)
-                .values(
-                    state=state,
-                    outcome=outcome[:64],
-                    claimed_by=None,
-                    lease_until=None,
-                    updated_at=utc_naive(now),
-                )
+                .values(**_let_go(state, outcome, now))
             )
         return bool(result.rowcount == 1)
 
@@ -310,13 +315,7 @@ class DeliveryRepository:
             await conn.execute(
                 update(notification_deliveries)
                 .where(delivery.id == delivery_id, delivery.claimed_by == worker)
-                .values(
-                    state=PENDING,
-                    outcome=outcome[:64],
-                    claimed_by=None,
-                    lease_until=None,
-                    updated_at=utc_naive(now),
-                )
+                .values(**_let_go(PENDING, outcome, now))
             )
             await conn.execute(
                 update(notification_channels)

@@ -63,32 +63,19 @@ class _Done:
     thread: tuple[ThreadKey, str, ThreadChange] | None = None
 
 
+@dataclass(kw_only=True)
 class ChannelDelivery:
-    def __init__(
-        self,
-        deliveries: DeliveryRepository,
-        threads: ThreadRepository,
-        *,
-        channels: ChannelRepository,
-        workspaces: WorkspaceRepository,
-        reader: CaseReader,
-        posters: ChannelPosters,
-        audit: AuditRepository,
-        options: NotificationOptions,
-        clock: Clock,
-        checkpoint: Callable[[str], None],
-    ) -> None:
-        self.deliveries = deliveries
-        self.threads = threads
-        self.channels = channels
-        self.workspaces = workspaces
-        self.reader = reader
-        self.posters = posters
-        self.audit = audit
-        self.options = options
-        self.clock = clock
-        # Failure injection for tests: called with the step name at each point a process could die.
-        self._checkpoint = checkpoint
+    deliveries: DeliveryRepository
+    threads: ThreadRepository
+    channels: ChannelRepository
+    workspaces: WorkspaceRepository
+    reader: CaseReader
+    posters: ChannelPosters
+    audit: AuditRepository
+    options: NotificationOptions
+    clock: Clock
+    # Failure injection for tests: called with the step name at each point a process could die.
+    checkpoint: Callable[[str], None] = lambda step: None
 
     def _lease_end(self) -> datetime:
         return self.clock() + timedelta(seconds=self.options.lease_seconds)
@@ -154,7 +141,7 @@ class ChannelDelivery:
             log.exception("delivery %s failed", work.id)
             return await self._retry(worker, work, f"error:{type(e).__name__}")
         await self._finish(worker, work, done)
-        self._checkpoint("done")
+        self.checkpoint("done")
         return True
 
     async def _retry(self, worker: str, work: DeliveryWork, reason: str) -> bool:
@@ -210,13 +197,13 @@ class ChannelDelivery:
         workspace = await self.workspaces.get(config.workspace)
         if workspace is None or not workspace.installed:
             raise SkipDelivery("not_installed")
-        self._checkpoint("claimed")
+        self.checkpoint("claimed")
         key = ThreadKey(target.team_id, target.channel_id, work.account_id, event.case_id)
         state = await self.threads.thread(key) or ThreadState(key)
         channel = channel_account(config, workspace)
         case = await self.reader.describe(channel, event.case_id, state.language)
         comms = await self.reader.communications_since(channel, case, comm_floor(event, state, self.options))
-        self._checkpoint("described")
+        self.checkpoint("described")
         plan = plan_delivery(event, case, comms, state, config.notifications, self.options)
         thread = (key, config.workspace.enterprise_id, plan.final)
         if not plan.steps:
@@ -237,7 +224,7 @@ class ChannelDelivery:
     ) -> ThreadState:
         """One Slack write, then its record: the only window in which a crash can repeat a post."""
         channel_id = config.channel_id
-        self._checkpoint("before_post")
+        self.checkpoint("before_post")
         if step.kind == "update_root":
             await poster.update(channel_id, state.root_ts or "", CaseMessage("root", case))
             change = step.change
@@ -245,9 +232,9 @@ class ChannelDelivery:
             message = CaseMessage(step.kind, case, step.communication)
             ts = await poster.post(channel_id, message, None if step.kind == "root" else state.root_ts)
             change = replace(step.change, root_ts=ts) if step.kind == "root" else step.change
-        self._checkpoint("after_post")
+        self.checkpoint("after_post")
         after = await self.threads.change_thread(key, config.workspace.enterprise_id, change, self.clock())
-        self._checkpoint("recorded")
+        self.checkpoint("recorded")
         if step.kind == "root" and after.root_ts != change.root_ts:
             # Someone else (the case listener) made the root meanwhile: take ours back.
             await poster.delete(channel_id, change.root_ts or "")

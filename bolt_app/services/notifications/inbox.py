@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bolt_app.services.notifications.options import Clock
 from storage.notifications.deliveries import DeliveryRepository
@@ -19,11 +19,12 @@ class IngestResult:
     deliveries: int = 0
 
 
+@dataclass
 class Inbox:
-    def __init__(self, deliveries: DeliveryRepository, clock: Clock) -> None:
-        self.deliveries = deliveries
-        self.clock = clock
-        self.wake = asyncio.Event()  # set when work arrives, so this process's delivery loop starts at once
+    deliveries: DeliveryRepository
+    clock: Clock
+    # Set when work arrives, so this process's delivery loop starts at once.
+    wake: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def record(self, event: NewEvent, keys: Sequence[str]) -> IngestResult:
         """Stores the event and one pending delivery per channel configuration of its account, unless one of

@@ -50,29 +50,17 @@ def _aws_time(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+@dataclass(kw_only=True)
 class Reconciliation:
-    def __init__(
-        self,
-        reconciliations: ReconciliationRepository,
-        *,
-        inbox: Inbox,
-        threads: ThreadRepository,
-        deliveries: DeliveryRepository,
-        channels: ChannelRepository,
-        workspaces: WorkspaceRepository,
-        role_sessions: RoleSessions,
-        options: NotificationOptions,
-        clock: Clock,
-    ) -> None:
-        self.reconciliations = reconciliations
-        self.inbox = inbox
-        self.threads = threads
-        self.deliveries = deliveries
-        self.channels = channels
-        self.workspaces = workspaces
-        self.role_sessions = role_sessions
-        self.options = options
-        self.clock = clock
+    reconciliations: ReconciliationRepository
+    inbox: Inbox
+    threads: ThreadRepository
+    deliveries: DeliveryRepository
+    channels: ChannelRepository
+    workspaces: WorkspaceRepository
+    role_sessions: RoleSessions
+    options: NotificationOptions
+    clock: Clock
 
     async def reconcile(self, worker: str, stopping: Callable[[], bool] = lambda: False) -> ReconcileReport:
         """Looks, for each account with configured channels whose turn it is, for cases updated since its last

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from bolt_app.services.cases import RESOLVED
 from bolt_app.services.notifications.delivery import ChannelDelivery
@@ -21,25 +22,15 @@ from storage.notifications.values import ChannelKey, NewEvent
 OWN_ACTIONS = ("create", "reply", "reopen", "resolve")
 
 
+@dataclass(kw_only=True)
 class NotificationService:
-    def __init__(
-        self,
-        *,
-        tokens: EventsTokens,
-        inbox: Inbox,
-        delivery: ChannelDelivery,
-        reconciliation: Reconciliation,
-        threads: ThreadRepository,
-        channels: ChannelRepository,
-        clock: Clock,
-    ) -> None:
-        self.tokens = tokens
-        self.inbox = inbox
-        self.delivery = delivery
-        self.reconciliation = reconciliation
-        self.threads = threads
-        self.channels = channels
-        self.clock = clock
+    tokens: EventsTokens
+    inbox: Inbox
+    delivery: ChannelDelivery
+    reconciliation: Reconciliation
+    threads: ThreadRepository
+    channels: ChannelRepository
+    clock: Clock
 
     @property
     def wake(self) -> asyncio.Event:
