@@ -12,6 +12,7 @@ from bolt_app.services.channels import check_channel_kind
 from bolt_app.slack_directory import SlackChannel, channel_info
 from listeners.common import services_of, workspace_of
 from storage.accounts import AUTHORIZED
+from storage.workspaces import ChannelKey
 
 
 async def configurable_channel(client: AsyncWebClient, channel_id: str) -> SlackChannel:
@@ -34,7 +35,9 @@ async def open_configure_modal(
             "No AWS account has authorized this workspace yet: run `/aws-support authorize-account` first."
         )
     existing = (
-        await services.channels.repository.get(key.team_id, channel.id, account_id) if account_id else None
+        await services.channels.repository.get(ChannelKey(key, channel.id), account_id)
+        if account_id
+        else None
     )
     if account_id is None and len(accounts) == 1:
         account_id = accounts[0].account.account_id
