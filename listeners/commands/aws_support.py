@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import inspect
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,6 +13,7 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bolt_app.blocks.help import CommandHelp, help_blocks, help_text
+from listeners.errors import Show
 
 
 @dataclass(frozen=True)
@@ -37,7 +39,15 @@ class CommandRequest:
         await self.respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
 
 
-Handler = Callable[[CommandRequest], Awaitable[None]]
+# A subcommand handler takes the request, then any service by name, as Bolt passes them to listeners:
+# `async def accounts_subcommand(request: CommandRequest, accounts: AccountService)`.
+Handler = Callable[..., Awaitable[None]]
+
+
+def in_reply(kwargs: Mapping[str, Any]) -> Show:
+    """Where a subcommand shows an error (for `shows_errors`): an ephemeral reply to the command."""
+    request: CommandRequest = kwargs["request"]
+    return request.say_ephemeral
 
 
 @dataclass(frozen=True)
@@ -48,6 +58,11 @@ class Subcommand:
     @property
     def names(self) -> tuple[str, ...]:
         return (self.help.usage.split()[0], *self.help.aliases)
+
+    async def run(self, request: CommandRequest) -> None:
+        """Calls the handler with the request and the context's values its other parameters name."""
+        first, *wanted = inspect.signature(self.handler).parameters
+        await self.handler(**{first: request}, **{name: request.context[name] for name in wanted})
 
 
 _SUBCOMMANDS: list[Subcommand] = []
@@ -99,4 +114,4 @@ async def aws_support_command(
     if sub is None:
         await show_help(request, unknown=name or None)
         return
-    await sub.handler(request)
+    await sub.run(request)
