@@ -11,6 +11,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bolt_app.blocks.channels import (
     ACCOUNT_BLOCK,
+    ADD_CHANNEL_ACCOUNT_ACTION,
     CONFIGURE_ACCOUNT_ACTION,
     ROLE_ARN_BLOCK,
     SEVERITY_BLOCK,
@@ -36,7 +37,7 @@ def _target(action: dict[str, Any]) -> tuple[str, str | None]:
 
 
 @shows_errors(to_clicker)
-async def edit_channel_clicked(
+async def channel_form_clicked(
     ack: AsyncAck,
     action: dict[str, Any],
     body: dict[str, Any],
@@ -45,27 +46,13 @@ async def edit_channel_clicked(
     respond: AsyncRespond,
     channels: ChannelService,
 ) -> None:
+    """The buttons Edit (the form prefilled with that configuration) and Add another account (an empty form)."""
     await ack()
     channel_id, account_id = _target(action)
+    if action.get("action_id") == ADD_CHANNEL_ACCOUNT_ACTION:
+        account_id = None
     actor = await acting_user(client, context)
     form = await channels.configure_form(actor, await channel_info(client, channel_id), account_id)
-    await open_configure_modal(client, body["trigger_id"], form)
-
-
-@shows_errors(to_clicker)
-async def add_channel_account_clicked(
-    ack: AsyncAck,
-    action: dict[str, Any],
-    body: dict[str, Any],
-    client: AsyncWebClient,
-    context: AsyncBoltContext,
-    respond: AsyncRespond,
-    channels: ChannelService,
-) -> None:
-    await ack()
-    channel_id, _ = _target(action)
-    actor = await acting_user(client, context)
-    form = await channels.configure_form(actor, await channel_info(client, channel_id))
     await open_configure_modal(client, body["trigger_id"], form)
 
 
