@@ -12,17 +12,18 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bolt_app.errors import UserFacingError
 from bolt_app.services.context import Actor, ChannelAccount, SlackActor
 from bolt_app.slack_directory import user_info
-from listeners.errors import explain_errors, unexpected_error_text
+
+# The case and quota listeners import these two from here until they ask for their services by name.
+from listeners.errors import explain_errors as explain_errors
+from listeners.errors import unexpected_error_text as unexpected_error_text
 from storage.workspaces import WorkspaceKey
 
 if TYPE_CHECKING:
     from bolt_app.bundle import Services
 
-# The case and quota listeners import these from here until they ask for their services by name.
-__all__ = ["explain_errors", "services_of", "unexpected_error_text"]
-
 
 def services_of(context: AsyncBoltContext) -> Services:
+    """The whole bundle, for the case and quota listeners until they ask for their services by name."""
     return context["services"]
 
 
