@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from slack_bolt.context.ack.async_ack import AsyncAck
@@ -54,6 +54,11 @@ def in_reply(kwargs: Mapping[str, Any]) -> Show:
 class Subcommand:
     help: CommandHelp
     handler: Handler
+    # The handler's parameters: the request's name, then the context values it asks for (read once).
+    parameters: tuple[str, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "parameters", tuple(inspect.signature(self.handler).parameters))
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -61,7 +66,7 @@ class Subcommand:
 
     async def run(self, request: CommandRequest) -> None:
         """Calls the handler with the request and the context's values its other parameters name."""
-        first, *wanted = inspect.signature(self.handler).parameters
+        first, *wanted = self.parameters
         await self.handler(**{first: request}, **{name: request.context[name] for name in wanted})
 
 
