@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import functools
+import inspect
 import logging
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
 from bolt_app.blocks.common import message_modal
@@ -14,9 +16,16 @@ from bolt_app.errors import UserFacingError
 log = logging.getLogger(__name__)
 
 Show = Callable[[str], Awaitable[Any]]
-# From the arguments a listener was called with, how to show it a message (reply, DM, modal, ...).
-Where = Callable[[Mapping[str, Any]], Show]
 Listener = TypeVar("Listener", bound=Callable[..., Awaitable[Any]])
+
+
+@dataclass(frozen=True)
+class Where:
+    """Where a listener shows a message (a reply, a DM, its modal), made from the arguments it was called with;
+    `needs` names those arguments, which the listener must then ask for."""
+
+    needs: tuple[str, ...]
+    show_for: Callable[[Mapping[str, Any]], Show]
 
 
 def unexpected_error_text(error: BaseException) -> str:
@@ -33,14 +42,20 @@ def shows_errors(where: Where) -> Callable[[Listener], Listener]:
     decorated listener still gets exactly the arguments it asks for."""
 
     def decorate(listener: Listener) -> Listener:
+        missing = set(where.needs) - set(inspect.signature(listener).parameters)
+        if missing:
+            raise TypeError(
+                f"{listener.__qualname__} must ask for {', '.join(sorted(missing))} to show errors"
+            )
+
         @functools.wraps(listener)
         async def run(**kwargs: Any) -> None:
             try:
                 await listener(**kwargs)
             except UserFacingError as e:
-                await where(kwargs)(f":warning: {e.message}")
+                await where.show_for(kwargs)(f":warning: {e.message}")
             except Exception as e:  # noqa: BLE001 - the user must hear something; the log has the details
-                await where(kwargs)(unexpected_error_text(e))
+                await where.show_for(kwargs)(unexpected_error_text(e))
 
         return cast(Listener, run)
 
@@ -49,25 +64,23 @@ def shows_errors(where: Where) -> Callable[[Listener], Listener]:
 
 async def explain_errors(show: Show, work: Callable[[], Awaitable[Any]]) -> None:
     """Runs `work` as `shows_errors` runs a listener, showing errors with `show`."""
-    await shows_errors(lambda _: show)(work)()
+    await shows_errors(Where((), lambda _: show))(work)()
 
 
 def in_modal(title: str) -> Where:
-    """In the modal the listener answers (it asks for `client` and `view`), replacing its content."""
+    """In the modal the listener answers, replacing its content."""
 
-    def where(kwargs: Mapping[str, Any]) -> Show:
+    def show_for(kwargs: Mapping[str, Any]) -> Show:
         async def show(text: str) -> None:
             view_id = kwargs["view"]["id"]
             await kwargs["client"].views_update(view_id=view_id, view=message_modal(title, text))
 
         return show
 
-    return where
+    return Where(("client", "view"), show_for)
 
 
-def to_clicker(kwargs: Mapping[str, Any]) -> Show:
-    """To whoever clicked a button (the listener asks for `body`, `client`, `context` and `respond`): in the app's
-    DM with them when the button was in App Home or the message cannot be answered, else an ephemeral reply."""
+def _to_clicker(kwargs: Mapping[str, Any]) -> Show:
     body = kwargs["body"]
 
     async def show(text: str) -> None:
@@ -77,3 +90,8 @@ def to_clicker(kwargs: Mapping[str, Any]) -> Show:
             await kwargs["respond"](text=text, response_type="ephemeral", replace_original=False)
 
     return show
+
+
+# To whoever clicked a button: in the app's DM with them when the button was in App Home or the message cannot
+# be answered, else an ephemeral reply.
+TO_CLICKER = Where(("body", "client", "context", "respond"), _to_clicker)

@@ -13,7 +13,7 @@ from bolt_app.blocks.accounts import accounts_blocks, metadata, rename_account_m
 from bolt_app.services.accounts import AccountService
 from bolt_app.services.home import HomeService
 from listeners.common import acting_user
-from listeners.errors import shows_errors, to_clicker
+from listeners.errors import TO_CLICKER, shows_errors
 from listeners.events.app_home import publish_home
 
 
@@ -21,7 +21,7 @@ def from_home(body: dict[str, Any]) -> bool:
     return body.get("view", {}).get("type") == "home"
 
 
-@shows_errors(to_clicker)
+@shows_errors(TO_CLICKER)
 async def edit_account_name_clicked(
     ack: AsyncAck,
     action: dict[str, Any],
@@ -38,7 +38,7 @@ async def edit_account_name_clicked(
     await client.views_open(trigger_id=body["trigger_id"], view=view)
 
 
-@shows_errors(to_clicker)
+@shows_errors(TO_CLICKER)
 async def remove_account_clicked(
     ack: AsyncAck,
     action: dict[str, Any],

@@ -27,7 +27,7 @@ from bolt_app.slack_directory import channel_info
 from listeners.actions.accounts import from_home
 from listeners.channel_flows import open_configure_modal
 from listeners.common import acting_user, read_metadata, workspace_of
-from listeners.errors import shows_errors, to_clicker
+from listeners.errors import TO_CLICKER, shows_errors
 from listeners.events.app_home import publish_home
 
 
@@ -36,7 +36,7 @@ def _target(action: dict[str, Any]) -> tuple[str, str | None]:
     return channel_id, account_id or None
 
 
-@shows_errors(to_clicker)
+@shows_errors(TO_CLICKER)
 async def channel_form_clicked(
     ack: AsyncAck,
     action: dict[str, Any],
@@ -56,7 +56,7 @@ async def channel_form_clicked(
     await open_configure_modal(client, body["trigger_id"], form)
 
 
-@shows_errors(to_clicker)
+@shows_errors(TO_CLICKER)
 async def remove_channel_clicked(
     ack: AsyncAck,
     action: dict[str, Any],

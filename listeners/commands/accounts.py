@@ -9,13 +9,13 @@ from bolt_app.blocks.accounts import (
     register_organization_modal,
 )
 from bolt_app.services.accounts import AccountService
-from listeners.commands.aws_support import CommandRequest, in_reply, subcommand
+from listeners.commands.aws_support import IN_REPLY, CommandRequest, subcommand
 from listeners.common import acting_user
 from listeners.errors import shows_errors
 
 
 @subcommand("authorize-account", "let an AWS account's IAM role serve this workspace (admins)")
-@shows_errors(in_reply)
+@shows_errors(IN_REPLY)
 async def authorize_account_subcommand(request: CommandRequest, accounts: AccountService) -> None:
     await request.ack()
     setup = await accounts.setup_to_authorize(await acting_user(request.client, request.context))
@@ -24,7 +24,7 @@ async def authorize_account_subcommand(request: CommandRequest, accounts: Accoun
 
 
 @subcommand("accounts", "list the AWS accounts of this workspace, with their names")
-@shows_errors(in_reply)
+@shows_errors(IN_REPLY)
 async def accounts_subcommand(request: CommandRequest, accounts: AccountService) -> None:
     await request.ack()
     listed = await accounts.list_for(await acting_user(request.client, request.context))
@@ -34,7 +34,7 @@ async def accounts_subcommand(request: CommandRequest, accounts: AccountService)
 
 
 @subcommand("register-organization", "authorize every account of an AWS Organization (admins)")
-@shows_errors(in_reply)
+@shows_errors(IN_REPLY)
 async def register_organization_subcommand(request: CommandRequest, accounts: AccountService) -> None:
     await request.ack()
     rows = await accounts.organization_candidates(await acting_user(request.client, request.context))

@@ -13,7 +13,7 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bolt_app.blocks.help import CommandHelp, help_blocks, help_text
-from listeners.errors import Show
+from listeners.errors import Show, Where
 
 
 @dataclass(frozen=True)
@@ -44,10 +44,13 @@ class CommandRequest:
 Handler = Callable[..., Awaitable[None]]
 
 
-def in_reply(kwargs: Mapping[str, Any]) -> Show:
-    """Where a subcommand shows an error (for `shows_errors`): an ephemeral reply to the command."""
+def _say_ephemeral(kwargs: Mapping[str, Any]) -> Show:
     request: CommandRequest = kwargs["request"]
     return request.say_ephemeral
+
+
+# Where a subcommand shows an error (for `shows_errors`): an ephemeral reply to the command.
+IN_REPLY = Where(("request",), _say_ephemeral)
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from bolt_app.blocks.channels import channel_configurations_blocks
 from bolt_app.services.channels import ChannelService, ConfigureForm
 from bolt_app.slack_directory import channel_info
 from listeners.channel_flows import open_configure_modal
-from listeners.commands.aws_support import CommandRequest, in_reply, subcommand
+from listeners.commands.aws_support import IN_REPLY, CommandRequest, subcommand
 from listeners.common import acting_user
 from listeners.errors import shows_errors
 
@@ -14,7 +14,7 @@ from listeners.errors import shows_errors
 @subcommand(
     "configure-channel", "attach an AWS account and IAM role to this channel (admins)", ("configure",)
 )
-@shows_errors(in_reply)
+@shows_errors(IN_REPLY)
 async def configure_channel_subcommand(request: CommandRequest, channels: ChannelService) -> None:
     await request.ack()
     actor = await acting_user(request.client, request.context)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from slack_bolt.context.ack.async_ack import AsyncAck
@@ -19,7 +20,7 @@ from bolt_app.errors import UserFacingError
 from bolt_app.services.accounts import AccountService, display_name, parse_account_name, parse_role_arn
 from bolt_app.services.home import HomeService
 from listeners.common import acting_user, read_metadata, workspace_of
-from listeners.errors import Show, in_modal, shows_errors
+from listeners.errors import Show, Where, in_modal, shows_errors
 from listeners.events.app_home import publish_home
 
 
@@ -78,8 +79,7 @@ async def authorize_account_submitted(
     await publish_home(client, home, actor)
 
 
-def _to_submitter(kwargs: dict[str, Any]) -> Show:
-    """An ephemeral message in the channel the modal was opened from, else in the app's DM with the user."""
+def _post_ephemeral(kwargs: Mapping[str, Any]) -> Show:
     user_id = kwargs["context"].user_id or ""
 
     async def show(text: str) -> None:
@@ -89,7 +89,11 @@ def _to_submitter(kwargs: dict[str, Any]) -> Show:
     return show
 
 
-@shows_errors(_to_submitter)
+# An ephemeral message in the channel the modal was opened from, else in the app's DM with the user.
+TO_SUBMITTER = Where(("client", "context", "view"), _post_ephemeral)
+
+
+@shows_errors(TO_SUBMITTER)
 async def rename_account_submitted(
     ack: AsyncAck,
     view: dict[str, Any],

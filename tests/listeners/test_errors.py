@@ -13,7 +13,7 @@ from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.request.async_request import AsyncBoltRequest
 
 from bolt_app.errors import UserFacingError
-from listeners.errors import Show, shows_errors
+from listeners.errors import TO_CLICKER, Show, Where, in_modal, shows_errors
 from tests.helpers.slack_requests import slash_command_body
 
 
@@ -27,13 +27,14 @@ async def _run(failure: Exception | None) -> tuple[int, list[str], dict[str, Any
     shown: list[str] = []
     got: dict[str, Any] = {}
 
-    def where(kwargs: Mapping[str, Any]) -> Show:
+    def show_for(kwargs: Mapping[str, Any]) -> Show:
         async def show(text: str) -> None:
+            assert kwargs["command"]["command"] == "/aws-support"  # made from the listener's own arguments
             shown.append(text)
 
         return show
 
-    @shows_errors(where)
+    @shows_errors(Where(("command",), show_for))
     async def listener(ack, command, accounts):  # type: ignore[no-untyped-def]
         await ack()
         got.update(command=command, accounts=accounts)
@@ -79,3 +80,16 @@ async def test_anything_else_is_an_apology_whose_reference_is_in_the_log(
     assert "trigger_id" not in shown[0]  # the details stay in the log
     logged = [r for r in caplog.records if match.group(1) in r.getMessage()]
     assert logged and logged[0].exc_info and logged[0].exc_info[0] is KeyError
+
+
+@pytest.mark.parametrize(
+    ("where", "missing"), [(TO_CLICKER, "context, respond"), (in_modal("Title"), "view")]
+)
+def test_a_listener_that_does_not_ask_for_what_its_errors_need_is_refused_when_defined(
+    where: Where, missing: str
+) -> None:
+    async def listener(ack, body, client):  # type: ignore[no-untyped-def]
+        await ack()
+
+    with pytest.raises(TypeError, match=f"must ask for {missing} to show errors"):
+        shows_errors(where)(listener)
