@@ -6,7 +6,7 @@ services, so any layer may name the bundle's type without depending on the wirin
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import aiohttp
 from slack_sdk.web.async_client import AsyncWebClient
@@ -19,7 +19,7 @@ from bolt_app.services.accounts import AccountService
 from bolt_app.services.cases import CaseService
 from bolt_app.services.channels import ChannelService
 from bolt_app.services.home import HomeService
-from bolt_app.services.notifications import NotificationService
+from bolt_app.services.notifications.service import NotificationService
 from bolt_app.services.quotas import QuotaService
 from bolt_app.services.workspaces import WorkspaceService
 from bolt_app.settings import Settings
@@ -47,7 +47,7 @@ class Services:
     audit: AuditRepository
     quotas: QuotaService
     cases: CaseService
-    notifications: NotificationService = field(init=False)
+    notifications: NotificationService
 
     def for_listeners(self) -> dict[str, object]:
         """What listeners may ask for by parameter name (`accounts: AccountService`), as Bolt injects `client`.
