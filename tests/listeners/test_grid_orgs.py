@@ -85,7 +85,9 @@ async def authorize(h: AppHarness, aws: AwsDouble, org: Org) -> str:
         query = text("SELECT external_id FROM workspaces WHERE enterprise_id = :e AND team_id = ''")
         external_id = str((await conn.execute(query, {"e": org.enterprise_id})).scalar_one())
     role = aws.create_role(ACCOUNT, org.role_name, external_id=external_id, policy="full")
-    await h.services.accounts.authorize(Actor(WorkspaceKey(org.enterprise_id, ""), ADMIN), role)
+    await h.services.accounts.authorize(
+        Actor(WorkspaceKey(org.enterprise_id, ""), ADMIN, slack_admin=True), role
+    )
     return role
 
 
