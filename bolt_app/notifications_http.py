@@ -9,7 +9,6 @@ repeat of one (EventBridge retries what is not 2xx, and a duplicate needs no ret
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Awaitable, Callable
 from importlib import resources
@@ -17,7 +16,8 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from bolt_app.services.notifications import InvalidEvent, NotificationService, parse_event
+from bolt_app.event_bodies import MAX_BODY_BYTES, decode_event, sender_problem
+from bolt_app.services.notifications import InvalidEvent, NotificationService
 
 if TYPE_CHECKING:
     from bolt_app.app import Services
@@ -25,8 +25,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/aws/events"
-MAX_BODY_BYTES = 256 * 1024  # EventBridge's largest event
-
 TEMPLATE = "eventbridge-forwarding.yml"
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -77,14 +75,12 @@ def events_route(services: Services, notifications: NotificationService) -> Hand
         if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
             return _refused(400, "the body is larger than an EventBridge event can be")
         try:
-            raw = await request.read()
-            if len(raw) > MAX_BODY_BYTES:
-                return _refused(400, "the body is larger than an EventBridge event can be")
-            event = parse_event(json.loads(raw))
-        except (ValueError, UnicodeDecodeError) as e:  # InvalidEvent is a ValueError, as is bad JSON
-            return _refused(400, str(e) if isinstance(e, InvalidEvent) else "the body is not JSON")
-        if event.account_id != account_id:
-            log.warning("events token of account %s used for an event of another account", account_id)
+            event = decode_event(await request.read())
+        except InvalidEvent as e:
+            return _refused(400, str(e))
+        problem = sender_problem(event, account_id)
+        if problem:
+            log.warning("events token of account %s refused: %s", account_id, problem)
             return _refused(403, "this token cannot send events of that account")
         result = await notifications.ingest(event, source="http")
         return web.json_response({"status": "accepted" if result.accepted else "duplicate"})

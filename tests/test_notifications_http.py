@@ -25,6 +25,7 @@ from storage.tables import processed_events
 from storage.workspaces import WorkspaceKey
 from tests.fakes.aws import AwsDouble
 from tests.services.test_notifications import ACCOUNT, TEAM, World, case_of, event_body, notification_world
+from tests.test_notifications_worker import HOSTILE_BODIES
 
 OTHER_ACCOUNT = "310987654321"
 UNKNOWN_ACCOUNT = "999999999999"
@@ -44,7 +45,7 @@ class Endpoint:
         headers = {"Content-Type": "application/json"}
         if token is not None:
             headers["Authorization"] = f"{scheme} {token}"
-        data = body if isinstance(body, str) else json.dumps(body)
+        data = body if isinstance(body, str | bytes) else json.dumps(body)
         async with self.http.post(self.url, data=data, headers=headers) as response:
             return response.status, await response.json(), response.headers.get("WWW-Authenticate", "")
 
@@ -119,6 +120,22 @@ async def test_requests_without_the_accounts_token_or_event_are_refused_and_stor
     assert len(forbidden) == 1  # an existing other account and an unknown one look alike
     assert await endpoint.stored() == (0, 0, 0)
     assert endpoint.world.slack.calls() == []
+
+
+async def test_hostile_bodies_get_400_and_store_nothing(endpoint: Endpoint) -> None:
+    bodies: dict[str, str | bytes] = {**HOSTILE_BODIES, "not UTF-8": b'{"source": "\xff\xfe"}'}
+    statuses = {name: (await endpoint.post(body, token=endpoint.token))[0] for name, body in bodies.items()}
+    assert statuses == dict.fromkeys(bodies, 400)
+    assert await endpoint.stored() == (0, 0, 0)
+
+
+async def test_an_event_whose_case_belongs_to_another_account_is_refused(endpoint: Endpoint) -> None:
+    case_of_other = endpoint.world.put_case(account=OTHER_ACCOUNT)
+    status, _, _ = await endpoint.post(
+        event_body(CREATE, case_of_other, account=ACCOUNT), token=endpoint.token
+    )
+    assert status == 403
+    assert await endpoint.stored() == (0, 0, 0)
 
 
 async def test_an_event_with_its_accounts_token_is_accepted_once_and_delivered(endpoint: Endpoint) -> None:
