@@ -16,7 +16,11 @@ import yaml
 from bolt_app.app import Services, build_services
 from bolt_app.aws.policies import cloudformation_template
 from bolt_app.errors import UserFacingError
-from bolt_app.notifications_http import events_token_instructions, forwarding_template
+from bolt_app.notifications_http import (
+    app_event_bus_template,
+    events_token_instructions,
+    forwarding_template,
+)
 from bolt_app.services.accounts import Actor, display_name
 from bolt_app.services.channel_files import ChannelFiles, rows_as_file
 from bolt_app.settings import Settings
@@ -55,6 +59,10 @@ def add_account_commands(sub: Any) -> None:
     )
     p.add_argument("account_id")
     accounts.add_parser("events-template", help="print the CloudFormation template that forwards case events")
+    accounts.add_parser(
+        "events-bus-template",
+        help="print the app-side CloudFormation template: the event bus accounts forward to, and the queue",
+    )
 
     channels = sub.add_parser(
         "channels", help="channel configurations (configuration as code)"
@@ -94,6 +102,8 @@ async def _accounts(services: Services, args: argparse.Namespace) -> str:
         return events_token_instructions(args.account_id, token, services.settings.app_base_url)
     if command == "events-template":
         return forwarding_template()
+    if command == "events-bus-template":
+        return app_event_bus_template()
     actor = _actor(args)
     if command == "list":
         rows = await services.accounts.list(actor.workspace)

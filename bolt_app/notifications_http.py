@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/aws/events"
 TEMPLATE = "eventbridge-forwarding.yml"
+BUS_TEMPLATE = "app-event-bus.yml"
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -33,6 +34,12 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 def forwarding_template() -> str:
     """The CloudFormation template a customer deploys in us-east-1 to forward its case events to the app."""
     return resources.files("bolt_app").joinpath("templates", TEMPLATE).read_text(encoding="utf-8")
+
+
+def app_event_bus_template() -> str:
+    """The CloudFormation template the app's operator deploys: the event bus customers forward to, its rule to
+    the worker's queue, and the queue policy that lets only that rule send."""
+    return resources.files("bolt_app").joinpath("templates", BUS_TEMPLATE).read_text(encoding="utf-8")
 
 
 def events_token_instructions(account_id: str, token: str, app_base_url: str) -> str:

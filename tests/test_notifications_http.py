@@ -16,7 +16,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 from sqlalchemy import func, select
 
-from bolt_app.notifications_http import EVENTS_PATH, events_route, forwarding_template
+from bolt_app.notifications_http import EVENTS_PATH, app_event_bus_template, events_route, forwarding_template
 from bolt_app.notifications_worker import WorkerOptions, serve_deliveries
 from bolt_app.services.accounts import Actor
 from bolt_app.services.notifications import CREATE
@@ -228,11 +228,7 @@ def test_the_forwarding_template_sends_support_case_updates_from_us_east_1() -> 
     region_rule = template["Rules"]["UsEast1Only"]["Assertions"][0]["Assert"]
     assert region_rule == {"Fn::Equals": [{"Ref": "AWS::Region"}, "us-east-1"]}
     assert template["Parameters"]["EventsToken"]["NoEcho"] is True
-    assert set(template["Parameters"]["Destination"]["AllowedValues"]) == {
-        "ApiDestination",
-        "EventBus",
-        "Queue",
-    }
+    assert set(template["Parameters"]["Destination"]["AllowedValues"]) == {"ApiDestination", "EventBus"}
     auth = resources["Connection"]["Properties"]["AuthParameters"]["ApiKeyAuthParameters"]
     assert auth == {"ApiKeyName": "Authorization", "ApiKeyValue": {"Fn::Sub": "Bearer ${EventsToken}"}}
     assert resources["ApiDestination"]["Properties"]["HttpMethod"] == "POST"
@@ -243,3 +239,45 @@ def test_the_forwarding_template_sends_support_case_updates_from_us_east_1() -> 
     assert conditions - set(template["Conditions"]) == set(), "unknown conditions"
     unused = set(template["Parameters"]) - _references(template)[0]
     assert unused == set(), "parameters no resource uses"
+
+
+def _statements(node: Any) -> list[dict[str, Any]]:
+    """Every policy statement in a template (IAM, queue and bus policies)."""
+    if isinstance(node, list):
+        return [s for item in node for s in _statements(item)]
+    if not isinstance(node, dict):
+        return []
+    found = [node] if "Effect" in node and "Action" in node else []
+    return found + [s for value in node.values() for s in _statements(value)]
+
+
+def _actions(statement: dict[str, Any]) -> set[str]:
+    action = statement["Action"]
+    return {action} if isinstance(action, str) else set(action)
+
+
+def test_no_template_lets_a_customer_send_to_the_queue() -> None:
+    for text in (forwarding_template(), app_event_bus_template()):
+        senders = [s for s in _statements(yaml.safe_load(text)) if "sqs:SendMessage" in _actions(s)]
+        assert senders, "the dead-letter and app queues are sent to by EventBridge"
+        for statement in senders:
+            assert statement["Principal"] == {"Service": "events.amazonaws.com"}
+            assert "aws:SourceArn" in statement["Condition"]["ArnEquals"]
+
+
+def test_the_app_bus_template_sends_only_its_rules_support_events_to_the_queue() -> None:
+    template = yaml.safe_load(app_event_bus_template())
+    resources = template["Resources"]
+    rule = resources["SupportCaseRule"]["Properties"]
+    assert rule["EventBusName"] == {"Ref": "EventBus"}
+    assert rule["EventPattern"] == {"source": ["aws.support"], "detail-type": ["Support Case Update"]}
+    assert [t["Arn"] for t in rule["Targets"]] == [{"Fn::GetAtt": ["Queue", "Arn"]}]
+    (only,) = resources["QueuePolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    assert only["Condition"] == {"ArnEquals": {"aws:SourceArn": {"Fn::GetAtt": ["SupportCaseRule", "Arn"]}}}
+    assert resources["QueuePolicy"]["Properties"]["Queues"] == [{"Ref": "Queue"}]
+    bus_policy = resources["ForwardingAccounts"]["Properties"]["Statement"]
+    assert bus_policy["Principal"] == {"AWS": {"Ref": "ForwardingAccountIds"}}
+    assert bus_policy["Action"] == "events:PutEvents"
+    names, _ = _references({"Resources": resources, "Outputs": template["Outputs"]})
+    assert names - (set(template["Parameters"]) | set(resources) | PSEUDO_PARAMETERS) == set()
+    assert set(template["Parameters"]) - _references(template)[0] == set()
