@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
@@ -17,6 +16,7 @@ from slack_sdk.oauth.installation_store import Installation
 from sqlalchemy.exc import SQLAlchemyError
 
 from bolt_app import pages
+from bolt_app.identifiers import is_account_id
 from storage.workspaces import WorkspaceKey
 
 if TYPE_CHECKING:
@@ -26,7 +26,6 @@ log = logging.getLogger(__name__)
 
 # The least the built features need; manifest.yml says what each is for.
 BOT_SCOPES = ["commands", "chat:write", "users:read", "channels:read", "groups:read", "files:read"]
-_ACCOUNT_ID = re.compile(r"^\d{12}$")
 
 
 def _html(status: int, body: str) -> BoltResponse:
@@ -43,7 +42,7 @@ class InstallFlow(AsyncOAuthFlow):
 
     async def handle_installation(self, request: AsyncBoltRequest) -> BoltResponse:
         account = _query_value(request, "aws_account")
-        if account is not None and not _ACCOUNT_ID.match(account):
+        if account is not None and not is_account_id(account):
             return _html(
                 400,
                 pages.page(

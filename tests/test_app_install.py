@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 import pytest
 from sqlalchemy import text
 
 from tests.helpers.app import AppHarness
+from tests.helpers.identifiers import UNICODE_DIGITS
 
 
 async def _rows(h: AppHarness, table: str) -> list[dict[str, object]]:
@@ -81,3 +84,10 @@ async def test_an_expired_state_is_refused(harness: AppHarness) -> None:
     page = await harness.finish_install(state)
     assert page.status == 401 and "expired" in page.text
     assert await _rows(harness, "slack_installations") == []
+
+
+@pytest.mark.parametrize("account", [UNICODE_DIGITS, "123456789012\n", "12345678901"])
+async def test_an_install_link_for_a_malformed_account_is_refused(harness: AppHarness, account: str) -> None:
+    page = await harness.get(f"/slack/install?{urlencode({'aws_account': account})}")
+    assert page.status == 400 and "12-digit AWS account ID" in page.text
+    assert await _rows(harness, "slack_oauth_states") == []

@@ -24,6 +24,7 @@ from storage.notifications import notification_deliveries, notification_events
 from storage.tables import processed_events
 from storage.workspaces import WorkspaceKey
 from tests.fakes.aws import AwsDouble
+from tests.helpers.identifiers import UNICODE_DIGITS
 from tests.services.test_notifications import ACCOUNT, TEAM, World, case_of, event_body, notification_world
 from tests.test_notifications_worker import HOSTILE_BODIES
 
@@ -126,6 +127,17 @@ async def test_hostile_bodies_get_400_and_store_nothing(endpoint: Endpoint) -> N
     bodies: dict[str, str | bytes] = {**HOSTILE_BODIES, "not UTF-8": b'{"source": "\xff\xfe"}'}
     statuses = {name: (await endpoint.post(body, token=endpoint.token))[0] for name, body in bodies.items()}
     assert statuses == dict.fromkeys(bodies, 400)
+    assert await endpoint.stored() == (0, 0, 0)
+
+
+async def test_identifiers_that_are_not_ascii_or_end_in_a_newline_get_400(endpoint: Endpoint) -> None:
+    case_id = endpoint.world.put_case()
+    bodies = [
+        event_body(CREATE, case_id, account=UNICODE_DIGITS),
+        event_body(CREATE, case_id, account=f"{ACCOUNT}\n"),
+        event_body(CREATE, f"{case_id}\n"),
+    ]
+    assert [(await endpoint.post(body, token=endpoint.token))[0] for body in bodies] == [400, 400, 400]
     assert await endpoint.stored() == (0, 0, 0)
 
 

@@ -23,6 +23,7 @@ from bolt_app.blocks.common import (
     section,
     text_input,
 )
+from bolt_app.identifiers import is_account_id, is_case_id
 from bolt_app.services.cases import (
     ATTACHMENTS_BLOCK,
     CASE_ACCOUNT_BLOCK,
@@ -130,7 +131,7 @@ class CaseRef:
     @classmethod
     def decode(cls, value: str) -> CaseRef:
         account_id, case_id, language = (value.split(":") + ["", ""])[:3]
-        if not account_id or not case_id:
+        if not is_account_id(account_id) or not is_case_id(case_id):
             raise ValueError(f"not a case reference: {value!r}")
         return cls(account_id, case_id, language or None)
 

@@ -19,7 +19,6 @@ import asyncio
 import contextlib
 import hashlib
 import logging
-import re
 import secrets
 import time
 from collections.abc import Callable, Sequence
@@ -44,6 +43,7 @@ from bolt_app.blocks.notifications import (
     root_message,
 )
 from bolt_app.errors import UserFacingError
+from bolt_app.identifiers import is_account_id, is_case_id
 from bolt_app.services.accounts import display_name, parse_account_id
 from bolt_app.services.cases import (
     LANGUAGES,
@@ -99,7 +99,6 @@ TOKEN_GONE = frozenset(
     {"invalid_auth", "token_revoked", "account_inactive", "not_authed", "token_expired", "team_not_found"}
 )
 UPDATE_GONE = frozenset({"message_not_found", "cant_update_message", "edit_window_closed"})
-_ACCOUNT = re.compile(r"^\d{12}$")
 _TOKEN_PREFIX = "awsev_"
 
 
@@ -244,7 +243,7 @@ def parse_event(body: object) -> SupportCaseEvent:
     event_id, account_id, detail = body.get("id"), body.get("account"), body.get("detail")
     if not isinstance(event_id, str) or not event_id or len(event_id) > 128:
         raise InvalidEvent("the event has no id")
-    if not isinstance(account_id, str) or not _ACCOUNT.match(account_id):
+    if not is_account_id(account_id):
         raise InvalidEvent("the event's account is not a 12-digit AWS account ID")
     if not isinstance(detail, dict):
         raise InvalidEvent("the event has no detail")
@@ -252,6 +251,8 @@ def parse_event(body: object) -> SupportCaseEvent:
     name = detail.get("event-name")
     if case_id is None:
         raise InvalidEvent("detail.case-id is missing")
+    if not is_case_id(case_id):
+        raise InvalidEvent("detail.case-id is not an AWS Support case ID")
     if name not in EVENT_NAMES:
         raise InvalidEvent(f"detail.event-name must be one of {', '.join(EVENT_NAMES)}")
     origin = _text(detail, "origin", 16)

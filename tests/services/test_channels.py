@@ -18,6 +18,7 @@ from storage.channels import ChannelConfigRow, Notifications
 from storage.crypto import generate_key
 from storage.workspaces import WorkspaceKey
 from tests.fakes.aws import AwsDouble
+from tests.helpers.identifiers import UNICODE_DIGITS
 from tests.helpers.notification_rules import NOTIFICATION_RULES
 
 ACCOUNT = "210987654321"
@@ -168,6 +169,14 @@ async def test_apply_is_all_or_nothing(services: Services, aws: AwsDouble) -> No
         ("- channel: C0001\n  account: 210987654321\n", "account must be a str"),
         ("- channel: D0001\n  account: '210987654321'\n", "direct messages cannot be used"),
         ("- channel: C0001\n  account: '2109876'\n", "12 digits"),
+        (f"- channel: C0001\n  account: '{UNICODE_DIGITS}'\n", "12 digits"),
+        ('- channel: C0001\n  account: "210987654321\\n"\n', "12 digits"),
+        ("- channel: \"C0001\\n\"\n  account: '210987654321'\n", "not a channel ID"),
+        ("- channel: C\u0661\u0662\u0663\n  account: '210987654321'\n", "not a channel ID"),
+        (
+            "- channel: C0001\n  account: '210987654321'\n  role_arn: \"arn:aws:iam::210987654321:role/R\\n\"\n",
+            "IAM role ARN",
+        ),
         (
             "- channel: C0001\n  account: '210987654321'\n  role_arn: arn:aws:iam::999999999999:role/R\n",
             "role of account",

@@ -52,6 +52,7 @@ from storage.workspaces import WorkspaceKey
 from tests.fakes.aws import AwsDouble
 from tests.fakes.moto_support import Caller
 from tests.fakes.slack_api import Call, FakeSlackApi
+from tests.helpers.identifiers import UNICODE_DIGITS
 
 ACCOUNT = "210987654321"
 TEAM = "T0001"
@@ -296,6 +297,10 @@ def test_a_support_case_update_is_parsed_from_its_eventbridge_envelope() -> None
         ({"source": "aws.ec2"}, "only events with source"),
         ({"detail-type": "EC2 Instance State-change Notification"}, "only events with source"),
         ({"account": "12345"}, "12-digit"),
+        ({"account": UNICODE_DIGITS}, "12-digit"),
+        ({"account": "123456789012\n"}, "12-digit"),
+        ({"detail": {"case-id": "case-1\n", "event-name": CREATE}}, "case ID"),
+        ({"detail": {"case-id": f"case-{UNICODE_DIGITS}-2024-ab", "event-name": CREATE}}, "case ID"),
         ({"id": None}, "no id"),
         ({"detail": {"event-name": CREATE}}, "case-id"),
         ({"detail": {"case-id": "case-1", "event-name": "DeleteCase"}}, "event-name"),
