@@ -13,6 +13,7 @@ from bolt_app.app import Services, build_app, build_services
 from bolt_app.metrics import Metrics
 from bolt_app.notifications_http import EVENTS_PATH, events_route
 from bolt_app.notifications_worker import options_from_env, serve_deliveries
+from bolt_app.security_headers import security_headers
 from bolt_app.settings import Settings
 from storage.db import ping
 
@@ -87,6 +88,7 @@ async def create_web_app(settings: Settings, *, socket_mode: bool = False) -> we
     else:
         app = bolt.web_app(path="/slack/events", port=settings.port)
         app.middlewares.append(malformed_requests_are_client_errors)
+        app.middlewares.append(security_headers)
         app.router.add_post(EVENTS_PATH, events_route(services, services.notifications))
         serve_deliveries(app, services.notifications, options)
     app[SERVICES_KEY] = services

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import re
 from urllib.parse import urlencode
 
 import pytest
@@ -91,3 +94,29 @@ async def test_an_install_link_for_a_malformed_account_is_refused(harness: AppHa
     page = await harness.get(f"/slack/install?{urlencode({'aws_account': account})}")
     assert page.status == 400 and "12-digit AWS account ID" in page.text
     assert await _rows(harness, "slack_oauth_states") == []
+
+
+def _style_hash(html: str) -> str:
+    style = re.search(r"<style>(.*?)</style>", html, re.S)
+    assert style is not None
+    return base64.b64encode(hashlib.sha256(style.group(1).encode()).digest()).decode()
+
+
+async def test_every_install_page_is_sent_with_security_headers(harness: AppHarness) -> None:
+    _, install_page = await harness.start_install()
+    failure_page = await harness.finish_install("forged-state", cookie_state="forged-state")
+    success_page = await harness.install()
+    for page in (install_page, failure_page, success_page):
+        headers = page.headers
+        assert headers["X-Frame-Options"] == "DENY"
+        assert headers["Referrer-Policy"] == "no-referrer"
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        policy = dict(
+            (d.split(" ", 1) + [""])[:2]
+            for d in (d.strip() for d in headers["Content-Security-Policy"].split(";"))
+        )
+        assert policy["default-src"] == "'none'" and policy["frame-ancestors"] == "'none'"
+        assert "'unsafe-inline'" not in headers["Content-Security-Policy"]
+        # the page's own style is the one the policy allows
+        assert policy["style-src"] == f"'sha256-{_style_hash(page.text)}'"
+        assert "script-src" not in policy and "<script" not in page.text
