@@ -267,7 +267,7 @@ class ChannelFiles:
             )
             self.channels.forget_cached()
         except (LimitReached, ChannelOwnedElsewhere) as e:
-            raise limit_error(e) from e
+            raise limit_error(e, {row.workspace for row in saves}) from e
         return plan
 
 

@@ -63,6 +63,22 @@ async def test_the_21st_configuration_of_an_account_is_refused_and_names_the_oth
     assert "#c0000" in refused.value.message
 
 
+async def test_the_limit_error_names_only_the_acting_workspaces_channels(
+    services: Services, aws: AwsDouble
+) -> None:
+    role_a, role_b = await _setup(services, aws, A), await _setup(services, aws, B)
+    await _seed(services, A, role_a, [f"C{i:04d}" for i in range(12)])
+    for i in range(8):  # B's own channel names, private ones among them, are B's business
+        row = ChannelConfigRow(B, f"GB{i:03d}", f"secret-b-{i}", ACCOUNT, None, role_b, ALL, "seed")
+        await services.channels.repository.save(row, per_account=1000, per_channel=1000)
+    with pytest.raises(UserFacingError, match="already attached to 20 channels") as refused:
+        await services.channels.configure(Actor(A, "U1"), _request("C9999"))
+    message = refused.value.message
+    assert all(f"#c{i:04d}" in message for i in range(12))
+    assert "secret" not in message and "GB0" not in message
+    assert "8 channels of other Slack workspaces" in message
+
+
 async def test_two_admins_adding_the_20th_and_21st_at_once_exactly_one_wins(
     services: Services, aws: AwsDouble
 ) -> None:
