@@ -37,7 +37,7 @@ from storage.channels import ChannelRepository
 from storage.crypto import configure_token_cipher
 from storage.db import create_engine
 from storage.installation_store import InstallationStore
-from storage.state_store import OAuthStateStore
+from storage.state_store import OAuthStateStore, state_key
 from storage.workspaces import WorkspaceRepository
 
 log = logging.getLogger(__name__)
@@ -95,7 +95,7 @@ async def build_services(
         http=http,
         client=client,
         installation_store=store,
-        state_store=OAuthStateStore(engine),
+        state_store=OAuthStateStore(engine, state_key(settings.client_secret)),
         rotation=rotation,
         workspaces=workspaces,
         app_identity=identity,

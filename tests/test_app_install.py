@@ -81,12 +81,27 @@ async def test_a_reused_state_is_refused(harness: AppHarness) -> None:
 
 
 async def test_an_expired_state_is_refused(harness: AppHarness) -> None:
-    state, _ = await harness.start_install()
-    async with harness.services.engine.begin() as conn:
-        await conn.execute(text("UPDATE slack_oauth_states SET expire_at = '2000-01-01 00:00:00'"))
+    store = harness.services.state_store
+    store.expiration_seconds = -1  # issued already expired
+    try:
+        state, _ = await harness.start_install()
+    finally:
+        store.expiration_seconds = 600
     page = await harness.finish_install(state)
     assert page.status == 401 and "expired" in page.text
     assert await _rows(harness, "slack_installations") == []
+
+
+async def test_a_thousand_anonymous_install_page_loads_write_nothing(harness: AppHarness) -> None:
+    before = {t: await _rows(harness, t) for t in ("slack_oauth_states", "workspaces", "slack_installations")}
+    for _ in range(1000):
+        page = await harness.get("/slack/install?aws_account=123456789012")
+        assert page.status == 200
+    after = {t: await _rows(harness, t) for t in before}
+    assert after == before
+    # and the account still travels with the state to the install that uses it
+    page = await harness.install("aws_account=123456789012")
+    assert "123456789012" in page.text and "pending" in page.text
 
 
 @pytest.mark.parametrize("account", [UNICODE_DIGITS, "123456789012\n", "12345678901"])
