@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 from bolt_app.event_bodies import MAX_BODY_BYTES, decode_event, sender_problem
+from bolt_app.events_token_gate import EventsTokenGate
 from bolt_app.services.notifications import InvalidEvent, NotificationService
 
 if TYPE_CHECKING:
@@ -74,9 +75,10 @@ def events_route(services: Services, notifications: NotificationService) -> Hand
     `services` is the process's composition root (kept for symmetry with the other routes; nothing else is
     read from it)."""
     del services
+    tokens = EventsTokenGate(notifications.account_for_token)
 
     async def handle(request: web.Request) -> web.Response:
-        account_id = await notifications.account_for_token(_bearer(request))
+        account_id = await tokens.account_for_token(_bearer(request))
         if account_id is None:
             return _refused(401, "unauthorized")
         if request.content_length is not None and request.content_length > MAX_BODY_BYTES:

@@ -16,6 +16,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 from sqlalchemy import func, select
 
+from bolt_app.metrics import Metrics
 from bolt_app.notifications_http import EVENTS_PATH, app_event_bus_template, events_route, forwarding_template
 from bolt_app.notifications_worker import WorkerOptions, serve_deliveries
 from bolt_app.services.accounts import Actor
@@ -148,6 +149,20 @@ async def test_an_event_whose_case_belongs_to_another_account_is_refused(endpoin
     )
     assert status == 403
     assert await endpoint.stored() == (0, 0, 0)
+
+
+async def test_made_up_tokens_cost_at_most_one_database_lookup_each(endpoint: Endpoint) -> None:
+    metrics = Metrics()
+    metrics.watch_engine(endpoint.world.services.engine)
+    event = event_body(CREATE, endpoint.world.put_case())
+    made_up = "awsev_" + "A" * 43  # the shape of a real token
+    assert (await endpoint.post(event, token=made_up))[0] == 401
+    one_lookup = metrics.counts["db_statements"]
+    assert one_lookup > 0
+    for token in ["x" * 100, "awsev_short", f"{made_up}A", *[made_up] * 200]:
+        assert (await endpoint.post(event, token=token))[0] == 401
+    assert metrics.counts["db_statements"] == one_lookup  # repeats and other shapes: no database
+    assert (await endpoint.post(event, token=endpoint.token))[0] == 200  # a real one is still looked up
 
 
 async def test_an_event_with_its_accounts_token_is_accepted_once_and_delivered(endpoint: Endpoint) -> None:
