@@ -155,10 +155,13 @@ def parse_file(text: str) -> list[Wanted]:
         if ws is None:
             continue
         enterprise = ws.get("enterprise", "")
-        if not TEAM_ID.fullmatch(ws["team"]) or (enterprise and not ENTERPRISE_ID.fullmatch(enterprise)):
+        org_wide = ws["team"] == "" and bool(enterprise)
+        if not (org_wide or TEAM_ID.fullmatch(ws["team"])) or (
+            enterprise and not ENTERPRISE_ID.fullmatch(enterprise)
+        ):
             errors.append(
-                f"line {ws['__line__']} (workspaces[{i}]): team must be a Slack team ID (T… or, for an "
-                "org-wide install, E…) and enterprise an org ID (E…)"
+                f'line {ws["__line__"]} (workspaces[{i}]): team must be a Slack team ID (T…; "" for an '
+                "org-wide install) and enterprise an org ID (E…)"
             )
             continue
         key = WorkspaceKey(enterprise, ws["team"])

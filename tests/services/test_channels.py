@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import textwrap
 from collections.abc import AsyncIterator
 
@@ -11,7 +12,7 @@ import pytest
 from bolt_app.app import Services, build_services
 from bolt_app.errors import UserFacingError
 from bolt_app.services.accounts import Actor
-from bolt_app.services.channel_files import ChannelFiles, FileErrors, rows_as_file
+from bolt_app.services.channel_files import ChannelFiles, FileErrors, parse_file, rows_as_file
 from bolt_app.services.channels import ConfigureRequest
 from bolt_app.settings import Settings
 from storage.channels import ChannelConfigRow, Notifications
@@ -231,3 +232,34 @@ async def test_notification_rules_in_apply(
             await files.apply(_file(entry), "cli:test")
     else:
         assert (await files.apply(_file(entry), "cli:test")).changes == 1
+
+
+@pytest.mark.parametrize(
+    ("team", "enterprise", "ok"),
+    [
+        ("T0001", "", True),
+        ("", "E0001", True),  # an org-wide install
+        ("T0001", "E0001", True),
+        ("", "", False),
+        ("T0001\n", "", False),
+        ("T\u0661\u0662\u0663", "", False),
+        ("T0001", "E\u0661\u0662", False),
+    ],
+)
+def test_workspace_ids_in_a_channel_file_are_ascii(team: str, enterprise: str, ok: bool) -> None:
+    text = json.dumps(
+        {
+            "workspaces": [
+                {
+                    "team": team,
+                    "enterprise": enterprise,
+                    "channels": [{"channel": "C0001", "account": ACCOUNT}],
+                }
+            ]
+        }
+    )
+    if ok:
+        assert [w.config.workspace for w in parse_file(text)] == [WorkspaceKey(enterprise, team)]
+    else:
+        with pytest.raises(FileErrors, match="team must be a Slack team ID"):
+            parse_file(text)
