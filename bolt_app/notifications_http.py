@@ -12,16 +12,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from importlib import resources
-from typing import TYPE_CHECKING
 
 from aiohttp import web
 
 from bolt_app.event_bodies import MAX_BODY_BYTES, decode_event, sender_problem
 from bolt_app.events_token_gate import EventsTokenGate
-from bolt_app.services.notifications import InvalidEvent, NotificationService
-
-if TYPE_CHECKING:
-    from bolt_app.app import Services
+from bolt_app.services.notifications.events import InvalidEvent
+from bolt_app.services.notifications.service import NotificationService
 
 log = logging.getLogger(__name__)
 
@@ -70,11 +67,8 @@ def _refused(status: int, error: str) -> web.Response:
     return web.json_response({"error": error}, status=status, headers=headers)
 
 
-def events_route(services: Services, notifications: NotificationService) -> Handler:
-    """The aiohttp handler; `app.router.add_post(EVENTS_PATH, events_route(services, services.notifications))`.
-    `services` is the process's composition root (kept for symmetry with the other routes; nothing else is
-    read from it)."""
-    del services
+def events_route(notifications: NotificationService) -> Handler:
+    """The aiohttp handler; `app.router.add_post(EVENTS_PATH, events_route(notifications))`."""
     tokens = EventsTokenGate(notifications.account_for_token)
 
     async def handle(request: web.Request) -> web.Response:

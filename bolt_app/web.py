@@ -92,7 +92,7 @@ async def create_web_app(settings: Settings, *, socket_mode: bool = False) -> we
         app.middlewares.append(security_headers)
         if settings.signing_secret:
             app.middlewares.append(reject_malformed_payloads(settings.signing_secret))
-        app.router.add_post(EVENTS_PATH, events_route(services, services.notifications))
+        app.router.add_post(EVENTS_PATH, events_route(services.notifications))
         serve_deliveries(app, services.notifications, options)
     app[SERVICES_KEY] = services
     app.router.add_get("/healthz", healthz)

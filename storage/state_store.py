@@ -24,6 +24,7 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from storage.clock import utc_naive
 from storage.tables import slack_oauth_states
 
 _NO_ACCOUNT = "-"
@@ -38,8 +39,7 @@ def state_key(secret: str | None) -> bytes:
 
 
 def _naive_utc(epoch: float) -> datetime:
-    # Columns are naive UTC, the convention slack_sdk's stores use.
-    return datetime.fromtimestamp(epoch, UTC).replace(tzinfo=None)
+    return utc_naive(datetime.fromtimestamp(epoch, UTC))
 
 
 @dataclass(frozen=True)
