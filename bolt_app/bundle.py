@@ -21,6 +21,7 @@ from bolt_app.services.channels import ChannelService
 from bolt_app.services.home import HomeService
 from bolt_app.services.notifications.service import NotificationService
 from bolt_app.services.quotas import QuotaService
+from bolt_app.services.role_templates import RoleTemplates
 from bolt_app.services.workspaces import WorkspaceService
 from bolt_app.settings import Settings
 from storage.audit import AuditRepository
@@ -48,6 +49,7 @@ class Services:
     quotas: QuotaService
     cases: CaseService
     notifications: NotificationService
+    role_templates: RoleTemplates
 
     def for_listeners(self) -> dict[str, object]:
         """What listeners may ask for by parameter name (`accounts: AccountService`), as Bolt injects `client`.
