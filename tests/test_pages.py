@@ -48,9 +48,7 @@ async def test_the_download_delivers_this_workspaces_role_template(
     assert trust["Principal"] == {"AWS": aws.app_principal_arn}
     assert trust["Condition"] == {"StringEquals": {"sts:ExternalId": external_id}}
     # the command deploys that file, with the capability a named role needs
-    command = html.unescape(
-        re.search(r'<pre class="wrap" id="deploy-command">(.*?)</pre>', page.text, re.S)[1]
-    )
+    command = html.unescape(re.search(r'<pre id="deploy-command">(.*?)</pre>', page.text, re.S)[1])
     assert command.split() == [
         "aws", "cloudformation", "deploy", "\\", "--stack-name", "aws-support-slack-role", "\\",
         "--template-file", "aws-support-slack-role-T0001.yml", "\\", "--capabilities", "CAPABILITY_NAMED_IAM",
