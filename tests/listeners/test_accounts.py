@@ -112,6 +112,18 @@ async def test_a_role_that_does_not_check_the_external_id_is_refused(
     assert await states(harness) == []
 
 
+async def test_a_role_whose_credentials_belong_to_another_account_is_refused(
+    harness: AppHarness, aws: AwsDouble
+) -> None:
+    role = aws.create_role(ACCOUNT, external_id=await external_id(harness))
+    aws.report_caller_account(role, "999999999999")
+    shown = await authorize(harness, role, "Prod")
+    assert (
+        f"gave credentials of account 999999999999, not {ACCOUNT}" in shown and "Check the role ARN" in shown
+    )
+    assert await states(harness) == []
+
+
 async def test_workspace_b_cannot_use_a_role_that_trusts_workspace_a(
     harness: AppHarness, aws: AwsDouble
 ) -> None:
