@@ -49,14 +49,31 @@ MUTATIONS: tuple[Mutation, ...] = (
         "GetCallerIdentity after AssumeRole must name the account being authorized",
         ("tests/listeners/test_accounts.py",),
     ),
+    Mutation(
+        "admin-on-authorize-submit",
+        "listeners/views/accounts.py",
+        '        await admin_user(context, client, "authorize AWS accounts")\n',
+        "",
+        "only admins may authorize an account, checked when the modal is submitted, not only when it opens",
+        ("tests/listeners/test_accounts.py",),
+    ),
+    Mutation(
+        "admin-on-configure-submit",
+        "listeners/views/channels.py",
+        '        await admin_user(context, client, "configure channels")\n',
+        "",
+        "only admins may configure a channel, checked when the modal is submitted, not only when it opens",
+        ("tests/listeners/test_channels.py",),
+    ),
 )
 
 
-def _run(mutation: Mutation, scratch: Path, full: bool, workers: str) -> tuple[str, float]:
+def _run(mutation: Mutation, scratch: Path, full: bool, workers: str) -> tuple[str, float, str]:
+    """(outcome, seconds, the first failing test)."""
     path = scratch / mutation.file
     source = path.read_text()
     if source.count(mutation.original) != 1:
-        return "stale", 0.0
+        return "stale", 0.0, ""
     tests = [] if full else list(mutation.tests)
     command = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:randomly", "--timeout", "300", *tests]
     if workers != "0":
@@ -69,7 +86,8 @@ def _run(mutation: Mutation, scratch: Path, full: bool, workers: str) -> tuple[s
     finally:
         path.write_text(source)
     outcome = {0: "SURVIVED", 1: "caught"}.get(result.returncode, f"error (pytest exit {result.returncode})")
-    return outcome, time.monotonic() - started
+    failed = next((line.split()[1] for line in result.stdout.splitlines() if line.startswith("FAILED ")), "")
+    return outcome, time.monotonic() - started, failed
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -96,9 +114,11 @@ def main(argv: list[str] | None = None) -> int:
         scratch = Path(tmp) / "tree"
         shutil.copytree(ROOT, scratch, ignore=SKIP)
         for m in chosen:
-            outcome, seconds = _run(m, scratch, args.full, args.workers)
+            outcome, seconds, failed = _run(m, scratch, args.full, args.workers)
             outcomes[outcome] = outcomes.get(outcome, 0) + 1
             print(f"{outcome:10} {m.name:28} {seconds:6.1f}s  {m.rule}", flush=True)
+            if failed:
+                print(f"{'':10} {'':28} by {failed}", flush=True)
     caught = outcomes.get("caught", 0)
     print(
         f"\n{caught}/{len(chosen)} caught"

@@ -195,6 +195,19 @@ async def test_non_admins_are_refused_and_told_who_may(harness: AppHarness) -> N
     assert harness.slack.calls("views.open") == []
 
 
+async def test_a_member_submitting_the_authorize_modal_is_refused_and_nothing_is_stored(
+    harness: AppHarness, aws: AwsDouble
+) -> None:
+    role = aws.create_role(ACCOUNT, external_id=await external_id(harness))
+    view = await open_modal(harness, "authorize-account")  # opened by an admin, submitted by a member
+    before = len(harness.slack.calls("views.update"))
+    await submit(harness, view, {"role_arn": role, "account_name": "Prod"}, user_id=MEMBER)
+    shown = await last_view_update(harness, before + 1)
+    assert "Only Slack workspace admins and owners" in shown and "is authorized" not in shown
+    assert await states(harness) == []
+    assert aws.assume_role_calls == []
+
+
 async def test_accounts_list_names_and_buttons_then_rename_and_remove(
     harness: AppHarness, aws: AwsDouble
 ) -> None:
