@@ -65,6 +65,16 @@ MUTATIONS: tuple[Mutation, ...] = (
         "only admins may configure a channel, checked when the modal is submitted, not only when it opens",
         ("tests/listeners/test_channels.py",),
     ),
+    Mutation(
+        "channel-role-acts",
+        "listeners/views/cases.py",
+        "    account = await account_of(context, state.channel_id, form.account_id)\n",
+        "    account = await account_of(context, state.channel_id, form.account_id)\n"
+        "    auth = await services_of(context).accounts.authorized(account.workspace, account.account_id)\n"
+        "    account = __import__('dataclasses').replace(account, role_arn=auth.verified_role_arn)\n",
+        "the channel's role creates the case, not the role that authorized the account",
+        ("tests/listeners/test_cases.py",),
+    ),
 )
 
 

@@ -580,6 +580,61 @@ async def test_a_read_only_role_can_search_and_read_but_every_write_names_the_re
     assert harness.slack.calls("chat.update") == []
 
 
+async def channel_role_differing_from_the_authorized_one(
+    h: AppHarness, aws: AwsDouble, authorized_policy: str, channel_policy: str
+) -> tuple[str, str]:
+    """Authorizes the account with one role and attaches another role of it to the channel (both verified with
+    the workspace's External ID); returns (authorized role, channel role)."""
+    from bolt_app.services.accounts import Actor
+    from bolt_app.services.channels import ConfigureRequest
+    from storage.channels import Notifications
+    from storage.workspaces import WorkspaceKey
+
+    key = WorkspaceKey("", "T0001")
+    external_id = (await h.services.accounts.role_setup(key)).external_id
+    authorized = aws.create_role(
+        ACCOUNT, "AuthorizingRole", external_id=external_id, policy=authorized_policy
+    )
+    channel = aws.create_role(ACCOUNT, "ChannelRole", external_id=external_id, policy=channel_policy)
+    await h.services.accounts.authorize(Actor(key, "U0001"), authorized, "Prod")
+    request = ConfigureRequest("C0001", "aws-support", ACCOUNT, channel, Notifications())
+    await h.services.channels.configure(Actor(key, "U0001"), request)
+    return authorized, channel
+
+
+async def test_the_channels_role_creates_the_case_not_the_role_that_authorized_the_account(
+    harness: AppHarness, aws: AwsDouble
+) -> None:
+    authorized, channel = await channel_role_differing_from_the_authorized_one(
+        harness, aws, "readonly", "full"
+    )
+    aws.reset_records()
+    view = await create_modal(harness)
+    await submit(harness, view, case_values())
+    posted = (await harness.slack.wait_for("chat.postMessage"))[-1]
+    [created] = aws.cases(ACCOUNT)
+    assert created.subject in text_of(posted)
+    assert created.submitted_by == "ChannelRole (Role) <T0001.U0001>"
+    assert {c.role_arn for c in aws.assume_role_calls} == {channel}
+    assert harness.slack.calls("chat.postEphemeral") == []
+
+
+async def test_a_read_only_channel_role_is_refused_though_the_authorizing_role_may_create(
+    harness: AppHarness, aws: AwsDouble
+) -> None:
+    authorized, channel = await channel_role_differing_from_the_authorized_one(
+        harness, aws, "full", "readonly"
+    )
+    aws.reset_records()
+    view = await create_modal(harness)
+    await submit(harness, view, case_values())
+    said = await ephemeral_said(harness)
+    assert f"The IAM role {channel} of account" in said and "support:CreateCase" in said
+    assert authorized not in said
+    assert aws.cases(ACCOUNT) == [] and harness.slack.calls("chat.postMessage") == []
+    assert {c.role_arn for c in aws.assume_role_calls} == {channel}
+
+
 async def test_a_channel_with_several_accounts_uses_each_accounts_own_role(
     harness: AppHarness, aws: AwsDouble
 ) -> None:
