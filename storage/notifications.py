@@ -14,6 +14,7 @@ Times are naive UTC, like every table of the app.
 from __future__ import annotations
 
 import hashlib
+import hmac
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -408,13 +409,18 @@ class NotificationRepository:
             )
 
     async def account_for_token_hash(self, token_hash: str) -> str | None:
+        """The account whose token has exactly this hash (the whole hash, compared in constant time)."""
         async with self.engine.connect() as conn:
             row = (
                 await conn.execute(
-                    select(events_tokens.c.account_id).where(events_tokens.c.token_hash == token_hash)
+                    select(events_tokens.c.account_id, events_tokens.c.token_hash).where(
+                        events_tokens.c.token_hash == token_hash
+                    )
                 )
             ).first()
-        return None if row is None else str(row.account_id)
+        if row is None or not hmac.compare_digest(str(row.token_hash), token_hash):
+            return None
+        return str(row.account_id)
 
     # ---- ingestion ----------------------------------------------------------------------------------------
 

@@ -75,6 +75,30 @@ MUTATIONS: tuple[Mutation, ...] = (
         "the channel's role creates the case, not the role that authorized the account",
         ("tests/listeners/test_cases.py",),
     ),
+    Mutation(
+        "events-token-whole-hash",
+        "storage/notifications.py",
+        "                        events_tokens.c.token_hash == token_hash\n"
+        "                    )\n"
+        "                )\n"
+        "            ).first()\n"
+        "        if row is None or not hmac.compare_digest(str(row.token_hash), token_hash):\n",
+        "                        events_tokens.c.token_hash.startswith(token_hash[:8])\n"
+        "                    )\n"
+        "                )\n"
+        "            ).first()\n"
+        "        if row is None:\n",
+        "an events token's hash matches whole, not by a prefix",
+        ("tests/test_notifications_http.py",),
+    ),
+    Mutation(
+        "events-token-every-character",
+        "bolt_app/services/notifications.py",
+        "    return hashlib.sha256(token.encode()).hexdigest()\n",
+        "    return hashlib.sha256(token[:-1].encode()).hexdigest()\n",
+        "every character of an events token counts",
+        ("tests/test_notifications_http.py",),
+    ),
 )
 
 
