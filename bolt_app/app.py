@@ -31,6 +31,7 @@ from bolt_app.services.quotas import QuotaService
 from bolt_app.services.workspaces import WorkspaceService
 from bolt_app.settings import Settings
 from bolt_app.slack_client import build_web_client, new_http_session
+from bolt_app.slack_retries import drop_retries_after_timeout
 from storage.accounts import AccountRepository
 from storage.audit import AuditRepository, IdempotencyKeys
 from storage.channels import ChannelRepository
@@ -137,6 +138,7 @@ def build_app(services: Services) -> AsyncApp:
         context["services"] = services
         await next()
 
+    app.use(drop_retries_after_timeout)
     app.use(attach_services)
     register_listeners(app)
     return app

@@ -99,6 +99,22 @@ MUTATIONS: tuple[Mutation, ...] = (
         "every character of an events token counts",
         ("tests/test_notifications_http.py",),
     ),
+    Mutation(
+        "slack-retry-dropped",
+        "bolt_app/app.py",
+        "    app.use(drop_retries_after_timeout)\n",
+        "",
+        "Slack's resend of a request after a timeout does not act twice",
+        ("tests/listeners/test_cases.py",),
+    ),
+    Mutation(
+        "create-once-per-view",
+        "bolt_app/services/cases.py",
+        "        if not await self.idempotency.claim(key):\n            raise DuplicateSubmission(duplicate)\n",
+        "",
+        "a submission that arrives twice (Slack's retry, a double click) opens one case",
+        ("tests/listeners/test_cases.py", "tests/services/test_cases.py"),
+    ),
 )
 
 

@@ -48,8 +48,8 @@ from bolt_app.services.cases import (
 from storage.db import sqlite_path
 from tests.fakes.aws import AwsDouble
 from tests.fakes.moto_support import Case
-from tests.fakes.slack_api import FILE_DOWNLOAD, Call, FakeSlackApi
-from tests.helpers.app import AppHarness, app_settings, running_app
+from tests.fakes.slack_api import FILE_DOWNLOAD, RESPONSE_URL, Call, FakeSlackApi
+from tests.helpers.app import SIGNING_SECRET, AppHarness, app_settings, running_app
 from tests.helpers.scenario import (
     blocks_of,
     choose_in_modal,
@@ -62,11 +62,17 @@ from tests.helpers.scenario import (
     suggest,
     text_of,
     view_of,
+    with_values,
 )
 from tests.helpers.slack_requests import (
     message_shortcut_body,
     message_shortcut_payload,
     modal_view,
+    sign,
+    slack_retry,
+    slash_command_body,
+    view_submission_body,
+    view_submission_payload,
 )
 
 ACCOUNT = "210987654321"
@@ -326,6 +332,36 @@ async def test_a_repeated_submission_of_the_same_modal_creates_one_case(
     assert (
         len(harness.slack.calls("chat.postMessage")) == 1 and harness.slack.calls("chat.postEphemeral") == []
     )
+
+
+async def test_slacks_retries_after_a_timeout_open_one_case_and_answer_a_command_once(
+    harness: AppHarness, aws: AwsDouble
+) -> None:
+    await configured_channel(harness, aws, {ACCOUNT: "full"})
+    view = await create_modal(harness)
+    submission = view_submission_body(view_submission_payload(with_values(view, case_values())))
+    signed = sign(SIGNING_SECRET, submission)
+    assert (await harness.post_with(submission, signed)).status == 200
+    assert (await harness.post_with(submission, slack_retry(signed))).status == 200
+    await harness.settled()
+    assert len(aws.cases(ACCOUNT)) == 1 and len(aws.calls_to("support", "CreateCase")) == 1
+    assert (
+        len(harness.slack.calls("chat.postMessage")) == 1 and harness.slack.calls("chat.postEphemeral") == []
+    )
+
+    [case] = aws.cases(ACCOUNT)
+    command = slash_command_body(text=f"search-case {case.display_id}")
+    signed = sign(SIGNING_SECRET, command)
+    assert (await harness.post_with(command, signed)).status == 200
+    assert (await harness.post_with(command, slack_retry(signed))).status == 200
+    await harness.settled()
+    [answer] = await said_back(harness)
+    assert case.subject in answer and len(harness.slack.calls(RESPONSE_URL)) == 1
+
+    # a resend because the first delivery never arrived is the only one the app gets: it is answered
+    lost = slash_command_body(text=f"search-case {case.display_id}")
+    await harness.post_with(lost, slack_retry(sign(SIGNING_SECRET, lost), reason="connection_failed"))
+    assert case.subject in (await said_back(harness, 2))[-1]
 
 
 async def test_slack_rate_limiting_the_case_message_is_retried_after_retry_after(
