@@ -115,6 +115,38 @@ MUTATIONS: tuple[Mutation, ...] = (
         "a submission that arrives twice (Slack's retry, a double click) opens one case",
         ("tests/listeners/test_cases.py", "tests/services/test_cases.py"),
     ),
+    Mutation(
+        "escape-summary-headline",
+        "bolt_app/blocks/cases.py",
+        '        f"*Case {_display_id(case)}: {_cut(escape(case.subject), 300)}*\\n"\n',
+        '        f"*Case {_display_id(case)}: {_cut(case.subject, 300)}*\\n"\n',
+        "a case subject cannot mention or link in channel posts and notification roots",
+        ("tests/blocks",),
+    ),
+    Mutation(
+        "escape-notification-body",
+        "bolt_app/blocks/notifications.py",
+        "escape(shown).splitlines()",
+        "shown.splitlines()",
+        "a correspondence body cannot mention or link in a notification",
+        ("tests/blocks",),
+    ),
+    Mutation(
+        "escape-case-text",
+        "bolt_app/blocks/cases.py",
+        '    return escape(\n        f"Case {_display_id(case)}',
+        '    return (\n        f"Case {_display_id(case)}',
+        "the top-level text of case messages (create, Share, refreshes, ephemerals) cannot mention or link",
+        ("tests/blocks",),
+    ),
+    Mutation(
+        "escape-quota-message",
+        "bolt_app/blocks/quotas.py",
+        '        ("Quota", f"{escape(request.quota_name)} (`{request.quota_code}`)"),',
+        '        ("Quota", f"{request.quota_name} (`{request.quota_code}`)"),',
+        "an AWS quota name cannot mention or link in the quota request message",
+        ("tests/blocks",),
+    ),
 )
 
 
@@ -136,7 +168,14 @@ def _run(mutation: Mutation, scratch: Path, full: bool, workers: str) -> tuple[s
     finally:
         path.write_text(source)
     outcome = {0: "SURVIVED", 1: "caught"}.get(result.returncode, f"error (pytest exit {result.returncode})")
-    failed = next((line.split()[1] for line in result.stdout.splitlines() if line.startswith("FAILED ")), "")
+    failed = next(
+        (
+            line.removeprefix("FAILED ").split(" - ")[0]
+            for line in result.stdout.splitlines()
+            if line.startswith("FAILED ")
+        ),
+        "",
+    )
     return outcome, time.monotonic() - started, failed
 
 
