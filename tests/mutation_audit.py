@@ -147,6 +147,18 @@ MUTATIONS: tuple[Mutation, ...] = (
         "an AWS quota name cannot mention or link in the quota request message",
         ("tests/blocks",),
     ),
+    Mutation(
+        "worker-stores-before-delete",
+        "bolt_app/notifications_worker.py",
+        '            await self.notifications.ingest(event, source="sqs")\n',
+        '            await self._delete([message])\n            await self.notifications.ingest(event, source="sqs")\n',
+        "the worker deletes an SQS message only once its event is stored",
+        (
+            "tests/test_notifications_worker.py::test_a_message_whose_event_cannot_be_stored_stays_in_the_queue",
+            "tests/test_notifications_worker.py::"
+            "test_a_message_is_deleted_once_stored_and_a_bad_one_is_left_to_the_redrive_policy",
+        ),
+    ),
 )
 
 
