@@ -159,6 +159,22 @@ MUTATIONS: tuple[Mutation, ...] = (
             "test_a_message_is_deleted_once_stored_and_a_bad_one_is_left_to_the_redrive_policy",
         ),
     ),
+    Mutation(
+        "role-session-names-the-user",
+        "bolt_app/services/cases.py",
+        "                session_name(actor.team_for_session, actor.user_id),\n",
+        '                session_name(actor.team_for_session, "app"),\n',
+        "every AssumeRole for a Slack user names that user in RoleSessionName (CloudTrail audit)",
+        ("tests/services/test_accounts.py",),
+    ),
+    Mutation(
+        "external-id-always-sent",
+        "bolt_app/aws/sessions.py",
+        "RoleSessionName=name, ExternalId=external_id, DurationSeconds",
+        "RoleSessionName=name, DurationSeconds",
+        "the workspace's External ID goes with every AssumeRole",
+        ("tests/services/test_accounts.py",),
+    ),
 )
 
 
