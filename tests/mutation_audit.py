@@ -175,6 +175,14 @@ MUTATIONS: tuple[Mutation, ...] = (
         "the workspace's External ID goes with every AssumeRole",
         ("tests/services/test_accounts.py",),
     ),
+    Mutation(
+        "details-show-the-cases-own-time",
+        "bolt_app/blocks/cases.py",
+        '        ("Created", _when(case.time_created)),\n',
+        '        ("Created", _when(case.recent[0].time_created if case.recent else case.time_created)),\n',
+        "See details shows when the case was created, not when it was last answered",
+        ("tests/blocks",),
+    ),
 )
 
 
