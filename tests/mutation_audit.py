@@ -183,6 +183,46 @@ MUTATIONS: tuple[Mutation, ...] = (
         "See details shows when the case was created, not when it was last answered",
         ("tests/blocks",),
     ),
+    Mutation(
+        "external-id-probe-refused",
+        "bolt_app/services/accounts.py",
+        "            raise explain(e, ctx) from e\n        raise UserFacingError(\n",
+        "            raise explain(e, ctx) from e\n        return\n        raise UserFacingError(\n",
+        "a role that accepts any External ID (confused deputy) is refused",
+        ("tests/listeners/test_accounts.py",),
+    ),
+    Mutation(
+        "five-workspaces-per-account",
+        "bolt_app/services/accounts.py",
+        "WORKSPACES_PER_ACCOUNT = 5\n",
+        "WORKSPACES_PER_ACCOUNT = 6\n",
+        "an account authorizes at most five workspaces",
+        ("tests/services/test_accounts.py", "tests/listeners/test_accounts.py"),
+    ),
+    Mutation(
+        "twenty-channels-per-account",
+        "bolt_app/services/channels.py",
+        "CONFIGURATIONS_PER_ACCOUNT = 20\n",
+        "CONFIGURATIONS_PER_ACCOUNT = 21\n",
+        "an account is attached to at most 20 channels",
+        ("tests/services/test_channels.py",),
+    ),
+    Mutation(
+        "events-of-the-tokens-account",
+        "bolt_app/notifications_http.py",
+        "        if event.account_id != account_id:\n",
+        "        if False:\n",
+        "an events token sends events of its own account only",
+        ("tests/test_notifications_http.py",),
+    ),
+    Mutation(
+        "channel-accounts-per-workspace",
+        "storage/channels.py",
+        "cc.team_id == key.team_id, cc.enterprise_id == key.enterprise_id",
+        "cc.team_id == key.team_id",
+        "a workspace lists only its own channel configurations (tenants never meet)",
+        ("tests/services/test_channels.py",),
+    ),
 )
 
 
