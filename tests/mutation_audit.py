@@ -77,7 +77,7 @@ MUTATIONS: tuple[Mutation, ...] = (
     ),
     Mutation(
         "events-token-whole-hash",
-        "storage/notifications.py",
+        "storage/notifications/events_tokens.py",
         "                        events_tokens.c.token_hash == token_hash\n"
         "                    )\n"
         "                )\n"
@@ -93,7 +93,7 @@ MUTATIONS: tuple[Mutation, ...] = (
     ),
     Mutation(
         "events-token-every-character",
-        "bolt_app/services/notifications.py",
+        "bolt_app/services/notifications/events_tokens.py",
         "    return hashlib.sha256(token.encode()).hexdigest()\n",
         "    return hashlib.sha256(token[:-1].encode()).hexdigest()\n",
         "every character of an events token counts",
