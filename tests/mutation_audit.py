@@ -51,17 +51,19 @@ MUTATIONS: tuple[Mutation, ...] = (
     ),
     Mutation(
         "admin-on-authorize-submit",
-        "listeners/views/accounts.py",
-        '        await admin_user(context, client, "authorize AWS accounts")\n',
-        "",
+        "bolt_app/services/accounts.py",
+        '        await self.workspaces.require_admin(actor, "authorize AWS accounts")\n'
+        "        account_id = parse_role_arn(role_arn)\n",
+        "        account_id = parse_role_arn(role_arn)\n",
         "only admins may authorize an account, checked when the modal is submitted, not only when it opens",
         ("tests/listeners/test_accounts.py",),
     ),
     Mutation(
         "admin-on-configure-submit",
-        "listeners/views/channels.py",
-        '        await admin_user(context, client, "configure channels")\n',
-        "",
+        "bolt_app/services/channels.py",
+        '        await self.workspaces.require_admin(actor, "configure channels")\n'
+        "        row = await self.prepare(actor, request)\n",
+        "        row = await self.prepare(actor, request)\n",
         "only admins may configure a channel, checked when the modal is submitted, not only when it opens",
         ("tests/listeners/test_channels.py",),
     ),

@@ -621,8 +621,8 @@ async def channel_role_differing_from_the_authorized_one(
 ) -> tuple[str, str]:
     """Authorizes the account with one role and attaches another role of it to the channel (both verified with
     the workspace's External ID); returns (authorized role, channel role)."""
-    from bolt_app.services.accounts import Actor
     from bolt_app.services.channels import ConfigureRequest
+    from bolt_app.services.context import Actor
     from storage.channels import Notifications
     from storage.workspaces import WorkspaceKey
 
@@ -632,9 +632,9 @@ async def channel_role_differing_from_the_authorized_one(
         ACCOUNT, "AuthorizingRole", external_id=external_id, policy=authorized_policy
     )
     channel = aws.create_role(ACCOUNT, "ChannelRole", external_id=external_id, policy=channel_policy)
-    await h.services.accounts.authorize(Actor(key, "U0001"), authorized, "Prod")
+    await h.services.accounts.authorize(Actor(key, "U0001", slack_admin=True), authorized, "Prod")
     request = ConfigureRequest("C0001", "aws-support", ACCOUNT, channel, Notifications())
-    await h.services.channels.configure(Actor(key, "U0001"), request)
+    await h.services.channels.configure(Actor(key, "U0001", slack_admin=True), request)
     return authorized, channel
 
 
