@@ -24,6 +24,8 @@ from bolt_app.blocks.common import (
     section,
     text_input,
 )
+from bolt_app.file_hosts import SLACK_FILE_HOST, is_slack_file_url
+from bolt_app.identifiers import is_account_id, is_case_id
 from bolt_app.services.cases import (
     ATTACHMENTS_BLOCK,
     CASE_ACCOUNT_BLOCK,
@@ -131,7 +133,7 @@ class CaseRef:
     @classmethod
     def decode(cls, value: str) -> CaseRef:
         account_id, case_id, language = (value.split(":") + ["", ""])[:3]
-        if not account_id or not case_id:
+        if not is_account_id(account_id) or not is_case_id(case_id):
             raise ValueError(f"not a case reference: {value!r}")
         return cls(account_id, case_id, language or None)
 
@@ -756,6 +758,9 @@ def search_results_blocks(
 # ---------------------------------------------------------------------------------------------------------------
 
 
+SLACK_FILE_URL = f"https://{SLACK_FILE_HOST}/"  # what a file without a URL in the form is taken to be
+
+
 @dataclass(frozen=True)
 class SlackFile:
     """A file chosen in a file_input; its size is known before downloading (check `attachment_problem`)."""
@@ -764,6 +769,7 @@ class SlackFile:
     name: str
     size: int
     url: str
+    remote: bool = False  # a link to a file stored outside Slack (`is_external`, or not on Slack's file host)
 
 
 @dataclass(frozen=True)
@@ -813,6 +819,10 @@ def _files(state: Mapping[str, Any]) -> tuple[SlackFile, ...]:
             str(f.get("name") or f.get("title") or "file"),
             int(f.get("size") or 0),
             str(f.get("url_private_download") or f.get("url_private") or ""),
+            bool(f.get("is_external"))
+            or not is_slack_file_url(
+                str(f.get("url_private_download") or f.get("url_private") or SLACK_FILE_URL)
+            ),
         )
         for f in _element(state, ATTACHMENTS_BLOCK).get("files") or []
     )
