@@ -212,8 +212,8 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation(
         "events-of-the-tokens-account",
         "bolt_app/notifications_http.py",
-        "        if event.account_id != account_id:\n",
-        "        if False:\n",
+        "        problem = sender_problem(event, account_id)\n",
+        "        problem = None\n",
         "an events token sends events of its own account only",
         ("tests/test_notifications_http.py",),
     ),
