@@ -369,7 +369,7 @@ async def remember_own_action(
     succeeded: a failure here is logged, not shown."""
     try:
         await services_of(context).notifications.record_own_action(
-            account.workspace.team_id, account.channel_id, account.account_id, case_id, kind, root_ts=root_ts
+            account.channel, account.account_id, case_id, kind, root_ts=root_ts
         )
     except Exception:
         log.exception("could not record %s of case %s in %s", kind, case_id, account.channel_id)
