@@ -220,8 +220,8 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation(
         "channel-accounts-per-workspace",
         "storage/channels.py",
-        "cc.team_id == key.team_id, cc.enterprise_id == key.enterprise_id",
-        "cc.team_id == key.team_id",
+        "        return await self._fetch(of_workspace(cc, key))\n",
+        "        return await self._fetch(cc.team_id == key.team_id)\n",
         "a workspace lists only its own channel configurations (tenants never meet)",
         ("tests/services/test_channels.py",),
     ),
