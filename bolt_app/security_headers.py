@@ -31,6 +31,8 @@ HTML_HEADERS = {
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "no-referrer",
     "X-Content-Type-Options": "nosniff",
+    # The success page holds the External ID and a download link: no copy of it in shared caches or history.
+    "Cache-Control": "no-store",
 }
 
 

@@ -127,6 +127,7 @@ async def test_every_install_page_is_sent_with_security_headers(harness: AppHarn
         assert headers["X-Frame-Options"] == "DENY"
         assert headers["Referrer-Policy"] == "no-referrer"
         assert headers["X-Content-Type-Options"] == "nosniff"
+        assert headers["Cache-Control"] == "no-store"
         policy = dict(
             (d.split(" ", 1) + [""])[:2]
             for d in (d.strip() for d in headers["Content-Security-Policy"].split(";"))
