@@ -20,7 +20,8 @@ from bolt_app.aws.identity import AppIdentity
 from bolt_app.aws.sessions import AwsClients, RoleSessions
 from bolt_app.oauth import build_install_flow
 from bolt_app.services.accounts import AccountService
-from bolt_app.services.cases import CaseService
+from bolt_app.services.cases.channel_actions import CaseActions
+from bolt_app.services.cases.service import CaseService
 from bolt_app.services.channels import ChannelService
 from bolt_app.services.notifications import (
     NotificationOptions,
@@ -64,6 +65,7 @@ class Services:
     quotas: QuotaService
     cases: CaseService
     notifications: NotificationService = field(init=False)
+    case_actions: CaseActions = field(init=False)
 
     async def close(self) -> None:
         await self.http.close()
@@ -108,6 +110,7 @@ async def build_services(
         cases=cases,
     )
     services.notifications = build_notification_service(services, cases=cases, options=notification_options)
+    services.case_actions = CaseActions(cases, services.notifications)
     return services
 
 

@@ -10,7 +10,9 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bolt_app.errors import UserFacingError
-from bolt_app.services.cases import ATTACHMENTS_BLOCK, MAX_ATTACHMENT_BYTES, Attachment, attachment_problem
+from bolt_app.services.cases.fields import ATTACHMENTS_BLOCK, MAX_ATTACHMENT_BYTES
+from bolt_app.services.cases.models import Attachment
+from bolt_app.services.cases.validation import attachment_problem
 
 _CHUNK = 64 * 1024
 

@@ -30,7 +30,7 @@ from bolt_app.blocks.quotas import (
     REGION_ACTION,
     SERVICE_ACTION,
 )
-from bolt_app.services.cases import CASE_ACCOUNT_BLOCK, ISSUE_TYPE_BLOCK
+from bolt_app.services.cases.fields import CASE_ACCOUNT_BLOCK, ISSUE_TYPE_BLOCK
 from listeners.actions.accounts import edit_account_name_clicked, remove_account_clicked
 from listeners.actions.cases import (
     case_form_changed,

@@ -12,11 +12,11 @@ from botocore.exceptions import ClientError, ConnectTimeoutError, ReadTimeoutErr
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bolt_app.aws import sessions
+from bolt_app.aws import support as support_module
 from bolt_app.aws.case_errors import explain_case_error
 from bolt_app.aws.errors import AwsError, CallContext
 from bolt_app.aws.sessions import AwsClients, RoleSessions
 from bolt_app.errors import UserFacingError
-from bolt_app.services import cases as cases_module
 from bolt_app.services.cases import (
     ATTACHMENTS_BLOCK,
     AUDIT_OUTCOME_CHARS,
@@ -30,6 +30,7 @@ from bolt_app.services.cases import (
     SUBJECT_BLOCK,
     Attachment,
     CaseAlreadyResolved,
+    CaseDraft,
     CaseNotResolved,
     CaseService,
     DuplicateSubmission,
@@ -353,7 +354,7 @@ async def test_a_create_case_without_answer_keeps_the_key_and_says_the_case_may_
     async def lost_answer(client: Any, operation: str, **params: Any) -> dict[str, Any]:
         raise ReadTimeoutError(endpoint_url="https://support.us-east-1.amazonaws.com")
 
-    monkeypatch.setattr(cases_module, "call_write", lost_answer)
+    monkeypatch.setattr(support_module, "call_write", lost_answer)
     with pytest.raises(AwsError, match="may or may not have been created"):
         await service.create_case(full, ACTOR, new_case(), "view-10")
     with pytest.raises(DuplicateSubmission):
@@ -390,6 +391,18 @@ async def test_three_attachments_reach_the_case(
     case_id = aws.put_case(ACCOUNT)
     await service.reply(full, ACTOR, case_id, "See log.", (), files[:1], "reply-att")
     assert [a.file_name for a in aws.case(case_id).communications[-1].attachments] == ["console.log"]
+
+
+def validate_form(values: dict[str, Any]) -> NewCase:
+    """`validate_new_case` of a form given as one dict, the signature line's names included."""
+    names = {"actor_name", "channel_name", "attachments"}
+    draft = CaseDraft(**{k: v for k, v in values.items() if k not in names})
+    return validate_new_case(
+        draft,
+        attachments=values.get("attachments", ()),
+        actor_name=values["actor_name"],
+        channel_name=values["channel_name"],
+    )
 
 
 FORM: dict[str, Any] = {
@@ -436,17 +449,17 @@ async def test_limits_are_enforced_before_any_aws_call(
 ) -> None:
     calls = len(aws.calls)
     with pytest.raises(InvalidInput) as invalid:
-        validate_new_case(**(FORM | changes))
+        validate_form(FORM | changes)
     assert invalid.value.field == field and words in invalid.value.errors[field]
     assert len(aws.calls) == calls
 
 
 def test_the_description_limit_counts_the_signature_line() -> None:
     signature = len("\n\n" + signature_line("Jane Doe", "support"))
-    ok = validate_new_case(**(FORM | {"description": "d" * (8000 - signature)}))
+    ok = validate_form(FORM | {"description": "d" * (8000 - signature)})
     assert len(ok.description) == 8000 - signature
     with pytest.raises(InvalidInput) as too_long:
-        validate_new_case(**(FORM | {"description": "d" * (8001 - signature)}))
+        validate_form(FORM | {"description": "d" * (8001 - signature)})
     message = too_long.value.errors[DESCRIPTION_BLOCK]
     assert (
         "Submitted from Slack by Jane Doe in #support" in message and "Shorten it by 1 characters" in message
@@ -455,9 +468,7 @@ def test_the_description_limit_counts_the_signature_line() -> None:
 
 def test_every_wrong_field_is_reported_at_once() -> None:
     with pytest.raises(InvalidInput) as invalid:
-        validate_new_case(
-            **(FORM | {"subject": "", "description": "", "cc_emails": "x", "severity_code": None})
-        )
+        validate_form(FORM | {"subject": "", "description": "", "cc_emails": "x", "severity_code": None})
     assert list(invalid.value.errors) == [SUBJECT_BLOCK, DESCRIPTION_BLOCK, "severity", CC_BLOCK]
     assert invalid.value.field == SUBJECT_BLOCK
 
@@ -583,7 +594,7 @@ async def test_a_timeout_is_explained(
     async def no_answer(client: Any, operation: str, **params: Any) -> dict[str, Any]:
         raise ConnectTimeoutError(endpoint_url="https://support.us-east-1.amazonaws.com")
 
-    monkeypatch.setattr(cases_module, "call", no_answer)
+    monkeypatch.setattr(support_module, "call", no_answer)
     with pytest.raises(AwsError, match="did not answer in time") as failed:
         await service.resolve(full, ACTOR, "case-1")
     assert failed.value.code == "Timeout"
