@@ -28,7 +28,7 @@ from bolt_app.services.notifications import (
     NotificationService,
     build_notification_service,
 )
-from bolt_app.services.quotas import QuotaService
+from bolt_app.services.quotas.service import QuotaService
 from bolt_app.services.workspaces import WorkspaceService
 from bolt_app.settings import Settings
 from bolt_app.slack_client import build_web_client, new_http_session

@@ -19,7 +19,7 @@ from bolt_app.blocks.channels import (
     notifications_from,
 )
 from bolt_app.blocks.common import input_value, input_values
-from bolt_app.services.channels import NOTIFICATIONS_FIELD
+from bolt_app.services.channel_fields import NOTIFICATIONS_FIELD
 from listeners.actions.accounts import from_home, show
 from listeners.channel_flows import configurable_channel, open_configure_modal
 from listeners.common import actor_of, admin_user, explain_errors, read_metadata, services_of

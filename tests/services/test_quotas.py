@@ -10,9 +10,9 @@ from botocore.exceptions import ReadTimeoutError
 from botocore.retries.standard import ExponentialBackoff
 
 from bolt_app.app import Services, build_services
+from bolt_app.aws import service_quotas as quotas_module
 from bolt_app.aws.errors import AwsError
 from bolt_app.errors import UserFacingError
-from bolt_app.services import quotas as quotas_module
 from bolt_app.services.context import ChannelAccount, SlackActor
 from bolt_app.services.quotas import (
     REGIONS,

@@ -15,8 +15,7 @@ from typing import Any
 
 from bolt_app.aws.case_errors import case_not_found, create_outcome_unknown
 from bolt_app.aws.errors import AwsError
-from bolt_app.aws.role_client import RoleTarget
-from bolt_app.aws.sessions import RoleSessions, session_name
+from bolt_app.aws.sessions import RoleSessions
 from bolt_app.aws.support import SupportClient, outcome_unknown
 from bolt_app.services.audited import AuditedActions, Claim, Trail
 from bolt_app.services.cases.answers import communication_of, summary_of
@@ -40,19 +39,10 @@ from bolt_app.services.cases.search import merged_page, search_params, start_of,
 from bolt_app.services.cases.validation import signed_body
 from bolt_app.services.choice import Choice
 from bolt_app.services.context import ChannelAccount, SlackActor
+from bolt_app.services.role_target import role_target
 from storage.audit import AuditRepository, IdempotencyKeys
 
 COMMUNICATIONS_PAGE_SIZE = 10
-
-
-def role_target(channel: ChannelAccount, actor: SlackActor) -> RoleTarget:
-    """The channel's role for this account, assumed as this Slack user (CloudTrail names them)."""
-    return RoleTarget(
-        channel.role_arn,
-        channel.external_id,
-        session_name(actor.team_for_session, actor.user_id),
-        channel.account_shown,
-    )
 
 
 class CaseService:
