@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from bolt_app.blocks.cases import (
+from bolt_app.blocks.cases.parts import (
     CATEGORY_ACTION,
     CREATE_CASE_VIEW,
     NEXT_RESULTS_ACTION,
@@ -30,7 +30,7 @@ from bolt_app.blocks.cases import (
     CaseRef,
     ViewState,
 )
-from bolt_app.services.cases import (
+from bolt_app.services.cases.fields import (
     ATTACHMENTS_BLOCK,
     CASE_ACCOUNT_BLOCK,
     CATEGORY_BLOCK,

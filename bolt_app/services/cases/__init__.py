@@ -1,131 +1,20 @@
 """Support cases: `fields` (form ids and limits), `models` (values), `validation` (form rules), `search` (merge
-and page tokens), `answers` (AWS answers as values), `catalogue` (cached pickers), `service` (the use cases).
+and page tokens), `answers` (AWS answers as values), `catalogue` (cached pickers), `service` (the use cases on
+AWS), `channel_actions` (a channel's change to a case, its note to notifications and its Slack message).
 
-The names most callers need are re-exported here.
-"""
+The values other features read are handed on here."""
 
 from bolt_app.aws.support import SUPPORT_REGION, SUPPORT_SERVICE
-from bolt_app.services.audited import AUDIT_OUTCOME_CHARS, DuplicateSubmission
-from bolt_app.services.cases.fields import (
-    ATTACHMENTS_BLOCK,
-    CASE_ACCOUNT_BLOCK,
-    CATEGORY_BLOCK,
-    CC_BLOCK,
-    DESCRIPTION_BLOCK,
-    ISSUE_TYPE_BLOCK,
-    ISSUE_TYPES,
-    LANGUAGE_BLOCK,
-    LANGUAGES,
-    MAX_ATTACHMENT_BYTES,
-    MAX_ATTACHMENTS,
-    MAX_BODY_CHARS,
-    MAX_CC_EMAILS,
-    MAX_EMAIL_CHARS,
-    MAX_SUBJECT_CHARS,
-    MESSAGE_BLOCK,
-    SEARCH_ACCOUNT_BLOCK,
-    SEARCH_AFTER_BLOCK,
-    SEARCH_BEFORE_BLOCK,
-    SEARCH_CASE_ID_BLOCK,
-    SEARCH_LANGUAGE_BLOCK,
-    SEARCH_PAGE_SIZE,
-    SEARCH_STATUS_BLOCK,
-    SERVICE_BLOCK,
-    SEVERITY_BLOCK,
-    SUBJECT_BLOCK,
-)
-from bolt_app.services.cases.models import (
-    RESOLVED,
-    Attachment,
-    CaseAlreadyResolved,
-    CaseDraft,
-    CaseNotResolved,
-    CaseStatusFilter,
-    CaseSummary,
-    Communication,
-    InvalidInput,
-    NewCase,
-    NewMessage,
-    Resolution,
-    SearchFilter,
-    SearchPage,
-    SupportedLanguage,
-    SupportService,
-)
-from bolt_app.services.cases.search import SEARCH_FETCH_LIMIT, search_filter_of
-from bolt_app.services.cases.service import COMMUNICATIONS_PAGE_SIZE, CaseService
-from bolt_app.services.cases.validation import (
-    attachment_problem,
-    new_case_errors,
-    reply_errors,
-    signature_line,
-    signed_body,
-    split_emails,
-    validate_new_case,
-    validate_reply,
-    validate_search,
-)
-from bolt_app.services.choice import Choice
+from bolt_app.services.cases.fields import LANGUAGES
+from bolt_app.services.cases.models import RESOLVED, CaseSummary, Communication
+from bolt_app.services.cases.service import CaseService
 
 __all__ = [
-    "ATTACHMENTS_BLOCK",
-    "AUDIT_OUTCOME_CHARS",
-    "CASE_ACCOUNT_BLOCK",
-    "CATEGORY_BLOCK",
-    "CC_BLOCK",
-    "COMMUNICATIONS_PAGE_SIZE",
-    "DESCRIPTION_BLOCK",
-    "ISSUE_TYPES",
-    "ISSUE_TYPE_BLOCK",
     "LANGUAGES",
-    "LANGUAGE_BLOCK",
-    "MAX_ATTACHMENTS",
-    "MAX_ATTACHMENT_BYTES",
-    "MAX_BODY_CHARS",
-    "MAX_CC_EMAILS",
-    "MAX_EMAIL_CHARS",
-    "MAX_SUBJECT_CHARS",
-    "MESSAGE_BLOCK",
     "RESOLVED",
-    "SEARCH_ACCOUNT_BLOCK",
-    "SEARCH_AFTER_BLOCK",
-    "SEARCH_BEFORE_BLOCK",
-    "SEARCH_CASE_ID_BLOCK",
-    "SEARCH_FETCH_LIMIT",
-    "SEARCH_LANGUAGE_BLOCK",
-    "SEARCH_PAGE_SIZE",
-    "SEARCH_STATUS_BLOCK",
-    "SERVICE_BLOCK",
-    "SEVERITY_BLOCK",
-    "SUBJECT_BLOCK",
     "SUPPORT_REGION",
     "SUPPORT_SERVICE",
-    "Attachment",
-    "CaseAlreadyResolved",
-    "CaseDraft",
-    "CaseNotResolved",
     "CaseService",
-    "CaseStatusFilter",
     "CaseSummary",
-    "Choice",
     "Communication",
-    "DuplicateSubmission",
-    "InvalidInput",
-    "NewCase",
-    "NewMessage",
-    "Resolution",
-    "SearchFilter",
-    "SearchPage",
-    "SupportService",
-    "SupportedLanguage",
-    "attachment_problem",
-    "new_case_errors",
-    "reply_errors",
-    "search_filter_of",
-    "signature_line",
-    "signed_body",
-    "split_emails",
-    "validate_new_case",
-    "validate_reply",
-    "validate_search",
 ]

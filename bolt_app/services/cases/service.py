@@ -29,6 +29,7 @@ from bolt_app.services.cases.models import (
     CaseSummary,
     Communication,
     NewCase,
+    NewMessage,
     Resolution,
     SearchFilter,
     SearchPage,
@@ -57,7 +58,6 @@ class CaseService:
     ) -> None:
         self.role_sessions = role_sessions
         self.audit = audit
-        self.idempotency = idempotency
         self._actions = AuditedActions(audit, idempotency)
         self._catalogue = CatalogueCache(catalogue_ttl_seconds, clock)
 
@@ -223,38 +223,62 @@ class CaseService:
         idempotency_key: str,
     ) -> None:
         """Adds a correspondence to the case (once per idempotency key)."""
-        async with (
-            self._actions.audited(channel, actor, "support:AddCommunicationToCase", case_id) as trail,
-            self._actions.claimed(
-                idempotency_key, "This reply was already sent; it is not sent twice."
-            ) as claim,
-        ):
-            support = await self._support(channel, actor, trail)
-            await self._add_communication(
-                channel, actor, support, case_id, message, cc_emails, attachments, claim
-            )
+        sent = NewMessage(message, tuple(cc_emails), tuple(attachments))
+        await self._send(channel, actor, case_id, sent, idempotency_key, reopen=False)
 
-    async def _add_communication(
+    async def reopen(
         self,
         channel: ChannelAccount,
         actor: SlackActor,
-        support: SupportClient,
         case_id: str,
         message: str,
         cc_emails: Sequence[str],
-        attachments: Sequence[Attachment],
-        claim: Claim,
+        idempotency_key: str,
+        attachments: Sequence[Attachment] = (),
     ) -> None:
-        set_id = await self._attachment_set(support, attachments)
-        params: dict[str, Any] = {
-            "caseId": case_id,
-            "communicationBody": signed_body(message, actor.name, channel.channel_name),
-        }
-        if cc_emails:
-            params["ccEmailAddresses"] = list(cc_emails)
-        if set_id:
-            params["attachmentSetId"] = set_id
-        await _write(claim, support.add_communication_to_case(params), support)
+        """Reopens a resolved case. AWS has no ReopenCase: a correspondence on a resolved case reopens it."""
+        sent = NewMessage(message, tuple(cc_emails), tuple(attachments))
+        await self._send(channel, actor, case_id, sent, idempotency_key, reopen=True)
+
+    async def _send(
+        self,
+        channel: ChannelAccount,
+        actor: SlackActor,
+        case_id: str,
+        sent: NewMessage,
+        idempotency_key: str,
+        *,
+        reopen: bool,
+    ) -> None:
+        """Reply and reopen: one correspondence, audited, once per key; a reopen first checks the case is resolved."""
+        duplicate = (
+            "This case was already reopened with this message."
+            if reopen
+            else "This reply was already sent; it is not sent twice."
+        )
+        async with (
+            self._actions.audited(channel, actor, "support:AddCommunicationToCase", case_id) as trail,
+            self._actions.claimed(idempotency_key, duplicate) as claim,
+        ):
+            support = await self._support(channel, actor, trail)
+            if reopen:
+                case = await self._describe(channel, support, case_id, language=None, communications=False)
+                if not case.resolved:
+                    raise CaseNotResolved(
+                        f"Case {case.display_id or case_id} is not resolved (its status is {case.status}), so "
+                        "it cannot be reopened. Use Reply to add to it."
+                    )
+                trail.detail = "reopen"
+            set_id = await self._attachment_set(support, sent.attachments)
+            params: dict[str, Any] = {
+                "caseId": case_id,
+                "communicationBody": signed_body(sent.message, actor.name, channel.channel_name),
+            }
+            if sent.cc_emails:
+                params["ccEmailAddresses"] = list(sent.cc_emails)
+            if set_id:
+                params["attachmentSetId"] = set_id
+            await _write(claim, support.add_communication_to_case(params), support)
 
     async def resolve(self, channel: ChannelAccount, actor: SlackActor, case_id: str) -> Resolution:
         """Resolves the case. Resolving is naturally idempotent; a case that was already resolved is reported."""
@@ -269,35 +293,6 @@ class CaseService:
                     "This case was already resolved; nothing changed. To continue it, use Reopen case."
                 )
             return resolution
-
-    async def reopen(
-        self,
-        channel: ChannelAccount,
-        actor: SlackActor,
-        case_id: str,
-        message: str,
-        cc_emails: Sequence[str],
-        idempotency_key: str,
-        attachments: Sequence[Attachment] = (),
-    ) -> None:
-        """Reopens a resolved case. AWS has no ReopenCase: a correspondence on a resolved case reopens it."""
-        async with (
-            self._actions.audited(channel, actor, "support:AddCommunicationToCase", case_id) as trail,
-            self._actions.claimed(
-                idempotency_key, "This case was already reopened with this message."
-            ) as claim,
-        ):
-            support = await self._support(channel, actor, trail)
-            case = await self._describe(channel, support, case_id, language=None, communications=False)
-            if not case.resolved:
-                raise CaseNotResolved(
-                    f"Case {case.display_id or case_id} is not resolved (its status is {case.status}), so it "
-                    "cannot be reopened. Use Reply to add to it."
-                )
-            trail.detail = "reopen"
-            await self._add_communication(
-                channel, actor, support, case_id, message, cc_emails, attachments, claim
-            )
 
     # ---- catalogues (cached; they read no case, so they are not audited) ----------------------------------
 

@@ -62,7 +62,6 @@ class QuotaService:
     ) -> None:
         self.role_sessions = role_sessions
         self.audit = audit
-        self.idempotency = idempotency
         self._actions = AuditedActions(audit, idempotency)
         self._services: TTLCache[_CacheKey, list[Choice]] = TTLCache(
             max_cached, catalogue_ttl_seconds, timer=clock

@@ -6,10 +6,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-from bolt_app.services.cases import (
-    CaseSummary,
-    Communication,
-)
+from bolt_app.services.cases.models import CaseSummary, Communication
 from bolt_app.services.context import ChannelAccount
 from storage.workspaces import WorkspaceKey
 

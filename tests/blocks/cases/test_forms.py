@@ -7,17 +7,8 @@ from typing import Any
 
 import pytest
 
-from bolt_app.blocks.cases import (
-    ALL_ACCOUNTS,
-    CATEGORY_ACTION,
-    CREATE_CASE_VIEW,
-    REOPEN_CASE_VIEW,
-    REPLY_CASE_VIEW,
-    SEARCH_CASES_VIEW,
-    SERVICE_ACTION,
-    SEVERITY_ACTION,
+from bolt_app.blocks.cases.forms import (
     CaseFormPrefill,
-    ViewState,
     category_options,
     create_case_modal,
     read_case_form,
@@ -28,7 +19,18 @@ from bolt_app.blocks.cases import (
     search_modal,
     service_options,
 )
-from bolt_app.services.cases import (
+from bolt_app.blocks.cases.parts import (
+    ALL_ACCOUNTS,
+    CATEGORY_ACTION,
+    CREATE_CASE_VIEW,
+    REOPEN_CASE_VIEW,
+    REPLY_CASE_VIEW,
+    SEARCH_CASES_VIEW,
+    SERVICE_ACTION,
+    SEVERITY_ACTION,
+    ViewState,
+)
+from bolt_app.services.cases.fields import (
     ATTACHMENTS_BLOCK,
     CASE_ACCOUNT_BLOCK,
     CATEGORY_BLOCK,
@@ -44,10 +46,9 @@ from bolt_app.services.cases import (
     SERVICE_BLOCK,
     SEVERITY_BLOCK,
     SUBJECT_BLOCK,
-    Choice,
-    SearchFilter,
-    SupportService,
 )
+from bolt_app.services.cases.models import SearchFilter, SupportService
+from bolt_app.services.choice import Choice
 from tests.blocks.cases.kit import (
     DEV,
     PROD,

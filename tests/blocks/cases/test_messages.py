@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import json
 
-from bolt_app.blocks.cases import (
+from bolt_app.blocks.cases.messages import (
+    case_details_blocks,
+    case_summary_blocks,
+    full_message_modal,
+    previous_correspondence_blocks,
+    resolve_confirm,
+    search_results_blocks,
+)
+from bolt_app.blocks.cases.parts import (
     EDIT_SEARCH_ACTION,
     NEXT_RESULTS_ACTION,
     PREVIOUS_CORRESPONDENCE_ACTION,
@@ -16,17 +24,8 @@ from bolt_app.blocks.cases import (
     SHARE_ACTION,
     SHOW_FULL_MESSAGE_ACTION,
     CaseRef,
-    case_details_blocks,
-    case_summary_blocks,
-    full_message_modal,
-    previous_correspondence_blocks,
-    resolve_confirm,
-    search_results_blocks,
 )
-from bolt_app.services.cases import (
-    Communication,
-    SearchPage,
-)
+from bolt_app.services.cases.models import Communication, SearchPage
 from tests.blocks.cases.kit import (
     CREATED,
     a_case,

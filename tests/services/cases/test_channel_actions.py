@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from bolt_app.services.cases import CaseNotResolved, CaseSummary, NewMessage
 from bolt_app.services.cases.channel_actions import CaseActions
+from bolt_app.services.cases.models import CaseNotResolved, CaseSummary, NewMessage
 from bolt_app.services.context import ChannelAccount
 from storage.db import create_engine
 from tests.fakes.aws import AwsDouble
@@ -37,17 +37,11 @@ class OwnActions:
     fail: bool = False
     noted: list[tuple[str, str, str, str, str | None]] = field(default_factory=list)
 
-    async def record_own_action(
-        self,
-        team_id: str,
-        channel_id: str,
-        account_id: str,
-        case_id: str,
-        kind: str,
-        root_ts: str | None = None,
-    ) -> None:
+    async def record_own_action(self, team_id: str, *where: str, root_ts: str | None = None) -> None:
+        """(channel, account, case, kind) as `OwnActions` passes them."""
         if self.fail:
             raise RuntimeError("the notification store is down")
+        channel_id, account_id, case_id, kind = where
         self.noted.append((channel_id, account_id, case_id, kind, root_ts))
 
 

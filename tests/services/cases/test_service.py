@@ -17,26 +17,26 @@ from bolt_app.aws.case_errors import explain_case_error
 from bolt_app.aws.errors import AwsError, CallContext
 from bolt_app.aws.sessions import AwsClients, RoleSessions
 from bolt_app.errors import UserFacingError
-from bolt_app.services.cases import (
+from bolt_app.services.audited import AUDIT_OUTCOME_CHARS, DuplicateSubmission
+from bolt_app.services.cases.fields import (
     ATTACHMENTS_BLOCK,
-    AUDIT_OUTCOME_CHARS,
     CC_BLOCK,
     DESCRIPTION_BLOCK,
     MAX_ATTACHMENT_BYTES,
     SERVICE_BLOCK,
     SUBJECT_BLOCK,
+)
+from bolt_app.services.cases.models import (
     Attachment,
     CaseAlreadyResolved,
     CaseNotResolved,
-    CaseService,
-    DuplicateSubmission,
     InvalidInput,
     NewCase,
     SearchFilter,
-    search_filter_of,
-    signature_line,
-    validate_search,
 )
+from bolt_app.services.cases.search import search_filter_of
+from bolt_app.services.cases.service import CaseService
+from bolt_app.services.cases.validation import signature_line, validate_search
 from bolt_app.services.context import ChannelAccount, SlackActor
 from storage.audit import AuditEvent, AuditRepository, IdempotencyKeys
 from storage.db import create_engine

@@ -7,17 +7,16 @@ from typing import Any
 
 import pytest
 
-from bolt_app.services.cases import (
+from bolt_app.services.cases.fields import (
     CC_BLOCK,
     DESCRIPTION_BLOCK,
     MESSAGE_BLOCK,
     SEARCH_BEFORE_BLOCK,
     SEARCH_CASE_ID_BLOCK,
     SUBJECT_BLOCK,
-    CaseDraft,
-    InvalidInput,
-    NewCase,
-    SearchFilter,
+)
+from bolt_app.services.cases.models import CaseDraft, InvalidInput, NewCase, SearchFilter
+from bolt_app.services.cases.validation import (
     signature_line,
     split_emails,
     validate_new_case,

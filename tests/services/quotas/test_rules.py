@@ -6,15 +6,11 @@ import botocore.session
 import pytest
 
 from bolt_app.errors import UserFacingError
-from bolt_app.services.quotas import (
-    REGIONS,
-    VALUE_FIELD,
-    Choice,
-    QuotaDetails,
-    QuotaService,
-    filter_choices,
-    validate_requested_value,
-)
+from bolt_app.services.choice import Choice
+from bolt_app.services.quotas.fields import REGIONS, VALUE_FIELD
+from bolt_app.services.quotas.models import QuotaDetails
+from bolt_app.services.quotas.rules import filter_choices, validate_requested_value
+from bolt_app.services.quotas.service import QuotaService
 
 ACCOUNT = "210987654321"
 

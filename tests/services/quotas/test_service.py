@@ -12,15 +12,13 @@ from bolt_app.app import Services, build_services
 from bolt_app.aws import service_quotas as quotas_module
 from bolt_app.aws.errors import AwsError
 from bolt_app.errors import UserFacingError
+from bolt_app.services.audited import DuplicateSubmission
+from bolt_app.services.choice import Choice
 from bolt_app.services.context import ChannelAccount, SlackActor
-from bolt_app.services.quotas import (
-    VALUE_FIELD,
-    Choice,
-    DuplicateSubmission,
-    PendingRequestExists,
-    QuotaService,
-    validate_requested_value,
-)
+from bolt_app.services.quotas.fields import VALUE_FIELD
+from bolt_app.services.quotas.models import PendingRequestExists
+from bolt_app.services.quotas.rules import validate_requested_value
+from bolt_app.services.quotas.service import QuotaService
 from bolt_app.settings import Settings
 from storage.audit import AuditRepository, IdempotencyKeys
 from storage.crypto import generate_key
