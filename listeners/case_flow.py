@@ -127,10 +127,7 @@ def create_form_errors(form: CaseForm, state: ViewState, fallback_name: str) -> 
 
 def message_form_errors(form: MessageForm, state: ViewState, fallback_name: str) -> dict[str, str]:
     errors = reply_errors(
-        message=form.message,
-        cc_emails=form.cc_emails,
-        actor_name=state.actor_name or fallback_name,
-        channel_name=state.channel_name or "",
+        form, actor_name=state.actor_name or fallback_name, channel_name=state.channel_name or ""
     )
     return _with_file_errors(errors, form.files)
 

@@ -116,11 +116,7 @@ def _send_message(kind: MessageKind, done: str) -> Act[MessageForm]:
         actor = await acting_user(client, context, state)
         attachments = await download_attachments(client, [f.id for f in form.files])
         message = validate_reply(
-            message=form.message,
-            cc_emails=form.cc_emails,
-            attachments=attachments,
-            actor_name=actor.name,
-            channel_name=account.channel_name,
+            form, attachments=attachments, actor_name=actor.name, channel_name=account.channel_name
         )
         sent = await services_of(context).case_actions.send_message(
             kind,

@@ -53,6 +53,7 @@ from bolt_app.services.cases.models import (
     CaseDraft,
     CaseStatusFilter,
     CaseSummary,
+    MessageDraft,
     SearchFilter,
     SupportedLanguage,
     SupportService,
@@ -406,12 +407,10 @@ class CaseForm(CaseDraft):
 
 
 @dataclass(frozen=True)
-class MessageForm:
-    """The reply or reopen modal's raw values, for `validate_reply`."""
+class MessageForm(MessageDraft):
+    """The reply or reopen modal's raw values: the draft `validate_reply` checks, and the files."""
 
-    message: str | None
-    cc_emails: str | None
-    files: tuple[SlackFile, ...]
+    files: tuple[SlackFile, ...] = ()
 
 
 def _element(state: Mapping[str, Any], block_id: str) -> dict[str, Any]:
@@ -457,7 +456,7 @@ def read_case_form(state: Mapping[str, Any]) -> CaseForm:
 
 
 def read_message_form(state: Mapping[str, Any]) -> MessageForm:
-    return MessageForm(_read(state, MESSAGE_BLOCK), _read(state, CC_BLOCK), _files(state))
+    return MessageForm(_read(state, MESSAGE_BLOCK), _read(state, CC_BLOCK), files=_files(state))
 
 
 def read_search_form(state: Mapping[str, Any]) -> SearchFilter:

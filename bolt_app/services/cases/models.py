@@ -34,6 +34,14 @@ class CaseDraft:
 
 
 @dataclass(frozen=True)
+class MessageDraft:
+    """The reply or reopen form as the user filled it in, not checked yet (`validate_reply` checks it)."""
+
+    message: str | None = None
+    cc_emails: str | None = None
+
+
+@dataclass(frozen=True)
 class NewCase:
     """A case as the user asked for it, already validated (`validate_new_case`)."""
 

@@ -31,6 +31,7 @@ from bolt_app.services.cases.models import (
     Attachment,
     CaseDraft,
     InvalidInput,
+    MessageDraft,
     NewCase,
     NewMessage,
     SearchFilter,
@@ -204,43 +205,21 @@ def validate_new_case(
 
 
 def reply_errors(
-    *,
-    message: str | None,
-    cc_emails: str | Sequence[str] | None = None,
-    attachments: Sequence[Attachment] = (),
-    actor_name: str,
-    channel_name: str,
+    draft: MessageDraft, *, attachments: Sequence[Attachment] = (), actor_name: str, channel_name: str
 ) -> dict[str, str]:
     """Every problem of a reply (or reopen) form at once: block id -> message."""
-    return _message_errors(
-        MESSAGE_BLOCK,
-        "Message",
-        (message or "").strip(),
-        split_emails(cc_emails),
-        attachments,
-        actor_name,
-        channel_name,
-    )
+    text, emails = (draft.message or "").strip(), split_emails(draft.cc_emails)
+    return _message_errors(MESSAGE_BLOCK, "Message", text, emails, attachments, actor_name, channel_name)
 
 
 def validate_reply(
-    *,
-    message: str | None,
-    cc_emails: str | Sequence[str] | None = None,
-    attachments: Sequence[Attachment] = (),
-    actor_name: str,
-    channel_name: str,
+    draft: MessageDraft, *, attachments: Sequence[Attachment] = (), actor_name: str, channel_name: str
 ) -> NewMessage:
-    errors = reply_errors(
-        message=message,
-        cc_emails=cc_emails,
-        attachments=attachments,
-        actor_name=actor_name,
-        channel_name=channel_name,
-    )
+    """The reply as a `NewMessage`, or `InvalidInput` naming every wrong field."""
+    errors = reply_errors(draft, attachments=attachments, actor_name=actor_name, channel_name=channel_name)
     if errors:
         raise InvalidInput(errors)
-    return NewMessage((message or "").strip(), split_emails(cc_emails), tuple(attachments))
+    return NewMessage((draft.message or "").strip(), split_emails(draft.cc_emails), tuple(attachments))
 
 
 def validate_search(search: SearchFilter) -> SearchFilter:

@@ -15,7 +15,7 @@ from bolt_app.services.cases.fields import (
     SEARCH_CASE_ID_BLOCK,
     SUBJECT_BLOCK,
 )
-from bolt_app.services.cases.models import CaseDraft, InvalidInput, NewCase, SearchFilter
+from bolt_app.services.cases.models import CaseDraft, InvalidInput, MessageDraft, NewCase, SearchFilter
 from bolt_app.services.cases.validation import (
     signature_line,
     split_emails,
@@ -80,11 +80,10 @@ def test_every_wrong_field_is_reported_at_once() -> None:
 
 def test_a_reply_needs_a_message_and_keeps_the_same_limits() -> None:
     with pytest.raises(InvalidInput) as invalid:
-        validate_reply(message=" ", cc_emails="a@b", actor_name="Jane", channel_name="support")
+        validate_reply(MessageDraft(" ", "a@b"), actor_name="Jane", channel_name="support")
     assert set(invalid.value.errors) == {MESSAGE_BLOCK, CC_BLOCK}
     reply = validate_reply(
-        message=" Thanks ",
-        cc_emails="a@example.com\nb@example.org;A@example.com",
+        MessageDraft(" Thanks ", "a@example.com\nb@example.org;A@example.com"),
         actor_name="J",
         channel_name="c",
     )
