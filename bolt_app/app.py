@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import aiohttp
 from slack_bolt.async_app import AsyncApp
@@ -23,21 +24,28 @@ from bolt_app.services.accounts import AccountService
 from bolt_app.services.cases.channel_actions import CaseActions
 from bolt_app.services.cases.service import CaseService
 from bolt_app.services.channels import ChannelService
-from bolt_app.services.notifications import (
-    NotificationOptions,
-    NotificationService,
-    build_notification_service,
-)
+from bolt_app.services.notifications.case_reading import CaseReader
+from bolt_app.services.notifications.delivery import ChannelDelivery
+from bolt_app.services.notifications.events_tokens import EventsTokens
+from bolt_app.services.notifications.inbox import Inbox
+from bolt_app.services.notifications.options import Clock, NotificationOptions, system_clock
+from bolt_app.services.notifications.reconcile import Reconciliation
+from bolt_app.services.notifications.service import NotificationService
 from bolt_app.services.quotas.service import QuotaService
 from bolt_app.services.workspaces import WorkspaceService
 from bolt_app.settings import Settings
 from bolt_app.slack_client import build_web_client, new_http_session
+from bolt_app.slack_delivery import SlackDelivery
 from storage.accounts import AccountRepository
 from storage.audit import AuditRepository, IdempotencyKeys
 from storage.channels import ChannelRepository
 from storage.crypto import configure_token_cipher
 from storage.db import create_engine
 from storage.installation_store import InstallationStore
+from storage.notifications.deliveries import DeliveryRepository
+from storage.notifications.events_tokens import EventsTokenRepository
+from storage.notifications.reconciliations import ReconciliationRepository
+from storage.notifications.threads import ThreadRepository
 from storage.state_store import OAuthStateStore
 from storage.workspaces import WorkspaceRepository
 
@@ -64,8 +72,8 @@ class Services:
     audit: AuditRepository
     quotas: QuotaService
     cases: CaseService
-    notifications: NotificationService = field(init=False)
-    case_actions: CaseActions = field(init=False)
+    notifications: NotificationService
+    case_actions: CaseActions
 
     async def close(self) -> None:
         await self.http.close()
@@ -91,7 +99,21 @@ async def build_services(
     accounts = AccountService(AccountRepository(engine), workspaces, aws, identity)
     audit, idempotency = AuditRepository(engine), IdempotencyKeys(engine)
     cases = CaseService(role_sessions, audit, idempotency)
-    services = Services(
+    channels = ChannelService(ChannelRepository(engine), accounts, role_sessions)
+    notifications = build_notification_service(
+        engine=engine,
+        client=client,
+        installations=store,
+        rotation=rotation,
+        channels=channels.repository,
+        workspaces=workspaces.repository,
+        cases=cases,
+        role_sessions=role_sessions,
+        audit=audit,
+        bot_token=settings.bot_token,
+        options=notification_options,
+    )
+    return Services(
         settings=settings,
         engine=engine,
         http=http,
@@ -104,14 +126,74 @@ async def build_services(
         aws=aws,
         role_sessions=role_sessions,
         accounts=accounts,
-        channels=ChannelService(ChannelRepository(engine), accounts, role_sessions),
+        channels=channels,
         audit=audit,
         quotas=QuotaService(role_sessions, audit, idempotency),
         cases=cases,
+        notifications=notifications,
+        case_actions=CaseActions(cases, notifications),
     )
-    services.notifications = build_notification_service(services, cases=cases, options=notification_options)
-    services.case_actions = CaseActions(cases, services.notifications)
-    return services
+
+
+def build_notification_service(
+    *,
+    engine: AsyncEngine,
+    client: AsyncWebClient,
+    installations: InstallationStore,
+    rotation: TokenRotation,
+    channels: ChannelRepository,
+    workspaces: WorkspaceRepository,
+    cases: CaseService,
+    role_sessions: RoleSessions,
+    audit: AuditRepository,
+    bot_token: str | None = None,
+    options: NotificationOptions | None = None,
+    clock: Clock = system_clock,
+    checkpoint: Callable[[str], None] | None = None,
+) -> NotificationService:
+    """The notification service and its parts; `checkpoint` lets tests stop a delivery where a process could die."""
+    options = options or NotificationOptions()
+    deliveries, threads = DeliveryRepository(engine), ThreadRepository(engine)
+    inbox = Inbox(deliveries, clock)
+    posters = SlackDelivery(
+        client,
+        installations,
+        rotation,
+        post_interval_seconds=options.post_interval_seconds,
+        bot_token=bot_token,  # Socket Mode: the one workspace's token, when nothing is stored
+    )
+    delivery = ChannelDelivery(
+        deliveries=deliveries,
+        threads=threads,
+        channels=channels,
+        workspaces=workspaces,
+        reader=CaseReader(cases),
+        posters=posters,
+        audit=audit,
+        options=options,
+        clock=clock,
+        checkpoint=checkpoint or (lambda step: None),
+    )
+    reconciliation = Reconciliation(
+        reconciliations=ReconciliationRepository(engine),
+        inbox=inbox,
+        threads=threads,
+        deliveries=deliveries,
+        channels=channels,
+        workspaces=workspaces,
+        role_sessions=role_sessions,
+        options=options,
+        clock=clock,
+    )
+    return NotificationService(
+        tokens=EventsTokens(EventsTokenRepository(engine), clock),
+        inbox=inbox,
+        delivery=delivery,
+        reconciliation=reconciliation,
+        threads=threads,
+        channels=channels,
+        clock=clock,
+    )
 
 
 def build_app(services: Services) -> AsyncApp:

@@ -7,12 +7,16 @@ import asyncio
 import logging
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 
 from bolt_app.admin_cli import add_account_commands, run_admin_command
 from bolt_app.settings import Mode, Settings, SettingsError, load_settings
 from storage import db
+
+if TYPE_CHECKING:
+    from bolt_app.notifications_worker import WorkerOptions
 
 log = logging.getLogger("aws_support_slack")
 
@@ -64,6 +68,32 @@ async def _reencrypt(settings: Settings) -> int:
         await engine.dispose()
 
 
+def _worker() -> int:
+    from bolt_app.notifications_worker import options_from_env
+
+    settings = _settings(Mode.WORKER)
+    try:
+        options = options_from_env()
+    except SettingsError as e:
+        for problem in e.problems:
+            print(f"aws-support-slack: {problem}", file=sys.stderr)
+        return 2
+    if db.is_sqlite(settings.database_url):
+        db.upgrade(settings.database_url)
+    return asyncio.run(_run_worker(settings, options))
+
+
+async def _run_worker(settings: Settings, options: WorkerOptions) -> int:
+    from bolt_app.app import build_services
+    from bolt_app.notifications_worker import run_worker
+
+    services = await build_services(settings, notification_options=options.notification)
+    try:
+        return await run_worker(services.notifications, settings.notifications_queue_url, options)
+    finally:
+        await services.close()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="aws-support-slack", description="AWS Support cases from Slack")
     parser.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING or ERROR (default INFO)")
@@ -95,9 +125,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "db":
         return _db(args)
     if args.command == "worker":
-        from bolt_app.notifications_worker import run_from_cli
-
-        return run_from_cli()
+        return _worker()
     settings = _settings(Mode.ADMIN)
     if db.is_sqlite(settings.database_url):
         db.upgrade(settings.database_url)

@@ -13,14 +13,11 @@ import json
 import logging
 from collections.abc import Awaitable, Callable
 from importlib import resources
-from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from bolt_app.services.notifications import InvalidEvent, NotificationService, parse_event
-
-if TYPE_CHECKING:
-    from bolt_app.app import Services
+from bolt_app.services.notifications.events import InvalidEvent, parse_event
+from bolt_app.services.notifications.service import NotificationService
 
 log = logging.getLogger(__name__)
 
@@ -64,11 +61,8 @@ def _refused(status: int, error: str) -> web.Response:
     return web.json_response({"error": error}, status=status, headers=headers)
 
 
-def events_route(services: Services, notifications: NotificationService) -> Handler:
-    """The aiohttp handler; `app.router.add_post(EVENTS_PATH, events_route(services, services.notifications))`.
-    `services` is the process's composition root (kept for symmetry with the other routes; nothing else is
-    read from it)."""
-    del services
+def events_route(notifications: NotificationService) -> Handler:
+    """The aiohttp handler; `app.router.add_post(EVENTS_PATH, events_route(notifications))`."""
 
     async def handle(request: web.Request) -> web.Response:
         account_id = await notifications.account_for_token(_bearer(request))

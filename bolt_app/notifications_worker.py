@@ -27,7 +27,6 @@ import re
 import secrets
 import signal
 import socket
-import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,15 +37,11 @@ from botocore.client import BaseClient
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from bolt_app.services.notifications import (
-    InvalidEvent,
-    NotificationOptions,
-    NotificationService,
-    parse_event,
-)
-from bolt_app.settings import Mode, Settings, SettingsError, load_settings
-from storage import db
-from storage.notifications import ChannelKey
+from bolt_app.services.notifications.events import InvalidEvent, parse_event
+from bolt_app.services.notifications.options import NotificationOptions
+from bolt_app.services.notifications.service import NotificationService
+from bolt_app.settings import SettingsError
+from storage.notifications.values import ChannelKey
 
 log = logging.getLogger(__name__)
 
@@ -357,22 +352,20 @@ class Reconciler:
 # ---------------------------------------------------------------------------------------------------------------
 
 
-async def run_worker(settings: Settings, options: WorkerOptions) -> int:
-    from bolt_app.app import build_services
-
-    services = await build_services(settings, notification_options=options.notification)
-    notifications = services.notifications
+async def run_worker(
+    notifications: NotificationService, queue_url: str | None, options: WorkerOptions
+) -> int:
+    """Delivers, consumes `queue_url` (when set) and reconciles until SIGTERM or SIGINT; the caller owns (and
+    closes) what `notifications` stands on."""
     me = worker_id()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     work = [asyncio.create_task(DeliveryLoop(notifications, me, options).run(stop))]
-    if settings.notifications_queue_url:
-        sqs = sqs_client(settings.notifications_queue_url, options.queue_wait_seconds)
-        consumer = QueueConsumer(
-            sqs, settings.notifications_queue_url, notifications, options.queue_wait_seconds
-        )
+    if queue_url:
+        sqs = sqs_client(queue_url, options.queue_wait_seconds)
+        consumer = QueueConsumer(sqs, queue_url, notifications, options.queue_wait_seconds)
         work.append(asyncio.create_task(consumer.run(stop)))
     else:
         log.warning("NOTIFICATIONS_QUEUE_URL is not set: delivering and reconciling only")
@@ -392,29 +385,5 @@ async def run_worker(settings: Settings, options: WorkerOptions) -> int:
         for task in late:
             task.cancel()
         await asyncio.gather(*background, return_exceptions=True)
-        await services.close()
     log.info("worker %s stopped", me)
     return 0
-
-
-def run_from_cli() -> int:
-    """`aws-support-slack worker` (logging is configured by the caller)."""
-    try:
-        settings = load_settings(Mode.WORKER)
-        options = options_from_env()
-    except SettingsError as e:
-        for problem in e.problems:
-            print(f"aws-support-slack: {problem}", file=sys.stderr)
-        return 2
-    if db.is_sqlite(settings.database_url):
-        db.upgrade(settings.database_url)
-    return asyncio.run(run_worker(settings, options))
-
-
-if __name__ == "__main__":
-    logging.basicConfig(
-        level=os.environ.get("LOG_LEVEL", "INFO").upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-    raise SystemExit(run_from_cli())

@@ -87,7 +87,7 @@ async def create_web_app(settings: Settings, *, socket_mode: bool = False) -> we
     else:
         app = bolt.web_app(path="/slack/events", port=settings.port)
         app.middlewares.append(malformed_requests_are_client_errors)
-        app.router.add_post(EVENTS_PATH, events_route(services, services.notifications))
+        app.router.add_post(EVENTS_PATH, events_route(services.notifications))
         serve_deliveries(app, services.notifications, options)
     app[SERVICES_KEY] = services
     app.router.add_get("/healthz", healthz)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import and_, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from storage.clock import utc_now
 from storage.tables import (
     aws_accounts,
     channel_configurations,
@@ -20,10 +21,6 @@ from storage.workspaces import WorkspaceKey
 
 PENDING = "pending"
 AUTHORIZED = "authorized"
-
-
-def _utcnow() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 @dataclass(frozen=True)
@@ -74,7 +71,7 @@ async def lock_account(conn: AsyncConnection, account_id: str) -> AccountRow:
     account's rows cannot interleave (PostgreSQL: row lock; SQLite: the write lock BEGIN IMMEDIATE holds)."""
     try:
         async with conn.begin_nested():
-            await conn.execute(insert(aws_accounts).values(account_id=account_id, updated_at=_utcnow()))
+            await conn.execute(insert(aws_accounts).values(account_id=account_id, updated_at=utc_now()))
     except IntegrityError:
         pass
     row = (
@@ -120,7 +117,7 @@ class AccountRepository:
                         team_id=key.team_id,
                         state=PENDING,
                         authorized_by=requested_by,
-                        requested_at=_utcnow(),
+                        requested_at=utc_now(),
                     )
                 )
 
@@ -143,7 +140,7 @@ class AccountRepository:
                 await conn.execute(
                     update(aws_accounts)
                     .where(aws_accounts.c.account_id == account_id)
-                    .values(account_name=account_name, updated_at=_utcnow())
+                    .values(account_name=account_name, updated_at=utc_now())
                 )
         row = await self.get_authorization(key, account_id)
         assert row is not None
@@ -180,7 +177,7 @@ class AccountRepository:
             "via": via,
             "verified_role_arn": role_arn,
             "authorized_by": authorized_by,
-            "authorized_at": _utcnow(),
+            "authorized_at": utc_now(),
         }
         if current is None:
             await conn.execute(
@@ -188,7 +185,7 @@ class AccountRepository:
                     account_id=account_id,
                     enterprise_id=key.enterprise_id,
                     team_id=key.team_id,
-                    requested_at=_utcnow(),
+                    requested_at=utc_now(),
                     **values,
                 )
             )
@@ -257,7 +254,7 @@ class AccountRepository:
             await conn.execute(
                 update(aws_accounts)
                 .where(aws_accounts.c.account_id == account_id)
-                .values(account_name=account_name, updated_at=_utcnow())
+                .values(account_name=account_name, updated_at=utc_now())
             )
 
     async def remove(self, key: WorkspaceKey, account_id: str) -> bool:
@@ -293,7 +290,7 @@ class AccountRepository:
                 .values(
                     organization_id=organization_id,
                     management_account_id=management_account_id,
-                    updated_at=_utcnow(),
+                    updated_at=utc_now(),
                 )
             )
 
@@ -325,7 +322,7 @@ class AccountRepository:
                     team_id=key.team_id,
                     management_account_id=management_account_id,
                     registered_by=registered_by,
-                    registered_at=_utcnow(),
+                    registered_at=utc_now(),
                 )
             )
         for account_id in member_account_ids:

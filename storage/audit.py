@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from storage.clock import utc_now
 from storage.tables import audit_events, processed_events
-
-
-def _utcnow() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 @dataclass(frozen=True)
@@ -37,7 +33,7 @@ class AuditRepository:
 
     async def record(self, event: AuditEvent) -> None:
         async with self.engine.begin() as conn:
-            await conn.execute(insert(audit_events).values(at=_utcnow(), **event.__dict__))
+            await conn.execute(insert(audit_events).values(at=utc_now(), **event.__dict__))
 
     async def list(self, team_id: str | None = None, limit: int = 100) -> list[AuditEvent]:
         query = select(audit_events).order_by(audit_events.c.id.desc()).limit(limit)
@@ -59,7 +55,7 @@ class IdempotencyKeys:
         """True for the first caller with this key, False for every later one."""
         try:
             async with self.engine.begin() as conn:
-                await conn.execute(insert(processed_events).values(key=key[:255], seen_at=_utcnow()))
+                await conn.execute(insert(processed_events).values(key=key[:255], seen_at=utc_now()))
         except IntegrityError:
             return False
         return True

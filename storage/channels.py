@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
 from sqlalchemy import and_, delete, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from storage.accounts import lock_account
+from storage.clock import utc_now
 from storage.tables import aws_accounts, channel_configurations, workspaces
 from storage.workspaces import WorkspaceKey
 
 cc = channel_configurations.c
-
-
-def _utcnow() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 @dataclass(frozen=True)
@@ -189,7 +185,7 @@ async def save_in(
         await conn.execute(
             update(channel_configurations)
             .where(_key_where(*config.key))
-            .values(**_values(config), updated_at=_utcnow())
+            .values(**_values(config), updated_at=utc_now())
         )
         return False
     for what, condition, limit in (
@@ -210,8 +206,8 @@ async def save_in(
             channel_id=config.channel_id,
             account_id=config.account_id,
             created_by=config.created_by,
-            created_at=_utcnow(),
-            updated_at=_utcnow(),
+            created_at=utc_now(),
+            updated_at=utc_now(),
             **_values(config),
         )
     )

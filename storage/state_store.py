@@ -6,18 +6,14 @@ from __future__ import annotations
 import logging
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from slack_sdk.oauth.state_store.async_state_store import AsyncOAuthStateStore
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from storage.clock import utc_now
 from storage.tables import slack_oauth_states
-
-
-def _utcnow() -> datetime:
-    # Columns are naive UTC, the convention slack_sdk's stores use.
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 @dataclass(frozen=True)
@@ -37,7 +33,7 @@ class OAuthStateStore(AsyncOAuthStateStore):
 
     async def async_issue(self, *args: object, aws_account_id: str | None = None, **kwargs: object) -> str:
         state = secrets.token_urlsafe(32)
-        now = _utcnow()
+        now = utc_now()
         async with self.engine.begin() as conn:
             await conn.execute(delete(slack_oauth_states).where(slack_oauth_states.c.expire_at <= now))
             await conn.execute(
@@ -58,8 +54,8 @@ class OAuthStateStore(AsyncOAuthStateStore):
         async with self.engine.begin() as conn:
             result = await conn.execute(
                 update(slack_oauth_states)
-                .where(c.state == state, c.expire_at > _utcnow(), c.consumed_at.is_(None))
-                .values(consumed_at=_utcnow())
+                .where(c.state == state, c.expire_at > utc_now(), c.consumed_at.is_(None))
+                .values(consumed_at=utc_now())
             )
         return result.rowcount == 1
 

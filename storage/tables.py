@@ -200,5 +200,96 @@ audit_events = Table(
 )
 
 
-# Tables of other storage modules live on the same metadata, so migrations see them all.
-from storage import notifications as _notifications  # noqa: E402, F401
+# ---- case notifications (the delivery protocol: storage/notifications/__init__.py) ----
+
+# One token per AWS account for `POST /aws/events`; only its SHA-256 is kept.
+events_tokens = Table(
+    "events_tokens",
+    metadata,
+    Column("account_id", String(12), primary_key=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("issued_by", String(64)),
+    Column("issued_at", DateTime, nullable=False, default=func.now()),
+)
+
+notification_events = Table(
+    "notification_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("account_id", String(12), nullable=False),
+    Column("case_id", String(64), nullable=False),
+    Column("event_name", String(32), nullable=False),  # CreateCase … or Reconcile
+    Column("communication_id", String(255)),
+    Column("origin", String(16)),
+    Column("event_time", DateTime, nullable=False),
+    Column("floor_time", DateTime),  # Reconcile: the start of the window it looked at
+    Column("source", String(16), nullable=False),  # http | sqs | reconcile
+    Column("aws_event_id", String(128)),
+    Column("received_at", DateTime, nullable=False, default=func.now(), index=True),
+)
+
+notification_deliveries = Table(
+    "notification_deliveries",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("event_id", Integer, nullable=False),
+    Column("enterprise_id", String(32), nullable=False, default=""),
+    Column("team_id", String(32), nullable=False),
+    Column("channel_id", String(32), nullable=False),
+    Column("account_id", String(12), nullable=False),
+    Column("state", String(16), nullable=False, default="pending"),
+    Column("claimed_by", String(64)),
+    Column("lease_until", DateTime),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("outcome", String(64)),
+    Column("created_at", DateTime, nullable=False, default=func.now()),
+    Column("updated_at", DateTime, nullable=False, default=func.now()),
+    UniqueConstraint("event_id", "team_id", "channel_id", name="uq_notification_deliveries_event_channel"),
+    Index("ix_notification_deliveries_channel_state", "team_id", "channel_id", "state", "id"),
+    Index("ix_notification_deliveries_state_updated", "state", "updated_at"),
+)
+
+# One row per channel that ever had a delivery: who is posting to it, and when it may be tried again.
+notification_channels = Table(
+    "notification_channels",
+    metadata,
+    Column("team_id", String(32), primary_key=True),
+    Column("channel_id", String(32), primary_key=True),
+    Column("enterprise_id", String(32), nullable=False, default=""),
+    Column("claimed_by", String(64)),
+    Column("lease_until", DateTime),
+    Column("not_before", DateTime),
+)
+
+# What each channel has been told about each case: the guard against posting anything twice, whether a change
+# arrives as an event, a duplicate, or through reconciliation.
+case_threads = Table(
+    "case_threads",
+    metadata,
+    Column("team_id", String(32), primary_key=True),
+    Column("channel_id", String(32), primary_key=True),
+    Column("account_id", String(12), primary_key=True),
+    Column("case_id", String(64), primary_key=True),
+    Column("enterprise_id", String(32), nullable=False, default=""),
+    Column("display_id", String(32)),
+    Column("language", String(8)),
+    Column("root_ts", String(32)),  # the thread's root message; None until one exists
+    Column("root_status", String(32)),  # the status the root message shows
+    Column("lifecycle", String(16)),  # open | resolved, as last announced or deliberately passed over
+    Column("lifecycle_at", DateTime),  # when that lifecycle change happened (event time, or observation)
+    Column("last_comm_at", DateTime),  # newest correspondence covered (posted or deliberately passed over)
+    Column("own_replies", Integer, nullable=False, default=0),  # replies sent from this channel, not yet seen
+    Column("own_reply_at", DateTime),
+    Column("updated_at", DateTime, nullable=False, default=func.now()),
+    Index("ix_case_threads_account", "account_id", "case_id"),
+)
+
+notification_reconciliations = Table(
+    "notification_reconciliations",
+    metadata,
+    Column("account_id", String(12), primary_key=True),
+    Column("last_look_at", DateTime),
+    Column("next_due_at", DateTime),
+    Column("claimed_by", String(64)),
+    Column("lease_until", DateTime),
+)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from storage.clock import utc_now
 from storage.tables import workspaces
 
 
@@ -39,10 +40,6 @@ class WorkspaceRow:
     @property
     def installed(self) -> bool:
         return self.uninstalled_at is None
-
-
-def _utcnow() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def _row(r: object) -> WorkspaceRow:
@@ -83,7 +80,7 @@ class WorkspaceRepository:
                 .values(
                     team_name=team_name,
                     uninstalled_at=None,
-                    installed_at=_utcnow(),
+                    installed_at=utc_now(),
                     installed_by=installed_by,
                 )
             )
@@ -96,7 +93,7 @@ class WorkspaceRepository:
                                 team_id=key.team_id,
                                 team_name=team_name,
                                 external_id=new_external_id,
-                                installed_at=_utcnow(),
+                                installed_at=utc_now(),
                                 installed_by=installed_by,
                                 admin_user_ids=[],
                             )
@@ -109,7 +106,7 @@ class WorkspaceRepository:
 
     async def mark_uninstalled(self, key: WorkspaceKey) -> None:
         async with self.engine.begin() as conn:
-            await conn.execute(update(workspaces).where(_where(key)).values(uninstalled_at=_utcnow()))
+            await conn.execute(update(workspaces).where(_where(key)).values(uninstalled_at=utc_now()))
 
     async def set_admins(self, key: WorkspaceKey, user_ids: list[str]) -> None:
         async with self.engine.begin() as conn:

@@ -19,12 +19,11 @@ from sqlalchemy import func, select
 from bolt_app.notifications_http import EVENTS_PATH, events_route, forwarding_template
 from bolt_app.notifications_worker import WorkerOptions, serve_deliveries
 from bolt_app.services.accounts import Actor
-from bolt_app.services.notifications import CREATE
-from storage.notifications import notification_deliveries, notification_events
-from storage.tables import processed_events
+from bolt_app.services.notifications.events import CREATE
+from storage.tables import notification_deliveries, notification_events, processed_events
 from storage.workspaces import WorkspaceKey
 from tests.fakes.aws import AwsDouble
-from tests.services.test_notifications import ACCOUNT, TEAM, World, case_of, event_body, notification_world
+from tests.helpers.notification_world import ACCOUNT, TEAM, World, case_of, event_body, notification_world
 
 OTHER_ACCOUNT = "310987654321"
 UNKNOWN_ACCOUNT = "999999999999"
@@ -80,7 +79,7 @@ async def endpoint(database_url: str, aws: AwsDouble) -> AsyncIterator[Endpoint]
         token = await world.notifications.issue_events_token(ACCOUNT, "cli:test")
         other_token = await world.notifications.issue_events_token(OTHER_ACCOUNT, "cli:test")
         app = web.Application()
-        app.router.add_post(EVENTS_PATH, events_route(world.services, world.notifications))
+        app.router.add_post(EVENTS_PATH, events_route(world.notifications))
         server = await _serve(app)
         try:
             async with aiohttp.ClientSession() as http:
@@ -151,7 +150,7 @@ async def test_serve_delivers_what_arrives_over_http(sqlite_url: str, aws: AwsDo
         await world.configure("C0001", role=role)
         token = await world.notifications.issue_events_token(ACCOUNT, "cli:test")
         app = web.Application()
-        app.router.add_post(EVENTS_PATH, events_route(world.services, world.notifications))
+        app.router.add_post(EVENTS_PATH, events_route(world.notifications))
         serve_deliveries(app, world.notifications, WorkerOptions(world.options, poll_seconds=0.2))
         server = await _serve(app)
         try:

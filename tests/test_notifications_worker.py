@@ -21,10 +21,10 @@ from typing import Any
 import pytest
 
 from bolt_app.notifications_worker import QueueConsumer, options_from_env, sqs_client
-from bolt_app.services.notifications import CREATE
+from bolt_app.services.notifications.events import CREATE
 from bolt_app.settings import SettingsError
 from tests.fakes.aws import APP_ACCOUNT_ID, APP_USER_NAME, AwsDouble
-from tests.services.test_notifications import CLIENT_ID, World, case_of, event_body, notification_world
+from tests.helpers.notification_world import CLIENT_ID, World, case_of, event_body, notification_world
 
 WORKER_QUEUE_POLICY = {
     "Version": "2012-10-17",
@@ -187,7 +187,7 @@ def start_worker(env: dict[str, str], tmp_path: Path) -> WorkerProcess:
     log_path = tmp_path / f"worker-{time.monotonic_ns()}.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "bolt_app.notifications_worker"],
+            [sys.executable, "-m", "bolt_app.cli", "worker"],
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -256,11 +256,11 @@ async def test_two_workers_on_one_queue_make_every_delivery_exactly_once(
         posted = Counter(case_of(c) for c in world.posts())
         assert set(posted) == set(cases) and set(posted.values()) == {1}
         assert Counter(c.params["channel"] for c in world.posts()) == Counter({ch: 20 for _, ch in pairs})
-        assert {d.state for d in await world.repository.deliveries()} == {"posted"}
+        assert {d.state for d in await world.deliveries.deliveries()} == {"posted"}
 
 
 async def _nothing_open(world: World) -> bool:
-    return await world.repository.count_open() == 0
+    return await world.deliveries.count_open() == 0
 
 
 async def _async(value: bool) -> bool:
@@ -327,5 +327,5 @@ async def test_sigterm_finishes_the_batch_in_hand_and_exits(
             held.release()
             assert await exit_code(worker) == 0, worker.log()
         assert queue_depth(aws, queue.url) == 0  # deleted, none left invisible
-        assert len(await world.repository.deliveries()) == 10
+        assert len(await world.deliveries.deliveries()) == 10
         assert "stopped" in worker.log()

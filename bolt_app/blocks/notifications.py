@@ -16,10 +16,10 @@ from bolt_app.blocks.cases import (
 )
 from bolt_app.blocks.common import Block, button, context, section
 from bolt_app.services.cases import CaseSummary, Communication
+from bolt_app.services.notifications.messages import AWS_AUTHOR, is_from_aws
 
 EXCERPT_CHARS = 600
 METADATA_EVENT_TYPE = "aws_support_case_notification"
-AWS_AUTHOR = "Amazon Web Services"
 
 
 @dataclass(frozen=True)
@@ -47,10 +47,6 @@ def _when(moment: datetime | None) -> str:
         return "at an unknown time"
     fallback = moment.strftime("%Y-%m-%d %H:%M UTC")
     return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} {{time}}|{fallback}>"
-
-
-def is_from_aws(communication: Communication) -> bool:
-    return communication.submitted_by.strip() == AWS_AUTHOR
 
 
 def author(communication: Communication) -> str:

@@ -1,0 +1,241 @@
+"""Making a channel's deliveries, in order, under its lease: describe the case with the channel's role, plan
+against what the channel was already told, post through the Slack adapter, record each write once Slack took it.
+
+Nothing twice: the thread state is the only guard. A duplicate event, a reconciled copy of an event, or a delivery
+re-run after a crash all plan against the same state, so a post can repeat only if the process dies between Slack
+accepting it and the state being written.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from bolt_app.services.cases import CaseSummary
+from bolt_app.services.notifications.case_reading import NOTIFIER_USER, CaseReader, channel_account
+from bolt_app.services.notifications.messages import CaseMessage
+from bolt_app.services.notifications.options import Clock, NotificationOptions
+from bolt_app.services.notifications.outcomes import RetryDelivery, SkipDelivery
+from bolt_app.services.notifications.planner import Step, comm_floor, plan_delivery
+from storage.audit import AuditEvent, AuditRepository
+from storage.channels import ChannelConfigRow, ChannelRepository
+from storage.notifications.deliveries import DeliveryRepository
+from storage.notifications.thread_state import ThreadChange, ThreadKey, ThreadState
+from storage.notifications.threads import ThreadRepository
+from storage.notifications.values import FAILED, POSTED, SKIPPED, ChannelKey, DeliveryWork
+from storage.workspaces import WorkspaceKey, WorkspaceRepository
+
+log = logging.getLogger(__name__)
+
+
+class ChannelPoster(Protocol):
+    """Writes to the channels of one workspace as its bot. Waits out Slack's rate limits itself; raises
+    SkipDelivery when the channel or the token is gone, RetryDelivery on a failure that may pass."""
+
+    async def post(self, channel_id: str, message: CaseMessage, thread_ts: str | None = None) -> str:
+        """Posts `message` (under `thread_ts`, when given); returns the new message's ts."""
+        ...
+
+    async def update(self, channel_id: str, ts: str, message: CaseMessage) -> None:
+        """Replaces the message at `ts`; one that can no longer be edited is left as it is."""
+        ...
+
+    async def delete(self, channel_id: str, ts: str) -> None:
+        """Deletes the message at `ts`, quietly: a failure is only logged."""
+        ...
+
+
+class ChannelPosters(Protocol):
+    async def for_workspace(self, workspace: WorkspaceKey) -> ChannelPoster:
+        """A poster with the workspace's bot token, rotated first when it is near expiry."""
+        ...
+
+
+@dataclass(frozen=True)
+class _Done:
+    state: str  # posted | skipped | failed
+    outcome: str
+    thread: tuple[ThreadKey, str, ThreadChange] | None = None
+
+
+@dataclass(kw_only=True)
+class ChannelDelivery:
+    deliveries: DeliveryRepository
+    threads: ThreadRepository
+    channels: ChannelRepository
+    workspaces: WorkspaceRepository
+    reader: CaseReader
+    posters: ChannelPosters
+    audit: AuditRepository
+    options: NotificationOptions
+    clock: Clock
+    # Failure injection for tests: called with the step name at each point a process could die.
+    checkpoint: Callable[[str], None] = lambda step: None
+
+    def _lease_end(self) -> datetime:
+        return self.clock() + timedelta(seconds=self.options.lease_seconds)
+
+    async def claim_channels(self, worker: str, limit: int) -> list[ChannelKey]:
+        return await self.deliveries.claim_channels(worker, self.clock(), self._lease_end(), limit)
+
+    async def run_channel(
+        self, worker: str, channel: ChannelKey, stopping: Callable[[], bool] = lambda: False
+    ) -> int:
+        """Makes the claimed channel's deliveries in order until none is left, one is deferred, `stopping()`
+        turns true, or the lease is lost. Returns how many were finished."""
+        lost, finished = asyncio.Event(), asyncio.Event()
+        heartbeat = asyncio.create_task(self._heartbeat(worker, channel, lost, finished))
+        done = 0
+        try:
+            while not stopping() and not lost.is_set():
+                work = await self.deliveries.next_delivery(worker, channel, self.clock(), self._lease_end())
+                if work is None:
+                    break
+                if work.reclaimed:
+                    log.warning("delivery %s: taking over from a worker whose lease expired", work.id)
+                if not await self._deliver(worker, work):
+                    return done  # deferred: the channel waits, and was released with its wait
+                done += 1
+            await self.deliveries.release_channel(worker, channel)
+            return done
+        finally:
+            # Stopped, never cancelled: a task cancelled inside a transaction can leave its connection (on
+            # SQLite, the database's write lock) held.
+            finished.set()
+            await heartbeat
+
+    async def _heartbeat(
+        self, worker: str, channel: ChannelKey, lost: asyncio.Event, finished: asyncio.Event
+    ) -> None:
+        every = max(self.options.lease_seconds / 3, 0.05)
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(finished.wait(), every)
+            if finished.is_set():
+                return
+            try:
+                if not await self.deliveries.renew_channel(worker, channel, self._lease_end()):
+                    log.warning("lost the lease on channel %s", channel.channel_id)
+                    lost.set()
+                    return
+            except Exception:
+                log.exception("could not renew the lease on channel %s", channel.channel_id)
+
+    async def _deliver(self, worker: str, work: DeliveryWork) -> bool:
+        """One delivery; False when it was deferred (its channel then waits)."""
+        try:
+            done = await self._attempt(work)
+        except SkipDelivery as skip:
+            await self._finish(
+                worker, work, _Done(SKIPPED, skip.reason), audit=skip.audit, detail=skip.detail
+            )
+            return True
+        except RetryDelivery as retry:
+            return await self._retry(worker, work, retry.reason)
+        except Exception as e:  # a bug or an unexpected failure: retried a bounded number of times
+            log.exception("delivery %s failed", work.id)
+            return await self._retry(worker, work, f"error:{type(e).__name__}")
+        await self._finish(worker, work, done)
+        self.checkpoint("done")
+        return True
+
+    async def _retry(self, worker: str, work: DeliveryWork, reason: str) -> bool:
+        if work.attempts >= self.options.max_attempts:
+            await self._finish(worker, work, _Done(FAILED, reason), audit=True)
+            return True
+        delay = min(
+            self.options.retry_base_seconds * 2 ** (work.attempts - 1), self.options.retry_max_seconds
+        )
+        now = self.clock()
+        log.info("delivery %s: %s; retrying in %.0fs", work.id, reason, delay)
+        await self.deliveries.defer_delivery(
+            work.id, worker, work.channel, f"retry:{reason}", now + timedelta(seconds=delay), now
+        )
+        return False
+
+    async def _finish(
+        self, worker: str, work: DeliveryWork, done: _Done, *, audit: bool = False, detail: str | None = None
+    ) -> None:
+        await self.deliveries.finish_delivery(
+            work.id, worker, done.state, done.outcome, self.clock(), done.thread
+        )
+        if audit:
+            await self._audit(work, f"{done.state}:{done.outcome}", detail)
+
+    async def _audit(self, work: DeliveryWork, outcome: str, detail: str | None) -> None:
+        try:
+            await self.audit.record(
+                AuditEvent(
+                    action="notification",
+                    outcome=outcome[:32],
+                    enterprise_id=work.channel.enterprise_id,
+                    team_id=work.channel.team_id,
+                    channel_id=work.channel.channel_id,
+                    user_id=NOTIFIER_USER,
+                    account_id=work.account_id,
+                    case_id=work.event.case_id,
+                    detail=(
+                        detail or f"{work.event.event_name} event {work.event.aws_event_id or work.event.id}"
+                    )[:2000],
+                )
+            )
+        except Exception:
+            log.exception("could not write the audit event of delivery %s", work.id)
+
+    async def _attempt(self, work: DeliveryWork) -> _Done:
+        event, target = work.event, work.channel
+        config = await self.channels.get(target.team_id, target.channel_id, work.account_id)
+        if config is None:
+            raise SkipDelivery("not_configured", audit=False)
+        if config.notifications.severity == "none":
+            raise SkipDelivery("filtered", audit=False)
+        workspace = await self.workspaces.get(config.workspace)
+        if workspace is None or not workspace.installed:
+            raise SkipDelivery("not_installed")
+        self.checkpoint("claimed")
+        key = ThreadKey(target.team_id, target.channel_id, work.account_id, event.case_id)
+        state = await self.threads.thread(key) or ThreadState(key)
+        channel = channel_account(config, workspace)
+        case = await self.reader.describe(channel, event.case_id, state.language)
+        comms = await self.reader.communications_since(channel, case, comm_floor(event, state, self.options))
+        self.checkpoint("described")
+        plan = plan_delivery(event, case, comms, state, config.notifications, self.options)
+        thread = (key, config.workspace.enterprise_id, plan.final)
+        if not plan.steps:
+            return _Done(SKIPPED, plan.reason, thread)
+        poster = await self.posters.for_workspace(config.workspace)
+        for step in plan.steps:
+            state = await self._perform(step, case, state, key, config, poster)
+        return _Done(POSTED, plan.kinds, thread)
+
+    async def _perform(
+        self,
+        step: Step,
+        case: CaseSummary,
+        state: ThreadState,
+        key: ThreadKey,
+        config: ChannelConfigRow,
+        poster: ChannelPoster,
+    ) -> ThreadState:
+        """One Slack write, then its record: the only window in which a crash can repeat a post."""
+        channel_id = config.channel_id
+        self.checkpoint("before_post")
+        if step.kind == "update_root":
+            await poster.update(channel_id, state.root_ts or "", CaseMessage("root", case))
+            change = step.change
+        else:
+            message = CaseMessage(step.kind, case, step.communication)
+            ts = await poster.post(channel_id, message, None if step.kind == "root" else state.root_ts)
+            change = replace(step.change, root_ts=ts) if step.kind == "root" else step.change
+        self.checkpoint("after_post")
+        after = await self.threads.change_thread(key, config.workspace.enterprise_id, change, self.clock())
+        self.checkpoint("recorded")
+        if step.kind == "root" and after.root_ts != change.root_ts:
+            # Someone else (the case listener) made the root meanwhile: take ours back.
+            await poster.delete(channel_id, change.root_ts or "")
+        return after

@@ -1,0 +1,52 @@
+"""Events tokens of `POST /aws/events`: one per AWS account, kept as its SHA-256 only."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from storage.clock import utc_naive
+from storage.tables import events_tokens, workspace_authorizations
+
+
+class EventsTokenRepository:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+
+    async def account_is_authorized(self, account_id: str) -> bool:
+        authorizations = workspace_authorizations.c
+        async with self.engine.connect() as conn:
+            row = (
+                await conn.execute(
+                    select(authorizations.account_id)
+                    .where(authorizations.account_id == account_id, authorizations.state == "authorized")
+                    .limit(1)
+                )
+            ).first()
+        return row is not None
+
+    async def set_events_token(
+        self, account_id: str, token_hash: str, issued_by: str | None, now: datetime
+    ) -> None:
+        """Replaces the account's token: the old one stops working in the same transaction."""
+        async with self.engine.begin() as conn:
+            await conn.execute(delete(events_tokens).where(events_tokens.c.account_id == account_id))
+            await conn.execute(
+                insert(events_tokens).values(
+                    account_id=account_id,
+                    token_hash=token_hash,
+                    issued_by=issued_by,
+                    issued_at=utc_naive(now),
+                )
+            )
+
+    async def account_for_token_hash(self, token_hash: str) -> str | None:
+        async with self.engine.connect() as conn:
+            row = (
+                await conn.execute(
+                    select(events_tokens.c.account_id).where(events_tokens.c.token_hash == token_hash)
+                )
+            ).first()
+        return None if row is None else str(row.account_id)
