@@ -25,30 +25,7 @@ from bolt_app.blocks.cases.parts import (
     severity_name,
 )
 from bolt_app.blocks.common import Block, View, context, modal, option, plain, section, text_input
-from bolt_app.services.cases.fields import (
-    ATTACHMENTS_BLOCK,
-    CASE_ACCOUNT_BLOCK,
-    CATEGORY_BLOCK,
-    CC_BLOCK,
-    DESCRIPTION_BLOCK,
-    ISSUE_TYPE_BLOCK,
-    ISSUE_TYPES,
-    LANGUAGE_BLOCK,
-    LANGUAGES,
-    MAX_ATTACHMENTS,
-    MAX_CC_EMAILS,
-    MAX_SUBJECT_CHARS,
-    MESSAGE_BLOCK,
-    SEARCH_ACCOUNT_BLOCK,
-    SEARCH_AFTER_BLOCK,
-    SEARCH_BEFORE_BLOCK,
-    SEARCH_CASE_ID_BLOCK,
-    SEARCH_LANGUAGE_BLOCK,
-    SEARCH_STATUS_BLOCK,
-    SERVICE_BLOCK,
-    SEVERITY_BLOCK,
-    SUBJECT_BLOCK,
-)
+from bolt_app.services.cases import fields
 from bolt_app.services.cases.models import (
     CaseDraft,
     CaseStatusFilter,
@@ -128,26 +105,26 @@ def _external_select(
     return block
 
 
-def _file_input(block_id: str = ATTACHMENTS_BLOCK) -> Block:
+def _file_input(block_id: str = fields.ATTACHMENTS_BLOCK) -> Block:
     return {
         "type": "input",
         "block_id": block_id,
         "optional": True,
         "label": plain("Attachments"),
-        "element": {"type": "file_input", "action_id": "value", "max_files": MAX_ATTACHMENTS},
-        "hint": plain(f"Up to {MAX_ATTACHMENTS} files of at most 5 MB each."),
+        "element": {"type": "file_input", "action_id": "value", "max_files": fields.MAX_ATTACHMENTS},
+        "hint": plain(f"Up to {fields.MAX_ATTACHMENTS} files of at most 5 MB each."),
     }
 
 
 def _cc_input(initial: str | None = None) -> Block:
     return text_input(
-        CC_BLOCK,
+        fields.CC_BLOCK,
         "Additional contacts to notify",
         initial=initial or None,
         optional=True,
         multiline=True,
         placeholder="name@example.com, other@example.com",
-        hint=f"Up to {MAX_CC_EMAILS} email addresses, separated by commas or new lines.",
+        hint=f"Up to {fields.MAX_CC_EMAILS} email addresses, separated by commas or new lines.",
     )
 
 
@@ -176,7 +153,7 @@ def _account_options(accounts: Sequence[ChannelAccount]) -> list[dict[str, Any]]
 def language_options(languages: Sequence[SupportedLanguage] = ()) -> list[dict[str, Any]]:
     if languages:
         return [option(lang.name or lang.display or lang.code, lang.code) for lang in languages]
-    return [option(name, code) for code, name in LANGUAGES.items()]
+    return [option(name, code) for code, name in fields.LANGUAGES.items()]
 
 
 def severity_options(levels: Sequence[Choice]) -> list[dict[str, Any]]:
@@ -200,7 +177,7 @@ def create_case_modal(
     if len(accounts) > 1:
         blocks.append(
             _select(
-                CASE_ACCOUNT_BLOCK,
+                fields.CASE_ACCOUNT_BLOCK,
                 "AWS account",
                 _account_options(accounts),
                 initial_value=prefill.account_id,
@@ -209,13 +186,13 @@ def create_case_modal(
         )
     blocks += [
         text_input(
-            SUBJECT_BLOCK,
+            fields.SUBJECT_BLOCK,
             "Subject",
-            initial=cut(prefill.subject, MAX_SUBJECT_CHARS) or None,
-            max_length=MAX_SUBJECT_CHARS,
+            initial=cut(prefill.subject, fields.MAX_SUBJECT_CHARS) or None,
+            max_length=fields.MAX_SUBJECT_CHARS,
         ),
         text_input(
-            DESCRIPTION_BLOCK,
+            fields.DESCRIPTION_BLOCK,
             "Description",
             initial=cut(prefill.description, TEXT_INPUT_CHARS) or None,
             multiline=True,
@@ -223,17 +200,22 @@ def create_case_modal(
             hint="How you use the service, what happened, and what you already tried.",
         ),
         _select(
-            ISSUE_TYPE_BLOCK,
+            fields.ISSUE_TYPE_BLOCK,
             "Issue type",
-            [option(name, code) for code, name in ISSUE_TYPES.items()],
+            [option(name, code) for code, name in fields.ISSUE_TYPES.items()],
             initial_value=prefill.issue_type,
             dispatch=True,
         ),
         _external_select(
-            SERVICE_BLOCK, "Service", SERVICE_ACTION, prefill.service, "Choose a service", dispatch=True
+            fields.SERVICE_BLOCK,
+            "Service",
+            SERVICE_ACTION,
+            prefill.service,
+            "Choose a service",
+            dispatch=True,
         ),
         _external_select(
-            CATEGORY_BLOCK,
+            fields.CATEGORY_BLOCK,
             "Category",
             CATEGORY_ACTION,
             prefill.category,
@@ -244,7 +226,7 @@ def create_case_modal(
     if severity_levels:
         blocks.append(
             _select(
-                SEVERITY_BLOCK,
+                fields.SEVERITY_BLOCK,
                 "Severity",
                 severity_options(severity_levels),
                 initial_value=prefill.severity_code,
@@ -257,11 +239,14 @@ def create_case_modal(
             else None
         )
         blocks.append(
-            _external_select(SEVERITY_BLOCK, "Severity", SEVERITY_ACTION, initial, "Choose a severity")
+            _external_select(fields.SEVERITY_BLOCK, "Severity", SEVERITY_ACTION, initial, "Choose a severity")
         )
     blocks += [
         _select(
-            LANGUAGE_BLOCK, "Contact language", language_options(languages), initial_value=prefill.language
+            fields.LANGUAGE_BLOCK,
+            "Contact language",
+            language_options(languages),
+            initial_value=prefill.language,
         ),
         _cc_input(prefill.cc_emails),
         _file_input(),
@@ -303,7 +288,7 @@ def category_options(
 
 
 def _message_input(label: str = "Message") -> Block:
-    return text_input(MESSAGE_BLOCK, label, multiline=True, max_length=TEXT_INPUT_CHARS)
+    return text_input(fields.MESSAGE_BLOCK, label, multiline=True, max_length=TEXT_INPUT_CHARS)
 
 
 def reply_modal(case: CaseSummary, *, private_metadata: str = "") -> View:
@@ -348,29 +333,29 @@ def search_modal(
     if len(accounts) > 1:
         blocks.append(
             _select(
-                SEARCH_ACCOUNT_BLOCK,
+                fields.SEARCH_ACCOUNT_BLOCK,
                 "AWS account",
                 [option("All accounts", ALL_ACCOUNTS), *_account_options(accounts)],
                 initial_value=search.account_id or ALL_ACCOUNTS,
             )
         )
     blocks += [
-        _datepicker(SEARCH_AFTER_BLOCK, "Created from", search.after),
-        _datepicker(SEARCH_BEFORE_BLOCK, "Created until", search.before),
+        _datepicker(fields.SEARCH_AFTER_BLOCK, "Created from", search.after),
+        _datepicker(fields.SEARCH_BEFORE_BLOCK, "Created until", search.before),
         _select(
-            SEARCH_STATUS_BLOCK,
+            fields.SEARCH_STATUS_BLOCK,
             "Case status",
             [option(name, code) for code, name in SEARCH_STATUSES.items()],
             initial_value=search.status,
         ),
         _select(
-            SEARCH_LANGUAGE_BLOCK,
+            fields.SEARCH_LANGUAGE_BLOCK,
             "Case created in",
             language_options(languages),
             initial_value=search.language or "en",
         ),
         text_input(
-            SEARCH_CASE_ID_BLOCK,
+            fields.SEARCH_CASE_ID_BLOCK,
             "Case ID",
             initial=search.display_id,
             optional=True,
@@ -436,39 +421,39 @@ def _files(state: Mapping[str, Any]) -> tuple[SlackFile, ...]:
             int(f.get("size") or 0),
             str(f.get("url_private_download") or f.get("url_private") or ""),
         )
-        for f in _element(state, ATTACHMENTS_BLOCK).get("files") or []
+        for f in _element(state, fields.ATTACHMENTS_BLOCK).get("files") or []
     )
 
 
 def read_case_form(state: Mapping[str, Any]) -> CaseForm:
     return CaseForm(
-        account_id=_read(state, CASE_ACCOUNT_BLOCK),
-        subject=_read(state, SUBJECT_BLOCK),
-        description=_read(state, DESCRIPTION_BLOCK),
-        issue_type=_read(state, ISSUE_TYPE_BLOCK),
-        service_code=_read(state, SERVICE_BLOCK),
-        category_code=_read(state, CATEGORY_BLOCK),
-        severity_code=_read(state, SEVERITY_BLOCK),
-        language=_read(state, LANGUAGE_BLOCK),
-        cc_emails=_read(state, CC_BLOCK),
+        account_id=_read(state, fields.CASE_ACCOUNT_BLOCK),
+        subject=_read(state, fields.SUBJECT_BLOCK),
+        description=_read(state, fields.DESCRIPTION_BLOCK),
+        issue_type=_read(state, fields.ISSUE_TYPE_BLOCK),
+        service_code=_read(state, fields.SERVICE_BLOCK),
+        category_code=_read(state, fields.CATEGORY_BLOCK),
+        severity_code=_read(state, fields.SEVERITY_BLOCK),
+        language=_read(state, fields.LANGUAGE_BLOCK),
+        cc_emails=_read(state, fields.CC_BLOCK),
         files=_files(state),
     )
 
 
 def read_message_form(state: Mapping[str, Any]) -> MessageForm:
-    return MessageForm(_read(state, MESSAGE_BLOCK), _read(state, CC_BLOCK), files=_files(state))
+    return MessageForm(_read(state, fields.MESSAGE_BLOCK), _read(state, fields.CC_BLOCK), files=_files(state))
 
 
 def read_search_form(state: Mapping[str, Any]) -> SearchFilter:
     """The search modal as a filter (check it with `validate_search`)."""
-    after, before = _read(state, SEARCH_AFTER_BLOCK), _read(state, SEARCH_BEFORE_BLOCK)
-    account = _read(state, SEARCH_ACCOUNT_BLOCK)
-    status = _read(state, SEARCH_STATUS_BLOCK)
+    after, before = _read(state, fields.SEARCH_AFTER_BLOCK), _read(state, fields.SEARCH_BEFORE_BLOCK)
+    account = _read(state, fields.SEARCH_ACCOUNT_BLOCK)
+    status = _read(state, fields.SEARCH_STATUS_BLOCK)
     return SearchFilter(
         after=date.fromisoformat(after) if after else None,
         before=date.fromisoformat(before) if before else None,
         status=cast(CaseStatusFilter, status if status in SEARCH_STATUSES else "open"),
-        language=_read(state, SEARCH_LANGUAGE_BLOCK),
-        display_id=(_read(state, SEARCH_CASE_ID_BLOCK) or "").strip() or None,
+        language=_read(state, fields.SEARCH_LANGUAGE_BLOCK),
+        display_id=(_read(state, fields.SEARCH_CASE_ID_BLOCK) or "").strip() or None,
         account_id=None if account in (None, ALL_ACCOUNTS) else account,
     )

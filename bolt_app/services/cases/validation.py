@@ -5,28 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from bolt_app.services.cases.fields import (
-    ATTACHMENTS_BLOCK,
-    CATEGORY_BLOCK,
-    CC_BLOCK,
-    DESCRIPTION_BLOCK,
-    ISSUE_TYPE_BLOCK,
-    ISSUE_TYPES,
-    LANGUAGE_BLOCK,
-    LANGUAGES,
-    MAX_ATTACHMENT_BYTES,
-    MAX_ATTACHMENTS,
-    MAX_BODY_CHARS,
-    MAX_CC_EMAILS,
-    MAX_EMAIL_CHARS,
-    MAX_SUBJECT_CHARS,
-    MESSAGE_BLOCK,
-    SEARCH_BEFORE_BLOCK,
-    SEARCH_CASE_ID_BLOCK,
-    SERVICE_BLOCK,
-    SEVERITY_BLOCK,
-    SUBJECT_BLOCK,
-)
+from bolt_app.services.cases import fields
 from bolt_app.services.cases.models import (
     Attachment,
     CaseDraft,
@@ -73,12 +52,12 @@ def split_emails(value: str | Sequence[str] | None) -> tuple[str, ...]:
 
 
 def _cc_error(emails: tuple[str, ...]) -> str | None:
-    if len(emails) > MAX_CC_EMAILS:
+    if len(emails) > fields.MAX_CC_EMAILS:
         return (
-            f"Additional contacts to notify: at most {MAX_CC_EMAILS} email addresses (you entered "
+            f"Additional contacts to notify: at most {fields.MAX_CC_EMAILS} email addresses (you entered "
             f"{len(emails)})."
         )
-    bad = [e for e in emails if len(e) > MAX_EMAIL_CHARS or not _EMAIL.fullmatch(e)]
+    bad = [e for e in emails if len(e) > fields.MAX_EMAIL_CHARS or not _EMAIL.fullmatch(e)]
     if bad:
         return f"Additional contacts to notify: {', '.join(bad[:3])} is not an email address."
     return None
@@ -87,13 +66,15 @@ def _cc_error(emails: tuple[str, ...]) -> str | None:
 def attachment_problem(files: Sequence[tuple[str, int]]) -> str | None:
     """What is wrong with these (file name, size in bytes), if anything. Usable with Slack's file metadata
     before downloading anything."""
-    if len(files) > MAX_ATTACHMENTS:
-        return f"Attachments: at most {MAX_ATTACHMENTS} files per case or reply (you chose {len(files)})."
+    if len(files) > fields.MAX_ATTACHMENTS:
+        return (
+            f"Attachments: at most {fields.MAX_ATTACHMENTS} files per case or reply (you chose {len(files)})."
+        )
     for name, size in files:
-        if size > MAX_ATTACHMENT_BYTES:
+        if size > fields.MAX_ATTACHMENT_BYTES:
             return (
                 f"Attachments: {name} is {size / (1024 * 1024):.1f} MB; AWS Support accepts files of at most "
-                f"{MAX_ATTACHMENT_BYTES // (1024 * 1024)} MB."
+                f"{fields.MAX_ATTACHMENT_BYTES // (1024 * 1024)} MB."
             )
         if size == 0:
             return f"Attachments: {name} is empty."
@@ -104,11 +85,11 @@ def _body_error(label: str, text: str, actor_name: str, channel_name: str) -> st
     if not text:
         return f"{label} is required."
     total = len(signed_body(text, actor_name, channel_name))
-    if total > MAX_BODY_CHARS:
+    if total > fields.MAX_BODY_CHARS:
         return (
             f"{label} is too long: with the line “{signature_line(actor_name, channel_name)}” that the app "
-            f"adds, it is {total} characters and AWS Support accepts {MAX_BODY_CHARS}. Shorten it by "
-            f"{total - MAX_BODY_CHARS} characters."
+            f"adds, it is {total} characters and AWS Support accepts {fields.MAX_BODY_CHARS}. Shorten it by "
+            f"{total - fields.MAX_BODY_CHARS} characters."
         )
     return None
 
@@ -125,8 +106,8 @@ def _message_errors(
     errors: dict[str, str] = {}
     problems = {
         block: _body_error(label, text, actor_name, channel_name),
-        CC_BLOCK: _cc_error(emails),
-        ATTACHMENTS_BLOCK: attachment_problem([(a.file_name, len(a.data)) for a in attachments]),
+        fields.CC_BLOCK: _cc_error(emails),
+        fields.ATTACHMENTS_BLOCK: attachment_problem([(a.file_name, len(a.data)) for a in attachments]),
     }
     for block_id, problem in problems.items():
         if problem:
@@ -141,13 +122,13 @@ def new_case_errors(
     errors: dict[str, str] = {}
     subject = (draft.subject or "").strip()
     if not subject:
-        errors[SUBJECT_BLOCK] = "Subject is required."
-    elif len(subject) > MAX_SUBJECT_CHARS:
-        errors[SUBJECT_BLOCK] = (
-            f"Subject is {len(subject)} characters; at most {MAX_SUBJECT_CHARS} are allowed."
+        errors[fields.SUBJECT_BLOCK] = "Subject is required."
+    elif len(subject) > fields.MAX_SUBJECT_CHARS:
+        errors[fields.SUBJECT_BLOCK] = (
+            f"Subject is {len(subject)} characters; at most {fields.MAX_SUBJECT_CHARS} are allowed."
         )
     errors |= _message_errors(
-        DESCRIPTION_BLOCK,
+        fields.DESCRIPTION_BLOCK,
         "Description",
         (draft.description or "").strip(),
         split_emails(draft.cc_emails),
@@ -155,32 +136,34 @@ def new_case_errors(
         actor_name,
         channel_name,
     )
-    if draft.issue_type not in ISSUE_TYPES:
-        errors[ISSUE_TYPE_BLOCK] = "Issue type is required: Technical, or Account and billing."
+    if draft.issue_type not in fields.ISSUE_TYPES:
+        errors[fields.ISSUE_TYPE_BLOCK] = "Issue type is required: Technical, or Account and billing."
     required = {
-        SERVICE_BLOCK: (draft.service_code, "Service"),
-        CATEGORY_BLOCK: (draft.category_code, "Category"),
-        SEVERITY_BLOCK: (draft.severity_code, "Severity"),
-        LANGUAGE_BLOCK: (draft.language, "Contact language"),
+        fields.SERVICE_BLOCK: (draft.service_code, "Service"),
+        fields.CATEGORY_BLOCK: (draft.category_code, "Category"),
+        fields.SEVERITY_BLOCK: (draft.severity_code, "Severity"),
+        fields.LANGUAGE_BLOCK: (draft.language, "Contact language"),
     }
     for block_id, (value, label) in required.items():
         if not value:
             errors[block_id] = f"{label} is required."
-    if draft.language and draft.language not in LANGUAGES:
-        errors[LANGUAGE_BLOCK] = f"Contact language must be one of {', '.join(LANGUAGES.values())}."
+    if draft.language and draft.language not in fields.LANGUAGES:
+        errors[fields.LANGUAGE_BLOCK] = (
+            f"Contact language must be one of {', '.join(fields.LANGUAGES.values())}."
+        )
     return dict(sorted(errors.items(), key=lambda kv: _FORM_ORDER.index(kv[0])))
 
 
 _FORM_ORDER = [
-    SUBJECT_BLOCK,
-    DESCRIPTION_BLOCK,
-    ISSUE_TYPE_BLOCK,
-    SERVICE_BLOCK,
-    CATEGORY_BLOCK,
-    SEVERITY_BLOCK,
-    LANGUAGE_BLOCK,
-    CC_BLOCK,
-    ATTACHMENTS_BLOCK,
+    fields.SUBJECT_BLOCK,
+    fields.DESCRIPTION_BLOCK,
+    fields.ISSUE_TYPE_BLOCK,
+    fields.SERVICE_BLOCK,
+    fields.CATEGORY_BLOCK,
+    fields.SEVERITY_BLOCK,
+    fields.LANGUAGE_BLOCK,
+    fields.CC_BLOCK,
+    fields.ATTACHMENTS_BLOCK,
 ]
 
 
@@ -209,7 +192,9 @@ def reply_errors(
 ) -> dict[str, str]:
     """Every problem of a reply (or reopen) form at once: block id -> message."""
     text, emails = (draft.message or "").strip(), split_emails(draft.cc_emails)
-    return _message_errors(MESSAGE_BLOCK, "Message", text, emails, attachments, actor_name, channel_name)
+    return _message_errors(
+        fields.MESSAGE_BLOCK, "Message", text, emails, attachments, actor_name, channel_name
+    )
 
 
 def validate_reply(
@@ -226,9 +211,9 @@ def validate_search(search: SearchFilter) -> SearchFilter:
     """The filter, or `InvalidInput` when its dates are reversed or the case ID is not one."""
     errors: dict[str, str] = {}
     if search.after and search.before and search.after > search.before:
-        errors[SEARCH_BEFORE_BLOCK] = "The end of the date range is before its start."
+        errors[fields.SEARCH_BEFORE_BLOCK] = "The end of the date range is before its start."
     if search.display_id is not None and not _DISPLAY_ID.fullmatch(search.display_id.strip()):
-        errors[SEARCH_CASE_ID_BLOCK] = "A case ID is a number, as shown on the case (e.g. 1234567890)."
+        errors[fields.SEARCH_CASE_ID_BLOCK] = "A case ID is a number, as shown on the case (e.g. 1234567890)."
     if errors:
         raise InvalidInput(errors)
     if search.display_id is not None:
