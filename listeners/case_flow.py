@@ -17,16 +17,10 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bolt_app.blocks.cases.forms import (
-    CaseForm,
-    CaseFormPrefill,
-    MessageForm,
-    SlackFile,
-    create_case_modal,
-    search_modal,
-)
+from bolt_app.blocks.cases.forms import CaseFormPrefill, create_case_modal, search_modal
 from bolt_app.blocks.cases.messages import case_details_blocks
 from bolt_app.blocks.cases.parts import TEXT_INPUT_CHARS, CaseRef, ViewState
+from bolt_app.blocks.cases.readers import CaseForm, MessageForm, SlackFile
 from bolt_app.blocks.common import Block, View, message_modal
 from bolt_app.errors import UserFacingError
 from bolt_app.services.cases.fields import ATTACHMENTS_BLOCK, CATEGORY_BLOCK, SERVICE_BLOCK

@@ -14,7 +14,7 @@ from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bolt_app.blocks.cases.forms import create_case_modal, read_case_form, reopen_modal, reply_modal
+from bolt_app.blocks.cases.forms import create_case_modal, reopen_modal, reply_modal
 from bolt_app.blocks.cases.messages import (
     case_text,
     full_message_modal,
@@ -23,6 +23,7 @@ from bolt_app.blocks.cases.messages import (
     search_results_blocks,
 )
 from bolt_app.blocks.cases.parts import CaseRef
+from bolt_app.blocks.cases.readers import read_case_form
 from bolt_app.blocks.common import View, message_modal
 from bolt_app.errors import UserFacingError
 from bolt_app.services.cases.fields import SEARCH_PAGE_SIZE, SERVICE_BLOCK

@@ -13,15 +13,15 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bolt_app.blocks.cases.forms import (
+from bolt_app.blocks.cases.messages import search_results_blocks
+from bolt_app.blocks.cases.parts import ViewState, status_name
+from bolt_app.blocks.cases.readers import (
     CaseForm,
     MessageForm,
     read_case_form,
     read_message_form,
     read_search_form,
 )
-from bolt_app.blocks.cases.messages import search_results_blocks
-from bolt_app.blocks.cases.parts import ViewState, status_name
 from bolt_app.errors import UserFacingError
 from bolt_app.services.cases.channel_actions import MessageKind
 from bolt_app.services.cases.models import InvalidInput

@@ -1,9 +1,8 @@
-"""The case modals (create, reply, reopen, search) and what their readers make of a submission."""
+"""The case modals (create, reply, reopen, search): labels, fields in order, prefills, Slack's limits."""
 
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 import pytest
 
@@ -11,16 +10,12 @@ from bolt_app.blocks.cases.forms import (
     CaseFormPrefill,
     category_options,
     create_case_modal,
-    read_case_form,
-    read_message_form,
-    read_search_form,
     reopen_modal,
     reply_modal,
     search_modal,
     service_options,
 )
 from bolt_app.blocks.cases.parts import (
-    ALL_ACCOUNTS,
     CATEGORY_ACTION,
     CREATE_CASE_VIEW,
     REOPEN_CASE_VIEW,
@@ -158,45 +153,6 @@ def test_service_and_category_options_follow_the_query_and_slack_limits() -> Non
     assert category_options(services, None) == []
 
 
-def test_the_create_case_form_reads_back_every_field() -> None:
-    def select(value: str) -> dict[str, Any]:
-        return {"type": "static_select", "selected_option": {"value": value}}
-
-    state = {
-        "values": {
-            CASE_ACCOUNT_BLOCK: {"value": select("310987654321")},
-            SUBJECT_BLOCK: {"value": {"type": "plain_text_input", "value": "S"}},
-            DESCRIPTION_BLOCK: {"value": {"type": "plain_text_input", "value": "D"}},
-            ISSUE_TYPE_BLOCK: {"value": select("technical")},
-            SERVICE_BLOCK: {
-                SERVICE_ACTION: {"type": "external_select", "selected_option": {"value": "aws-lambda"}}
-            },
-            CATEGORY_BLOCK: {CATEGORY_ACTION: {"type": "external_select", "selected_option": None}},
-            SEVERITY_BLOCK: {"value": select("low")},
-            LANGUAGE_BLOCK: {"value": select("en")},
-            CC_BLOCK: {"value": {"type": "plain_text_input", "value": None}},
-            ATTACHMENTS_BLOCK: {
-                "value": {
-                    "type": "file_input",
-                    "files": [
-                        {"id": "F1", "name": "a.log", "size": 12, "url_private_download": "https://f/a"}
-                    ],
-                }
-            },
-        }
-    }
-    form = read_case_form(state)
-    assert (form.account_id, form.subject, form.service_code, form.category_code) == (
-        "310987654321",
-        "S",
-        "aws-lambda",
-        None,
-    )
-    assert [(f.id, f.name, f.size) for f in form.files] == [("F1", "a.log", 12)]
-    message = read_message_form({"values": {MESSAGE_BLOCK: {"value": {"value": "Hi"}}}})
-    assert (message.message, message.cc_emails, message.files) == ("Hi", None, ())
-
-
 def test_reply_and_reopen_modals() -> None:
     reply = reply_modal(a_case(), private_metadata=ViewState("C1", case_id="c").encode())
     assert (reply["callback_id"], reply["title"]["text"], reply["submit"]["text"]) == (
@@ -240,17 +196,3 @@ def test_search_modal_offers_accounts_dates_status_language_and_case_id() -> Non
     assert fields[SEARCH_CASE_ID_BLOCK]["label"]["text"] == "Case ID"
     assert SEARCH_ACCOUNT_BLOCK not in inputs(search_modal([PROD]))
     assert_view_within_limits(view)
-
-
-def test_the_search_form_reads_back_as_a_filter() -> None:
-    state = {
-        "values": {
-            SEARCH_ACCOUNT_BLOCK: {
-                "value": {"type": "static_select", "selected_option": {"value": ALL_ACCOUNTS}}
-            },
-            SEARCH_AFTER_BLOCK: {"value": {"type": "datepicker", "selected_date": "2026-01-01"}},
-            SEARCH_STATUS_BLOCK: {"value": {"type": "static_select", "selected_option": {"value": "all"}}},
-            SEARCH_CASE_ID_BLOCK: {"value": {"type": "plain_text_input", "value": " "}},
-        }
-    }
-    assert read_search_form(state) == SearchFilter(after=date(2026, 1, 1), status="all")
