@@ -13,12 +13,14 @@ from typing import Any
 
 import yaml
 
-from bolt_app.app import Services, build_services
+from bolt_app.app import build_services
 from bolt_app.aws.policies import cloudformation_template
+from bolt_app.bundle import Services
 from bolt_app.errors import UserFacingError
 from bolt_app.notifications_http import events_token_instructions, forwarding_template
-from bolt_app.services.accounts import Actor, display_name
+from bolt_app.services.accounts import display_name
 from bolt_app.services.channel_files import ChannelFiles, rows_as_file
+from bolt_app.services.context import Actor
 from bolt_app.settings import Settings
 from storage.workspaces import WorkspaceKey
 
@@ -81,8 +83,10 @@ def add_account_commands(sub: Any) -> None:
 
 
 def _actor(args: argparse.Namespace) -> Actor:
+    """The operator at the command line: whoever may run the app's commands may change any workspace's
+    configuration, so the services' Slack admin check does not apply (`Actor.operator`)."""
     key = WorkspaceKey(args.enterprise, args.team if args.team != args.enterprise else "")
-    return Actor(key, f"cli:{getpass.getuser()}"[:64])
+    return Actor.at_command_line(key, f"cli:{getpass.getuser()}"[:64])
 
 
 async def _accounts(services: Services, args: argparse.Namespace) -> str:

@@ -1,13 +1,12 @@
-"""The composition root: builds the services and the Bolt app from settings."""
+"""The composition root: builds the services and the Bolt app from settings. Wiring only."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
 
-import aiohttp
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -19,11 +18,13 @@ from bolt_app.authorize import (
 )
 from bolt_app.aws.identity import AppIdentity
 from bolt_app.aws.sessions import AwsClients, RoleSessions
+from bolt_app.bundle import Services
 from bolt_app.oauth import build_install_flow
 from bolt_app.services.accounts import AccountService
 from bolt_app.services.cases.channel_actions import CaseActions
 from bolt_app.services.cases.service import CaseService
 from bolt_app.services.channels import ChannelService
+from bolt_app.services.home import HomeService
 from bolt_app.services.notifications.case_reading import CaseReader
 from bolt_app.services.notifications.delivery import ChannelDelivery
 from bolt_app.services.notifications.events_tokens import EventsTokens
@@ -36,6 +37,7 @@ from bolt_app.services.workspaces import WorkspaceService
 from bolt_app.settings import Settings
 from bolt_app.slack_client import build_web_client, new_http_session
 from bolt_app.slack_delivery import SlackDelivery
+from listeners import register_listeners
 from storage.accounts import AccountRepository
 from storage.audit import AuditRepository, IdempotencyKeys
 from storage.channels import ChannelRepository
@@ -49,35 +51,11 @@ from storage.notifications.threads import ThreadRepository
 from storage.state_store import OAuthStateStore
 from storage.workspaces import WorkspaceRepository
 
+__all__ = ["Services", "build_app", "build_notification_service", "build_services"]
+
 log = logging.getLogger(__name__)
 
-
-@dataclass
-class Services:
-    """Everything listeners reach through `context["services"]`: long-lived, one per process."""
-
-    settings: Settings
-    engine: AsyncEngine
-    http: aiohttp.ClientSession
-    client: AsyncWebClient
-    installation_store: InstallationStore
-    state_store: OAuthStateStore
-    rotation: TokenRotation
-    workspaces: WorkspaceService
-    app_identity: AppIdentity
-    aws: AwsClients
-    role_sessions: RoleSessions
-    accounts: AccountService
-    channels: ChannelService
-    audit: AuditRepository
-    quotas: QuotaService
-    cases: CaseService
-    notifications: NotificationService
-    case_actions: CaseActions
-
-    async def close(self) -> None:
-        await self.http.close()
-        await self.engine.dispose()
+Middleware = Callable[[AsyncBoltContext, Callable[[], Awaitable[None]]], Awaitable[None]]
 
 
 async def build_services(
@@ -99,7 +77,7 @@ async def build_services(
     accounts = AccountService(AccountRepository(engine), workspaces, aws, identity)
     audit, idempotency = AuditRepository(engine), IdempotencyKeys(engine)
     cases = CaseService(role_sessions, audit, idempotency)
-    channels = ChannelService(ChannelRepository(engine), accounts, role_sessions)
+    channels = ChannelService(ChannelRepository(engine), accounts, workspaces, role_sessions)
     notifications = build_notification_service(
         engine=engine,
         client=client,
@@ -127,6 +105,7 @@ async def build_services(
         role_sessions=role_sessions,
         accounts=accounts,
         channels=channels,
+        home=HomeService(workspaces, accounts, channels),
         audit=audit,
         quotas=QuotaService(role_sessions, audit, idempotency),
         cases=cases,
@@ -197,14 +176,20 @@ def build_notification_service(
 
 
 def build_app(services: Services) -> AsyncApp:
-    from listeners import register_listeners  # listeners import services' types; keep the import one-way
-
     settings = services.settings
     if settings.oauth_enabled:
         app = AsyncApp(
             client=services.client,
             signing_secret=settings.signing_secret,
-            oauth_flow=build_install_flow(services),
+            oauth_flow=build_install_flow(
+                settings,
+                services.client,
+                installations=services.installation_store,
+                states=services.state_store,
+                workspaces=services.workspaces,
+                accounts=services.accounts,
+                identity=services.app_identity,
+            ),
             authorize=StoredInstallationAuthorize(services.installation_store, services.rotation),
             before_authorize=answer_when_not_installed(services.installation_store, settings.app_base_url),
             user_facing_authorize_error_message=not_installed_message(settings.app_base_url),
@@ -217,11 +202,19 @@ def build_app(services: Services) -> AsyncApp:
             token=settings.bot_token,
             signing_secret=settings.signing_secret,
         )
-
-    async def attach_services(context, next):  # type: ignore[no-untyped-def]
-        context["services"] = services
-        await next()
-
-    app.use(attach_services)
+    app.use(services_by_name(services))
     register_listeners(app)
     return app
+
+
+def services_by_name(services: Services) -> Middleware:
+    """A middleware that puts each service into the context under its name, so that Bolt hands it to any
+    listener with a parameter of that name (`async def x(ack, body, accounts: AccountService)`)."""
+    provided = services.for_listeners()
+
+    async def put_services(context: AsyncBoltContext, next: Callable[[], Awaitable[None]]) -> None:
+        context.update(provided)
+        context["services"] = services  # for the listeners that still look them up (services_of)
+        await next()
+
+    return put_services

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING
 
 from slack_bolt.error import BoltError
 from slack_bolt.oauth.async_callback_options import AsyncCallbackOptions, AsyncFailureArgs, AsyncSuccessArgs
@@ -14,13 +13,17 @@ from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.oauth.installation_store import Installation
+from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.exc import SQLAlchemyError
 
 from bolt_app import pages
+from bolt_app.aws.identity import AppIdentity
+from bolt_app.services.accounts import AccountService
+from bolt_app.services.workspaces import WorkspaceService
+from bolt_app.settings import Settings
+from storage.installation_store import InstallationStore
+from storage.state_store import OAuthStateStore
 from storage.workspaces import WorkspaceKey
-
-if TYPE_CHECKING:
-    from bolt_app.app import Services
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +42,19 @@ def _query_value(request: AsyncBoltRequest, name: str) -> str | None:
 
 
 class InstallFlow(AsyncOAuthFlow):
-    services: Services
+    def __init__(
+        self,
+        *,
+        client: AsyncWebClient,
+        settings: AsyncOAuthSettings,
+        states: OAuthStateStore,
+        workspaces: WorkspaceService,
+        accounts: AccountService,
+    ) -> None:
+        super().__init__(client=client, settings=settings)
+        self.states = states
+        self.workspaces = workspaces
+        self.accounts = accounts
 
     async def handle_installation(self, request: AsyncBoltRequest) -> BoltResponse:
         account = _query_value(request, "aws_account")
@@ -56,9 +71,7 @@ class InstallFlow(AsyncOAuthFlow):
         return await super().handle_installation(request)
 
     async def issue_new_state(self, request: AsyncBoltRequest) -> str:
-        return await self.services.state_store.async_issue(
-            aws_account_id=_query_value(request, "aws_account")
-        )
+        return await self.states.async_issue(aws_account_id=_query_value(request, "aws_account"))
 
     async def build_install_page_html(self, url: str, request: AsyncBoltRequest) -> str:
         return pages.install_page(url, _query_value(request, "aws_account"))
@@ -67,11 +80,11 @@ class InstallFlow(AsyncOAuthFlow):
         # Bolt shows its storage_error page only for a BoltError; a raw database error would be a bare 500.
         try:
             await super().store_installation(request, installation)
-            workspace = await self.services.workspaces.record_install(installation)
+            workspace = await self.workspaces.record_install(installation)
             state = _query_value(request, "state")
-            consumed = await self.services.state_store.consumed(state) if state else None
+            consumed = await self.states.consumed(state) if state else None
             if consumed and consumed.aws_account_id:
-                await self.services.accounts.record_pending(
+                await self.accounts.record_pending(
                     workspace.key, consumed.aws_account_id, installation.user_id
                 )
         except SQLAlchemyError as e:
@@ -79,25 +92,29 @@ class InstallFlow(AsyncOAuthFlow):
             raise BoltError(f"storage error: {type(e).__name__}") from e
 
 
-def _success_handler(services: Services) -> Callable[[AsyncSuccessArgs], Awaitable[BoltResponse]]:
+def _success_handler(
+    states: OAuthStateStore, workspaces: WorkspaceService, identity: AppIdentity
+) -> Callable[[AsyncSuccessArgs], Awaitable[BoltResponse]]:
     async def on_success(args: AsyncSuccessArgs) -> BoltResponse:
-        return _html(200, pages.success_page(await _install_outcome(services, args)))
+        return _html(200, pages.success_page(await _install_outcome(states, workspaces, identity, args)))
 
     return on_success
 
 
-async def _install_outcome(services: Services, args: AsyncSuccessArgs) -> pages.InstallOutcome:
+async def _install_outcome(
+    states: OAuthStateStore, workspaces: WorkspaceService, identity: AppIdentity, args: AsyncSuccessArgs
+) -> pages.InstallOutcome:
     inst = args.installation
     key = WorkspaceKey.of(inst.enterprise_id, inst.team_id, inst.is_enterprise_install)
-    workspace = await services.workspaces.get(key)
+    workspace = await workspaces.get(key)
     state = _query_value(args.request, "state")
-    consumed = await services.state_store.consumed(state) if state else None
+    consumed = await states.consumed(state) if state else None
     aws_account_id = consumed.aws_account_id if consumed else None
     return pages.InstallOutcome(
         team_name=(inst.enterprise_name if inst.is_enterprise_install else inst.team_name)
         or "your workspace",
         external_id=workspace.external_id if workspace else "",
-        app_principal_arn=await services.app_identity.principal_arn(),
+        app_principal_arn=await identity.principal_arn(),
         aws_account_id=aws_account_id,
         slack_url=f"slack://app?team={inst.team_id or ''}&id={inst.app_id or ''}",
     )
@@ -108,23 +125,30 @@ async def _on_failure(args: AsyncFailureArgs) -> BoltResponse:
     return _html(args.suggested_status_code, pages.failure_page(args.reason))
 
 
-def build_oauth_settings(services: Services) -> AsyncOAuthSettings:
-    settings = services.settings
-    return AsyncOAuthSettings(
+def build_install_flow(
+    settings: Settings,
+    client: AsyncWebClient,
+    *,
+    installations: InstallationStore,
+    states: OAuthStateStore,
+    workspaces: WorkspaceService,
+    accounts: AccountService,
+    identity: AppIdentity,
+) -> InstallFlow:
+    oauth_settings = AsyncOAuthSettings(
         client_id=settings.client_id,
         client_secret=settings.client_secret,
         scopes=BOT_SCOPES,
         user_scopes=[],
         redirect_uri=settings.redirect_uri,
-        installation_store=services.installation_store,
+        installation_store=installations,
         installation_store_bot_only=True,
-        state_store=services.state_store,
-        state_expiration_seconds=services.state_store.expiration_seconds,
-        callback_options=AsyncCallbackOptions(success=_success_handler(services), failure=_on_failure),
+        state_store=states,
+        state_expiration_seconds=states.expiration_seconds,
+        callback_options=AsyncCallbackOptions(
+            success=_success_handler(states, workspaces, identity), failure=_on_failure
+        ),
     )
-
-
-def build_install_flow(services: Services) -> InstallFlow:
-    flow = InstallFlow(client=services.client, settings=build_oauth_settings(services))
-    flow.services = services
-    return flow
+    return InstallFlow(
+        client=client, settings=oauth_settings, states=states, workspaces=workspaces, accounts=accounts
+    )

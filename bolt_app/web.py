@@ -9,7 +9,8 @@ import logging
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
-from bolt_app.app import Services, build_app, build_services
+from bolt_app.app import build_app, build_services
+from bolt_app.bundle import Services
 from bolt_app.metrics import Metrics
 from bolt_app.notifications_http import EVENTS_PATH, events_route
 from bolt_app.notifications_worker import options_from_env, serve_deliveries

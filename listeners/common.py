@@ -1,11 +1,8 @@
-"""What every listener needs: the services, who is acting, and how to show an error."""
+"""What listeners share: who is acting, where, and small Slack helpers."""
 
 from __future__ import annotations
 
 import json
-import logging
-import uuid
-from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt.context.async_context import AsyncBoltContext
@@ -13,19 +10,20 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bolt_app.errors import UserFacingError
-from bolt_app.services.accounts import Actor
-from bolt_app.services.admins import require_admin
-from bolt_app.services.context import ChannelAccount, SlackActor
-from bolt_app.slack_directory import SlackUser, user_info
+from bolt_app.services.context import Actor, ChannelAccount, SlackActor
+from bolt_app.slack_directory import user_info
+
+# The case and quota listeners import these two from here until they ask for their services by name.
+from listeners.errors import explain_errors as explain_errors
+from listeners.errors import unexpected_error_text as unexpected_error_text
 from storage.workspaces import WorkspaceKey
 
 if TYPE_CHECKING:
-    from bolt_app.app import Services
-
-log = logging.getLogger(__name__)
+    from bolt_app.bundle import Services
 
 
 def services_of(context: AsyncBoltContext) -> Services:
+    """The whole bundle, for the case and quota listeners until they ask for their services by name."""
     return context["services"]
 
 
@@ -33,31 +31,10 @@ def workspace_of(context: AsyncBoltContext) -> WorkspaceKey:
     return WorkspaceKey.of(context.enterprise_id, context.team_id, bool(context.is_enterprise_install))
 
 
-def actor_of(context: AsyncBoltContext) -> Actor:
-    return Actor(workspace_of(context), context.user_id or "")
-
-
-async def admin_user(context: AsyncBoltContext, client: AsyncWebClient, what: str) -> SlackUser:
-    """The acting Slack user, who must be an admin; UserFacingError naming who may otherwise."""
-    user = await user_info(client, context.user_id or "")
-    require_admin(user, await services_of(context).workspaces.get(workspace_of(context)), what)
-    return user
-
-
-def unexpected_error_text(error: BaseException) -> str:
-    reference = uuid.uuid4().hex[:8]
-    log.exception("unexpected error (reference %s)", reference, exc_info=error)
-    return f"Sorry, something went wrong on our side (reference {reference}). Nothing was changed; try again."
-
-
-async def explain_errors(show: Callable[[str], Awaitable[Any]], work: Callable[[], Awaitable[Any]]) -> None:
-    """Runs `work`; a UserFacingError is shown as it is, anything else as an apology with a reference."""
-    try:
-        await work()
-    except UserFacingError as e:
-        await show(f":warning: {e.message}")
-    except Exception as e:  # noqa: BLE001 - the user must hear something; the log has the details
-        await show(unexpected_error_text(e))
+async def acting_user(client: AsyncWebClient, context: AsyncBoltContext, user_id: str | None = None) -> Actor:
+    """The Slack user acting (or `user_id`), with what Slack says of their authority (users.info)."""
+    user = await user_info(client, user_id or context.user_id or "")
+    return Actor(workspace_of(context), user.id, slack_admin=user.is_admin or user.is_owner)
 
 
 async def configured_accounts(context: AsyncBoltContext, channel_id: str) -> list[ChannelAccount]:

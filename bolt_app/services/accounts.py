@@ -14,6 +14,7 @@ from bolt_app.aws.identity import AppIdentity
 from bolt_app.aws.policies import trust_policy
 from bolt_app.aws.sessions import ROLE_ARN, AwsClients, Credentials, session_name
 from bolt_app.errors import UserFacingError
+from bolt_app.services.context import Actor
 from bolt_app.services.workspaces import WorkspaceService, new_external_id
 from storage.accounts import (
     AUTHORIZED,
@@ -76,18 +77,6 @@ def parse_account_name(value: str | None, field: str = "account_name") -> str | 
 
 
 @dataclass(frozen=True)
-class Actor:
-    """Who is acting: a Slack user of a workspace, or an operator at the command line."""
-
-    workspace: WorkspaceKey
-    user_id: str
-
-    @property
-    def label(self) -> str:
-        return self.user_id
-
-
-@dataclass(frozen=True)
 class RoleSetup:
     """What an AWS admin needs to let this workspace use a role."""
 
@@ -97,6 +86,14 @@ class RoleSetup:
     @property
     def trust_policy(self) -> dict[str, Any] | None:
         return trust_policy(self.app_principal_arn, self.external_id) if self.app_principal_arn else None
+
+
+@dataclass(frozen=True)
+class AccountList:
+    """The workspace's accounts as `actor` sees them: admins also get the buttons that change them."""
+
+    rows: list[AuthorizationRow]
+    admin: bool
 
 
 @dataclass(frozen=True)
@@ -131,6 +128,11 @@ class AccountService:
     async def role_setup(self, key: WorkspaceKey) -> RoleSetup:
         workspace = await self.installed_workspace(key)
         return RoleSetup(workspace.external_id, await self.identity.principal_arn())
+
+    async def setup_to_authorize(self, actor: Actor) -> RoleSetup:
+        """What the "Authorize AWS account" form shows; only admins may authorize."""
+        await self.workspaces.require_admin(actor, "authorize AWS accounts")
+        return await self.role_setup(actor.workspace)
 
     # ---- proving a role --------------------------------------------------------------------------
 
@@ -183,6 +185,7 @@ class AccountService:
     async def authorize(
         self, actor: Actor, role_arn: str, account_name: str | None = None, *, keep_name: bool = False
     ) -> AuthorizationRow:
+        await self.workspaces.require_admin(actor, "authorize AWS accounts")
         account_id = parse_role_arn(role_arn)
         name = parse_account_name(account_name)
         await self.verify_role(role_arn.strip(), actor)
@@ -212,7 +215,15 @@ class AccountService:
         await self.repository.record_pending(key, parse_account_id(account_id), requested_by)
 
     async def list(self, key: WorkspaceKey) -> list[AuthorizationRow]:
+        """Every account the workspace knows of, pending ones too."""
         return await self.repository.list_for_workspace(key)
+
+    async def authorized_accounts(self, key: WorkspaceKey) -> list[AuthorizationRow]:
+        """The accounts that have authorized the workspace: those a channel can be configured with."""
+        return [a for a in await self.list(key) if a.state == AUTHORIZED]
+
+    async def list_for(self, actor: Actor) -> AccountList:
+        return AccountList(await self.list(actor.workspace), await self.workspaces.is_admin(actor))
 
     async def authorized(self, key: WorkspaceKey, account_id: str) -> AuthorizationRow:
         row = await self.repository.get_authorization(key, account_id)
@@ -223,14 +234,20 @@ class AccountService:
             )
         return row
 
+    async def to_rename(self, actor: Actor, account_id: str) -> AuthorizationRow:
+        """The account whose name the "Edit name" form changes; only admins may rename."""
+        await self.workspaces.require_admin(actor, "rename AWS accounts")
+        return await self.authorized(actor.workspace, account_id)
+
     async def rename(self, actor: Actor, account_id: str, account_name: str | None) -> AccountRow:
-        await self.authorized(actor.workspace, account_id)
+        await self.to_rename(actor, account_id)
         await self.repository.rename(account_id, parse_account_name(account_name))
         account = await self.repository.get_account(account_id)
         assert account is not None
         return account
 
     async def remove(self, actor: Actor, account_id: str) -> None:
+        await self.workspaces.require_admin(actor, "remove AWS accounts")
         try:
             removed = await self.repository.remove(actor.workspace, account_id)
         except ChannelsStillConfigured as e:
@@ -243,9 +260,20 @@ class AccountService:
 
     # ---- organizations ---------------------------------------------------------------------------
 
+    async def organization_candidates(self, actor: Actor) -> list[AuthorizationRow]:
+        """The accounts the "Authorize organization" form offers; only admins may register an organization."""
+        await self.workspaces.require_admin(actor, "register an AWS Organization")
+        rows = await self.list(actor.workspace)
+        if not any(r.verified_role_arn for r in rows):
+            raise UserFacingError(
+                "Authorize the organization's management account first (`/aws-support authorize-account`)."
+            )
+        return rows
+
     async def register_organization(self, actor: Actor, account_id: str) -> OrganizationOutcome:
         """Registers the workspace for the organization whose management account is `account_id`, which
         authorizes every active member account of it for this workspace."""
+        await self.workspaces.require_admin(actor, "register an AWS Organization")
         auth = await self.authorized(actor.workspace, account_id)
         role_arn = auth.verified_role_arn
         if role_arn is None:

@@ -13,7 +13,7 @@ from typing import Any
 import yaml
 
 from bolt_app.errors import UserFacingError
-from bolt_app.services.accounts import Actor, parse_account_id, parse_role_arn
+from bolt_app.services.accounts import parse_account_id, parse_role_arn
 from bolt_app.services.channels import (
     ACCOUNTS_PER_CHANNEL,
     CONFIGURATIONS_PER_ACCOUNT,
@@ -21,6 +21,7 @@ from bolt_app.services.channels import (
     limit_error,
     validate_notifications,
 )
+from bolt_app.services.context import Actor
 from storage.channels import ChannelConfigRow, ChannelOwnedElsewhere, LimitReached, Notifications
 from storage.workspaces import WorkspaceKey
 
@@ -250,7 +251,9 @@ class ChannelFiles:
             if old_roles.get(row.key) == row.role_arn:
                 continue  # a role this channel already uses was verified when it was set
             try:
-                await self.channels.accounts.verify_role(row.role_arn, Actor(row.workspace, actor_label))
+                await self.channels.accounts.verify_role(
+                    row.role_arn, Actor.at_command_line(row.workspace, actor_label)
+                )
             except UserFacingError as e:
                 errors.append(f"#{row.channel_name or row.channel_id} {row.account_id}: {e.message}")
         if errors:

@@ -8,11 +8,12 @@ from cachetools import TTLCache
 
 from bolt_app.aws.sessions import RoleSessions
 from bolt_app.errors import UserFacingError
-from bolt_app.services.accounts import AccountService, Actor, display_name, parse_role_arn
+from bolt_app.services.accounts import AccountService, display_name, parse_role_arn
 from bolt_app.services.channel_fields import NOTIFICATIONS_FIELD, SEVERITIES
-from bolt_app.services.context import ChannelAccount
+from bolt_app.services.context import Actor, ChannelAccount
+from bolt_app.services.workspaces import WorkspaceService
 from bolt_app.slack_directory import SlackChannel
-from storage.accounts import AccountRow
+from storage.accounts import AccountRow, AuthorizationRow
 from storage.channels import (
     ChannelConfigRow,
     ChannelOwnedElsewhere,
@@ -98,12 +99,36 @@ class ConfigureRequest:
     notifications: Notifications
 
 
+@dataclass(frozen=True)
+class ConfigureForm:
+    """What "Configure channel" opens with: the accounts to choose from and the values to prefill."""
+
+    channel: SlackChannel
+    accounts: list[AuthorizationRow]
+    account_id: str | None
+    role_arn: str | None
+    notifications: Notifications | None
+
+
+@dataclass(frozen=True)
+class ChannelConfigurations:
+    """A channel's configurations, as `configure-channel` lists them."""
+
+    channel: SlackChannel
+    rows: list[ChannelConfigRow]
+
+
 class ChannelService:
     def __init__(
-        self, repository: ChannelRepository, accounts: AccountService, role_sessions: RoleSessions
+        self,
+        repository: ChannelRepository,
+        accounts: AccountService,
+        workspaces: WorkspaceService,
+        role_sessions: RoleSessions,
     ) -> None:
         self.repository = repository
         self.accounts = accounts
+        self.workspaces = workspaces
         self.role_sessions = role_sessions
         # Every command in a channel needs its accounts before it can open a modal, whose trigger lives 3 s:
         # answering them from memory keeps the database off that path. This process's own changes drop the
@@ -149,6 +174,42 @@ class ChannelService:
             for row in rows
         ]
 
+    async def start_configuring(
+        self, actor: Actor, channel: SlackChannel | None
+    ) -> ChannelConfigurations | ConfigureForm:
+        """`configure-channel`: the channel's configurations when it has some, else the form for its first."""
+        await self.workspaces.require_admin(actor, "configure channels")
+        checked = check_channel_kind(channel)
+        rows = await self.for_channel(actor.workspace, checked.id)
+        return ChannelConfigurations(checked, rows) if rows else await self._form(actor, checked, None)
+
+    async def configure_form(
+        self, actor: Actor, channel: SlackChannel | None, account_id: str | None = None
+    ) -> ConfigureForm:
+        """The form for `channel`, prefilled with its configuration for `account_id` when there is one."""
+        await self.workspaces.require_admin(actor, "configure channels")
+        return await self._form(actor, check_channel_kind(channel), account_id)
+
+    async def _form(self, actor: Actor, channel: SlackChannel, account_id: str | None) -> ConfigureForm:
+        accounts = await self.accounts.authorized_accounts(actor.workspace)
+        if not accounts:
+            raise UserFacingError(
+                "No AWS account has authorized this workspace yet: run `/aws-support authorize-account` first."
+            )
+        existing = (
+            await self.repository.get(actor.workspace.team_id, channel.id, account_id) if account_id else None
+        )
+        if account_id is None and len(accounts) == 1:
+            account_id = accounts[0].account.account_id
+        chosen = next((a for a in accounts if a.account.account_id == account_id), None)
+        return ConfigureForm(
+            channel=channel,
+            accounts=accounts,
+            account_id=account_id,
+            role_arn=existing.role_arn if existing else (chosen.verified_role_arn if chosen else None),
+            notifications=existing.notifications if existing else None,
+        )
+
     async def prepare(self, actor: Actor, request: ConfigureRequest) -> ChannelConfigRow:
         """Checks everything but the limits and verifies the role with AWS; returns the row to save."""
         validate_notifications(request.notifications)
@@ -179,6 +240,7 @@ class ChannelService:
         )
 
     async def configure(self, actor: Actor, request: ConfigureRequest) -> ChannelConfigRow:
+        await self.workspaces.require_admin(actor, "configure channels")
         row = await self.prepare(actor, request)
         try:
             await self.repository.save(
@@ -191,6 +253,7 @@ class ChannelService:
         return row
 
     async def remove(self, actor: Actor, channel_id: str, account_id: str) -> ChannelConfigRow:
+        await self.workspaces.require_admin(actor, "configure channels")
         row = await self.repository.get(actor.workspace.team_id, channel_id, account_id)
         if row is None:
             raise UserFacingError(f"This channel is not configured for AWS account {account_id}.")

@@ -8,6 +8,28 @@ from storage.workspaces import WorkspaceKey
 
 
 @dataclass(frozen=True)
+class Actor:
+    """Who is changing the workspace's configuration: a Slack user of the workspace, or an operator.
+
+    `slack_admin` is what Slack said of the user (an admin or owner of the workspace); a Slack user who is not
+    may still be one of the app's admins listed for the workspace. An operator (the command line) has the
+    authority of whoever can run the app's commands, so the admin check does not apply to it."""
+
+    workspace: WorkspaceKey
+    user_id: str
+    slack_admin: bool = False
+    operator: bool = False
+
+    @classmethod
+    def at_command_line(cls, workspace: WorkspaceKey, label: str) -> Actor:
+        return cls(workspace, label, operator=True)
+
+    @property
+    def label(self) -> str:
+        return self.user_id
+
+
+@dataclass(frozen=True)
 class ChannelAccount:
     """One AWS account configured on a channel: the role that channel acts with in that account."""
 

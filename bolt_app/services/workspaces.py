@@ -7,6 +7,8 @@ import secrets
 from slack_sdk.oauth.installation_store import Installation
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bolt_app.services.admins import is_admin, require_admin
+from bolt_app.services.context import Actor
 from storage.installation_store import InstallationStore
 from storage.workspaces import WorkspaceKey, WorkspaceRepository, WorkspaceRow
 
@@ -54,3 +56,11 @@ class WorkspaceService:
 
     async def get(self, key: WorkspaceKey) -> WorkspaceRow | None:
         return await self.repository.get(key)
+
+    async def is_admin(self, actor: Actor) -> bool:
+        """Whether `actor` may change this workspace's AWS configuration (App Home and lists show the buttons)."""
+        return is_admin(actor, await self.get(actor.workspace))
+
+    async def require_admin(self, actor: Actor, what: str) -> None:
+        """UserFacingError naming who may `what`, unless `actor` may change the workspace's configuration."""
+        require_admin(actor, await self.get(actor.workspace), what)

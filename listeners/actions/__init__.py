@@ -45,9 +45,8 @@ from listeners.actions.cases import (
     show_full_message_clicked,
 )
 from listeners.actions.channels import (
-    add_channel_account_clicked,
+    channel_form_clicked,
     configure_account_selected,
-    edit_channel_clicked,
     remove_channel_clicked,
 )
 from listeners.actions.quotas import check_quota_status_clicked, quota_form_changed
@@ -56,9 +55,9 @@ from listeners.actions.quotas import check_quota_status_clicked, quota_form_chan
 def register(app: AsyncApp) -> None:
     app.action(EDIT_ACCOUNT_NAME_ACTION)(edit_account_name_clicked)
     app.action(REMOVE_ACCOUNT_ACTION)(remove_account_clicked)
-    app.action(EDIT_CHANNEL_ACTION)(edit_channel_clicked)
+    for action_id in (EDIT_CHANNEL_ACTION, ADD_CHANNEL_ACCOUNT_ACTION):
+        app.action(action_id)(channel_form_clicked)
     app.action(REMOVE_CHANNEL_ACTION)(remove_channel_clicked)
-    app.action(ADD_CHANNEL_ACCOUNT_ACTION)(add_channel_account_clicked)
     app.action(CONFIGURE_ACCOUNT_ACTION)(configure_account_selected)
     for action_id in (QUOTA_ACCOUNT_ACTION, REGION_ACTION, SERVICE_ACTION, QUOTA_ACTION):
         app.action(action_id)(quota_form_changed)

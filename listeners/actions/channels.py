@@ -11,6 +11,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bolt_app.blocks.channels import (
     ACCOUNT_BLOCK,
+    ADD_CHANNEL_ACCOUNT_ACTION,
     CONFIGURE_ACCOUNT_ACTION,
     ROLE_ARN_BLOCK,
     SEVERITY_BLOCK,
@@ -19,12 +20,16 @@ from bolt_app.blocks.channels import (
     notifications_from,
 )
 from bolt_app.blocks.common import input_value, input_values
+from bolt_app.services.accounts import AccountService
 from bolt_app.services.channel_fields import NOTIFICATIONS_FIELD
-from listeners.actions.accounts import from_home, show
-from listeners.channel_flows import configurable_channel, open_configure_modal
-from listeners.common import actor_of, admin_user, explain_errors, read_metadata, services_of
+from bolt_app.services.channels import ChannelService
+from bolt_app.services.home import HomeService
+from bolt_app.slack_directory import channel_info
+from listeners.actions.accounts import from_home
+from listeners.channel_flows import open_configure_modal
+from listeners.common import acting_user, read_metadata, workspace_of
+from listeners.errors import TO_CLICKER, shows_errors
 from listeners.events.app_home import publish_home
-from storage.accounts import AUTHORIZED
 
 
 def _target(action: dict[str, Any]) -> tuple[str, str | None]:
@@ -32,49 +37,27 @@ def _target(action: dict[str, Any]) -> tuple[str, str | None]:
     return channel_id, account_id or None
 
 
-async def _open(
+@shows_errors(TO_CLICKER)
+async def channel_form_clicked(
+    ack: AsyncAck,
     action: dict[str, Any],
     body: dict[str, Any],
     client: AsyncWebClient,
     context: AsyncBoltContext,
     respond: AsyncRespond,
-    *,
-    new: bool,
+    channels: ChannelService,
 ) -> None:
+    """The buttons Edit (the form prefilled with that configuration) and Add another account (an empty form)."""
+    await ack()
     channel_id, account_id = _target(action)
-
-    async def work() -> None:
-        await admin_user(context, client, "configure channels")
-        channel = await configurable_channel(client, channel_id)
-        await open_configure_modal(client, context, body["trigger_id"], channel, None if new else account_id)
-
-    await explain_errors(lambda text: show(body, client, respond, actor_of(context).user_id, text), work)
+    if action.get("action_id") == ADD_CHANNEL_ACCOUNT_ACTION:
+        account_id = None
+    actor = await acting_user(client, context)
+    form = await channels.configure_form(actor, await channel_info(client, channel_id), account_id)
+    await open_configure_modal(client, body["trigger_id"], form)
 
 
-async def edit_channel_clicked(
-    ack: AsyncAck,
-    action: dict[str, Any],
-    body: dict[str, Any],
-    client: AsyncWebClient,
-    context: AsyncBoltContext,
-    respond: AsyncRespond,
-) -> None:
-    await ack()
-    await _open(action, body, client, context, respond, new=False)
-
-
-async def add_channel_account_clicked(
-    ack: AsyncAck,
-    action: dict[str, Any],
-    body: dict[str, Any],
-    client: AsyncWebClient,
-    context: AsyncBoltContext,
-    respond: AsyncRespond,
-) -> None:
-    await ack()
-    await _open(action, body, client, context, respond, new=True)
-
-
+@shows_errors(TO_CLICKER)
 async def remove_channel_clicked(
     ack: AsyncAck,
     action: dict[str, Any],
@@ -82,41 +65,39 @@ async def remove_channel_clicked(
     client: AsyncWebClient,
     context: AsyncBoltContext,
     respond: AsyncRespond,
+    channels: ChannelService,
+    home: HomeService,
 ) -> None:
     await ack()
     channel_id, account_id = _target(action)
-    actor = actor_of(context)
-    services = services_of(context)
-
-    async def work() -> None:
-        await admin_user(context, client, "configure channels")
-        removed = await services.channels.remove(actor, channel_id, account_id or "")
-        if from_home(body):
-            await publish_home(client, context, actor.user_id)
-            return
-        rows = await services.channels.for_channel(actor.workspace, channel_id)
-        text = f"AWS account {removed.account_id} was detached from #{removed.channel_name}."
-        blocks = channel_configurations_blocks(rows, removed.channel_name, admin=True) if rows else None
-        await respond(text=text, blocks=blocks, replace_original=True)
-
-    await explain_errors(lambda text: show(body, client, respond, actor.user_id, text), work)
+    actor = await acting_user(client, context)
+    removed = await channels.remove(actor, channel_id, account_id or "")
+    if from_home(body):
+        await publish_home(client, home, actor)
+        return
+    rows = await channels.for_channel(actor.workspace, channel_id)
+    text = f"AWS account {removed.account_id} was detached from #{removed.channel_name}."
+    blocks = channel_configurations_blocks(rows, removed.channel_name, admin=True) if rows else None
+    await respond(text=text, blocks=blocks, replace_original=True)
 
 
 async def configure_account_selected(
-    ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
+    ack: AsyncAck,
+    body: dict[str, Any],
+    client: AsyncWebClient,
+    context: AsyncBoltContext,
+    accounts: AccountService,
 ) -> None:
     """Choosing the account in "Configure channel" shows the role verified for it (used when the field is empty)."""
     await ack()
     view = body["view"]
     state = view["state"]
-    services = services_of(context)
-    key = actor_of(context).workspace
-    accounts = [a for a in await services.accounts.list(key) if a.state == AUTHORIZED]
+    authorized = await accounts.authorized_accounts(workspace_of(context))
     account_id = input_value(state, ACCOUNT_BLOCK, CONFIGURE_ACCOUNT_ACTION)
-    chosen = next((a for a in accounts if a.account.account_id == account_id), None)
+    chosen = next((a for a in authorized if a.account.account_id == account_id), None)
     meta = read_metadata(view)
     updated = configure_channel_modal(
-        accounts,
+        authorized,
         view.get("private_metadata", ""),
         channel_name=meta.get("channel_name", ""),
         public=bool(meta.get("public")),

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+import inspect
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from slack_bolt.context.ack.async_ack import AsyncAck
@@ -12,6 +13,7 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bolt_app.blocks.help import CommandHelp, help_blocks, help_text
+from listeners.errors import Show, Where
 
 
 @dataclass(frozen=True)
@@ -37,17 +39,38 @@ class CommandRequest:
         await self.respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
 
 
-Handler = Callable[[CommandRequest], Awaitable[None]]
+# A subcommand handler takes the request, then any service by name, as Bolt passes them to listeners:
+# `async def accounts_subcommand(request: CommandRequest, accounts: AccountService)`.
+Handler = Callable[..., Awaitable[None]]
+
+
+def _say_ephemeral(kwargs: Mapping[str, Any]) -> Show:
+    request: CommandRequest = kwargs["request"]
+    return request.say_ephemeral
+
+
+# Where a subcommand shows an error (for `shows_errors`): an ephemeral reply to the command.
+IN_REPLY = Where(("request",), _say_ephemeral)
 
 
 @dataclass(frozen=True)
 class Subcommand:
     help: CommandHelp
     handler: Handler
+    # The handler's parameters: the request's name, then the context values it asks for (read once).
+    parameters: tuple[str, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "parameters", tuple(inspect.signature(self.handler).parameters))
 
     @property
     def names(self) -> tuple[str, ...]:
         return (self.help.usage.split()[0], *self.help.aliases)
+
+    async def run(self, request: CommandRequest) -> None:
+        """Calls the handler with the request and the context's values its other parameters name."""
+        first, *wanted = self.parameters
+        await self.handler(**{first: request}, **{name: request.context[name] for name in wanted})
 
 
 _SUBCOMMANDS: list[Subcommand] = []
@@ -99,4 +122,4 @@ async def aws_support_command(
     if sub is None:
         await show_help(request, unknown=name or None)
         return
-    await sub.handler(request)
+    await sub.run(request)

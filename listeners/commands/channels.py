@@ -3,27 +3,25 @@
 from __future__ import annotations
 
 from bolt_app.blocks.channels import channel_configurations_blocks
-from listeners.channel_flows import configurable_channel, open_configure_modal
-from listeners.commands.aws_support import CommandRequest, subcommand
-from listeners.common import admin_user, explain_errors, services_of, workspace_of
+from bolt_app.services.channels import ChannelService, ConfigureForm
+from bolt_app.slack_directory import channel_info
+from listeners.channel_flows import open_configure_modal
+from listeners.commands.aws_support import IN_REPLY, CommandRequest, subcommand
+from listeners.common import acting_user
+from listeners.errors import shows_errors
 
 
 @subcommand(
     "configure-channel", "attach an AWS account and IAM role to this channel (admins)", ("configure",)
 )
-async def configure_channel_subcommand(request: CommandRequest) -> None:
+@shows_errors(IN_REPLY)
+async def configure_channel_subcommand(request: CommandRequest, channels: ChannelService) -> None:
     await request.ack()
-
-    async def work() -> None:
-        await admin_user(request.context, request.client, "configure channels")
-        channel = await configurable_channel(request.client, request.channel_id)
-        rows = await services_of(request.context).channels.for_channel(
-            workspace_of(request.context), channel.id
-        )
-        if rows:
-            blocks = channel_configurations_blocks(rows, channel.name, admin=True)
-            await request.say_ephemeral(f"#{channel.name} is configured for {len(rows)} AWS accounts", blocks)
-        else:
-            await open_configure_modal(request.client, request.context, request.trigger_id, channel)
-
-    await explain_errors(request.say_ephemeral, work)
+    actor = await acting_user(request.client, request.context)
+    setup = await channels.start_configuring(actor, await channel_info(request.client, request.channel_id))
+    if isinstance(setup, ConfigureForm):
+        await open_configure_modal(request.client, request.trigger_id, setup)
+        return
+    name, rows = setup.channel.name, setup.rows
+    blocks = channel_configurations_blocks(rows, name, admin=True)
+    await request.say_ephemeral(f"#{name} is configured for {len(rows)} AWS accounts", blocks)

@@ -7,22 +7,21 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bolt_app.blocks.channels import workspace_channels_blocks
 from bolt_app.blocks.home import home_view
-from bolt_app.services.admins import is_admin
-from bolt_app.slack_directory import user_info
-from listeners.common import services_of, workspace_of
+from bolt_app.services.context import Actor
+from bolt_app.services.home import HomeService
+from listeners.common import acting_user
 
 
-async def publish_home(client: AsyncWebClient, context: AsyncBoltContext, user_id: str) -> None:
-    services = services_of(context)
-    key = workspace_of(context)
-    accounts = await services.accounts.list(key)
-    admin = is_admin(await user_info(client, user_id), await services.workspaces.get(key))
-    channels = workspace_channels_blocks(await services.channels.for_workspace(key), admin)
-    await client.views_publish(user_id=user_id, view=home_view(accounts, admin, channels))
+async def publish_home(client: AsyncWebClient, home: HomeService, viewer: Actor) -> None:
+    overview = await home.overview(viewer)
+    channels = workspace_channels_blocks(overview.channels, overview.admin)
+    await client.views_publish(
+        user_id=viewer.user_id, view=home_view(overview.accounts, overview.admin, channels)
+    )
 
 
 async def app_home_opened_callback(
-    event: dict[str, str], client: AsyncWebClient, context: AsyncBoltContext
+    event: dict[str, str], client: AsyncWebClient, context: AsyncBoltContext, home: HomeService
 ) -> None:
     if event.get("tab", "home") == "home":
-        await publish_home(client, context, event["user"])
+        await publish_home(client, home, await acting_user(client, context, event["user"]))

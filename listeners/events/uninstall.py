@@ -6,15 +6,17 @@ from typing import Any
 
 from slack_bolt.context.async_context import AsyncBoltContext
 
-
-async def app_uninstalled_callback(context: AsyncBoltContext) -> None:
-    await context["services"].workspaces.uninstall(
-        context.enterprise_id, context.team_id, bool(context.is_enterprise_install)
-    )
+from bolt_app.services.workspaces import WorkspaceService
 
 
-async def tokens_revoked_callback(event: dict[str, Any], context: AsyncBoltContext) -> None:
+async def app_uninstalled_callback(context: AsyncBoltContext, workspaces: WorkspaceService) -> None:
+    await workspaces.uninstall(context.enterprise_id, context.team_id, bool(context.is_enterprise_install))
+
+
+async def tokens_revoked_callback(
+    event: dict[str, Any], context: AsyncBoltContext, workspaces: WorkspaceService
+) -> None:
     if event.get("tokens", {}).get("bot"):
-        await context["services"].workspaces.delete_tokens(
+        await workspaces.delete_tokens(
             context.enterprise_id, context.team_id, bool(context.is_enterprise_install)
         )

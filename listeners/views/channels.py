@@ -18,16 +18,18 @@ from bolt_app.blocks.channels import (
 )
 from bolt_app.blocks.common import input_value, input_values, message_modal
 from bolt_app.errors import UserFacingError
-from bolt_app.services.accounts import parse_role_arn
+from bolt_app.services.accounts import AccountService, parse_role_arn
 from bolt_app.services.channels import (
     NOTIFICATIONS_FIELD,
+    ChannelService,
     ConfigureRequest,
     configuration_line,
     validate_notifications,
 )
-from listeners.common import actor_of, admin_user, read_metadata, services_of, unexpected_error_text
+from bolt_app.services.home import HomeService
+from listeners.common import acting_user, read_metadata, workspace_of
+from listeners.errors import in_modal, shows_errors
 from listeners.events.app_home import publish_home
-from storage.accounts import AUTHORIZED
 
 
 def _request(view: dict[str, Any]) -> ConfigureRequest:
@@ -62,8 +64,15 @@ def _field_errors(view: dict[str, Any], request: ConfigureRequest) -> dict[str, 
     return errors
 
 
+@shows_errors(in_modal("Configure channel"))
 async def configure_channel_submitted(
-    ack: AsyncAck, view: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
+    ack: AsyncAck,
+    view: dict[str, Any],
+    client: AsyncWebClient,
+    context: AsyncBoltContext,
+    accounts: AccountService,
+    channels: ChannelService,
+    home: HomeService,
 ) -> None:
     request = _request(view)
     errors = _field_errors(view, request)
@@ -73,15 +82,12 @@ async def configure_channel_submitted(
     await ack(
         response_action="update", view=message_modal("Configure channel", "Checking the role with AWS…")
     )
-    services = services_of(context)
-    actor = actor_of(context)
     try:
-        await admin_user(context, client, "configure channels")
-        row = await services.channels.configure(actor, request)
-    except UserFacingError as e:
-        accounts = [a for a in await services.accounts.list(actor.workspace) if a.state == AUTHORIZED]
+        actor = await acting_user(client, context)
+        row = await channels.configure(actor, request)
+    except UserFacingError as e:  # the form again, with what to fix
         retry = configure_channel_modal(
-            accounts,
+            await accounts.authorized_accounts(workspace_of(context)),
             view.get("private_metadata", ""),
             channel_name=request.channel_name,
             public=bool(read_metadata(view).get("public")),
@@ -92,15 +98,10 @@ async def configure_channel_submitted(
         )
         await client.views_update(view_id=view["id"], view=retry)
         return
-    except Exception as e:  # noqa: BLE001
-        await client.views_update(
-            view_id=view["id"], view=message_modal("Configure channel", unexpected_error_text(e))
-        )
-        return
     text = (
         f":white_check_mark: #{row.channel_name} now acts with {configuration_line(row)}. Everyone in the channel "
         "can use `/aws-support create-case`, `search-case` and `service-quota-increase` with this role."
     )
     await client.views_update(view_id=view["id"], view=message_modal("Configure channel", text))
     await client.chat_postEphemeral(channel=row.channel_id, user=actor.user_id, text=text)
-    await publish_home(client, context, actor.user_id)
+    await publish_home(client, home, actor)

@@ -13,7 +13,7 @@ import aiohttp
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from bolt_app.app import Services
+from bolt_app.bundle import Services
 from bolt_app.settings import Settings
 from bolt_app.web import SERVICES_KEY, create_web_app
 from storage.crypto import generate_key

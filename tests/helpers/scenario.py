@@ -160,7 +160,7 @@ async def configured_channel(
     trusts its External ID, and attaches it to the channel. Returns account id -> role ARN."""
     from sqlalchemy import text as sql
 
-    from bolt_app.services.accounts import Actor
+    from bolt_app.services.context import Actor
     from storage.channels import ChannelConfigRow, Notifications
     from storage.workspaces import WorkspaceKey
 
@@ -171,7 +171,9 @@ async def configured_channel(
     roles = {}
     for account_id, policy in accounts.items():
         role = aws.create_role(account_id, f"Slack{channel_id}", external_id=external_id, policy=policy)
-        await h.services.accounts.authorize(Actor(key, "U0001"), role, f"Acct{account_id[-4:]}")
+        await h.services.accounts.authorize(
+            Actor(key, "U0001", slack_admin=True), role, f"Acct{account_id[-4:]}"
+        )
         row = ChannelConfigRow(
             key, channel_id, "aws-support", account_id, None, role, notifications or Notifications(), "U0001"
         )

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 import pytest
 from sqlalchemy import text
 
-from bolt_app.services.accounts import Actor
+from bolt_app.services.context import Actor
 from storage.workspaces import WorkspaceKey
 from tests.fakes.aws import AwsDouble
 from tests.fakes.slack_api import FakeSlackApi
@@ -195,7 +195,7 @@ async def test_accounts_list_names_and_buttons_then_rename_and_remove(
     await harness.command("accounts", user_id=MEMBER)
     assert "Edit name" not in (await replies(harness, 2))[-1]  # members see the list, not the buttons
 
-    await harness.services.accounts.rename(Actor(TEAM, ADMIN), ACCOUNT, "Staging")
+    await harness.services.accounts.rename(Actor(TEAM, ADMIN, slack_admin=True), ACCOUNT, "Staging")
     account = await harness.services.accounts.repository.get_account(ACCOUNT)
     assert account is not None and account.account_name == "Staging"
 

@@ -45,10 +45,10 @@ async def external_id(h: AppHarness) -> str:
 
 
 async def authorized_role(h: AppHarness, aws: AwsDouble, account: str = ACCOUNT, policy: str = "full") -> str:
-    from bolt_app.services.accounts import Actor
+    from bolt_app.services.context import Actor
 
     role = aws.create_role(account, external_id=await external_id(h), policy=policy)
-    await h.services.accounts.authorize(Actor(TEAM, ADMIN), role)
+    await h.services.accounts.authorize(Actor(TEAM, ADMIN, slack_admin=True), role)
     return role
 
 
@@ -180,7 +180,7 @@ async def test_a_shared_channel_belongs_to_the_first_workspace(harness: AppHarne
     # a second workspace (Slack Connect) with its own authorization tries the same channel
     harness.slack.oauth.team_id, harness.slack.oauth.team_name = "T0002", "Partner"
     await harness.install()
-    from bolt_app.services.accounts import Actor
+    from bolt_app.services.context import Actor
 
     async with harness.services.engine.connect() as conn:
         ext2 = str(
@@ -189,7 +189,9 @@ async def test_a_shared_channel_belongs_to_the_first_workspace(harness: AppHarne
             ).scalar_one()
         )
     role2 = aws.create_role(OTHER_ACCOUNT, external_id=ext2)
-    await harness.services.accounts.authorize(Actor(WorkspaceKey("", "T0002"), ADMIN), role2)
+    await harness.services.accounts.authorize(
+        Actor(WorkspaceKey("", "T0002"), ADMIN, slack_admin=True), role2
+    )
     before = len(harness.slack.calls("views.update"))
     view = await open_modal(harness, "configure-channel", channel_id=CHANNEL, team_id="T0002")
     await submit_state(harness, view, values(OTHER_ACCOUNT), team_id="T0002")

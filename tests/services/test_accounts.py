@@ -11,7 +11,8 @@ import pytest
 
 from bolt_app.app import Services, build_services
 from bolt_app.errors import UserFacingError
-from bolt_app.services.accounts import Actor, parse_account_name, parse_role_arn
+from bolt_app.services.accounts import parse_account_name, parse_role_arn
+from bolt_app.services.context import Actor
 from bolt_app.settings import Settings
 from storage.crypto import generate_key
 from storage.workspaces import WorkspaceKey
@@ -60,10 +61,11 @@ async def test_two_admins_racing_for_the_fifth_place_exactly_one_wins(
     keys = await _workspaces(services, 6)
     role = _role_trusting(aws, [f"external-id-{i:02d}-" + "x" * 30 for i in range(1, 7)])
     for key in keys[:4]:
-        await services.accounts.authorize(Actor(key, "U1"), role)
+        await services.accounts.authorize(Actor(key, "U1", slack_admin=True), role)
 
     results = await asyncio.gather(
-        *(services.accounts.authorize(Actor(key, "U1"), role) for key in keys[4:]), return_exceptions=True
+        *(services.accounts.authorize(Actor(key, "U1", slack_admin=True), role) for key in keys[4:]),
+        return_exceptions=True,
     )
     wins = [r for r in results if not isinstance(r, BaseException)]
     losses = [r for r in results if isinstance(r, UserFacingError)]
@@ -78,7 +80,7 @@ async def test_the_assume_role_call_always_carries_the_external_id_and_the_slack
 ) -> None:
     (key,) = await _workspaces(services, 1)
     role = _role_trusting(aws, ["external-id-01-" + "x" * 30])
-    await services.accounts.authorize(Actor(key, "U42"), role, "Prod")
+    await services.accounts.authorize(Actor(key, "U42", slack_admin=True), role, "Prod")
     first = aws.assume_role_calls[0]
     assert first.external_id == "external-id-01-" + "x" * 30 and first.session_name == "T0001.U42"
     assert all(c.external_id for c in aws.assume_role_calls)

@@ -1,13 +1,19 @@
-"""Requests from Slack through the real app: signatures, help, authorization, uninstall, rotation, org installs."""
+"""Requests from Slack through the real app: signatures, help, authorization, uninstall, rotation, org installs,
+and the services the composition root hands to listeners."""
 
 from __future__ import annotations
 
 import time
 
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.authorization import AuthorizeResult
+from slack_bolt.request.async_request import AsyncBoltRequest
 from sqlalchemy import text
 
+from bolt_app.app import build_services, services_by_name
 from storage.db import create_engine
-from tests.helpers.app import AppHarness
+from tests.fakes.slack_api import FakeSlackApi
+from tests.helpers.app import AppHarness, app_settings
 from tests.helpers.slack_requests import event_body, slash_command_body
 
 
@@ -158,3 +164,47 @@ async def test_a_signed_but_malformed_interactivity_payload_is_a_client_error(ha
     response = await harness.post("payload=%7Bnot-json", content_type="application/x-www-form-urlencoded")
     assert response.status == 400
     assert (await harness.get("/healthz")).status == 200
+
+
+async def test_bolt_hands_each_service_to_a_listener_that_names_it(
+    sqlite_url: str, slack: FakeSlackApi
+) -> None:
+    """The composition root's middleware, a real Bolt app and its kwargs injection: a listener that asks for a
+    service by its name gets that very object (a name Bolt uses itself, like `options`, would get Bolt's)."""
+    services = await build_services(app_settings(sqlite_url, slack))
+    offered = services.for_listeners()
+    received: dict[str, object] = {}
+
+    async def authorize(
+        enterprise_id: str | None, team_id: str | None, user_id: str | None
+    ) -> AuthorizeResult:
+        return AuthorizeResult(
+            enterprise_id=enterprise_id, team_id=team_id, bot_token="xoxb-test", bot_id="B1"
+        )
+
+    async def listener(ack, workspaces, accounts, channels, home, cases, quotas, notifications):  # type: ignore[no-untyped-def]
+        await ack()
+        received.update(
+            workspaces=workspaces,
+            accounts=accounts,
+            channels=channels,
+            home=home,
+            cases=cases,
+            quotas=quotas,
+            notifications=notifications,
+        )
+
+    app = AsyncApp(signing_secret="s", authorize=authorize, request_verification_enabled=False)
+    app.use(services_by_name(services))
+    app.command("/aws-support")(listener)
+    try:
+        response = await app.async_dispatch(
+            AsyncBoltRequest(
+                body=slash_command_body(), headers={"content-type": "application/x-www-form-urlencoded"}
+            )
+        )
+    finally:
+        await services.close()
+    assert response.status == 200
+    assert set(received) == set(offered)  # the listener above names every service the bundle offers
+    assert all(received[name] is service for name, service in offered.items())

@@ -1,0 +1,97 @@
+"""What the user sees when a listener fails: a UserFacingError as it is, anything else as an apology."""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import logging
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, TypeVar, cast
+
+from bolt_app.blocks.common import message_modal
+from bolt_app.errors import UserFacingError
+
+log = logging.getLogger(__name__)
+
+Show = Callable[[str], Awaitable[Any]]
+Listener = TypeVar("Listener", bound=Callable[..., Awaitable[Any]])
+
+
+@dataclass(frozen=True)
+class Where:
+    """Where a listener shows a message (a reply, a DM, its modal), made from the arguments it was called with;
+    `needs` names those arguments, which the listener must then ask for."""
+
+    needs: tuple[str, ...]
+    show_for: Callable[[Mapping[str, Any]], Show]
+
+
+def unexpected_error_text(error: BaseException) -> str:
+    reference = uuid.uuid4().hex[:8]
+    log.exception("unexpected error (reference %s)", reference, exc_info=error)
+    return f"Sorry, something went wrong on our side (reference {reference}). Nothing was changed; try again."
+
+
+def shows_errors(where: Where) -> Callable[[Listener], Listener]:
+    """Decorates a listener: a UserFacingError it raises is shown where `where` says, with a warning sign;
+    anything else is logged with a reference and shown as an apology naming it.
+
+    Bolt calls listeners with keyword arguments and reads their names through `functools.wraps`, so the
+    decorated listener still gets exactly the arguments it asks for."""
+
+    def decorate(listener: Listener) -> Listener:
+        missing = set(where.needs) - set(inspect.signature(listener).parameters)
+        if missing:
+            raise TypeError(
+                f"{listener.__qualname__} must ask for {', '.join(sorted(missing))} to show errors"
+            )
+
+        @functools.wraps(listener)
+        async def run(**kwargs: Any) -> None:
+            try:
+                await listener(**kwargs)
+            except UserFacingError as e:
+                await where.show_for(kwargs)(f":warning: {e.message}")
+            except Exception as e:  # noqa: BLE001 - the user must hear something; the log has the details
+                await where.show_for(kwargs)(unexpected_error_text(e))
+
+        return cast(Listener, run)
+
+    return decorate
+
+
+async def explain_errors(show: Show, work: Callable[[], Awaitable[Any]]) -> None:
+    """Runs `work` as `shows_errors` runs a listener, showing errors with `show`."""
+    await shows_errors(Where((), lambda _: show))(work)()
+
+
+def in_modal(title: str) -> Where:
+    """In the modal the listener answers, replacing its content."""
+
+    def show_for(kwargs: Mapping[str, Any]) -> Show:
+        async def show(text: str) -> None:
+            view_id = kwargs["view"]["id"]
+            await kwargs["client"].views_update(view_id=view_id, view=message_modal(title, text))
+
+        return show
+
+    return Where(("client", "view"), show_for)
+
+
+def _to_clicker(kwargs: Mapping[str, Any]) -> Show:
+    body = kwargs["body"]
+
+    async def show(text: str) -> None:
+        if body.get("view", {}).get("type") == "home" or not body.get("response_url"):
+            await kwargs["client"].chat_postMessage(channel=kwargs["context"].user_id or "", text=text)
+        else:
+            await kwargs["respond"](text=text, response_type="ephemeral", replace_original=False)
+
+    return show
+
+
+# To whoever clicked a button: in the app's DM with them when the button was in App Home or the message cannot
+# be answered, else an ephemeral reply.
+TO_CLICKER = Where(("body", "client", "context", "respond"), _to_clicker)
