@@ -63,7 +63,6 @@ class Services:
             "cases": self.cases,
             "quotas": self.quotas,
             "notifications": self.notifications,
-            "case_actions": self.case_actions,
         }
 
     async def close(self) -> None:
