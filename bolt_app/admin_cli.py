@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import getpass
 import json
+import re
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -17,7 +18,12 @@ from bolt_app.app import build_services
 from bolt_app.aws.policies import cloudformation_template
 from bolt_app.bundle import Services
 from bolt_app.errors import UserFacingError
-from bolt_app.notifications_http import events_token_instructions, forwarding_template
+from bolt_app.identifiers import ACCOUNT_ID, ENTERPRISE_ID, ROLE_ARN, TEAM_ID
+from bolt_app.notifications_http import (
+    app_event_bus_template,
+    events_token_instructions,
+    forwarding_template,
+)
 from bolt_app.services.accounts import display_name
 from bolt_app.services.channel_files import ChannelFiles, rows_as_file
 from bolt_app.services.context import Actor
@@ -25,11 +31,28 @@ from bolt_app.settings import Settings
 from storage.workspaces import WorkspaceKey
 
 
+def _identifier(pattern: re.Pattern[str], what: str, empty_ok: bool = False) -> Callable[[str], str]:
+    def parse(value: str) -> str:
+        if (empty_ok and value == "") or pattern.fullmatch(value):
+            return value
+        raise argparse.ArgumentTypeError(f"{value!r} is not {what}")
+
+    return parse
+
+
 def add_workspace_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--team", required=True, help="Slack team ID (T…); for an org-wide install, the org ID (E…)"
+        "--team",
+        required=True,
+        type=_identifier(TEAM_ID, "a Slack team ID (T…) or org ID (E…)"),
+        help="Slack team ID (T…); for an org-wide install, the org ID (E…)",
     )
-    parser.add_argument("--enterprise", default="", help="Enterprise Grid org ID (E…), if any")
+    parser.add_argument(
+        "--enterprise",
+        default="",
+        type=_identifier(ENTERPRISE_ID, "an Enterprise Grid org ID (E…)", empty_ok=True),
+        help="Enterprise Grid org ID (E…), if any",
+    )
 
 
 def add_account_commands(sub: Any) -> None:
@@ -41,22 +64,26 @@ def add_account_commands(sub: Any) -> None:
     p.add_argument("--format", choices=["yaml", "json"], default="yaml")
     p = accounts.add_parser("authorize", help="authorize the workspace with a role of the account")
     add_workspace_args(p)
-    p.add_argument("--role-arn", required=True)
+    p.add_argument("--role-arn", required=True, type=_identifier(ROLE_ARN, "an IAM role ARN"))
     p.add_argument("--name", help="account name (1-30 letters, digits, spaces, - and _)")
     p = accounts.add_parser("rename", help="set or clear an account's name")
     add_workspace_args(p)
-    p.add_argument("account_id")
+    p.add_argument("account_id", type=_identifier(ACCOUNT_ID, "a 12-digit AWS account ID"))
     p.add_argument("name", nargs="?", default=None, help="omit to show the account ID only")
     p = accounts.add_parser("remove", help="remove the workspace's authorization for an account")
     add_workspace_args(p)
-    p.add_argument("account_id")
+    p.add_argument("account_id", type=_identifier(ACCOUNT_ID, "a 12-digit AWS account ID"))
     p = accounts.add_parser("template", help="print the CloudFormation template of the role for a workspace")
     add_workspace_args(p)
     p = accounts.add_parser(
         "events-token", help="issue the account's POST /aws/events token (shown once; revokes the old)"
     )
-    p.add_argument("account_id")
+    p.add_argument("account_id", type=_identifier(ACCOUNT_ID, "a 12-digit AWS account ID"))
     accounts.add_parser("events-template", help="print the CloudFormation template that forwards case events")
+    accounts.add_parser(
+        "events-bus-template",
+        help="print the app-side CloudFormation template: the event bus accounts forward to, and the queue",
+    )
 
     channels = sub.add_parser(
         "channels", help="channel configurations (configuration as code)"
@@ -98,6 +125,8 @@ async def _accounts(services: Services, args: argparse.Namespace) -> str:
         return events_token_instructions(args.account_id, token, services.settings.app_base_url)
     if command == "events-template":
         return forwarding_template()
+    if command == "events-bus-template":
+        return app_event_bus_template()
     actor = _actor(args)
     if command == "list":
         rows = await services.accounts.list(actor.workspace)

@@ -48,7 +48,7 @@ from storage.notifications.deliveries import DeliveryRepository
 from storage.notifications.events_tokens import EventsTokenRepository
 from storage.notifications.reconciliations import ReconciliationRepository
 from storage.notifications.threads import ThreadRepository
-from storage.state_store import OAuthStateStore
+from storage.state_store import OAuthStateStore, state_key
 from storage.workspaces import WorkspaceRepository
 
 __all__ = ["Services", "build_app", "build_notification_service", "build_services"]
@@ -97,7 +97,7 @@ async def build_services(
         http=http,
         client=client,
         installation_store=store,
-        state_store=OAuthStateStore(engine),
+        state_store=OAuthStateStore(engine, state_key(settings.client_secret)),
         rotation=rotation,
         workspaces=workspaces,
         app_identity=identity,

@@ -9,22 +9,22 @@ repeat of one (EventBridge retries what is not 2xx, and a duplicate needs no ret
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Awaitable, Callable
 from importlib import resources
 
 from aiohttp import web
 
-from bolt_app.services.notifications.events import InvalidEvent, parse_event
+from bolt_app.event_bodies import MAX_BODY_BYTES, decode_event, sender_problem
+from bolt_app.events_token_gate import EventsTokenGate
+from bolt_app.services.notifications.events import InvalidEvent
 from bolt_app.services.notifications.service import NotificationService
 
 log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/aws/events"
-MAX_BODY_BYTES = 256 * 1024  # EventBridge's largest event
-
 TEMPLATE = "eventbridge-forwarding.yml"
+BUS_TEMPLATE = "app-event-bus.yml"
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -32,6 +32,12 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 def forwarding_template() -> str:
     """The CloudFormation template a customer deploys in us-east-1 to forward its case events to the app."""
     return resources.files("bolt_app").joinpath("templates", TEMPLATE).read_text(encoding="utf-8")
+
+
+def app_event_bus_template() -> str:
+    """The CloudFormation template the app's operator deploys: the event bus customers forward to, its rule to
+    the worker's queue, and the queue policy that lets only that rule send."""
+    return resources.files("bolt_app").joinpath("templates", BUS_TEMPLATE).read_text(encoding="utf-8")
 
 
 def events_token_instructions(account_id: str, token: str, app_base_url: str) -> str:
@@ -63,22 +69,21 @@ def _refused(status: int, error: str) -> web.Response:
 
 def events_route(notifications: NotificationService) -> Handler:
     """The aiohttp handler; `app.router.add_post(EVENTS_PATH, events_route(notifications))`."""
+    tokens = EventsTokenGate(notifications.account_for_token)
 
     async def handle(request: web.Request) -> web.Response:
-        account_id = await notifications.account_for_token(_bearer(request))
+        account_id = await tokens.account_for_token(_bearer(request))
         if account_id is None:
             return _refused(401, "unauthorized")
         if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
             return _refused(400, "the body is larger than an EventBridge event can be")
         try:
-            raw = await request.read()
-            if len(raw) > MAX_BODY_BYTES:
-                return _refused(400, "the body is larger than an EventBridge event can be")
-            event = parse_event(json.loads(raw))
-        except (ValueError, UnicodeDecodeError) as e:  # InvalidEvent is a ValueError, as is bad JSON
-            return _refused(400, str(e) if isinstance(e, InvalidEvent) else "the body is not JSON")
-        if event.account_id != account_id:
-            log.warning("events token of account %s used for an event of another account", account_id)
+            event = decode_event(await request.read())
+        except InvalidEvent as e:
+            return _refused(400, str(e))
+        problem = sender_problem(event, account_id)
+        if problem:
+            log.warning("events token of account %s refused: %s", account_id, problem)
             return _refused(403, "this token cannot send events of that account")
         result = await notifications.ingest(event, source="http")
         return web.json_response({"status": "accepted" if result.accepted else "duplicate"})

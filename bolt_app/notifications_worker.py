@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import os
 import re
@@ -37,7 +36,8 @@ from botocore.client import BaseClient
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from bolt_app.services.notifications.events import InvalidEvent, parse_event
+from bolt_app.event_bodies import case_account, decode_event, sender_problem
+from bolt_app.metrics import Metrics
 from bolt_app.services.notifications.options import NotificationOptions
 from bolt_app.services.notifications.service import NotificationService
 from bolt_app.settings import SettingsError
@@ -231,12 +231,18 @@ class BatchOutcome:
 
 class QueueConsumer:
     def __init__(
-        self, sqs: BaseClient, queue_url: str, notifications: NotificationService, wait_seconds: int = 10
+        self,
+        sqs: BaseClient,
+        queue_url: str,
+        notifications: NotificationService,
+        wait_seconds: int = 10,
+        metrics: Metrics | None = None,
     ) -> None:
         self.sqs = sqs
         self.queue_url = queue_url
         self.notifications = notifications
         self.wait_seconds = wait_seconds
+        self.metrics = metrics or Metrics()
 
     async def run(self, stop: asyncio.Event) -> None:
         failures = 0
@@ -246,6 +252,11 @@ class QueueConsumer:
             except (ClientError, BotoCoreError) as e:
                 failures += 1
                 log.error("receiving from %s failed: %s", self.queue_url, e)
+                await _wait_for(stop, min(2**failures, 60))
+                continue
+            except Exception:  # a bug must not end the consumer: what was not deleted comes back
+                failures += 1
+                log.exception("handling a batch from %s failed", self.queue_url)
                 await _wait_for(stop, min(2**failures, 60))
                 continue
             failures = 0
@@ -260,7 +271,7 @@ class QueueConsumer:
             QueueUrl=self.queue_url,
             MaxNumberOfMessages=SQS_BATCH,
             WaitTimeSeconds=self.wait_seconds,
-            MessageSystemAttributeNames=["ApproximateReceiveCount"],
+            MessageSystemAttributeNames=["ApproximateReceiveCount", "SenderId"],
         )
         return list(response.get("Messages") or [])
 
@@ -280,23 +291,44 @@ class QueueConsumer:
         return BatchOutcome(len(messages), deleted, len(messages) - deleted)
 
     async def _ingest(self, message: dict[str, Any]) -> bool:
-        receives = message.get("Attributes", {}).get("ApproximateReceiveCount", "?")
+        """True once the message's event is stored. Whatever is wrong with one message (its body, its sender,
+        the database) is logged and counted, and the message stays for the redrive policy: it never stops the
+        consumer."""
+        attributes = message.get("Attributes") or {}
+        receives = attributes.get("ApproximateReceiveCount", "?")
+        message_id = message.get("MessageId")
         try:
-            event = parse_event(json.loads(message.get("Body") or ""))
-        except (InvalidEvent, ValueError) as e:
+            event = decode_event(message.get("Body") or "")
+            # The queue policy lets only the app's own rule send, from the app's bus, where EventBridge itself
+            # sets `account`; the case ID, which AWS makes from the owning account, must agree with it.
+            problem = sender_problem(event, case_account(event.case_id))
+        except Exception as e:  # InvalidEvent, and whatever else a hostile body can raise
+            self.metrics.counts["queue_messages_refused"] += 1
             log.warning(
                 "message %s (received %s times) is left to the redrive policy: %s",
-                message.get("MessageId"),
+                message_id,
                 receives,
-                e,
+                e if isinstance(e, ValueError) else type(e).__name__,
+            )
+            return False
+        if problem:
+            self.metrics.counts["queue_messages_refused"] += 1
+            log.warning(
+                "message %s from %s (received %s times) is left to the redrive policy: %s",
+                message_id,
+                attributes.get("SenderId", "?"),
+                receives,
+                problem,
             )
             return False
         try:
             await self.notifications.ingest(event, source="sqs")
         except Exception:
+            self.metrics.counts["queue_messages_failed"] += 1
             log.exception(
-                "could not store event %s (received %s times); it stays in the queue",
+                "could not store event %s of message %s (received %s times); it stays in the queue",
                 event.event_id,
+                message_id,
                 receives,
             )
             return False

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Awaitable, Callable
 
 from slack_bolt.error import BoltError
@@ -18,6 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bolt_app import pages
 from bolt_app.aws.identity import AppIdentity
+from bolt_app.identifiers import is_account_id
 from bolt_app.services.accounts import AccountService
 from bolt_app.services.workspaces import WorkspaceService
 from bolt_app.settings import Settings
@@ -29,7 +29,6 @@ log = logging.getLogger(__name__)
 
 # The least the built features need; manifest.yml says what each is for.
 BOT_SCOPES = ["commands", "chat:write", "users:read", "channels:read", "groups:read", "files:read"]
-_ACCOUNT_ID = re.compile(r"^\d{12}$")
 
 
 def _html(status: int, body: str) -> BoltResponse:
@@ -58,7 +57,7 @@ class InstallFlow(AsyncOAuthFlow):
 
     async def handle_installation(self, request: AsyncBoltRequest) -> BoltResponse:
         account = _query_value(request, "aws_account")
-        if account is not None and not _ACCOUNT_ID.match(account):
+        if account is not None and not is_account_id(account):
             return _html(
                 400,
                 pages.page(

@@ -8,18 +8,22 @@ from html import escape
 
 from bolt_app.aws.policies import RECOMMENDED_POLICY, cloudformation_template, trust_policy
 
+# The pages' only style, allowed by its hash in the Content-Security-Policy (bolt_app/security_headers.py).
+STYLE = """body{font-family:system-ui,sans-serif;max-width:46rem;margin:3rem auto;padding:0 1rem;line-height:1.5}
+pre{background:#f4f4f4;padding:1rem;overflow-x:auto} code{background:#f4f4f4;padding:0 .2rem}"""
+IMAGE_ORIGIN = "https://platform.slack-edge.com"  # the "Add to Slack" button
+
 _PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{title}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<style>body{{font-family:system-ui,sans-serif;max-width:46rem;margin:3rem auto;padding:0 1rem;line-height:1.5}}
-pre{{background:#f4f4f4;padding:1rem;overflow-x:auto}} code{{background:#f4f4f4;padding:0 .2rem}}</style>
+<style>{style}</style>
 </head><body><h1>{title}</h1>
 {body}
 </body></html>"""
 
 
 def page(title: str, body_html: str) -> str:
-    return _PAGE.format(title=escape(title), body=body_html)
+    return _PAGE.format(title=escape(title), style=STYLE, body=body_html)
 
 
 def install_page(authorize_url: str, aws_account_id: str | None = None) -> str:
@@ -33,9 +37,9 @@ def install_page(authorize_url: str, aws_account_id: str | None = None) -> str:
         "Install AWS Support for Slack",
         f"""<p>Open, follow and answer AWS Support cases from Slack channels.</p>{extra}
 <p><a href="{escape(authorize_url)}"><img alt="Add to Slack" height="40" width="139"
- src="https://platform.slack-edge.com/img/add_to_slack.png"
- srcset="https://platform.slack-edge.com/img/add_to_slack.png 1x,
- https://platform.slack-edge.com/img/add_to_slack@2x.png 2x"></a></p>""",
+ src="{IMAGE_ORIGIN}/img/add_to_slack.png"
+ srcset="{IMAGE_ORIGIN}/img/add_to_slack.png 1x,
+ {IMAGE_ORIGIN}/img/add_to_slack@2x.png 2x"></a></p>""",
     )
 
 

@@ -10,6 +10,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bolt_app.errors import UserFacingError
+from bolt_app.file_hosts import api_origin, is_slack_file_url, remote_file_problem
 from bolt_app.services.cases.fields import ATTACHMENTS_BLOCK, MAX_ATTACHMENT_BYTES
 from bolt_app.services.cases.models import Attachment
 from bolt_app.services.cases.validation import attachment_problem
@@ -26,6 +27,13 @@ async def download_attachments(client: AsyncWebClient, file_ids: Sequence[str]) 
     problem = attachment_problem([(str(f.get("name") or f["id"]), int(f.get("size") or 0)) for f in infos])
     if problem:
         raise UserFacingError(problem, field=ATTACHMENTS_BLOCK)
+    origins = {api_origin(client.base_url)}
+    for info in infos:
+        if info.get("is_external") or not is_slack_file_url(_url(info), origins):
+            # The bot token is sent only to Slack: a remote file is refused before any request is made.
+            raise UserFacingError(
+                remote_file_problem(str(info.get("name") or info["id"])), field=ATTACHMENTS_BLOCK
+            )
     data = await asyncio.gather(*(_download(client, info) for info in infos))
     return tuple(
         Attachment(str(info.get("name") or info["id"]), d) for info, d in zip(infos, data, strict=True)
@@ -44,15 +52,20 @@ async def _file_info(client: AsyncWebClient, file_id: str) -> dict[str, object]:
     return dict(response["file"])
 
 
+def _url(info: dict[str, object]) -> str:
+    return str(info.get("url_private_download") or info.get("url_private") or "")
+
+
 async def _download(client: AsyncWebClient, info: dict[str, object]) -> bytes:
     name = str(info.get("name") or info["id"])
-    url = str(info.get("url_private_download") or info.get("url_private") or "")
+    url = _url(info)
     failed = f"Could not download {name} from Slack, so nothing was sent to AWS Support. Attach it again and resubmit."
     if not url:
         raise UserFacingError(failed)
     session = client.session or aiohttp.ClientSession()
     try:
         headers = {"Authorization": f"Bearer {client.token}"}
+        # aiohttp drops the Authorization header on a redirect to another origin.
         async with session.get(url, headers=headers, allow_redirects=True) as response:
             if response.status != 200:
                 raise UserFacingError(f"{failed} (HTTP {response.status})")

@@ -14,7 +14,9 @@ from bolt_app.bundle import Services
 from bolt_app.metrics import Metrics
 from bolt_app.notifications_http import EVENTS_PATH, events_route
 from bolt_app.notifications_worker import options_from_env, serve_deliveries
+from bolt_app.security_headers import security_headers
 from bolt_app.settings import Settings
+from bolt_app.slack_payload_shapes import reject_malformed_payloads
 from storage.db import ping
 
 log = logging.getLogger(__name__)
@@ -88,6 +90,9 @@ async def create_web_app(settings: Settings, *, socket_mode: bool = False) -> we
     else:
         app = bolt.web_app(path="/slack/events", port=settings.port)
         app.middlewares.append(malformed_requests_are_client_errors)
+        app.middlewares.append(security_headers)
+        if settings.signing_secret:
+            app.middlewares.append(reject_malformed_payloads(settings.signing_secret))
         app.router.add_post(EVENTS_PATH, events_route(services.notifications))
         serve_deliveries(app, services.notifications, options)
     app[SERVICES_KEY] = services

@@ -23,6 +23,7 @@ from bolt_app.blocks.cases.parts import TEXT_INPUT_CHARS, CaseRef, ViewState
 from bolt_app.blocks.cases.readers import CaseForm, MessageForm, SlackFile
 from bolt_app.blocks.common import Block, View, message_modal
 from bolt_app.errors import UserFacingError
+from bolt_app.file_hosts import remote_file_problem
 from bolt_app.services.cases.fields import ATTACHMENTS_BLOCK, CATEGORY_BLOCK, SERVICE_BLOCK
 from bolt_app.services.cases.models import CaseSummary, SupportService
 from bolt_app.services.cases.validation import attachment_problem, new_case_errors, reply_errors
@@ -108,7 +109,9 @@ def tell_user(client: AsyncWebClient, channel_id: str, user_id: str) -> Show:
 
 def _with_file_errors(errors: dict[str, str], files: tuple[SlackFile, ...]) -> dict[str, str]:
     # Slack tells each file's size in the submission, so the limits are checked before anything is downloaded.
-    problem = attachment_problem([(f.name, f.size) for f in files])
+    problem = attachment_problem([(f.name, f.size) for f in files]) or next(
+        (remote_file_problem(f.name) for f in files if f.remote), None
+    )
     return errors | {ATTACHMENTS_BLOCK: problem} if problem else errors
 
 

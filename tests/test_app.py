@@ -3,18 +3,29 @@ and the services the composition root hands to listeners."""
 
 from __future__ import annotations
 
+import json
 import time
+from urllib.parse import quote
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.request.async_request import AsyncBoltRequest
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 
 from bolt_app.app import build_services, services_by_name
+from bolt_app.blocks.cases.parts import CREATE_CASE_VIEW, SEE_DETAILS_ACTION
 from storage.db import create_engine
+from storage.tables import metadata
 from tests.fakes.slack_api import FakeSlackApi
 from tests.helpers.app import AppHarness, app_settings
-from tests.helpers.slack_requests import event_body, slash_command_body
+from tests.helpers.slack_requests import (
+    action,
+    block_actions_payload,
+    event_body,
+    modal_view,
+    slash_command_body,
+    view_submission_payload,
+)
 
 
 async def _rows(h: AppHarness, table: str) -> list[dict[str, object]]:
@@ -164,6 +175,82 @@ async def test_a_signed_but_malformed_interactivity_payload_is_a_client_error(ha
     response = await harness.post("payload=%7Bnot-json", content_type="application/x-www-form-urlencoded")
     assert response.status == 400
     assert (await harness.get("/healthz")).status == 200
+
+
+def _form(payload: object) -> str:
+    return "payload=" + quote(json.dumps(payload))
+
+
+_CLICK = block_actions_payload(action(SEE_DETAILS_ACTION, "123456789012:case-123456789012-2026-ab:"))
+_SUBMIT = view_submission_payload(modal_view(CREATE_CASE_VIEW))
+# Signed payloads of the wrong shape (each one answered 500 before, or reached a listener): form bodies, then
+# Events API bodies.
+MALFORMED_PAYLOADS: dict[str, str] = {
+    "payload null": _form(None),
+    "payload array": _form([_CLICK]),
+    "payload string": _form("block_actions"),
+    "team a string": _form(_CLICK | {"team": "T0001"}),
+    "team an array": _form(_CLICK | {"team": ["T0001"]}),
+    "user a string": _form(_CLICK | {"user": "U0001"}),
+    "user missing": _form({k: v for k, v in _CLICK.items() if k != "user"}),
+    "actions a string": _form(_CLICK | {"actions": SEE_DETAILS_ACTION}),
+    "actions an object": _form(_CLICK | {"actions": _CLICK["actions"][0]}),
+    "actions of strings": _form(_CLICK | {"actions": [SEE_DETAILS_ACTION]}),
+    "view a string": _form(_SUBMIT | {"view": CREATE_CASE_VIEW}),
+    "view null": _form(_SUBMIT | {"view": None}),
+    "state a string": _form(_SUBMIT | {"view": _SUBMIT["view"] | {"state": "values"}}),
+    "state.values a string": _form(_SUBMIT | {"view": _SUBMIT["view"] | {"state": {"values": "x"}}}),
+    "state.values an array": _form(_SUBMIT | {"view": _SUBMIT["view"] | {"state": {"values": [{}]}}}),
+    "state.values of strings": _form(_SUBMIT | {"view": _SUBMIT["view"] | {"state": {"values": {"b": "x"}}}}),
+}
+MALFORMED_EVENTS: dict[str, str] = {
+    "event body null": "null",
+    "event body an array": "[]",
+    "event body a string": '"event_callback"',
+    "team_id an array": json.dumps({"type": "event_callback", "team_id": ["T0001"], "event": {"type": "x"}}),
+    "event a string": json.dumps({"type": "event_callback", "team_id": "T0001", "event": "app_home_opened"}),
+}
+
+
+async def _table_counts(h: AppHarness) -> dict[str, int]:
+    async with h.services.engine.connect() as conn:
+        return {
+            t.name: (await conn.execute(select(func.count()).select_from(t))).scalar_one()
+            for t in metadata.sorted_tables
+        }
+
+
+async def test_every_malformed_payload_shape_is_a_400_and_nothing_runs(harness: AppHarness) -> None:
+    await harness.install()
+    harness.slack.clear()
+    before = await _table_counts(harness)
+    statuses = {}
+    for name, body in MALFORMED_PAYLOADS.items():
+        statuses[name] = (await harness.post(body, content_type="application/x-www-form-urlencoded")).status
+    for name, body in MALFORMED_EVENTS.items():
+        statuses[name] = (await harness.post(body, content_type="application/json")).status
+    assert statuses == dict.fromkeys([*MALFORMED_PAYLOADS, *MALFORMED_EVENTS], 400)
+    assert harness.slack.calls() == []
+    assert await _table_counts(harness) == before
+    assert (await harness.get("/healthz")).status == 200
+
+
+async def test_an_unsigned_malformed_payload_is_refused_and_nothing_runs(harness: AppHarness) -> None:
+    await harness.install()
+    harness.slack.clear()
+    before = await _table_counts(harness)
+    for body in (MALFORMED_PAYLOADS["team a string"], MALFORMED_PAYLOADS["payload null"]):
+        async with harness.http.post(
+            harness.url("/slack/events"),
+            data=body,
+            headers={
+                "Content-Type": "application/x-www-form-urlencoded",
+                "X-Slack-Request-Timestamp": str(int(time.time())),
+                "X-Slack-Signature": "v0=deadbeef",
+            },
+        ) as response:
+            assert response.status == 401
+    assert harness.slack.calls() == [] and await _table_counts(harness) == before
 
 
 async def test_bolt_hands_each_service_to_a_listener_that_names_it(

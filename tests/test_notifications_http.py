@@ -16,14 +16,17 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 from sqlalchemy import func, select
 
-from bolt_app.notifications_http import EVENTS_PATH, events_route, forwarding_template
+from bolt_app.metrics import Metrics
+from bolt_app.notifications_http import EVENTS_PATH, app_event_bus_template, events_route, forwarding_template
 from bolt_app.notifications_worker import WorkerOptions, serve_deliveries
 from bolt_app.services.accounts import Actor
 from bolt_app.services.notifications.events import CREATE
 from storage.tables import notification_deliveries, notification_events, processed_events
 from storage.workspaces import WorkspaceKey
 from tests.fakes.aws import AwsDouble
+from tests.helpers.identifiers import UNICODE_DIGITS
 from tests.helpers.notification_world import ACCOUNT, TEAM, World, case_of, event_body, notification_world
+from tests.test_notifications_worker import HOSTILE_BODIES
 
 OTHER_ACCOUNT = "310987654321"
 UNKNOWN_ACCOUNT = "999999999999"
@@ -43,7 +46,7 @@ class Endpoint:
         headers = {"Content-Type": "application/json"}
         if token is not None:
             headers["Authorization"] = f"{scheme} {token}"
-        data = body if isinstance(body, str) else json.dumps(body)
+        data = body if isinstance(body, str | bytes) else json.dumps(body)
         async with self.http.post(self.url, data=data, headers=headers) as response:
             return response.status, await response.json(), response.headers.get("WWW-Authenticate", "")
 
@@ -118,6 +121,47 @@ async def test_requests_without_the_accounts_token_or_event_are_refused_and_stor
     assert len(forbidden) == 1  # an existing other account and an unknown one look alike
     assert await endpoint.stored() == (0, 0, 0)
     assert endpoint.world.slack.calls() == []
+
+
+async def test_hostile_bodies_get_400_and_store_nothing(endpoint: Endpoint) -> None:
+    bodies: dict[str, str | bytes] = {**HOSTILE_BODIES, "not UTF-8": b'{"source": "\xff\xfe"}'}
+    statuses = {name: (await endpoint.post(body, token=endpoint.token))[0] for name, body in bodies.items()}
+    assert statuses == dict.fromkeys(bodies, 400)
+    assert await endpoint.stored() == (0, 0, 0)
+
+
+async def test_identifiers_that_are_not_ascii_or_end_in_a_newline_get_400(endpoint: Endpoint) -> None:
+    case_id = endpoint.world.put_case()
+    bodies = [
+        event_body(CREATE, case_id, account=UNICODE_DIGITS),
+        event_body(CREATE, case_id, account=f"{ACCOUNT}\n"),
+        event_body(CREATE, f"{case_id}\n"),
+    ]
+    assert [(await endpoint.post(body, token=endpoint.token))[0] for body in bodies] == [400, 400, 400]
+    assert await endpoint.stored() == (0, 0, 0)
+
+
+async def test_an_event_whose_case_belongs_to_another_account_is_refused(endpoint: Endpoint) -> None:
+    case_of_other = endpoint.world.put_case(account=OTHER_ACCOUNT)
+    status, _, _ = await endpoint.post(
+        event_body(CREATE, case_of_other, account=ACCOUNT), token=endpoint.token
+    )
+    assert status == 403
+    assert await endpoint.stored() == (0, 0, 0)
+
+
+async def test_made_up_tokens_cost_at_most_one_database_lookup_each(endpoint: Endpoint) -> None:
+    metrics = Metrics()
+    metrics.watch_engine(endpoint.world.services.engine)
+    event = event_body(CREATE, endpoint.world.put_case())
+    made_up = "awsev_" + "A" * 43  # the shape of a real token
+    assert (await endpoint.post(event, token=made_up))[0] == 401
+    one_lookup = metrics.counts["db_statements"]
+    assert one_lookup > 0
+    for token in ["x" * 100, "awsev_short", f"{made_up}A", *[made_up] * 200]:
+        assert (await endpoint.post(event, token=token))[0] == 401
+    assert metrics.counts["db_statements"] == one_lookup  # repeats and other shapes: no database
+    assert (await endpoint.post(event, token=endpoint.token))[0] == 200  # a real one is still looked up
 
 
 async def test_an_event_with_its_accounts_token_is_accepted_once_and_delivered(endpoint: Endpoint) -> None:
@@ -210,11 +254,7 @@ def test_the_forwarding_template_sends_support_case_updates_from_us_east_1() -> 
     region_rule = template["Rules"]["UsEast1Only"]["Assertions"][0]["Assert"]
     assert region_rule == {"Fn::Equals": [{"Ref": "AWS::Region"}, "us-east-1"]}
     assert template["Parameters"]["EventsToken"]["NoEcho"] is True
-    assert set(template["Parameters"]["Destination"]["AllowedValues"]) == {
-        "ApiDestination",
-        "EventBus",
-        "Queue",
-    }
+    assert set(template["Parameters"]["Destination"]["AllowedValues"]) == {"ApiDestination", "EventBus"}
     auth = resources["Connection"]["Properties"]["AuthParameters"]["ApiKeyAuthParameters"]
     assert auth == {"ApiKeyName": "Authorization", "ApiKeyValue": {"Fn::Sub": "Bearer ${EventsToken}"}}
     assert resources["ApiDestination"]["Properties"]["HttpMethod"] == "POST"
@@ -225,3 +265,45 @@ def test_the_forwarding_template_sends_support_case_updates_from_us_east_1() -> 
     assert conditions - set(template["Conditions"]) == set(), "unknown conditions"
     unused = set(template["Parameters"]) - _references(template)[0]
     assert unused == set(), "parameters no resource uses"
+
+
+def _statements(node: Any) -> list[dict[str, Any]]:
+    """Every policy statement in a template (IAM, queue and bus policies)."""
+    if isinstance(node, list):
+        return [s for item in node for s in _statements(item)]
+    if not isinstance(node, dict):
+        return []
+    found = [node] if "Effect" in node and "Action" in node else []
+    return found + [s for value in node.values() for s in _statements(value)]
+
+
+def _actions(statement: dict[str, Any]) -> set[str]:
+    action = statement["Action"]
+    return {action} if isinstance(action, str) else set(action)
+
+
+def test_no_template_lets_a_customer_send_to_the_queue() -> None:
+    for text in (forwarding_template(), app_event_bus_template()):
+        senders = [s for s in _statements(yaml.safe_load(text)) if "sqs:SendMessage" in _actions(s)]
+        assert senders, "the dead-letter and app queues are sent to by EventBridge"
+        for statement in senders:
+            assert statement["Principal"] == {"Service": "events.amazonaws.com"}
+            assert "aws:SourceArn" in statement["Condition"]["ArnEquals"]
+
+
+def test_the_app_bus_template_sends_only_its_rules_support_events_to_the_queue() -> None:
+    template = yaml.safe_load(app_event_bus_template())
+    resources = template["Resources"]
+    rule = resources["SupportCaseRule"]["Properties"]
+    assert rule["EventBusName"] == {"Ref": "EventBus"}
+    assert rule["EventPattern"] == {"source": ["aws.support"], "detail-type": ["Support Case Update"]}
+    assert [t["Arn"] for t in rule["Targets"]] == [{"Fn::GetAtt": ["Queue", "Arn"]}]
+    (only,) = resources["QueuePolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    assert only["Condition"] == {"ArnEquals": {"aws:SourceArn": {"Fn::GetAtt": ["SupportCaseRule", "Arn"]}}}
+    assert resources["QueuePolicy"]["Properties"]["Queues"] == [{"Ref": "Queue"}]
+    bus_policy = resources["ForwardingAccounts"]["Properties"]["Statement"]
+    assert bus_policy["Principal"] == {"AWS": {"Ref": "ForwardingAccountIds"}}
+    assert bus_policy["Action"] == "events:PutEvents"
+    names, _ = _references({"Resources": resources, "Outputs": template["Outputs"]})
+    assert names - (set(template["Parameters"]) | set(resources) | PSEUDO_PARAMETERS) == set()
+    assert set(template["Parameters"]) - _references(template)[0] == set()

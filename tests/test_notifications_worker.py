@@ -24,7 +24,14 @@ from bolt_app.notifications_worker import QueueConsumer, options_from_env, sqs_c
 from bolt_app.services.notifications.events import CREATE
 from bolt_app.settings import SettingsError
 from tests.fakes.aws import APP_ACCOUNT_ID, APP_USER_NAME, AwsDouble
-from tests.helpers.notification_world import CLIENT_ID, World, case_of, event_body, notification_world
+from tests.helpers.notification_world import (
+    ACCOUNT,
+    CLIENT_ID,
+    World,
+    case_of,
+    event_body,
+    notification_world,
+)
 
 WORKER_QUEUE_POLICY = {
     "Version": "2012-10-17",
@@ -133,6 +140,64 @@ async def test_a_message_is_deleted_once_stored_and_a_bad_one_is_left_to_the_red
         assert queue_depth(aws, queue.url) == 0 and queue_depth(aws, queue.dead_letters_url) == 1
         await world.deliver()
         assert sorted(case_of(c) for c in world.posts()) == sorted(cases)
+
+
+OTHER_ACCOUNT = "310987654321"
+# What a hostile or broken sender can put on the queue; each must be left for redrive, none may stop the worker.
+HOSTILE_BODIES = {
+    "nested": "[" * 100_000,  # json.loads raises RecursionError
+    "one MiB": json.dumps({"source": "aws.support", "padding": "x" * (1024 * 1024 - 100)}),
+    "array": "[1, 2, 3]",
+    "string": '"Support Case Update"',
+    "null": "null",
+    "number": "12",
+}
+
+
+async def test_no_message_stops_the_consumer_and_each_bad_one_is_left_to_the_redrive_policy(
+    sqlite_url: str, aws: AwsDouble
+) -> None:
+    async with notification_world(sqlite_url, aws) as world:
+        await world.workspace()
+        await world.configure("C0001", role=world.role())
+        queue = make_queue(aws, "notifications", visibility=0, max_receives=1)
+        valid = world.put_case()
+        of_another = world.put_case(account=OTHER_ACCOUNT)
+        forged = [
+            event_body(CREATE, of_another, account=ACCOUNT),  # the case ID names the account that sent it
+            event_body(CREATE, "case-made-up", account=ACCOUNT),  # names no account at all
+        ]
+        for body in [*HOSTILE_BODIES.values(), *forged, event_body(CREATE, valid)]:
+            send(aws, queue, [body])  # one per request: a batch is at most 1 MiB
+        consumer = QueueConsumer(sqs_client(queue.url, 0), queue.url, world.notifications, wait_seconds=0)
+        stop = asyncio.Event()
+        running = asyncio.create_task(consumer.run(stop))
+        bad = len(HOSTILE_BODIES) + len(forged)
+        try:
+
+            async def settled() -> bool:
+                await world.deliver()
+                return bool(world.posts()) and queue_depth(aws, queue.dead_letters_url) == bad
+
+            await eventually(settled, 30, "the valid event is delivered and every bad message redriven")
+            assert not running.done()  # still consuming
+        finally:
+            stop.set()
+            await asyncio.wait_for(running, 10)
+        assert [case_of(c) for c in world.posts()] == [valid]
+        assert queue_depth(aws, queue.url) == 0
+        assert consumer.metrics.counts["queue_messages_refused"] >= bad
+
+
+async def test_a_body_that_is_not_utf8_is_left_to_the_redrive_policy(sqlite_url: str, aws: AwsDouble) -> None:
+    # SQS refuses such bodies on send; a message decoded from one reaches the consumer with lone surrogates.
+    async with notification_world(sqlite_url, aws) as world:
+        queue = make_queue(aws, "notifications", visibility=0)
+        consumer = QueueConsumer(sqs_client(queue.url, 0), queue.url, world.notifications, wait_seconds=0)
+        message = {"MessageId": "m-1", "ReceiptHandle": "r-1", "Body": '{"source": "\udcff"}'}
+        outcome = await consumer.handle([message])
+        assert (outcome.received, outcome.deleted, outcome.left) == (1, 0, 1)
+        assert consumer.metrics.counts["queue_messages_refused"] == 1
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import re
+from urllib.parse import urlencode
+
 import pytest
 from sqlalchemy import text
 
 from tests.helpers.app import AppHarness
+from tests.helpers.identifiers import UNICODE_DIGITS
 
 
 async def _rows(h: AppHarness, table: str) -> list[dict[str, object]]:
@@ -75,9 +81,57 @@ async def test_a_reused_state_is_refused(harness: AppHarness) -> None:
 
 
 async def test_an_expired_state_is_refused(harness: AppHarness) -> None:
-    state, _ = await harness.start_install()
-    async with harness.services.engine.begin() as conn:
-        await conn.execute(text("UPDATE slack_oauth_states SET expire_at = '2000-01-01 00:00:00'"))
+    store = harness.services.state_store
+    store.expiration_seconds = -1  # issued already expired
+    try:
+        state, _ = await harness.start_install()
+    finally:
+        store.expiration_seconds = 600
     page = await harness.finish_install(state)
     assert page.status == 401 and "expired" in page.text
     assert await _rows(harness, "slack_installations") == []
+
+
+async def test_a_thousand_anonymous_install_page_loads_write_nothing(harness: AppHarness) -> None:
+    before = {t: await _rows(harness, t) for t in ("slack_oauth_states", "workspaces", "slack_installations")}
+    for _ in range(1000):
+        page = await harness.get("/slack/install?aws_account=123456789012")
+        assert page.status == 200
+    after = {t: await _rows(harness, t) for t in before}
+    assert after == before
+    # and the account still travels with the state to the install that uses it
+    page = await harness.install("aws_account=123456789012")
+    assert "123456789012" in page.text and "pending" in page.text
+
+
+@pytest.mark.parametrize("account", [UNICODE_DIGITS, "123456789012\n", "12345678901"])
+async def test_an_install_link_for_a_malformed_account_is_refused(harness: AppHarness, account: str) -> None:
+    page = await harness.get(f"/slack/install?{urlencode({'aws_account': account})}")
+    assert page.status == 400 and "12-digit AWS account ID" in page.text
+    assert await _rows(harness, "slack_oauth_states") == []
+
+
+def _style_hash(html: str) -> str:
+    style = re.search(r"<style>(.*?)</style>", html, re.S)
+    assert style is not None
+    return base64.b64encode(hashlib.sha256(style.group(1).encode()).digest()).decode()
+
+
+async def test_every_install_page_is_sent_with_security_headers(harness: AppHarness) -> None:
+    _, install_page = await harness.start_install()
+    failure_page = await harness.finish_install("forged-state", cookie_state="forged-state")
+    success_page = await harness.install()
+    for page in (install_page, failure_page, success_page):
+        headers = page.headers
+        assert headers["X-Frame-Options"] == "DENY"
+        assert headers["Referrer-Policy"] == "no-referrer"
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        policy = dict(
+            (d.split(" ", 1) + [""])[:2]
+            for d in (d.strip() for d in headers["Content-Security-Policy"].split(";"))
+        )
+        assert policy["default-src"] == "'none'" and policy["frame-ancestors"] == "'none'"
+        assert "'unsafe-inline'" not in headers["Content-Security-Policy"]
+        # the page's own style is the one the policy allows
+        assert policy["style-src"] == f"'sha256-{_style_hash(page.text)}'"
+        assert "script-src" not in policy and "<script" not in page.text

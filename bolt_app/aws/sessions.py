@@ -20,7 +20,6 @@ from botocore.exceptions import ClientError
 
 SESSION_SECONDS = 3600
 REFRESH_BEFORE_SECONDS = 300
-ROLE_ARN = re.compile(r"^arn:aws:iam::(?P<account>\d{12}):role/(?P<name>[\w+=,.@/-]{1,512})$")
 CLIENT_CONFIG = Config(
     connect_timeout=3, read_timeout=20, retries={"mode": "standard", "total_max_attempts": 4}
 )

@@ -12,8 +12,9 @@ from botocore.exceptions import BotoCoreError, ClientError
 from bolt_app.aws.errors import CallContext, explain, is_access_denied
 from bolt_app.aws.identity import AppIdentity
 from bolt_app.aws.policies import trust_policy
-from bolt_app.aws.sessions import ROLE_ARN, AwsClients, Credentials, session_name
+from bolt_app.aws.sessions import AwsClients, Credentials, session_name
 from bolt_app.errors import UserFacingError
+from bolt_app.identifiers import ACCOUNT_ID, ROLE_ARN
 from bolt_app.services.context import Actor
 from bolt_app.services.workspaces import WorkspaceService, new_external_id
 from storage.accounts import (
@@ -27,9 +28,8 @@ from storage.accounts import (
 from storage.workspaces import WorkspaceKey, WorkspaceRow
 
 WORKSPACES_PER_ACCOUNT = 5
-ACCOUNT_ID = re.compile(r"^\d{12}$")
 # The supportapp API's alias rule, ^[\w\- ]+$ with Java's ASCII \w, 1-30 characters.
-ACCOUNT_NAME = re.compile(r"^[\w\- ]{1,30}$", re.ASCII)
+ACCOUNT_NAME = re.compile(r"[\w\- ]{1,30}", re.ASCII)
 
 
 def display_name(account: AccountRow) -> str:
@@ -37,15 +37,20 @@ def display_name(account: AccountRow) -> str:
     return f"{account.account_name} ({account.account_id})" if account.account_name else account.account_id
 
 
+def _strip_spaces(value: str) -> str:
+    # Spaces around a pasted value are forgiven; a newline or other control character is not (it would be kept).
+    return value.strip(" ")
+
+
 def parse_role_arn(value: str, field: str = "role_arn") -> str:
     """The account ID of a role ARN; UserFacingError naming the rule otherwise."""
-    value = value.strip()
+    value = _strip_spaces(value)
     if value.startswith("arn:") and not value.startswith("arn:aws:"):
         raise UserFacingError(
             "Only roles in the standard AWS partition (arn:aws:…) can be used; GovCloud and China roles cannot.",
             field=field,
         )
-    m = ROLE_ARN.match(value)
+    m = ROLE_ARN.fullmatch(value)
     if not m:
         raise UserFacingError(
             "Enter an IAM role ARN like arn:aws:iam::123456789012:role/AWSSupportSlackRole "
@@ -56,8 +61,8 @@ def parse_role_arn(value: str, field: str = "role_arn") -> str:
 
 
 def parse_account_id(value: str, field: str = "account_id") -> str:
-    value = value.strip()
-    if not ACCOUNT_ID.match(value):
+    value = _strip_spaces(value)
+    if not ACCOUNT_ID.fullmatch(value):
         raise UserFacingError("An AWS account ID is 12 digits, like 123456789012.", field=field)
     return value
 
@@ -67,7 +72,7 @@ def parse_account_name(value: str | None, field: str = "account_name") -> str | 
     if value is None or not value.strip():
         return None
     value = value.strip()
-    if not ACCOUNT_NAME.match(value):
+    if not ACCOUNT_NAME.fullmatch(value):
         problem = "is longer than 30 characters" if len(value) > 30 else "has characters that are not allowed"
         raise UserFacingError(
             f"The account name {problem}: use 1 to 30 letters, digits, spaces, hyphens (-) and underscores (_).",
@@ -240,6 +245,7 @@ class AccountService:
         return await self.authorized(actor.workspace, account_id)
 
     async def rename(self, actor: Actor, account_id: str, account_name: str | None) -> AccountRow:
+        account_id = parse_account_id(account_id)
         await self.to_rename(actor, account_id)
         await self.repository.rename(account_id, parse_account_name(account_name))
         account = await self.repository.get_account(account_id)
@@ -247,6 +253,7 @@ class AccountService:
         return account
 
     async def remove(self, actor: Actor, account_id: str) -> None:
+        account_id = parse_account_id(account_id)
         await self.workspaces.require_admin(actor, "remove AWS accounts")
         try:
             removed = await self.repository.remove(actor.workspace, account_id)

@@ -6,13 +6,13 @@ verifies the roles it would newly use and writes the whole plan in one transacti
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 import yaml
 
 from bolt_app.errors import UserFacingError
+from bolt_app.identifiers import CHANNEL_ID, ENTERPRISE_ID, TEAM_ID
 from bolt_app.services.accounts import parse_account_id, parse_role_arn
 from bolt_app.services.channels import (
     ACCOUNTS_PER_CHANNEL,
@@ -25,7 +25,6 @@ from bolt_app.services.context import Actor
 from storage.channels import ChannelConfigRow, ChannelOwnedElsewhere, LimitReached, Notifications
 from storage.workspaces import WorkspaceKey
 
-CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,30}$")
 _WORKSPACE_KEYS = {"team": str, "enterprise": str, "channels": list}
 _CHANNEL_KEYS = {"channel": str, "name": str, "account": str, "role_arn": str, "notifications": dict}
 _NOTIFICATION_KEYS = {"severity": str, "new_and_reopened": bool, "correspondence": bool, "resolved": bool}
@@ -156,7 +155,17 @@ def parse_file(text: str) -> list[Wanted]:
         ws = _check_keys(raw_ws, _WORKSPACE_KEYS, _REQUIRED["workspace"], f"workspaces[{i}]", errors)
         if ws is None:
             continue
-        key = WorkspaceKey(ws.get("enterprise", ""), ws["team"])
+        enterprise = ws.get("enterprise", "")
+        org_wide = ws["team"] == "" and bool(enterprise)
+        if not (org_wide or TEAM_ID.fullmatch(ws["team"])) or (
+            enterprise and not ENTERPRISE_ID.fullmatch(enterprise)
+        ):
+            errors.append(
+                f'line {ws["__line__"]} (workspaces[{i}]): team must be a Slack team ID (T…; "" for an '
+                "org-wide install) and enterprise an org ID (E…)"
+            )
+            continue
+        key = WorkspaceKey(enterprise, ws["team"])
         for j, raw_ch in enumerate(ws["channels"]):
             where = f"workspaces[{i}].channels[{j}]"
             ch = _check_keys(raw_ch, _CHANNEL_KEYS, _REQUIRED["channel"], where, errors)
@@ -165,7 +174,7 @@ def parse_file(text: str) -> list[Wanted]:
             line = ch["__line__"]
             n = _notifications(ch.get("notifications"), where + ".notifications", errors)
             try:
-                if not CHANNEL_ID.match(ch["channel"]):
+                if not CHANNEL_ID.fullmatch(ch["channel"]):
                     raise UserFacingError(
                         f"channel {ch['channel']!r} is not a channel ID (C… or G…; direct messages cannot be used)"
                     )
@@ -264,7 +273,7 @@ class ChannelFiles:
             )
             self.channels.forget_cached()
         except (LimitReached, ChannelOwnedElsewhere) as e:
-            raise limit_error(e) from e
+            raise limit_error(e, {row.workspace for row in saves}) from e
         return plan
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from cachetools import TTLCache
@@ -247,7 +248,7 @@ class ChannelService:
                 row, per_account=CONFIGURATIONS_PER_ACCOUNT, per_channel=ACCOUNTS_PER_CHANNEL
             )
         except (LimitReached, ChannelOwnedElsewhere) as e:
-            raise limit_error(e) from e
+            raise limit_error(e, {actor.workspace}) from e
         self.role_sessions.forget(row.role_arn)
         self._accounts_cache.pop((row.workspace.team_id, row.channel_id), None)
         return row
@@ -263,13 +264,20 @@ class ChannelService:
         return row
 
 
-def limit_error(e: LimitReached | ChannelOwnedElsewhere) -> UserFacingError:
+def limit_error(e: LimitReached | ChannelOwnedElsewhere, acting: Collection[WorkspaceKey]) -> UserFacingError:
+    """The words for a refused configuration. Only channels of the `acting` workspaces are named; those of other
+    workspaces (whose names, private channels included, are theirs) are only counted."""
     if isinstance(e, ChannelOwnedElsewhere):
         return UserFacingError(
             f"This channel is shared with another Slack workspace and belongs to {e.team_name}, which configured "
             "it first. Only that workspace can attach AWS accounts to it."
         )
-    listed = "; ".join(f"#{r.channel_name or r.channel_id} ({r.account_id})" for r in e.existing[:25])
+    own = [r for r in e.existing if r.workspace in acting]
+    listed = "; ".join(f"#{r.channel_name or r.channel_id} ({r.account_id})" for r in own[:25])
+    others = len(e.existing) - len(own)
+    if others:
+        elsewhere = f"{others} channel{'s' if others != 1 else ''} of other Slack workspaces"
+        listed = f"{listed} and {elsewhere}" if listed else elsewhere
     if e.what == "account":
         return UserFacingError(
             f"AWS account {e.existing[0].account_id if e.existing else ''} is already attached to {e.limit} "

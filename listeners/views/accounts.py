@@ -47,7 +47,7 @@ async def authorize_account_submitted(
     home: HomeService,
 ) -> None:
     state = view["state"]
-    role_arn = (input_value(state, ROLE_ARN_BLOCK) or "").strip()
+    role_arn = (input_value(state, ROLE_ARN_BLOCK) or "").strip(" ")  # a newline is refused, not cut
     name = input_value(state, ACCOUNT_NAME_BLOCK)
     checks = {
         ROLE_ARN_BLOCK: lambda: parse_role_arn(role_arn),

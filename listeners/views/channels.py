@@ -38,7 +38,7 @@ def _request(view: dict[str, Any]) -> ConfigureRequest:
         channel_id=meta.get("channel_id", ""),
         channel_name=meta.get("channel_name", ""),
         account_id=input_value(state, ACCOUNT_BLOCK) or "",
-        role_arn=(input_value(state, ROLE_ARN_BLOCK) or "").strip() or None,
+        role_arn=(input_value(state, ROLE_ARN_BLOCK) or "").strip(" ") or None,
         notifications=notifications_from(
             input_value(state, SEVERITY_BLOCK), input_values(state, NOTIFICATIONS_FIELD)
         ),

@@ -21,7 +21,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from types import TracebackType
 from typing import Any, Self
 
@@ -98,6 +98,7 @@ class FakeFile:
     name: str
     content: bytes
     mimetype: str
+    info: Json = field(default_factory=dict)  # fields of files.info to answer differently (url_private, ...)
 
 
 @dataclass
@@ -337,10 +338,11 @@ class FakeSlackApi:
             self._channels[channel_id] = self._channel(channel_id) | fields
 
     def add_file(
-        self, file_id: str, name: str, content: bytes, mimetype: str = "application/octet-stream"
+        self, file_id: str, name: str, content: bytes, mimetype: str = "application/octet-stream", **info: Any
     ) -> None:
+        """A file users can attach; `info` overrides what files.info says of it (`url_private`, `is_external`)."""
         with self._cond:
-            self._files[file_id] = FakeFile(file_id, name, content, mimetype)
+            self._files[file_id] = FakeFile(file_id, name, content, mimetype, info)
 
     def fail(
         self,
@@ -710,6 +712,7 @@ class FakeSlackApi:
                 "url_private": f"{private}/{found.name}",
                 "url_private_download": f"{private}/download/{found.name}",
             }
+            | found.info
         }
 
 

@@ -13,6 +13,7 @@ from storage.workspaces import WorkspaceKey
 from tests.fakes.aws import AwsDouble
 from tests.fakes.slack_api import FakeSlackApi
 from tests.helpers.app import AppHarness, app_settings, running_app
+from tests.helpers.identifiers import UNICODE_DIGITS
 from tests.helpers.scenario import click, last_view_update, open_modal, replies, submit
 
 ACCOUNT = "210987654321"
@@ -151,6 +152,8 @@ async def test_the_sixth_workspace_is_refused_and_names_the_five(harness: AppHar
     ("values", "field", "words"),
     [
         ({"role_arn": "arn:aws:iam::1234:role/x", "account_name": ""}, "role_arn", "12-digit"),
+        ({"role_arn": f"arn:aws:iam::{UNICODE_DIGITS}:role/x", "account_name": ""}, "role_arn", "12-digit"),
+        ({"role_arn": f"arn:aws:iam::{ACCOUNT}:role/x\n", "account_name": ""}, "role_arn", "12-digit"),
         ({"role_arn": "arn:aws-cn:iam::123456789012:role/x", "account_name": ""}, "role_arn", "partition"),
         (
             {"role_arn": f"arn:aws:iam::{ACCOUNT}:role/r", "account_name": "x" * 31},

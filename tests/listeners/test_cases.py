@@ -12,6 +12,8 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
 
 from bolt_app.blocks.cases.parts import (
     CATEGORY_ACTION,
@@ -293,6 +295,60 @@ async def test_attachments_are_downloaded_with_the_bot_token_and_attached_to_the
         d.token and d.token.startswith("xoxb-") and not d.failed for d in downloads
     )
     assert len(harness.slack.calls("files.info")) == 2
+
+
+@contextlib.asynccontextmanager
+async def file_host_elsewhere() -> AsyncIterator[tuple[str, list[dict[str, str]]]]:
+    """A web server on another host than Slack's, recording what each request carried."""
+    seen: list[dict[str, str]] = []
+
+    async def record(request: web.Request) -> web.Response:
+        seen.append(dict(request.headers))
+        return web.Response(body=b"not from slack")
+
+    app = web.Application()
+    app.router.add_get("/{tail:.*}", record)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    try:
+        yield f"http://localhost:{server.port}", seen
+    finally:
+        await server.close()
+
+
+@pytest.mark.parametrize("where", ["another host", "is_external"])
+async def test_the_bot_token_goes_only_to_slack_and_a_remote_file_is_refused(
+    harness: AppHarness, aws: AwsDouble, where: str
+) -> None:
+    await configured_channel(harness, aws, {ACCOUNT: "full"})
+    async with file_host_elsewhere() as (origin, seen):
+        info = (
+            {"url_private": f"{origin}/f/notes.txt", "url_private_download": f"{origin}/f/download/notes.txt"}
+            if where == "another host"
+            else {"is_external": True, "url_private_download": f"{origin}/gdrive/notes.txt"}
+        )
+        harness.slack.add_file("F1", "notes.txt", b"notes", "text/plain", **info)
+        view = await create_modal(harness)
+        await submit(
+            harness, view, case_values(**{ATTACHMENTS_BLOCK: ("files", [slack_file("F1", "notes.txt", 5)])})
+        )
+        said = await ephemeral_said(harness)
+        assert "Upload the file itself to Slack" in said and "notes.txt" in said
+        assert seen == [] and harness.slack.calls(FILE_DOWNLOAD) == []
+    assert aws.cases(ACCOUNT) == []
+
+
+async def test_a_remote_file_in_the_form_is_a_field_error_on_attachments(
+    harness: AppHarness, aws: AwsDouble
+) -> None:
+    await configured_channel(harness, aws, {ACCOUNT: "full"})
+    view = await create_modal(harness)
+    remote = slack_file("F1", "design.gdoc", 10) | {"is_external": True}
+    response = await submit(harness, view, case_values(**{ATTACHMENTS_BLOCK: ("files", [remote])}))
+    body = response.json()
+    assert body["response_action"] == "errors"
+    assert "Upload the file itself to Slack" in body["errors"][ATTACHMENTS_BLOCK]
+    assert harness.slack.calls("files.info") == [] and aws.cases(ACCOUNT) == []
 
 
 async def test_a_file_larger_in_slack_than_the_form_said_is_refused_before_download(

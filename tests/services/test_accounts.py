@@ -11,12 +11,13 @@ import pytest
 
 from bolt_app.app import Services, build_services
 from bolt_app.errors import UserFacingError
-from bolt_app.services.accounts import parse_account_name, parse_role_arn
+from bolt_app.services.accounts import parse_account_id, parse_account_name, parse_role_arn
 from bolt_app.services.context import Actor
 from bolt_app.settings import Settings
 from storage.crypto import generate_key
 from storage.workspaces import WorkspaceKey
 from tests.fakes.aws import AwsDouble
+from tests.helpers.identifiers import UNICODE_DIGITS
 
 ACCOUNT = "210987654321"
 
@@ -122,6 +123,31 @@ def test_account_name_rules(name: str, ok: bool) -> None:
     else:
         with pytest.raises(UserFacingError):
             parse_account_name(name)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["accounts", "events-token", UNICODE_DIGITS],
+        ["accounts", "events-token", f"{ACCOUNT}\n"],
+        ["accounts", "remove", "--team", "T0001", UNICODE_DIGITS],
+        ["accounts", "remove", "--team", "T0001\n", ACCOUNT],
+        ["accounts", "list", "--team", "T0001", "--enterprise", "E\u0661\u0662"],
+        ["accounts", "authorize", "--team", "T0001", "--role-arn", f"arn:aws:iam::{UNICODE_DIGITS}:role/R"],
+        ["accounts", "authorize", "--team", "T0001", "--role-arn", f"arn:aws:iam::{ACCOUNT}:role/R\n"],
+    ],
+)
+def test_cli_refuses_identifiers_that_are_not_ascii_or_end_in_a_newline(args: list[str]) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "bolt_app.cli", *args], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 2 and "is not a" in done.stderr
+
+
+@pytest.mark.parametrize("value", [UNICODE_DIGITS, f"{ACCOUNT}\n", f"\n{ACCOUNT}"])
+def test_account_ids_are_ascii_digits_only(value: str) -> None:
+    with pytest.raises(UserFacingError, match="12 digits"):
+        parse_account_id(value)
 
 
 def test_cli_authorizes_lists_renames_and_removes(tmp_path, aws: AwsDouble) -> None:  # type: ignore[no-untyped-def]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import textwrap
 from collections.abc import AsyncIterator
 
@@ -10,7 +11,7 @@ import pytest
 
 from bolt_app.app import Services, build_services
 from bolt_app.errors import UserFacingError
-from bolt_app.services.channel_files import ChannelFiles, FileErrors, rows_as_file
+from bolt_app.services.channel_files import ChannelFiles, FileErrors, parse_file, rows_as_file
 from bolt_app.services.channels import ConfigureRequest
 from bolt_app.services.context import Actor
 from bolt_app.settings import Settings
@@ -18,6 +19,7 @@ from storage.channels import ChannelConfigRow, Notifications
 from storage.crypto import generate_key
 from storage.workspaces import WorkspaceKey
 from tests.fakes.aws import AwsDouble
+from tests.helpers.identifiers import UNICODE_DIGITS
 from tests.helpers.notification_rules import NOTIFICATION_RULES
 
 ACCOUNT = "210987654321"
@@ -60,6 +62,22 @@ async def test_the_21st_configuration_of_an_account_is_refused_and_names_the_oth
     with pytest.raises(UserFacingError, match="already attached to 20 channels") as refused:
         await services.channels.configure(Actor(A, "U1", slack_admin=True), _request("C9999"))
     assert "#c0000" in refused.value.message
+
+
+async def test_the_limit_error_names_only_the_acting_workspaces_channels(
+    services: Services, aws: AwsDouble
+) -> None:
+    role_a, role_b = await _setup(services, aws, A), await _setup(services, aws, B)
+    await _seed(services, A, role_a, [f"C{i:04d}" for i in range(12)])
+    for i in range(8):  # B's own channel names, private ones among them, are B's business
+        row = ChannelConfigRow(B, f"GB{i:03d}", f"secret-b-{i}", ACCOUNT, None, role_b, ALL, "seed")
+        await services.channels.repository.save(row, per_account=1000, per_channel=1000)
+    with pytest.raises(UserFacingError, match="already attached to 20 channels") as refused:
+        await services.channels.configure(Actor(A, "U1", slack_admin=True), _request("C9999"))
+    message = refused.value.message
+    assert all(f"#c{i:04d}" in message for i in range(12))
+    assert "secret" not in message and "GB0" not in message
+    assert "8 channels of other Slack workspaces" in message
 
 
 async def test_two_admins_adding_the_20th_and_21st_at_once_exactly_one_wins(
@@ -168,6 +186,14 @@ async def test_apply_is_all_or_nothing(services: Services, aws: AwsDouble) -> No
         ("- channel: C0001\n  account: 210987654321\n", "account must be a str"),
         ("- channel: D0001\n  account: '210987654321'\n", "direct messages cannot be used"),
         ("- channel: C0001\n  account: '2109876'\n", "12 digits"),
+        (f"- channel: C0001\n  account: '{UNICODE_DIGITS}'\n", "12 digits"),
+        ('- channel: C0001\n  account: "210987654321\\n"\n', "12 digits"),
+        ("- channel: \"C0001\\n\"\n  account: '210987654321'\n", "not a channel ID"),
+        ("- channel: C\u0661\u0662\u0663\n  account: '210987654321'\n", "not a channel ID"),
+        (
+            "- channel: C0001\n  account: '210987654321'\n  role_arn: \"arn:aws:iam::210987654321:role/R\\n\"\n",
+            "IAM role ARN",
+        ),
         (
             "- channel: C0001\n  account: '210987654321'\n  role_arn: arn:aws:iam::999999999999:role/R\n",
             "role of account",
@@ -206,3 +232,34 @@ async def test_notification_rules_in_apply(
             await files.apply(_file(entry), "cli:test")
     else:
         assert (await files.apply(_file(entry), "cli:test")).changes == 1
+
+
+@pytest.mark.parametrize(
+    ("team", "enterprise", "ok"),
+    [
+        ("T0001", "", True),
+        ("", "E0001", True),  # an org-wide install
+        ("T0001", "E0001", True),
+        ("", "", False),
+        ("T0001\n", "", False),
+        ("T\u0661\u0662\u0663", "", False),
+        ("T0001", "E\u0661\u0662", False),
+    ],
+)
+def test_workspace_ids_in_a_channel_file_are_ascii(team: str, enterprise: str, ok: bool) -> None:
+    text = json.dumps(
+        {
+            "workspaces": [
+                {
+                    "team": team,
+                    "enterprise": enterprise,
+                    "channels": [{"channel": "C0001", "account": ACCOUNT}],
+                }
+            ]
+        }
+    )
+    if ok:
+        assert [w.config.workspace for w in parse_file(text)] == [WorkspaceKey(enterprise, team)]
+    else:
+        with pytest.raises(FileErrors, match="team must be a Slack team ID"):
+            parse_file(text)

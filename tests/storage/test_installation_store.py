@@ -10,7 +10,7 @@ from sqlalchemy import text
 from storage.crypto import TokenDecryptionError, configure_token_cipher, generate_key
 from storage.db import create_engine
 from storage.installation_store import InstallationStore, reencrypt_tokens
-from storage.state_store import OAuthStateStore
+from storage.state_store import OAuthStateStore, state_key
 
 BOT_TOKEN = "xoxb-111-222-plaintextsecret"
 REFRESH = "xoxe-1-refreshsecret"
@@ -115,7 +115,8 @@ async def test_delete_drops_the_cached_bot(engine) -> None:  # type: ignore[no-u
 
 
 async def test_oauth_state_is_single_use_and_expires(engine) -> None:  # type: ignore[no-untyped-def]
-    states = OAuthStateStore(engine, expiration_seconds=600)
+    key = state_key("client-secret")
+    states = OAuthStateStore(engine, key, expiration_seconds=600)
     state = await states.async_issue(aws_account_id="123456789012")
     assert await states.async_consume(state) is True
     assert await states.async_consume(state) is False  # reused
@@ -123,17 +124,32 @@ async def test_oauth_state_is_single_use_and_expires(engine) -> None:  # type: i
     assert consumed is not None and consumed.aws_account_id == "123456789012"
     assert await states.async_consume("forged") is False
 
-    expired = await OAuthStateStore(engine, expiration_seconds=-1).async_issue()
+    expired = await OAuthStateStore(engine, key, expiration_seconds=-1).async_issue()
     assert await states.async_consume(expired) is False
 
 
-async def test_issuing_a_state_purges_expired_ones(engine) -> None:  # type: ignore[no-untyped-def]
-    await OAuthStateStore(engine, expiration_seconds=-1).async_issue()
-    await OAuthStateStore(engine, expiration_seconds=-1).async_issue()
-    await OAuthStateStore(engine).async_issue()
+async def test_a_state_signed_with_another_key_or_altered_is_refused(engine) -> None:  # type: ignore[no-untyped-def]
+    states = OAuthStateStore(engine, state_key("client-secret"))
+    other = await OAuthStateStore(engine, state_key("another-secret")).async_issue()
+    assert await states.async_consume(other) is False
+    nonce, expires, _, signature = (await states.async_issue(aws_account_id="123456789012")).split(".")
+    assert await states.async_consume(f"{nonce}.{expires}.210987654321.{signature}") is False
+    assert await states.async_consume(f"{nonce}.{int(expires) + 3600}.123456789012.{signature}") is False
+    assert await _raw_rows(engine, "slack_oauth_states") == []
+
+
+async def test_issuing_states_writes_nothing_and_a_use_purges_expired_ones(engine) -> None:  # type: ignore[no-untyped-def]
+    key = state_key("client-secret")
+    now = [time.time()]
+    states = OAuthStateStore(engine, key, expiration_seconds=600, clock=lambda: now[0])
+    issued = [await states.async_issue() for _ in range(100)]
+    assert await _raw_rows(engine, "slack_oauth_states") == []
+    assert await states.async_consume(issued[0]) and await states.async_consume(issued[1])
+    assert len(await _raw_rows(engine, "slack_oauth_states")) == 2
+    now[0] += 601
+    assert await states.async_consume(await states.async_issue())
     rows = await _raw_rows(engine, "slack_oauth_states")
-    now = datetime.now(UTC).replace(tzinfo=None)
-    assert len(rows) == 1
+    assert len(rows) == 1  # the two used ones expired and were purged
     expire_at = rows[0]["expire_at"]
     expire_at = datetime.fromisoformat(expire_at) if isinstance(expire_at, str) else expire_at
-    assert expire_at > now + timedelta(seconds=500)
+    assert expire_at > datetime.fromtimestamp(now[0], UTC).replace(tzinfo=None) + timedelta(seconds=500)

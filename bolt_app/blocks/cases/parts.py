@@ -9,6 +9,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 
 from bolt_app.blocks.common import Block
+from bolt_app.identifiers import is_account_id, is_case_id
 from bolt_app.services.cases.models import CaseSummary
 
 CREATE_CASE_VIEW = "create_case_view"
@@ -79,7 +80,7 @@ class CaseRef:
     @classmethod
     def decode(cls, value: str) -> CaseRef:
         account_id, case_id, language = (value.split(":") + ["", ""])[:3]
-        if not account_id or not case_id:
+        if not is_account_id(account_id) or not is_case_id(case_id):
             raise ValueError(f"not a case reference: {value!r}")
         return cls(account_id, case_id, language or None)
 

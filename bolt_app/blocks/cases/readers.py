@@ -11,6 +11,7 @@ from bolt_app.blocks.cases.parts import (
     ALL_ACCOUNTS,
     SEARCH_STATUSES,
 )
+from bolt_app.file_hosts import SLACK_FILE_HOST, is_slack_file_url
 from bolt_app.services.cases import fields
 from bolt_app.services.cases.models import (
     CaseDraft,
@@ -18,6 +19,8 @@ from bolt_app.services.cases.models import (
     MessageDraft,
     SearchFilter,
 )
+
+SLACK_FILE_URL = f"https://{SLACK_FILE_HOST}/"  # what a file without a URL in the form is taken to be
 
 
 @dataclass(frozen=True)
@@ -28,6 +31,7 @@ class SlackFile:
     name: str
     size: int
     url: str
+    remote: bool = False  # a link to a file stored outside Slack (`is_external`, or not on Slack's file host)
 
 
 @dataclass(frozen=True)
@@ -67,6 +71,10 @@ def _files(state: Mapping[str, Any]) -> tuple[SlackFile, ...]:
             str(f.get("name") or f.get("title") or "file"),
             int(f.get("size") or 0),
             str(f.get("url_private_download") or f.get("url_private") or ""),
+            bool(f.get("is_external"))
+            or not is_slack_file_url(
+                str(f.get("url_private_download") or f.get("url_private") or SLACK_FILE_URL)
+            ),
         )
         for f in _element(state, fields.ATTACHMENTS_BLOCK).get("files") or []
     )

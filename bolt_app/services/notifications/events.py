@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+
+from bolt_app.identifiers import is_account_id, is_case_id
 
 SUPPORT_SOURCE = "aws.support"
 DETAIL_TYPE = "Support Case Update"
@@ -17,7 +18,6 @@ CREATE, ADD_COMMUNICATION, RESOLVE, REOPEN = (
 )
 EVENT_NAMES = (CREATE, ADD_COMMUNICATION, RESOLVE, REOPEN)
 RECONCILE = "Reconcile"  # the event reconciliation stores for a case it found changed
-_ACCOUNT = re.compile(r"^\d{12}$")
 
 
 class InvalidEvent(ValueError):
@@ -78,7 +78,7 @@ def parse_event(body: object) -> SupportCaseEvent:
     event_id, account_id, detail = body.get("id"), body.get("account"), body.get("detail")
     if not isinstance(event_id, str) or not event_id or len(event_id) > 128:
         raise InvalidEvent("the event has no id")
-    if not isinstance(account_id, str) or not _ACCOUNT.match(account_id):
+    if not is_account_id(account_id):
         raise InvalidEvent("the event's account is not a 12-digit AWS account ID")
     if not isinstance(detail, dict):
         raise InvalidEvent("the event has no detail")
@@ -86,6 +86,8 @@ def parse_event(body: object) -> SupportCaseEvent:
     name = detail.get("event-name")
     if case_id is None:
         raise InvalidEvent("detail.case-id is missing")
+    if not is_case_id(case_id):
+        raise InvalidEvent("detail.case-id is not an AWS Support case ID")
     if name not in EVENT_NAMES:
         raise InvalidEvent(f"detail.event-name must be one of {', '.join(EVENT_NAMES)}")
     origin = _text(detail, "origin", 16)

@@ -12,6 +12,7 @@ from bolt_app.services.notifications.events import (
     InvalidEvent,
     parse_event,
 )
+from tests.helpers.identifiers import UNICODE_DIGITS
 from tests.helpers.notification_world import (
     ACCOUNT,
     event_body,
@@ -43,6 +44,10 @@ def test_a_support_case_update_is_parsed_from_its_eventbridge_envelope() -> None
         ({"source": "aws.ec2"}, "only events with source"),
         ({"detail-type": "EC2 Instance State-change Notification"}, "only events with source"),
         ({"account": "12345"}, "12-digit"),
+        ({"account": UNICODE_DIGITS}, "12-digit"),
+        ({"account": "123456789012\n"}, "12-digit"),
+        ({"detail": {"case-id": "case-1\n", "event-name": CREATE}}, "case ID"),
+        ({"detail": {"case-id": f"case-{UNICODE_DIGITS}-2024-ab", "event-name": CREATE}}, "case ID"),
         ({"id": None}, "no id"),
         ({"detail": {"event-name": CREATE}}, "case-id"),
         ({"detail": {"case-id": "case-1", "event-name": "DeleteCase"}}, "event-name"),
