@@ -170,7 +170,6 @@ def build_notification_service(
         delivery=delivery,
         reconciliation=reconciliation,
         threads=threads,
-        channels=channels,
         clock=clock,
     )
 

@@ -24,7 +24,7 @@ from bolt_app.blocks.notifications import (
 from bolt_app.services.notifications.messages import CaseMessage
 from bolt_app.services.notifications.outcomes import RetryDelivery, SkipDelivery
 from storage.installation_store import InstallationStore
-from storage.workspaces import WorkspaceKey
+from storage.workspaces import ChannelKey, WorkspaceKey
 
 log = logging.getLogger(__name__)
 
@@ -67,10 +67,10 @@ class SlackDelivery:
         self.rotation = rotation
         self.post_interval_seconds = post_interval_seconds  # chat.postMessage: about one a second per channel
         self.bot_token = bot_token  # Socket Mode: the one workspace's token, when nothing is stored
-        self._last_post: dict[tuple[str, str], float] = {}
+        self._last_post: dict[ChannelKey, float] = {}
 
     async def for_workspace(self, workspace: WorkspaceKey) -> WorkspacePoster:
-        return WorkspacePoster(self, workspace.team_id, await self._token(workspace))
+        return WorkspacePoster(self, workspace, await self._token(workspace))
 
     async def _token(self, workspace: WorkspaceKey) -> str:
         bot = await self.installations.async_find_bot(
@@ -92,7 +92,7 @@ class SlackDelivery:
             raise RetryDelivery("slack:rotation") from e
         return str(bot.bot_token)
 
-    async def _pace(self, channel: tuple[str, str]) -> None:
+    async def _pace(self, channel: ChannelKey) -> None:
         """No faster than the channel's posting rate, counted from Slack's answer to the previous post (which it
         received before answering). Only this process posts to a channel it has leased."""
         last = self._last_post.get(channel)
@@ -101,7 +101,7 @@ class SlackDelivery:
             if wait > 0:
                 await asyncio.sleep(wait)
 
-    async def call(self, method: str, pace_key: tuple[str, str], /, **params: Any) -> Any:
+    async def call(self, method: str, pace_key: ChannelKey, /, **params: Any) -> Any:
         while True:
             if method == "chat.postMessage":
                 await self._pace(pace_key)
@@ -111,7 +111,7 @@ class SlackDelivery:
                 error = str(e.response.get("error", ""))
                 if e.response.status_code == 429 or error == "ratelimited":
                     wait = _retry_after(e)
-                    log.info("%s to %s rate limited; waiting %.0fs", method, pace_key[1], wait)
+                    log.info("%s to %s rate limited; waiting %.0fs", method, pace_key.channel_id, wait)
                     await asyncio.sleep(wait)
                     continue
                 if error in CHANNEL_GONE or error in TOKEN_GONE:
@@ -130,9 +130,9 @@ class SlackDelivery:
 class WorkspacePoster:
     """Writes to one workspace's channels with the token `SlackDelivery.for_workspace` found for it."""
 
-    def __init__(self, slack: SlackDelivery, team_id: str, token: str) -> None:
+    def __init__(self, slack: SlackDelivery, workspace: WorkspaceKey, token: str) -> None:
         self.slack = slack
-        self.team_id = team_id
+        self.workspace = workspace
         self.token = token
 
     async def post(self, channel_id: str, message: CaseMessage, thread_ts: str | None = None) -> str:
@@ -148,14 +148,14 @@ class WorkspacePoster:
         }
         if thread_ts:
             params["thread_ts"] = thread_ts
-        response = await self.slack.call("chat.postMessage", (self.team_id, channel_id), **params)
+        response = await self.slack.call("chat.postMessage", ChannelKey(self.workspace, channel_id), **params)
         return str(response["ts"])
 
     async def update(self, channel_id: str, ts: str, message: CaseMessage) -> None:
         shown = render(message)
         await self.slack.call(
             "chat.update",
-            ("", channel_id),
+            ChannelKey(self.workspace, channel_id),
             token=self.token,
             channel=channel_id,
             ts=ts,

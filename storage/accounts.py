@@ -17,7 +17,7 @@ from storage.tables import (
     workspace_authorizations,
     workspaces,
 )
-from storage.workspaces import WorkspaceKey
+from storage.workspaces import WorkspaceKey, of_workspace
 
 PENDING = "pending"
 AUTHORIZED = "authorized"
@@ -266,7 +266,7 @@ class AccountRepository:
             channels = (
                 await conn.execute(
                     select(cc.channel_name, cc.channel_id)
-                    .where(cc.account_id == account_id, cc.team_id == key.team_id)
+                    .where(cc.account_id == account_id, of_workspace(cc, key))
                     .order_by(cc.channel_name)
                 )
             ).all()

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.clock import utc_now
 from storage.tables import audit_events, processed_events
+from storage.workspaces import WorkspaceKey, of_workspace
 
 
 @dataclass(frozen=True)
@@ -35,10 +36,10 @@ class AuditRepository:
         async with self.engine.begin() as conn:
             await conn.execute(insert(audit_events).values(at=utc_now(), **event.__dict__))
 
-    async def list(self, team_id: str | None = None, limit: int = 100) -> list[AuditEvent]:
+    async def list(self, workspace: WorkspaceKey | None = None, limit: int = 100) -> list[AuditEvent]:
         query = select(audit_events).order_by(audit_events.c.id.desc()).limit(limit)
-        if team_id is not None:
-            query = query.where(audit_events.c.team_id == team_id)
+        if workspace is not None:
+            query = query.where(of_workspace(audit_events.c, workspace))
         async with self.engine.connect() as conn:
             rows = (await conn.execute(query)).mappings().all()
         fields = AuditEvent.__dataclass_fields__

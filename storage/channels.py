@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, delete, func, insert, select, text, update
+from sqlalchemy import ColumnElement, and_, delete, func, insert, not_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from storage.accounts import lock_account
 from storage.clock import utc_now
 from storage.tables import aws_accounts, channel_configurations, workspaces
-from storage.workspaces import WorkspaceKey
+from storage.workspaces import ChannelKey, WorkspaceKey, of_channel, of_workspace
 
 cc = channel_configurations.c
 
@@ -35,8 +35,12 @@ class ChannelConfigRow:
     created_by: str | None = None
 
     @property
-    def key(self) -> tuple[str, str, str]:
-        return (self.workspace.team_id, self.channel_id, self.account_id)
+    def channel(self) -> ChannelKey:
+        return ChannelKey(self.workspace, self.channel_id)
+
+    @property
+    def key(self) -> tuple[ChannelKey, str]:
+        return (self.channel, self.account_id)
 
 
 class LimitReached(Exception):
@@ -96,8 +100,8 @@ def _values(config: ChannelConfigRow) -> dict[str, object]:
     }
 
 
-def _key_where(team_id: str, channel_id: str, account_id: str):  # type: ignore[no-untyped-def]
-    return and_(cc.team_id == team_id, cc.channel_id == channel_id, cc.account_id == account_id)
+def _key_where(channel: ChannelKey, account_id: str) -> ColumnElement[bool]:
+    return and_(of_channel(cc, channel), cc.account_id == account_id)
 
 
 class ChannelRepository:
@@ -109,17 +113,17 @@ class ChannelRepository:
             rows = (await conn.execute(_select().where(*conditions))).all()
         return [_row(r) for r in rows]
 
-    async def for_channel(self, team_id: str, channel_id: str) -> list[ChannelConfigRow]:
-        return await self._fetch(cc.team_id == team_id, cc.channel_id == channel_id)
+    async def for_channel(self, channel: ChannelKey) -> list[ChannelConfigRow]:
+        return await self._fetch(of_channel(cc, channel))
 
     async def for_workspace(self, key: WorkspaceKey) -> list[ChannelConfigRow]:
-        return await self._fetch(cc.team_id == key.team_id, cc.enterprise_id == key.enterprise_id)
+        return await self._fetch(of_workspace(cc, key))
 
     async def for_account(self, account_id: str) -> list[ChannelConfigRow]:
         return await self._fetch(cc.account_id == account_id)
 
-    async def get(self, team_id: str, channel_id: str, account_id: str) -> ChannelConfigRow | None:
-        rows = await self._fetch(_key_where(team_id, channel_id, account_id))
+    async def get(self, channel: ChannelKey, account_id: str) -> ChannelConfigRow | None:
+        rows = await self._fetch(_key_where(channel, account_id))
         return rows[0] if rows else None
 
     async def save(self, config: ChannelConfigRow, *, per_account: int, per_channel: int) -> bool:
@@ -128,11 +132,9 @@ class ChannelRepository:
         async with self.engine.begin() as conn:
             return await save_in(conn, config, per_account=per_account, per_channel=per_channel)
 
-    async def delete(self, team_id: str, channel_id: str, account_id: str) -> bool:
+    async def delete(self, channel: ChannelKey, account_id: str) -> bool:
         async with self.engine.begin() as conn:
-            result = await conn.execute(
-                delete(channel_configurations).where(_key_where(team_id, channel_id, account_id))
-            )
+            result = await conn.execute(delete(channel_configurations).where(_key_where(channel, account_id)))
         return result.rowcount > 0
 
     async def replace_all(
@@ -172,7 +174,7 @@ async def save_in(
                     and_(workspaces.c.enterprise_id == cc.enterprise_id, workspaces.c.team_id == cc.team_id),
                 )
             )
-            .where(cc.channel_id == config.channel_id, cc.team_id != config.workspace.team_id)
+            .where(cc.channel_id == config.channel_id, not_(of_workspace(cc, config.workspace)))
             .limit(1)
         )
     ).first()
@@ -190,11 +192,7 @@ async def save_in(
         return False
     for what, condition, limit in (
         ("account", cc.account_id == config.account_id, per_account),
-        (
-            "channel",
-            and_(cc.channel_id == config.channel_id, cc.team_id == config.workspace.team_id),
-            per_channel,
-        ),
+        ("channel", of_channel(cc, config.channel), per_channel),
     ):
         count = (await conn.execute(select(func.count()).where(condition))).scalar_one()
         if count >= limit:

@@ -15,6 +15,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    PrimaryKeyConstraint,
     String,
     Table,
     Text,
@@ -154,12 +155,14 @@ organization_registrations = Table(
     Column("registered_at", DateTime, nullable=False, default=func.now()),
 )
 
+# Keyed by the whole workspace: two Grid orgs that install org-wide both have team_id "" (see WorkspaceKey),
+# and a channel they share holds one configuration of each.
 channel_configurations = Table(
     "channel_configurations",
     metadata,
-    Column("team_id", String(32), primary_key=True),
-    Column("channel_id", String(32), primary_key=True),
-    Column("account_id", String(12), primary_key=True),
+    Column("team_id", String(32), nullable=False),
+    Column("channel_id", String(32), nullable=False),
+    Column("account_id", String(12), nullable=False),
     Column("enterprise_id", String(32), nullable=False, default=""),
     Column("channel_name", String(256), nullable=False, default=""),
     Column("role_arn", String(2048), nullable=False),
@@ -170,6 +173,7 @@ channel_configurations = Table(
     Column("created_by", String(64)),
     Column("created_at", DateTime, nullable=False, default=func.now()),
     Column("updated_at", DateTime, nullable=False, default=func.now()),
+    PrimaryKeyConstraint("enterprise_id", "team_id", "channel_id", "account_id"),
     Index("ix_channel_configurations_account", "account_id"),
     Index("ix_channel_configurations_channel", "channel_id"),
 )
@@ -244,8 +248,12 @@ notification_deliveries = Table(
     Column("outcome", String(64)),
     Column("created_at", DateTime, nullable=False, default=func.now()),
     Column("updated_at", DateTime, nullable=False, default=func.now()),
-    UniqueConstraint("event_id", "team_id", "channel_id", name="uq_notification_deliveries_event_channel"),
-    Index("ix_notification_deliveries_channel_state", "team_id", "channel_id", "state", "id"),
+    UniqueConstraint(
+        "event_id", "enterprise_id", "team_id", "channel_id", name="uq_notification_deliveries_event_channel"
+    ),
+    Index(
+        "ix_notification_deliveries_channel_state", "enterprise_id", "team_id", "channel_id", "state", "id"
+    ),
     Index("ix_notification_deliveries_state_updated", "state", "updated_at"),
 )
 
@@ -253,12 +261,13 @@ notification_deliveries = Table(
 notification_channels = Table(
     "notification_channels",
     metadata,
-    Column("team_id", String(32), primary_key=True),
-    Column("channel_id", String(32), primary_key=True),
+    Column("team_id", String(32), nullable=False),
+    Column("channel_id", String(32), nullable=False),
     Column("enterprise_id", String(32), nullable=False, default=""),
     Column("claimed_by", String(64)),
     Column("lease_until", DateTime),
     Column("not_before", DateTime),
+    PrimaryKeyConstraint("enterprise_id", "team_id", "channel_id"),
 )
 
 # What each channel has been told about each case: the guard against posting anything twice, whether a change
@@ -266,10 +275,10 @@ notification_channels = Table(
 case_threads = Table(
     "case_threads",
     metadata,
-    Column("team_id", String(32), primary_key=True),
-    Column("channel_id", String(32), primary_key=True),
-    Column("account_id", String(12), primary_key=True),
-    Column("case_id", String(64), primary_key=True),
+    Column("team_id", String(32), nullable=False),
+    Column("channel_id", String(32), nullable=False),
+    Column("account_id", String(12), nullable=False),
+    Column("case_id", String(64), nullable=False),
     Column("enterprise_id", String(32), nullable=False, default=""),
     Column("display_id", String(32)),
     Column("language", String(8)),
@@ -281,6 +290,7 @@ case_threads = Table(
     Column("own_replies", Integer, nullable=False, default=0),  # replies sent from this channel, not yet seen
     Column("own_reply_at", DateTime),
     Column("updated_at", DateTime, nullable=False, default=func.now()),
+    PrimaryKeyConstraint("enterprise_id", "team_id", "channel_id", "account_id", "case_id"),
     Index("ix_case_threads_account", "account_id", "case_id"),
 )
 

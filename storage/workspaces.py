@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, and_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -25,6 +26,24 @@ class WorkspaceKey:
         cls, enterprise_id: str | None, team_id: str | None, is_enterprise_install: bool = False
     ) -> WorkspaceKey:
         return cls(enterprise_id or "", "" if is_enterprise_install else (team_id or ""))
+
+
+@dataclass(frozen=True)
+class ChannelKey:
+    """A channel as one workspace sees it. A Slack Connect channel (or one shared by two Grid orgs that both
+    install org-wide, team_id "" each) has one key per workspace in it, and each key its own rows."""
+
+    workspace: WorkspaceKey
+    channel_id: str
+
+
+def of_workspace(columns: Any, key: WorkspaceKey) -> ColumnElement[bool]:
+    """Rows of a table with enterprise_id and team_id columns that belong to the workspace `key`."""
+    return and_(columns.enterprise_id == key.enterprise_id, columns.team_id == key.team_id)
+
+
+def of_channel(columns: Any, channel: ChannelKey) -> ColumnElement[bool]:
+    return and_(of_workspace(columns, channel.workspace), columns.channel_id == channel.channel_id)
 
 
 @dataclass(frozen=True)
@@ -55,8 +74,8 @@ def _row(r: object) -> WorkspaceRow:
     )
 
 
-def _where(key: WorkspaceKey):  # type: ignore[no-untyped-def]
-    return (workspaces.c.enterprise_id == key.enterprise_id) & (workspaces.c.team_id == key.team_id)
+def _where(key: WorkspaceKey) -> ColumnElement[bool]:
+    return of_workspace(workspaces.c, key)
 
 
 class WorkspaceRepository:

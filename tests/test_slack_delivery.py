@@ -15,6 +15,7 @@ from bolt_app.services.notifications.events import (
 )
 from bolt_app.services.notifications.options import NotificationOptions
 from storage.audit import AuditRepository
+from storage.workspaces import WorkspaceKey
 from tests.fakes.aws import AwsDouble
 from tests.helpers.notification_world import (
     ACCOUNT,
@@ -121,7 +122,7 @@ async def test_an_archived_channel_and_a_revoked_token_are_skipped_and_recorded(
         recorded = [
             (a.team_id, a.channel_id, a.outcome)
             for team in (TEAM, "T0002")
-            for a in await audit.list(team)
+            for a in await audit.list(WorkspaceKey("", team))
             if a.action == "notification"
         ]
         assert sorted(recorded) == sorted(

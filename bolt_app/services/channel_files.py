@@ -23,7 +23,7 @@ from bolt_app.services.channels import (
 )
 from bolt_app.services.context import Actor
 from storage.channels import ChannelConfigRow, ChannelOwnedElsewhere, LimitReached, Notifications
-from storage.workspaces import WorkspaceKey
+from storage.workspaces import ChannelKey, WorkspaceKey
 
 _WORKSPACE_KEYS = {"team": str, "enterprise": str, "channels": list}
 _CHANNEL_KEYS = {"channel": str, "name": str, "account": str, "role_arn": str, "notifications": dict}
@@ -150,7 +150,7 @@ def parse_file(text: str) -> list[Wanted]:
     if document is None:
         raise FileErrors(errors or ["the file is empty: it must have a `workspaces:` list"])
     wanted: list[Wanted] = []
-    seen: dict[tuple[str, str, str], int] = {}
+    seen: dict[tuple[ChannelKey, str], int] = {}
     for i, raw_ws in enumerate(document["workspaces"]):
         ws = _check_keys(raw_ws, _WORKSPACE_KEYS, _REQUIRED["workspace"], f"workspaces[{i}]", errors)
         if ws is None:
@@ -184,7 +184,7 @@ def parse_file(text: str) -> list[Wanted]:
             except UserFacingError as e:
                 errors.append(f"line {line} ({where}): {e.message}")
                 continue
-            ident = (key.team_id, ch["channel"], account_id)
+            ident = (ChannelKey(key, ch["channel"]), account_id)
             if ident in seen:
                 errors.append(f"line {line} ({where}): the same channel and account as line {seen[ident]}")
                 continue

@@ -22,7 +22,7 @@ from storage.channels import (
     LimitReached,
     Notifications,
 )
-from storage.workspaces import WorkspaceKey
+from storage.workspaces import ChannelKey, WorkspaceKey
 
 CONFIGURATIONS_PER_ACCOUNT = 20
 ACCOUNTS_PER_CHANNEL = 100
@@ -134,37 +134,34 @@ class ChannelService:
         # Every command in a channel needs its accounts before it can open a modal, whose trigger lives 3 s:
         # answering them from memory keeps the database off that path. This process's own changes drop the
         # entry at once; another process's are seen within the time-to-live.
-        self._accounts_cache: TTLCache[tuple[str, str], list[ChannelAccount]] = TTLCache(
-            maxsize=10_000, ttl=10.0
-        )
+        self._accounts_cache: TTLCache[ChannelKey, list[ChannelAccount]] = TTLCache(maxsize=10_000, ttl=10.0)
 
     async def for_channel(self, key: WorkspaceKey, channel_id: str) -> list[ChannelConfigRow]:
-        return await self.repository.for_channel(key.team_id, channel_id)
+        return await self.repository.for_channel(ChannelKey(key, channel_id))
 
     async def for_workspace(self, key: WorkspaceKey) -> list[ChannelConfigRow]:
         return await self.repository.for_workspace(key)
 
     async def channel_accounts(self, key: WorkspaceKey, channel_id: str) -> list[ChannelAccount]:
         """The accounts a channel acts with (for creating cases, searching, quotas). Empty when unconfigured."""
-        cached = self._accounts_cache.get((key.team_id, channel_id))
+        channel = ChannelKey(key, channel_id)
+        cached = self._accounts_cache.get(channel)
         if cached is None:
-            cached = self._accounts_cache[(key.team_id, channel_id)] = await self._channel_accounts(
-                key, channel_id
-            )
+            cached = self._accounts_cache[channel] = await self._channel_accounts(channel)
         return cached
 
     def forget_cached(self) -> None:
         """After changes made around `configure`/`remove` (a whole `channels apply`)."""
         self._accounts_cache.clear()
 
-    async def _channel_accounts(self, key: WorkspaceKey, channel_id: str) -> list[ChannelAccount]:
-        rows = await self.repository.for_channel(key.team_id, channel_id)
+    async def _channel_accounts(self, channel: ChannelKey) -> list[ChannelAccount]:
+        rows = await self.repository.for_channel(channel)
         if not rows:
             return []
-        setup = await self.accounts.role_setup(key)
+        setup = await self.accounts.role_setup(channel.workspace)
         return [
             ChannelAccount(
-                workspace=key,
+                workspace=channel.workspace,
                 channel_id=row.channel_id,
                 channel_name=row.channel_name,
                 account_id=row.account_id,
@@ -198,7 +195,9 @@ class ChannelService:
                 "No AWS account has authorized this workspace yet: run `/aws-support authorize-account` first."
             )
         existing = (
-            await self.repository.get(actor.workspace.team_id, channel.id, account_id) if account_id else None
+            await self.repository.get(ChannelKey(actor.workspace, channel.id), account_id)
+            if account_id
+            else None
         )
         if account_id is None and len(accounts) == 1:
             account_id = accounts[0].account.account_id
@@ -250,17 +249,17 @@ class ChannelService:
         except (LimitReached, ChannelOwnedElsewhere) as e:
             raise limit_error(e, {actor.workspace}) from e
         self.role_sessions.forget(row.role_arn)
-        self._accounts_cache.pop((row.workspace.team_id, row.channel_id), None)
+        self._accounts_cache.pop(row.channel, None)
         return row
 
     async def remove(self, actor: Actor, channel_id: str, account_id: str) -> ChannelConfigRow:
         await self.workspaces.require_admin(actor, "configure channels")
-        row = await self.repository.get(actor.workspace.team_id, channel_id, account_id)
+        row = await self.repository.get(ChannelKey(actor.workspace, channel_id), account_id)
         if row is None:
             raise UserFacingError(f"This channel is not configured for AWS account {account_id}.")
         await self.repository.delete(*row.key)
         self.role_sessions.forget(row.role_arn)
-        self._accounts_cache.pop((row.workspace.team_id, row.channel_id), None)
+        self._accounts_cache.pop(row.channel, None)
         return row
 
 

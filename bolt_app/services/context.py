@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from storage.workspaces import WorkspaceKey
+from storage.workspaces import ChannelKey, WorkspaceKey
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,10 @@ class ChannelAccount:
     account_shown: str  # "Name (123456789012)", or the ID when the account has no name
     role_arn: str
     external_id: str
+
+    @property
+    def channel(self) -> ChannelKey:
+        return ChannelKey(self.workspace, self.channel_id)
 
 
 @dataclass(frozen=True)

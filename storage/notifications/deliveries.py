@@ -7,7 +7,7 @@ import hashlib
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, delete, exists, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, delete, exists, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -33,6 +33,7 @@ from storage.tables import (
     notification_events,
     processed_events,
 )
+from storage.workspaces import WorkspaceKey, of_channel
 
 delivery = notification_deliveries.c
 leases = notification_channels.c
@@ -56,7 +57,7 @@ def idempotency_key(text: str) -> str:
 
 
 def _channel_where(channel: ChannelKey) -> ColumnElement[bool]:
-    return and_(leases.team_id == channel.team_id, leases.channel_id == channel.channel_id)
+    return of_channel(leases, channel)
 
 
 class DeliveryRepository:
@@ -104,7 +105,7 @@ class DeliveryRepository:
             await conn.execute(
                 select(columns.enterprise_id, columns.team_id, columns.channel_id)
                 .where(columns.account_id == account_id)
-                .order_by(columns.team_id, columns.channel_id)
+                .order_by(columns.enterprise_id, columns.team_id, columns.channel_id)
             )
         ).all()
         if not configs:
@@ -146,6 +147,7 @@ class DeliveryRepository:
         PostgreSQL: FOR UPDATE SKIP LOCKED, so concurrent claimers split the channels instead of queueing."""
         at, until = utc_naive(now), utc_naive(lease_until)
         has_work = exists().where(
+            delivery.enterprise_id == leases.enterprise_id,
             delivery.team_id == leases.team_id,
             delivery.channel_id == leases.channel_id,
             delivery.state.in_(OPEN_STATES),
@@ -164,7 +166,7 @@ class DeliveryRepository:
             rows = (await conn.execute(query)).all()
             claimed = []
             for r in rows:
-                key = ChannelKey(r.enterprise_id, r.team_id, r.channel_id)
+                key = ChannelKey(WorkspaceKey(r.enterprise_id, r.team_id), r.channel_id)
                 result = await conn.execute(
                     update(notification_channels)
                     .where(_channel_where(key), lease_free(leases.lease_until, at))
@@ -186,8 +188,7 @@ class DeliveryRepository:
             await conn.execute(
                 update(notification_deliveries)
                 .where(
-                    delivery.team_id == channel.team_id,
-                    delivery.channel_id == channel.channel_id,
+                    of_channel(delivery, channel),
                     delivery.state == POSTING,
                     delivery.claimed_by == worker,
                 )
@@ -232,8 +233,7 @@ class DeliveryRepository:
                     select(notification_deliveries, notification_events)
                     .join(notification_events, events.id == delivery.event_id)
                     .where(
-                        delivery.team_id == channel.team_id,
-                        delivery.channel_id == channel.channel_id,
+                        of_channel(delivery, channel),
                         delivery.state.in_(OPEN_STATES),
                     )
                     .order_by(delivery.id)
@@ -286,7 +286,7 @@ class DeliveryRepository:
         state: str,
         outcome: str,
         now: datetime,
-        thread: tuple[ThreadKey, str, ThreadChange] | None = None,
+        thread: tuple[ThreadKey, ThreadChange] | None = None,
     ) -> bool:
         """Marks the delivery done (posted, skipped or failed) and applies the thread's last change with it.
         False when another worker had taken the delivery over (its outcome then stands)."""
@@ -341,7 +341,7 @@ class DeliveryRepository:
                 event_id=r.event_id,
                 case_id=r.case_id,
                 event_name=r.event_name,
-                channel=ChannelKey(r.enterprise_id, r.team_id, r.channel_id),
+                channel=ChannelKey(WorkspaceKey(r.enterprise_id, r.team_id), r.channel_id),
                 account_id=r.account_id,
                 state=r.state,
                 outcome=r.outcome,

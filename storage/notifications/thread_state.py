@@ -5,14 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from storage.workspaces import ChannelKey
+
 OPEN = "open"
 RESOLVED = "resolved"
 
 
 @dataclass(frozen=True)
 class ThreadKey:
-    team_id: str
-    channel_id: str
+    channel: ChannelKey
     account_id: str
     case_id: str
 

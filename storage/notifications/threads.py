@@ -12,6 +12,7 @@ from storage.clock import as_utc, utc_naive
 from storage.notifications.sql import insert_ignore
 from storage.notifications.thread_state import RESOLVED, ThreadChange, ThreadKey, ThreadState, merge_thread
 from storage.tables import case_threads
+from storage.workspaces import ChannelKey, WorkspaceKey, of_channel
 
 threads = case_threads.c
 
@@ -19,7 +20,11 @@ threads = case_threads.c
 def _thread(row: Any) -> ThreadState:
     columns = row._mapping
     return ThreadState(
-        key=ThreadKey(columns["team_id"], columns["channel_id"], columns["account_id"], columns["case_id"]),
+        key=ThreadKey(
+            ChannelKey(WorkspaceKey(columns["enterprise_id"], columns["team_id"]), columns["channel_id"]),
+            columns["account_id"],
+            columns["case_id"],
+        ),
         display_id=columns["display_id"],
         language=columns["language"],
         root_ts=columns["root_ts"],
@@ -48,24 +53,23 @@ def _thread_values(state: ThreadState) -> dict[str, Any]:
 
 def _thread_where(key: ThreadKey) -> ColumnElement[bool]:
     return and_(
-        threads.team_id == key.team_id,
-        threads.channel_id == key.channel_id,
+        of_channel(threads, key.channel),
         threads.account_id == key.account_id,
         threads.case_id == key.case_id,
     )
 
 
 async def change_thread_in(
-    conn: AsyncConnection, key: ThreadKey, enterprise_id: str, change: ThreadChange, now: datetime
+    conn: AsyncConnection, key: ThreadKey, change: ThreadChange, now: datetime
 ) -> ThreadState:
     """Applies `change` inside the caller's transaction (the row is locked until it ends)."""
     at = utc_naive(now)
     blank = {
-        "team_id": key.team_id,
-        "channel_id": key.channel_id,
+        "enterprise_id": key.channel.workspace.enterprise_id,
+        "team_id": key.channel.workspace.team_id,
+        "channel_id": key.channel.channel_id,
         "account_id": key.account_id,
         "case_id": key.case_id,
-        "enterprise_id": enterprise_id,
         "own_replies": 0,
         "updated_at": at,
     }
@@ -87,12 +91,10 @@ class ThreadRepository:
             row = (await conn.execute(select(case_threads).where(_thread_where(key)))).first()
         return None if row is None else _thread(row)
 
-    async def change_thread(
-        self, key: ThreadKey, enterprise_id: str, change: ThreadChange, now: datetime
-    ) -> ThreadState:
+    async def change_thread(self, key: ThreadKey, change: ThreadChange, now: datetime) -> ThreadState:
         """Applies `change` atomically; returns the state after it (whose root may be another writer's)."""
         async with self.engine.begin() as conn:
-            return await change_thread_in(conn, key, enterprise_id, change, now)
+            return await change_thread_in(conn, key, change, now)
 
     async def open_threads(self, account_id: str, limit: int = 100) -> list[tuple[str, str | None]]:
         """(case ID, language) of the account's cases that have a thread and were not last known resolved."""

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from storage.workspaces import ChannelKey as ChannelKey  # the channel a delivery goes to
+
 # Delivery states
 PENDING = "pending"
 POSTING = "posting"
@@ -12,13 +14,6 @@ POSTED = "posted"
 SKIPPED = "skipped"
 FAILED = "failed"
 OPEN_STATES = (PENDING, POSTING)
-
-
-@dataclass(frozen=True)
-class ChannelKey:
-    enterprise_id: str
-    team_id: str
-    channel_id: str
 
 
 @dataclass(frozen=True)

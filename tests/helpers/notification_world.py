@@ -27,7 +27,7 @@ from storage.channels import ChannelConfigRow, Notifications
 from storage.crypto import generate_key
 from storage.notifications.deliveries import DeliveryRepository
 from storage.notifications.threads import ThreadRepository
-from storage.workspaces import WorkspaceKey
+from storage.workspaces import ChannelKey, WorkspaceKey
 from tests.fakes.aws import AwsDouble
 from tests.fakes.moto_support import Caller
 from tests.fakes.slack_api import Call, FakeSlackApi
@@ -36,6 +36,12 @@ ACCOUNT = "210987654321"
 TEAM = "T0001"
 CLIENT_ID = "111.222"
 ALL = Notifications("all", True, True, True)
+
+
+def channel_key(channel_id: str, team: str = TEAM) -> ChannelKey:
+    return ChannelKey(WorkspaceKey("", team), channel_id)
+
+
 READ_NOTHING = {  # a channel role that may open cases but not read them
     "Version": "2012-10-17",
     "Statement": [{"Effect": "Allow", "Resource": "*", "Action": ["support:CreateCase"]}],

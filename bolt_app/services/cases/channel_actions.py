@@ -16,6 +16,7 @@ from bolt_app.services.audited import DuplicateSubmission
 from bolt_app.services.cases.models import CaseSummary, NewCase, NewMessage, Resolution
 from bolt_app.services.cases.service import CaseService
 from bolt_app.services.context import ChannelAccount, SlackActor
+from storage.workspaces import ChannelKey
 
 log = logging.getLogger(__name__)
 
@@ -36,13 +37,7 @@ class CaseMessages(Protocol):
 
 class OwnActions(Protocol):
     async def record_own_action(
-        self,
-        team_id: str,
-        channel_id: str,
-        account_id: str,
-        case_id: str,
-        kind: str,
-        root_ts: str | None = None,
+        self, channel: ChannelKey, account_id: str, case_id: str, kind: str, root_ts: str | None = None
     ) -> object: ...
 
 
@@ -137,12 +132,7 @@ class CaseActions:
         """The user's action already succeeded: a failure to note it is logged, not shown."""
         try:
             await self.own_actions.record_own_action(
-                account.workspace.team_id,
-                account.channel_id,
-                account.account_id,
-                case_id,
-                kind,
-                root_ts=root_ts,
+                account.channel, account.account_id, case_id, kind, root_ts=root_ts
             )
         except Exception:
             log.exception("could not record %s of case %s in %s", kind, case_id, account.channel_id)

@@ -60,7 +60,7 @@ class ChannelPosters(Protocol):
 class _Done:
     state: str  # posted | skipped | failed
     outcome: str
-    thread: tuple[ThreadKey, str, ThreadChange] | None = None
+    thread: tuple[ThreadKey, ThreadChange] | None = None
 
 
 @dataclass(kw_only=True)
@@ -173,8 +173,8 @@ class ChannelDelivery:
                 AuditEvent(
                     action="notification",
                     outcome=outcome[:32],
-                    enterprise_id=work.channel.enterprise_id,
-                    team_id=work.channel.team_id,
+                    enterprise_id=work.channel.workspace.enterprise_id,
+                    team_id=work.channel.workspace.team_id,
                     channel_id=work.channel.channel_id,
                     user_id=NOTIFIER_USER,
                     account_id=work.account_id,
@@ -189,7 +189,7 @@ class ChannelDelivery:
 
     async def _attempt(self, work: DeliveryWork) -> _Done:
         event, target = work.event, work.channel
-        config = await self.channels.get(target.team_id, target.channel_id, work.account_id)
+        config = await self.channels.get(target, work.account_id)
         if config is None:
             raise SkipDelivery("not_configured", audit=False)
         if config.notifications.severity == "none":
@@ -198,14 +198,14 @@ class ChannelDelivery:
         if workspace is None or not workspace.installed:
             raise SkipDelivery("not_installed")
         self.checkpoint("claimed")
-        key = ThreadKey(target.team_id, target.channel_id, work.account_id, event.case_id)
+        key = ThreadKey(target, work.account_id, event.case_id)
         state = await self.threads.thread(key) or ThreadState(key)
         channel = channel_account(config, workspace)
         case = await self.reader.describe(channel, event.case_id, state.language)
         comms = await self.reader.communications_since(channel, case, comm_floor(event, state, self.options))
         self.checkpoint("described")
         plan = plan_delivery(event, case, comms, state, config.notifications, self.options)
-        thread = (key, config.workspace.enterprise_id, plan.final)
+        thread = (key, plan.final)
         if not plan.steps:
             return _Done(SKIPPED, plan.reason, thread)
         poster = await self.posters.for_workspace(config.workspace)
@@ -233,7 +233,7 @@ class ChannelDelivery:
             ts = await poster.post(channel_id, message, None if step.kind == "root" else state.root_ts)
             change = replace(step.change, root_ts=ts) if step.kind == "root" else step.change
         self.checkpoint("after_post")
-        after = await self.threads.change_thread(key, config.workspace.enterprise_id, change, self.clock())
+        after = await self.threads.change_thread(key, change, self.clock())
         self.checkpoint("recorded")
         if step.kind == "root" and after.root_ts != change.root_ts:
             # Someone else (the case listener) made the root meanwhile: take ours back.

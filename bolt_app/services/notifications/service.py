@@ -14,7 +14,6 @@ from bolt_app.services.notifications.events_tokens import EventsTokens
 from bolt_app.services.notifications.inbox import Inbox, IngestResult
 from bolt_app.services.notifications.options import Clock
 from bolt_app.services.notifications.reconcile import ReconcileReport, Reconciliation
-from storage.channels import ChannelRepository
 from storage.notifications.thread_state import OPEN, ThreadChange, ThreadKey, ThreadState
 from storage.notifications.threads import ThreadRepository
 from storage.notifications.values import ChannelKey, NewEvent
@@ -29,7 +28,6 @@ class NotificationService:
     delivery: ChannelDelivery
     reconciliation: Reconciliation
     threads: ThreadRepository
-    channels: ChannelRepository
     clock: Clock
 
     @property
@@ -60,8 +58,7 @@ class NotificationService:
 
     async def record_own_action(
         self,
-        team_id: str,
-        channel_id: str,
+        channel: ChannelKey,
         account_id: str,
         case_id: str,
         kind: str,
@@ -85,10 +82,7 @@ class NotificationService:
             own_replies_added=1 if replied else 0,
             own_reply_at=now if replied else None,
         )
-        config = await self.channels.get(team_id, channel_id, account_id)
-        enterprise_id = config.workspace.enterprise_id if config else ""
-        key = ThreadKey(team_id, channel_id, account_id, case_id)
-        return await self.threads.change_thread(key, enterprise_id, change, now)
+        return await self.threads.change_thread(ThreadKey(channel, account_id, case_id), change, now)
 
     async def claim_channels(self, worker: str, limit: int) -> list[ChannelKey]:
         return await self.delivery.claim_channels(worker, limit)

@@ -12,6 +12,7 @@ from bolt_app.services.cases.channel_actions import CaseActions
 from bolt_app.services.cases.models import CaseNotResolved, CaseSummary, NewMessage
 from bolt_app.services.context import ChannelAccount
 from storage.db import create_engine
+from storage.workspaces import ChannelKey
 from tests.fakes.aws import AwsDouble
 from tests.services.cases.test_service import ACTOR, channel_for, make_service, new_case, role
 
@@ -37,11 +38,12 @@ class OwnActions:
     fail: bool = False
     noted: list[tuple[str, str, str, str, str | None]] = field(default_factory=list)
 
-    async def record_own_action(self, team_id: str, *where: str, root_ts: str | None = None) -> None:
-        """(channel, account, case, kind) as `OwnActions` passes them."""
+    async def record_own_action(
+        self, channel: ChannelKey, account_id: str, case_id: str, kind: str, root_ts: str | None = None
+    ) -> None:
         if self.fail:
             raise RuntimeError("the notification store is down")
-        channel_id, account_id, case_id, kind = where
+        channel_id = channel.channel_id
         self.noted.append((channel_id, account_id, case_id, kind, root_ts))
 
 

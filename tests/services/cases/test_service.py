@@ -124,7 +124,7 @@ def full(aws: AwsDouble) -> ChannelAccount:
 
 
 async def audit_rows(service: CaseService) -> list[AuditEvent]:
-    return list(reversed(await service.audit.list(team_id=WORKSPACE.team_id)))
+    return list(reversed(await service.audit.list(WORKSPACE)))
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from storage.audit import AuditRepository
 from storage.channels import Notifications
 from storage.notifications.thread_state import ThreadKey
 from storage.tables import processed_events
+from storage.workspaces import WorkspaceKey
 from tests.fakes.aws import AwsDouble
 from tests.helpers.notification_world import (
     ACCOUNT,
@@ -26,6 +27,7 @@ from tests.helpers.notification_world import (
     SimulatedCrash,
     World,
     case_of,
+    channel_key,
     crash,
     event_body,
     kind_of,
@@ -122,7 +124,7 @@ async def test_root_message_then_thread_replies_then_status_updates(sqlite_url: 
         ):
             assert words in shown(root), words
         assert all(b in shown(root) for b in ("See details", "Reply", "Resolve case"))
-        thread = await world.threads.thread(ThreadKey(TEAM, "C0001", ACCOUNT, case_id))
+        thread = await world.threads.thread(ThreadKey(channel_key("C0001"), ACCOUNT, case_id))
         assert thread is not None and thread.root_ts
         root_ts = thread.root_ts
 
@@ -171,7 +173,7 @@ async def test_a_channel_whose_role_may_not_read_cases_gets_nothing_while_anothe
         assert world.posts("CBLIND") == []
         outcomes = {r.channel.channel_id: (r.state, r.outcome) for r in await world.deliveries.deliveries()}
         assert outcomes == {"CREAD": ("posted", "root"), "CBLIND": ("skipped", "denied")}
-        audit = await AuditRepository(world.services.engine).list(TEAM)
+        audit = await AuditRepository(world.services.engine).list(WorkspaceKey("", TEAM))
         denied = [a for a in audit if a.channel_id == "CBLIND"]
         assert [(a.action, a.outcome, a.role_arn, a.case_id) for a in denied] == [
             ("support:DescribeCases", "denied", denied_role, case_id)
@@ -211,14 +213,14 @@ async def test_a_case_made_or_answered_from_a_channel_is_not_announced_there_aga
         case_id = world.put_case(severity_code="high")
         listener_ts = "1699999999.000100"  # the case message the listener posted in #own
         await world.notifications.record_own_action(
-            TEAM, "COWN", ACCOUNT, case_id, "create", root_ts=listener_ts
+            channel_key("COWN"), ACCOUNT, case_id, "create", root_ts=listener_ts
         )
         await world.send(CREATE, case_id)
         await world.deliver()
         assert world.posts("COWN") == [] and [kind_of(c) for c in world.posts("COTHER")] == ["root"]
 
         world.customer_reply(case_id, "Restarted it, still broken.\n\nSubmitted from Slack by Jane in #cown")
-        await world.notifications.record_own_action(TEAM, "COWN", ACCOUNT, case_id, "reply")
+        await world.notifications.record_own_action(channel_key("COWN"), ACCOUNT, case_id, "reply")
         await world.send(ADD_COMMUNICATION, case_id, origin="CUSTOMER", communication_id="ekko:own")
         aws.add_aws_reply(case_id, "Thanks, we see it too.")
         await world.send(ADD_COMMUNICATION, case_id, origin="AWS", communication_id="ekko:aws")
@@ -286,7 +288,9 @@ async def test_a_failing_delivery_is_retried_a_bounded_number_of_times_and_recor
         [delivery] = await world.deliveries.deliveries()
         assert (delivery.state, delivery.outcome, delivery.attempts) == ("failed", "slack:internal_error", 3)
         audit = [
-            a for a in await AuditRepository(world.services.engine).list(TEAM) if a.action == "notification"
+            a
+            for a in await AuditRepository(world.services.engine).list(WorkspaceKey("", TEAM))
+            if a.action == "notification"
         ]
         assert [a.outcome for a in audit] == ["failed:slack:internal_error"]
 

@@ -16,7 +16,7 @@ from storage.notifications.values import StoredEvent
 from tests.helpers.notification_world import (
     ACCOUNT,
     ALL,
-    TEAM,
+    channel_key,
 )
 
 # Planning, without AWS or Slack
@@ -51,7 +51,7 @@ def _stored(name: str, at: datetime) -> StoredEvent:
 def test_a_late_event_older_than_what_the_channel_was_told_changes_nothing() -> None:
     t1, t2 = datetime(2026, 1, 2, tzinfo=UTC), datetime(2026, 1, 3, tzinfo=UTC)
     reopened = ThreadState(
-        ThreadKey(TEAM, "C0001", ACCOUNT, "case-1"),
+        ThreadKey(channel_key("C0001"), ACCOUNT, "case-1"),
         root_ts="1.1",
         root_status="reopened",
         lifecycle="open",

@@ -68,7 +68,7 @@ def _requests_sent(aws: AwsDouble) -> int:
 
 
 async def _audit(services: Services) -> list[tuple[str, str]]:
-    rows = await AuditRepository(services.engine).list(WORKSPACE.team_id)
+    rows = await AuditRepository(services.engine).list(WORKSPACE)
     return [(r.action, r.outcome) for r in reversed(rows)]
 
 
@@ -112,7 +112,7 @@ async def test_details_then_request_then_status(
         (INCREASE, "ok"),
         ("servicequotas:GetRequestedServiceQuotaChange", "ok"),
     ]
-    rows = await AuditRepository(services.engine).list(WORKSPACE.team_id)
+    rows = await AuditRepository(services.engine).list(WORKSPACE)
     increase = rows[-1]
     assert (increase.user_id, increase.channel_id, increase.account_id) == ("U42", "C1", ACCOUNT)
     assert increase.role_arn == channel.role_arn and increase.case_id == request.case_id
@@ -378,7 +378,7 @@ async def test_audit_rows_fit_every_database(database_url: str, aws: AwsDouble) 
             await quotas.request_increase(channel, ACTOR, "us-east-1", LAMBDA, CONCURRENCY, 3000, "view-1")
         aws.set_role_policy(channel.role_arn, "full")
         done = await quotas.request_increase(channel, ACTOR, "us-east-1", LAMBDA, CONCURRENCY, 3000, "view-1")
-        rows = list(reversed(await audit.list(WORKSPACE.team_id)))
+        rows = list(reversed(await audit.list(WORKSPACE)))
         assert [(r.outcome, r.case_id) for r in rows] == [
             ("error: DependencyAccessDenied", None),
             ("ok", done.case_id),

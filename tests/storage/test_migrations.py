@@ -1,0 +1,134 @@
+"""Migrations carry existing rows over: a database at an older revision, with rows in it, upgraded to head."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from datetime import datetime
+from pathlib import Path
+
+import asyncpg
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from storage import db
+from storage.channels import ChannelRepository
+from storage.workspaces import WorkspaceKey
+from tests.conftest import POSTGRES_ADMIN_URL, _postgres_available
+
+ACCOUNT = "210987654321"
+CHANNEL = "C0SHARED"
+CASE = "case-1"
+E1, E2 = WorkspaceKey("E0001", ""), WorkspaceKey("E0002", "")  # two Grid orgs, each installed org-wide
+AT = datetime(2026, 11, 30, 12, 0, 0)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def url_at_0001(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database of its own, migrated to revision 0001 only."""
+    if request.param == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path / 'old.db'}"
+        db.upgrade(url, "0001")
+        yield url
+        return
+    if not asyncio.run(_postgres_available()):
+        pytest.skip("PostgreSQL is not reachable (set TEST_POSTGRES_URL)")
+    name = f"aws_support_slack_migration_{uuid.uuid4().hex[:12]}"
+
+    async def admin(sql: str) -> None:
+        conn = await asyncpg.connect(POSTGRES_ADMIN_URL)
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
+    base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://", 1)
+    url = f"{base}/{name}"
+    try:
+        db.upgrade(url, "0001")
+        yield url
+    finally:
+        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture
+async def engine(url_at_0001: str) -> AsyncIterator[AsyncEngine]:
+    engine = db.create_engine(url_at_0001)
+    yield engine
+    await engine.dispose()
+
+
+CONFIGURATION = text(
+    "INSERT INTO channel_configurations (enterprise_id, team_id, channel_id, account_id, channel_name, role_arn, "
+    "notify_on_case_severity, notify_on_create_or_reopen_case, notify_on_add_correspondence_to_case, "
+    "notify_on_resolve_case, created_by, created_at, updated_at) "
+    "VALUES (:e, '', :c, :a, 'shared-ops', :role, 'all', true, false, false, 'U1', :at, :at)"
+)
+THREAD = text(
+    "INSERT INTO case_threads (enterprise_id, team_id, channel_id, account_id, case_id, root_ts, own_replies, "
+    "updated_at) VALUES (:e, '', :c, :a, :case, :root, 0, :at)"
+)
+LEASE = text("INSERT INTO notification_channels (enterprise_id, team_id, channel_id) VALUES (:e, '', :c)")
+DELIVERY = text(
+    "INSERT INTO notification_deliveries (event_id, enterprise_id, team_id, channel_id, account_id, state, "
+    "attempts, created_at, updated_at) VALUES (1, :e, '', :c, :a, 'posted', 1, :at, :at)"
+)
+
+
+def role(org: WorkspaceKey) -> str:
+    return f"arn:aws:iam::{ACCOUNT}:role/Slack{org.enterprise_id}"
+
+
+async def write_org_rows(engine: AsyncEngine, org: WorkspaceKey, root_ts: str) -> None:
+    """What the app writes for an org's channel: its configuration, a case thread, a lease and a delivery."""
+    values = {"e": org.enterprise_id, "c": CHANNEL, "a": ACCOUNT, "case": CASE, "at": AT}
+    async with engine.begin() as conn:
+        await conn.execute(CONFIGURATION, values | {"role": role(org)})
+        await conn.execute(THREAD, values | {"root": root_ts})
+        await conn.execute(LEASE, values)
+        await conn.execute(DELIVERY, values)
+
+
+async def roots(engine: AsyncEngine) -> list[tuple[str, str]]:
+    async with engine.connect() as conn:
+        rows = await conn.execute(
+            text(
+                "SELECT enterprise_id, root_ts FROM case_threads WHERE channel_id = :c ORDER BY enterprise_id"
+            ),
+            {"c": CHANNEL},
+        )
+        return [(r[0], r[1]) for r in rows]
+
+
+async def test_rows_written_at_0001_keep_their_org_and_a_second_org_gets_rows_of_its_own(
+    engine: AsyncEngine, url_at_0001: str
+) -> None:
+    async with engine.begin() as conn:
+        await conn.execute(
+            text(
+                "INSERT INTO notification_events (id, account_id, case_id, event_name, event_time, source, "
+                "received_at) VALUES (1, :a, :case, 'CreateCase', :at, 'http', :at)"
+            ),
+            {"a": ACCOUNT, "case": CASE, "at": AT},
+        )
+    await write_org_rows(engine, E1, root_ts="1700000000.000100")
+
+    await db.upgrade_async(url_at_0001)
+
+    channels = ChannelRepository(engine)
+    assert [(r.channel_id, r.role_arn) for r in await channels.for_workspace(E1)] == [(CHANNEL, role(E1))]
+    assert await channels.for_workspace(E2) == []
+    # The same channel, account and case for a second org-wide install (team_id "" too) is a row of its own,
+    # where at 0001 it collided with the first org's key.
+    await write_org_rows(engine, E2, root_ts="1700000000.000200")
+    assert [(r.channel_id, r.role_arn) for r in await channels.for_workspace(E2)] == [(CHANNEL, role(E2))]
+    assert [(r.role_arn) for r in await channels.for_workspace(E1)] == [role(E1)]
+    assert await roots(engine) == [("E0001", "1700000000.000100"), ("E0002", "1700000000.000200")]
+    # An org still has one row per key.
+    with pytest.raises(IntegrityError):
+        await write_org_rows(engine, E1, root_ts="1700000000.000300")
+    assert await roots(engine) == [("E0001", "1700000000.000100"), ("E0002", "1700000000.000200")]
