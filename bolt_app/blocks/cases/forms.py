@@ -21,10 +21,9 @@ from bolt_app.blocks.cases.parts import (
     TEXT_INPUT_CHARS,
     cut,
     display_id,
-    escape,
     severity_name,
 )
-from bolt_app.blocks.common import Block, View, context, modal, option, plain, section, text_input
+from bolt_app.blocks.common import Block, View, context, escape, modal, option, plain, section, text_input
 from bolt_app.services.cases import fields
 from bolt_app.services.cases.models import (
     CaseSummary,

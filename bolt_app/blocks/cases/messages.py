@@ -27,7 +27,6 @@ from bolt_app.blocks.cases.parts import (
     button_value,
     cut,
     display_id,
-    escape,
     message_blocks,
     severity_name,
     status_name,
@@ -41,6 +40,7 @@ from bolt_app.blocks.common import (
     confirm_dialog,
     context,
     divider,
+    escape,
     modal,
     section,
 )
@@ -83,13 +83,13 @@ def _case_buttons(case: CaseSummary, *, details: bool, share: bool, previous: bo
 def _headline(case: CaseSummary, severity_names: Mapping[str, str] | None) -> str:
     return (
         f"*Case {display_id(case)}: {cut(escape(case.subject), 300)}*\n"
-        f"Severity: {severity_name(case.severity_code, severity_names)} · Status: {status_name(case.status)}"
+        f"Severity: {escape(severity_name(case.severity_code, severity_names))} · Status: {status_name(case.status)}"
     )
 
 
 def case_text(case: CaseSummary, severity_names: Mapping[str, str] | None = None) -> str:
-    """The plain text of a case message (notifications and screen readers show it)."""
-    return (
+    """The top-level text of a case message (notifications and screen readers show it; Slack reads it as mrkdwn)."""
+    return escape(
         f"Case {display_id(case)}: {case.subject} ({severity_name(case.severity_code, severity_names)}, "
         f"{status_name(case.status)}) in AWS account {case.account_shown}"
     )
@@ -121,7 +121,7 @@ def _details_fields(
     values = [
         ("Case ID", display_id(case)),
         ("Status", status_name(case.status)),
-        ("Severity", severity_name(case.severity_code, severity_names)),
+        ("Severity", escape(severity_name(case.severity_code, severity_names))),
         ("Service", escape((service_names or {}).get(case.service_code) or case.service_code or "—")),
         ("Category", escape((category_names or {}).get(case.category_code) or case.category_code or "—")),
         ("Created", when(case.time_created)),

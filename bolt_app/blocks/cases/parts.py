@@ -110,11 +110,6 @@ class ViewState:
         return cls(**{k: doc.get(k) for k in cls.__dataclass_fields__ if k in doc})
 
 
-def escape(text: str) -> str:
-    """Text from users or AWS inside mrkdwn: `<`, `>` and `&` would otherwise form links and mentions."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
 def cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
