@@ -21,7 +21,8 @@ from bolt_app.aws.sessions import AwsClients, RoleSessions
 from bolt_app.bundle import Services
 from bolt_app.oauth import build_install_flow
 from bolt_app.services.accounts import AccountService
-from bolt_app.services.cases import CaseService
+from bolt_app.services.cases.channel_actions import CaseActions
+from bolt_app.services.cases.service import CaseService
 from bolt_app.services.channels import ChannelService
 from bolt_app.services.home import HomeService
 from bolt_app.services.notifications.case_reading import CaseReader
@@ -31,7 +32,7 @@ from bolt_app.services.notifications.inbox import Inbox
 from bolt_app.services.notifications.options import Clock, NotificationOptions, system_clock
 from bolt_app.services.notifications.reconcile import Reconciliation
 from bolt_app.services.notifications.service import NotificationService
-from bolt_app.services.quotas import QuotaService
+from bolt_app.services.quotas.service import QuotaService
 from bolt_app.services.role_templates import LINK_HOURS, RoleTemplates
 from bolt_app.services.workspaces import WorkspaceService
 from bolt_app.settings import Settings
@@ -112,6 +113,7 @@ async def build_services(
         quotas=QuotaService(role_sessions, audit, idempotency),
         cases=cases,
         notifications=notifications,
+        case_actions=CaseActions(cases, notifications),
         role_templates=RoleTemplates(
             LinkSigner(derived_key(settings.client_secret, "role template link v1"), LINK_HOURS * 3600),
             workspaces,
