@@ -223,7 +223,6 @@ def services_by_name(services: Services) -> Middleware:
 
     async def put_services(context: AsyncBoltContext, next: Callable[[], Awaitable[None]]) -> None:
         context.update(provided)
-        context["services"] = services  # for the listeners that still look them up (services_of)
         await next()
 
     return put_services

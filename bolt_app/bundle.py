@@ -65,6 +65,7 @@ class Services:
             "cases": self.cases,
             "quotas": self.quotas,
             "notifications": self.notifications,
+            "case_actions": self.case_actions,
         }
 
     async def close(self) -> None:

@@ -26,11 +26,14 @@ from bolt_app.errors import UserFacingError
 from bolt_app.file_hosts import remote_file_problem
 from bolt_app.services.cases.fields import ATTACHMENTS_BLOCK, CATEGORY_BLOCK, SERVICE_BLOCK
 from bolt_app.services.cases.models import CaseSummary, SupportService
+from bolt_app.services.cases.service import CaseService
 from bolt_app.services.cases.validation import attachment_problem, new_case_errors, reply_errors
+from bolt_app.services.channels import ChannelService
 from bolt_app.services.choice import Choice
 from bolt_app.services.context import ChannelAccount, SlackActor
 from bolt_app.slack_directory import user_info
-from listeners.common import configured_accounts, pick_account, services_of, slack_actor, update_view
+from listeners.common import account_of, channel_accounts, pick_account, slack_actor, update_view
+from listeners.errors import Where
 
 log = logging.getLogger(__name__)
 
@@ -61,10 +64,6 @@ def view_state(view: Mapping[str, Any]) -> ViewState:
         return ViewState.decode(str(view.get("private_metadata") or "{}"))
     except (ValueError, TypeError):
         return ViewState(channel_id="")
-
-
-async def account_of(context: AsyncBoltContext, channel_id: str, account_id: str | None) -> ChannelAccount:
-    return pick_account(await configured_accounts(context, channel_id), account_id)
 
 
 async def user_name(client: AsyncWebClient, context: AsyncBoltContext) -> str:
@@ -102,6 +101,14 @@ def tell_user(client: AsyncWebClient, channel_id: str, user_id: str) -> Show:
             )
 
     return show
+
+
+def _to_submitter(kwargs: Mapping[str, Any]) -> Show:
+    return tell_user(kwargs["client"], view_state(kwargs["view"]).channel_id, kwargs["context"].user_id or "")
+
+
+# To whoever submitted a case modal, in the channel it was opened from (the modal has closed by then).
+TO_SUBMITTER = Where(("client", "context", "view"), _to_submitter)
 
 
 # ---- forms: the service's rules on what Slack sent, before ack() ----------------------------------------------
@@ -170,6 +177,8 @@ def prefill_from_message(text: str, permalink: str | None = None) -> CaseFormPre
 async def open_create_case_modal(
     client: AsyncWebClient,
     context: AsyncBoltContext,
+    channels: ChannelService,
+    cases: CaseService,
     trigger_id: str,
     channel_id: str,
     *,
@@ -177,7 +186,7 @@ async def open_create_case_modal(
 ) -> None:
     """Opens "Create a support case" right away (the trigger_id lives 3 seconds; no AWS call before it), then
     fills in what needs Slack or AWS: the user's name, the account's severity levels, the message's permalink."""
-    accounts = await configured_accounts(context, channel_id)
+    accounts = await channel_accounts(channels, context, channel_id)
     text = str((message or {}).get("text") or "")
     message_ts = (message or {}).get("ts")
     prefill = prefill_from_message(text) if message is not None else CaseFormPrefill()
@@ -189,9 +198,9 @@ async def open_create_case_modal(
     actor = slack_actor(context)
     name, (levels, notice), link, _ = await asyncio.gather(
         _name_or_none(client, context),
-        severity_levels(context, account, actor),
+        severity_levels(cases, account, actor),
         _permalink(client, channel_id, message_ts),
-        _warm_services(context, account, actor),
+        _warm_services(cases, account, actor),
     )
     if link:
         prefill = prefill_from_message(text, link)
@@ -206,11 +215,11 @@ async def open_create_case_modal(
 
 
 async def severity_levels(
-    context: AsyncBoltContext, account: ChannelAccount, actor: SlackActor
+    cases: CaseService, account: ChannelAccount, actor: SlackActor
 ) -> tuple[list[Choice], str | None]:
     """The account's severity levels, or none and why (the modal then shows the reason at its top)."""
     try:
-        return await services_of(context).cases.severity_levels(account, actor), None
+        return await cases.severity_levels(account, actor), None
     except UserFacingError as e:
         return [], e.message
 
@@ -233,11 +242,11 @@ async def _permalink(client: AsyncWebClient, channel_id: str, message_ts: str | 
     return str(response.get("permalink") or "") or None
 
 
-async def _warm_services(context: AsyncBoltContext, account: ChannelAccount, actor: SlackActor) -> None:
+async def _warm_services(cases: CaseService, account: ChannelAccount, actor: SlackActor) -> None:
     """Reads the service list while the user reads the modal, so the first Service type-ahead answers from the
     cache well within Slack's 3 seconds. A failure shows up in that type-ahead, with its reason."""
     with contextlib.suppress(UserFacingError):
-        await services_of(context).cases.services(account, actor)
+        await cases.services(account, actor)
 
 
 # ---- reply and reopen modals: opened at once, completed with the case ------------------------------------------
@@ -268,13 +277,15 @@ async def open_case_modal(
     build: CaseModal,
     client: AsyncWebClient,
     context: AsyncBoltContext,
+    channels: ChannelService,
+    cases: CaseService,
     body: Mapping[str, Any],
     ref: CaseRef,
 ) -> None:
     """Opens a modal about one case (`reply_modal`, `reopen_modal`) before asking AWS anything, then shows the
     case in it. The modal remembers the message clicked, so that the message can be refreshed afterwards."""
     click = message_click(body)
-    account = await account_of(context, click.channel_id, ref.account_id)
+    account = await account_of(channels, context, click.channel_id, ref.account_id)
     state = ViewState(
         click.channel_id,
         account_id=account.account_id,
@@ -289,7 +300,7 @@ async def open_case_modal(
     )
     try:
         case, name = await asyncio.gather(
-            services_of(context).cases.details(account, slack_actor(context), ref.case_id, ref.language),
+            cases.details(account, slack_actor(context), ref.case_id, ref.language),
             _name_or_none(client, context),
         )
     except UserFacingError as e:
@@ -304,12 +315,12 @@ async def open_case_modal(
 
 
 async def details_blocks(
-    context: AsyncBoltContext, account: ChannelAccount, case: CaseSummary
+    cases: CaseService, actor: SlackActor, account: ChannelAccount, case: CaseSummary
 ) -> list[Block]:
     """The case's details, with the service and category by name when the account's catalogue can be read."""
     services: list[SupportService] = []
     with contextlib.suppress(UserFacingError):  # without the catalogue, the codes are shown
-        services = await services_of(context).cases.services(account, slack_actor(context))
+        services = await cases.services(account, actor)
     service = next((s for s in services if s.code == case.service_code), None)
     return case_details_blocks(
         case,

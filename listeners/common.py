@@ -3,28 +3,17 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bolt_app.errors import UserFacingError
+from bolt_app.services.channels import ChannelService
 from bolt_app.services.context import Actor, ChannelAccount, SlackActor
 from bolt_app.slack_directory import user_info
-
-# The case and quota listeners import these two from here until they ask for their services by name.
-from listeners.errors import explain_errors as explain_errors
-from listeners.errors import unexpected_error_text as unexpected_error_text
 from storage.workspaces import WorkspaceKey
-
-if TYPE_CHECKING:
-    from bolt_app.bundle import Services
-
-
-def services_of(context: AsyncBoltContext) -> Services:
-    """The whole bundle, for the case and quota listeners until they ask for their services by name."""
-    return context["services"]
 
 
 def workspace_of(context: AsyncBoltContext) -> WorkspaceKey:
@@ -37,23 +26,24 @@ async def acting_user(client: AsyncWebClient, context: AsyncBoltContext, user_id
     return Actor(workspace_of(context), user.id, slack_admin=user.is_admin or user.is_owner)
 
 
-async def configured_accounts(context: AsyncBoltContext, channel_id: str) -> list[ChannelAccount]:
-    """The AWS accounts this channel acts with; UserFacingError saying how to configure it when there are none."""
-    accounts = await services_of(context).channels.channel_accounts(workspace_of(context), channel_id)
-    if not accounts:
-        raise UserFacingError(
-            "This channel is not set up for AWS Support yet. A Slack workspace admin can run "
-            "`/aws-support configure-channel` here to attach an AWS account and IAM role "
-            "(after `/aws-support authorize-account`)."
-        )
-    return accounts
-
-
 def pick_account(accounts: list[ChannelAccount], account_id: str | None) -> ChannelAccount:
     chosen = next((a for a in accounts if a.account_id == account_id), None)
     if chosen is None and account_id:
         raise UserFacingError(f"AWS account {account_id} is no longer configured on this channel.")
     return chosen or accounts[0]
+
+
+async def channel_accounts(
+    channels: ChannelService, context: AsyncBoltContext, channel_id: str
+) -> list[ChannelAccount]:
+    """The accounts the channel acts with in this workspace; UserFacingError when it is not set up."""
+    return await channels.configured_accounts(workspace_of(context), channel_id)
+
+
+async def account_of(
+    channels: ChannelService, context: AsyncBoltContext, channel_id: str, account_id: str | None
+) -> ChannelAccount:
+    return pick_account(await channel_accounts(channels, context, channel_id), account_id)
 
 
 def slack_actor(context: AsyncBoltContext, name: str | None = None) -> SlackActor:

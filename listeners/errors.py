@@ -62,11 +62,6 @@ def shows_errors(where: Where) -> Callable[[Listener], Listener]:
     return decorate
 
 
-async def explain_errors(show: Show, work: Callable[[], Awaitable[Any]]) -> None:
-    """Runs `work` as `shows_errors` runs a listener, showing errors with `show`."""
-    await shows_errors(Where((), lambda _: show))(work)()
-
-
 def in_modal(title: str) -> Where:
     """In the modal the listener answers, replacing its content."""
 
@@ -95,3 +90,14 @@ def _to_clicker(kwargs: Mapping[str, Any]) -> Show:
 # To whoever clicked a button: in the app's DM with them when the button was in App Home or the message cannot
 # be answered, else an ephemeral reply.
 TO_CLICKER = Where(("body", "client", "context", "respond"), _to_clicker)
+
+
+def _below_message(kwargs: Mapping[str, Any]) -> Show:
+    async def show(text: str) -> None:
+        await kwargs["respond"](text=text, response_type="ephemeral", replace_original=False)
+
+    return show
+
+
+# Below the message clicked, seen only by whoever clicked (the action's response_url).
+BELOW_MESSAGE = Where(("respond",), _below_message)

@@ -269,7 +269,7 @@ async def test_bolt_hands_each_service_to_a_listener_that_names_it(
             enterprise_id=enterprise_id, team_id=team_id, bot_token="xoxb-test", bot_id="B1"
         )
 
-    async def listener(ack, workspaces, accounts, channels, home, cases, quotas, notifications):  # type: ignore[no-untyped-def]
+    async def listener(ack, workspaces, accounts, channels, home, cases, quotas, notifications, case_actions):  # type: ignore[no-untyped-def]
         await ack()
         received.update(
             workspaces=workspaces,
@@ -279,6 +279,7 @@ async def test_bolt_hands_each_service_to_a_listener_that_names_it(
             cases=cases,
             quotas=quotas,
             notifications=notifications,
+            case_actions=case_actions,
         )
 
     app = AsyncApp(signing_secret="s", authorize=authorize, request_verification_enabled=False)

@@ -150,6 +150,17 @@ class ChannelService:
             cached = self._accounts_cache[channel] = await self._channel_accounts(channel)
         return cached
 
+    async def configured_accounts(self, key: WorkspaceKey, channel_id: str) -> list[ChannelAccount]:
+        """The accounts a channel acts with; UserFacingError saying how to set it up when there are none."""
+        accounts = await self.channel_accounts(key, channel_id)
+        if not accounts:
+            raise UserFacingError(
+                "This channel is not set up for AWS Support yet. A Slack workspace admin can run "
+                "`/aws-support configure-channel` here to attach an AWS account and IAM role "
+                "(after `/aws-support authorize-account`)."
+            )
+        return accounts
+
     def forget_cached(self) -> None:
         """After changes made around `configure`/`remove` (a whole `channels apply`)."""
         self._accounts_cache.clear()

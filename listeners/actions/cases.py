@@ -26,14 +26,18 @@ from bolt_app.blocks.cases.parts import CaseRef
 from bolt_app.blocks.cases.readers import read_case_form
 from bolt_app.blocks.common import View, message_modal
 from bolt_app.errors import UserFacingError
+from bolt_app.services.cases.channel_actions import CaseActions
 from bolt_app.services.cases.fields import SEARCH_PAGE_SIZE, SERVICE_BLOCK
 from bolt_app.services.cases.models import CaseAlreadyResolved, CaseSummary, Communication, SupportedLanguage
 from bolt_app.services.cases.search import search_filter_of
-from bolt_app.services.context import ChannelAccount
+from bolt_app.services.cases.service import CaseService
+from bolt_app.services.channels import ChannelService
+from bolt_app.services.context import ChannelAccount, SlackActor
 from bolt_app.slack_case_messages import SlackCaseMessages
 from listeners.case_flow import (
     MessageClick,
     account_of,
+    channel_accounts,
     details_blocks,
     ephemeral,
     message_click,
@@ -43,37 +47,21 @@ from listeners.case_flow import (
     severity_levels,
     view_state,
 )
-from listeners.common import (
-    configured_accounts,
-    explain_errors,
-    pick_account,
-    services_of,
-    slack_actor,
-    update_view,
-)
+from listeners.common import pick_account, slack_actor, update_view
+from listeners.errors import BELOW_MESSAGE, shows_errors
 
 MAX_CORRESPONDENCE_PAGES = 10  # "Show full message" looks this far back for an older correspondence
 
-CaseWork = Callable[[ChannelAccount, CaseRef, MessageClick], Awaitable[None]]
 ActionListener = Callable[..., Awaitable[None]]
 
 
-async def _on_case(
-    action: dict[str, Any],
-    body: dict[str, Any],
-    context: AsyncBoltContext,
-    respond: AsyncRespond,
-    work: CaseWork,
-) -> None:
-    """Runs `work` for the case a button names, with the channel's role for its account; errors are told to the
-    clicking user below the message."""
-
-    async def run() -> None:
-        ref = CaseRef.decode(str(action.get("value", "")))
-        click = message_click(body)
-        await work(await account_of(context, click.channel_id, ref.account_id), ref, click)
-
-    await explain_errors(ephemeral(respond), run)
+async def _case_clicked(
+    value: str, body: dict[str, Any], context: AsyncBoltContext, channels: ChannelService
+) -> tuple[ChannelAccount, CaseRef, MessageClick]:
+    """The case a button names, where it was clicked, and the channel's role for the case's account."""
+    ref = CaseRef.decode(value)
+    click = message_click(body)
+    return await account_of(channels, context, click.channel_id, ref.account_id), ref, click
 
 
 def _correspondence_page(value: str) -> tuple[str, str | None]:
@@ -98,7 +86,12 @@ def _full_message(value: str) -> tuple[str, datetime | None]:
 
 
 async def case_form_changed(
-    ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
+    ack: AsyncAck,
+    body: dict[str, Any],
+    client: AsyncWebClient,
+    context: AsyncBoltContext,
+    channels: ChannelService,
+    cases: CaseService,
 ) -> None:
     """The account, issue type, service or category changed: offer that account's severity levels and the
     languages AWS supports for that issue type, service and category (a new service clears the category)."""
@@ -106,10 +99,10 @@ async def case_form_changed(
     view = body["view"]
     form = read_case_form(view["state"])
     service_changed = (body.get("actions") or [{}])[0].get("block_id") == SERVICE_BLOCK
-    accounts = await configured_accounts(context, view_state(view).channel_id)
+    accounts = await channel_accounts(channels, context, view_state(view).channel_id)
     account = pick_account(accounts, form.account_id)
     actor = slack_actor(context)
-    levels, notice = await severity_levels(context, account, actor)
+    levels, notice = await severity_levels(cases, account, actor)
     languages: list[SupportedLanguage] = []
     if (
         notice is None
@@ -119,7 +112,7 @@ async def case_form_changed(
         and not service_changed
     ):
         try:
-            languages = await services_of(context).cases.languages(
+            languages = await cases.languages(
                 account, actor, form.issue_type, form.service_code, form.category_code
             )
         except UserFacingError as e:
@@ -138,50 +131,50 @@ async def case_form_changed(
 # ---- reading a case --------------------------------------------------------------------------------------------
 
 
+@shows_errors(BELOW_MESSAGE)
 async def see_details_clicked(
     ack: AsyncAck,
     action: dict[str, Any],
     body: dict[str, Any],
     context: AsyncBoltContext,
     respond: AsyncRespond,
+    channels: ChannelService,
+    cases: CaseService,
 ) -> None:
     await ack()
-
-    async def work(account: ChannelAccount, ref: CaseRef, _: MessageClick) -> None:
-        case = await services_of(context).cases.details(
-            account, slack_actor(context), ref.case_id, ref.language
-        )
-        blocks = await details_blocks(context, account, case)
-        await respond(text=case_text(case), blocks=blocks, response_type="ephemeral", replace_original=False)
-
-    await _on_case(action, body, context, respond, work)
+    account, ref, _ = await _case_clicked(str(action.get("value", "")), body, context, channels)
+    actor = slack_actor(context)
+    case = await cases.details(account, actor, ref.case_id, ref.language)
+    blocks = await details_blocks(cases, actor, account, case)
+    await respond(text=case_text(case), blocks=blocks, response_type="ephemeral", replace_original=False)
 
 
+@shows_errors(BELOW_MESSAGE)
 async def previous_correspondence_clicked(
     ack: AsyncAck,
     action: dict[str, Any],
     body: dict[str, Any],
     context: AsyncBoltContext,
     respond: AsyncRespond,
+    channels: ChannelService,
+    cases: CaseService,
 ) -> None:
     """The first page (from a case's details) appears below them; older pages replace the page clicked."""
     await ack()
     value, page_token = _correspondence_page(str(action.get("value", "")))
-
-    async def work(account: ChannelAccount, ref: CaseRef, _: MessageClick) -> None:
-        cases, actor = services_of(context).cases, slack_actor(context)
-        case = await cases.details(account, actor, ref.case_id, ref.language)
-        communications, next_token = await cases.communications(account, actor, ref.case_id, page_token)
-        await respond(
-            text=f"Previous correspondence of case {case.display_id or case.case_id}",
-            blocks=previous_correspondence_blocks(case, communications, next_token),
-            response_type="ephemeral",
-            replace_original=page_token is not None,
-        )
-
-    await _on_case(action | {"value": value}, body, context, respond, work)
+    account, ref, _ = await _case_clicked(value, body, context, channels)
+    actor = slack_actor(context)
+    case = await cases.details(account, actor, ref.case_id, ref.language)
+    communications, next_token = await cases.communications(account, actor, ref.case_id, page_token)
+    await respond(
+        text=f"Previous correspondence of case {case.display_id or case.case_id}",
+        blocks=previous_correspondence_blocks(case, communications, next_token),
+        response_type="ephemeral",
+        replace_original=page_token is not None,
+    )
 
 
+@shows_errors(BELOW_MESSAGE)
 async def show_full_message_clicked(
     ack: AsyncAck,
     action: dict[str, Any],
@@ -189,37 +182,33 @@ async def show_full_message_clicked(
     client: AsyncWebClient,
     context: AsyncBoltContext,
     respond: AsyncRespond,
+    channels: ChannelService,
+    cases: CaseService,
 ) -> None:
     """A modal with one correspondence whole: opened at once, filled in once AWS answered."""
     await ack()
     value, at = _full_message(str(action.get("value", "")))
-
-    async def work(account: ChannelAccount, ref: CaseRef, _: MessageClick) -> None:
-        opened = await client.views_open(
-            trigger_id=body["trigger_id"], view=message_modal("Full message", "Loading the message…")
-        )
-        try:
-            case = await services_of(context).cases.details(
-                account, slack_actor(context), ref.case_id, ref.language
-            )
-            updated = full_message_modal(case, await _communication(context, account, case, at))
-        except UserFacingError as e:
-            updated = message_modal("Full message", f":warning: {e.message}")
-        await update_view(client, opened["view"], updated)
-
-    await _on_case(action | {"value": value}, body, context, respond, work)
+    account, ref, _ = await _case_clicked(value, body, context, channels)
+    opened = await client.views_open(
+        trigger_id=body["trigger_id"], view=message_modal("Full message", "Loading the message…")
+    )
+    try:
+        actor = slack_actor(context)
+        case = await cases.details(account, actor, ref.case_id, ref.language)
+        updated = full_message_modal(case, await _communication(cases, actor, account, case, at))
+    except UserFacingError as e:
+        updated = message_modal("Full message", f":warning: {e.message}")
+    await update_view(client, opened["view"], updated)
 
 
 async def _communication(
-    context: AsyncBoltContext, account: ChannelAccount, case: CaseSummary, at: datetime | None
+    cases: CaseService, actor: SlackActor, account: ChannelAccount, case: CaseSummary, at: datetime | None
 ) -> Communication:
     """The correspondence written at `at` (the latest without one): among the recent ones, else further back."""
     found = next((c for c in case.recent if at is None or c.time_created == at), None)
     token: str | None = None
     for _ in range(MAX_CORRESPONDENCE_PAGES if found is None and at is not None else 0):
-        items, token = await services_of(context).cases.communications(
-            account, slack_actor(context), case.case_id, token
-        )
+        items, token = await cases.communications(account, actor, case.case_id, token)
         found = next((c for c in items if c.time_created == at), None)
         if found is not None or token is None:
             break
@@ -228,6 +217,7 @@ async def _communication(
     return found
 
 
+@shows_errors(BELOW_MESSAGE)
 async def share_clicked(
     ack: AsyncAck,
     action: dict[str, Any],
@@ -235,17 +225,14 @@ async def share_clicked(
     client: AsyncWebClient,
     context: AsyncBoltContext,
     respond: AsyncRespond,
+    channels: ChannelService,
+    cases: CaseService,
 ) -> None:
     """Posts the case's summary in the channel, for everyone."""
     await ack()
-
-    async def work(account: ChannelAccount, ref: CaseRef, click: MessageClick) -> None:
-        case = await services_of(context).cases.details(
-            account, slack_actor(context), ref.case_id, ref.language
-        )
-        await SlackCaseMessages(client).post(click.channel_id, case, shared_by=context.user_id)
-
-    await _on_case(action, body, context, respond, work)
+    account, ref, click = await _case_clicked(str(action.get("value", "")), body, context, channels)
+    case = await cases.details(account, slack_actor(context), ref.case_id, ref.language)
+    await SlackCaseMessages(client).post(click.channel_id, case, shared_by=context.user_id)
 
 
 # ---- changing a case -------------------------------------------------------------------------------------------
@@ -254,6 +241,7 @@ async def share_clicked(
 def _case_modal_clicked(build: Callable[..., View]) -> ActionListener:
     """ "Reply" and "Reopen case": the modal about the case clicked (`reply_modal`, `reopen_modal`)."""
 
+    @shows_errors(BELOW_MESSAGE)
     async def clicked(
         ack: AsyncAck,
         action: dict[str, Any],
@@ -261,13 +249,12 @@ def _case_modal_clicked(build: Callable[..., View]) -> ActionListener:
         client: AsyncWebClient,
         context: AsyncBoltContext,
         respond: AsyncRespond,
+        channels: ChannelService,
+        cases: CaseService,
     ) -> None:
         await ack()
-
-        async def work(_: ChannelAccount, ref: CaseRef, __: MessageClick) -> None:
-            await open_case_modal(build, client, context, body, ref)
-
-        await _on_case(action, body, context, respond, work)
+        ref = CaseRef.decode(str(action.get("value", "")))
+        await open_case_modal(build, client, context, channels, cases, body, ref)
 
     return clicked
 
@@ -276,6 +263,7 @@ reply_clicked = _case_modal_clicked(reply_modal)
 reopen_clicked = _case_modal_clicked(reopen_modal)
 
 
+@shows_errors(BELOW_MESSAGE)
 async def resolve_clicked(
     ack: AsyncAck,
     action: dict[str, Any],
@@ -283,67 +271,62 @@ async def resolve_clicked(
     client: AsyncWebClient,
     context: AsyncBoltContext,
     respond: AsyncRespond,
+    channels: ChannelService,
+    cases: CaseService,
+    case_actions: CaseActions,
 ) -> None:
     """Confirmed in Slack's "Resolve case" dialog; resolves the case and shows it resolved where it was clicked."""
     await ack()
-
-    async def work(account: ChannelAccount, ref: CaseRef, click: MessageClick) -> None:
-        services, actor = services_of(context), slack_actor(context)
-        try:
-            await services.case_actions.resolve(account, actor, ref.case_id)
-        except CaseAlreadyResolved as e:
-            await ephemeral(respond)(e.message)
-        case = await services.cases.details(account, actor, ref.case_id, ref.language)
-        if click.ephemeral:
-            blocks = await details_blocks(context, account, case)
-            await respond(text=case_text(case), blocks=blocks, replace_original=True)
-        else:
-            await SlackCaseMessages(client).refresh(click.channel_id, click.message_ts, case)
-
-    await _on_case(action, body, context, respond, work)
+    account, ref, click = await _case_clicked(str(action.get("value", "")), body, context, channels)
+    actor = slack_actor(context)
+    try:
+        await case_actions.resolve(account, actor, ref.case_id)
+    except CaseAlreadyResolved as e:
+        await ephemeral(respond)(e.message)
+    case = await cases.details(account, actor, ref.case_id, ref.language)
+    if click.ephemeral:
+        blocks = await details_blocks(cases, actor, account, case)
+        await respond(text=case_text(case), blocks=blocks, replace_original=True)
+    else:
+        await SlackCaseMessages(client).refresh(click.channel_id, click.message_ts, case)
 
 
 # ---- search results --------------------------------------------------------------------------------------------
 
 
+@shows_errors(BELOW_MESSAGE)
 async def search_results_page_clicked(
     ack: AsyncAck,
     action: dict[str, Any],
     body: dict[str, Any],
     context: AsyncBoltContext,
     respond: AsyncRespond,
+    channels: ChannelService,
+    cases: CaseService,
 ) -> None:
     """ "Next 5 results" / "Previous 5 results": the search again, that page, in place of the one clicked."""
     await ack()
-
-    async def work() -> None:
-        token = str(action.get("value", ""))
-        accounts = await configured_accounts(context, message_click(body).channel_id)
-        page = await services_of(context).cases.search(
-            accounts, slack_actor(context), search_filter_of(token), page_token=token
-        )
-        await respond(
-            text="Search results",
-            blocks=search_results_blocks(page, page.offset // SEARCH_PAGE_SIZE + 1),
-            response_type="ephemeral",
-            replace_original=True,
-        )
-
-    await explain_errors(ephemeral(respond), work)
+    token = str(action.get("value", ""))
+    accounts = await channel_accounts(channels, context, message_click(body).channel_id)
+    page = await cases.search(accounts, slack_actor(context), search_filter_of(token), page_token=token)
+    await respond(
+        text="Search results",
+        blocks=search_results_blocks(page, page.offset // SEARCH_PAGE_SIZE + 1),
+        response_type="ephemeral",
+        replace_original=True,
+    )
 
 
+@shows_errors(BELOW_MESSAGE)
 async def edit_search_clicked(
     ack: AsyncAck,
     body: dict[str, Any],
     client: AsyncWebClient,
     context: AsyncBoltContext,
     respond: AsyncRespond,
+    channels: ChannelService,
 ) -> None:
     await ack()
-
-    async def work() -> None:
-        channel_id = message_click(body).channel_id
-        accounts = await configured_accounts(context, channel_id)
-        await open_search_modal(client, accounts, body["trigger_id"], channel_id)
-
-    await explain_errors(ephemeral(respond), work)
+    channel_id = message_click(body).channel_id
+    accounts = await channel_accounts(channels, context, channel_id)
+    await open_search_modal(client, accounts, body["trigger_id"], channel_id)

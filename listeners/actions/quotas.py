@@ -8,7 +8,6 @@ from typing import Any
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.context.respond.async_respond import AsyncRespond
-from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bolt_app.blocks.quotas import (
@@ -21,19 +20,27 @@ from bolt_app.blocks.quotas import (
     quota_request_text,
 )
 from bolt_app.errors import UserFacingError
+from bolt_app.services.channels import ChannelService
+from bolt_app.services.quotas.service import QuotaService
 from listeners.common import (
-    configured_accounts,
-    explain_errors,
+    account_of,
+    channel_accounts,
     pick_account,
     read_metadata,
-    services_of,
     slack_actor,
+    update_view,
 )
+from listeners.errors import BELOW_MESSAGE, shows_errors
 from listeners.quota_form import chosen, chosen_account_id, chosen_quota, chosen_service, metadata
 
 
 async def quota_form_changed(
-    ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
+    ack: AsyncAck,
+    body: dict[str, Any],
+    client: AsyncWebClient,
+    context: AsyncBoltContext,
+    channels: ChannelService,
+    quotas: QuotaService,
 ) -> None:
     """Any select of the modal changed: show what depends on it (a new account or Region clears the service)."""
     await ack()
@@ -41,7 +48,7 @@ async def quota_form_changed(
     state = view["state"]
     changed = (body.get("actions") or [{}])[0].get("action_id")
     channel_id = read_metadata(view).get("channel_id", "")
-    accounts = await configured_accounts(context, channel_id)
+    accounts = await channel_accounts(channels, context, channel_id)
     account = pick_account(accounts, chosen_account_id(state))
     region = chosen(state, REGION_BLOCK, REGION_ACTION)
     region_code = region.code if region else "us-east-1"
@@ -50,7 +57,7 @@ async def quota_form_changed(
     details, error = None, None
     if quota is not None and service is not None:
         try:
-            details = await services_of(context).quotas.quota_details(
+            details = await quotas.quota_details(
                 account, slack_actor(context), region_code, service.code, quota.code
             )
         except UserFacingError as e:
@@ -67,14 +74,10 @@ async def quota_form_changed(
         error=error,
         metadata=metadata(channel_id, details),
     )
-    try:
-        await client.views_update(view_id=view["id"], hash=view.get("hash"), view=updated)
-    except SlackApiError as e:
-        if e.response.get("error") != "hash_conflict":
-            raise
-        # the user changed another field meanwhile; the update for that change shows the newer state
+    await update_view(client, view, updated)
 
 
+@shows_errors(BELOW_MESSAGE)
 async def check_quota_status_clicked(
     ack: AsyncAck,
     action: dict[str, Any],
@@ -82,22 +85,15 @@ async def check_quota_status_clicked(
     client: AsyncWebClient,
     context: AsyncBoltContext,
     respond: AsyncRespond,
+    channels: ChannelService,
+    quotas: QuotaService,
 ) -> None:
     await ack()
     ref = parse_check_status_value(action.get("value", ""))
     channel_id = (body.get("channel") or {}).get("id", "")
-
-    async def work() -> None:
-        accounts = await configured_accounts(context, channel_id)
-        account = pick_account(accounts, ref.account_id)
-        request = await services_of(context).quotas.request_status(
-            account, slack_actor(context), ref.region, ref.request_id
-        )
-        blocks = quota_request_blocks(request, checked_at=datetime.now(UTC))
-        await client.chat_update(
-            channel=channel_id, ts=body["message"]["ts"], text=quota_request_text(request), blocks=blocks
-        )
-
-    await explain_errors(
-        lambda text: respond(text=text, response_type="ephemeral", replace_original=False), work
+    account = await account_of(channels, context, channel_id, ref.account_id)
+    request = await quotas.request_status(account, slack_actor(context), ref.region, ref.request_id)
+    blocks = quota_request_blocks(request, checked_at=datetime.now(UTC))
+    await client.chat_update(
+        channel=channel_id, ts=body["message"]["ts"], text=quota_request_text(request), blocks=blocks
     )

@@ -7,6 +7,7 @@ key), and what happened is shown in the channel."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from slack_bolt.context.ack.async_ack import AsyncAck
@@ -23,28 +24,46 @@ from bolt_app.blocks.cases.readers import (
     read_search_form,
 )
 from bolt_app.errors import UserFacingError
-from bolt_app.services.cases.channel_actions import MessageKind
+from bolt_app.services.cases.channel_actions import CaseActions, MessageKind
 from bolt_app.services.cases.models import InvalidInput
+from bolt_app.services.cases.service import CaseService
 from bolt_app.services.cases.validation import validate_new_case, validate_reply, validate_search
+from bolt_app.services.channels import ChannelService
 from bolt_app.slack_case_messages import SlackCaseMessages
 from bolt_app.slack_files import download_attachments
 from listeners.case_flow import (
+    TO_SUBMITTER,
     Show,
     account_of,
     acting_user,
+    channel_accounts,
     create_form_errors,
     message_form_errors,
     payload_user_name,
     tell_user,
     view_state,
 )
-from listeners.common import configured_accounts, explain_errors, services_of, slack_actor
+from listeners.common import slack_actor
+from listeners.errors import shows_errors
 
 F = TypeVar("F")
-ViewListener = Callable[
-    [AsyncAck, dict[str, Any], dict[str, Any], AsyncWebClient, AsyncBoltContext], Awaitable[None]
-]
-Act = Callable[[AsyncWebClient, AsyncBoltContext, ViewState, F, str, Show], Awaitable[None]]
+ViewListener = Callable[..., Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Submission:
+    """What a case form's submission acts with, once its fields passed: the view id is the idempotency key."""
+
+    client: AsyncWebClient
+    context: AsyncBoltContext
+    channels: ChannelService
+    case_actions: CaseActions
+    state: ViewState
+    idempotency_key: str
+    show: Show
+
+
+Act = Callable[[Submission, F], Awaitable[None]]
 
 
 def _form_submitted(
@@ -55,12 +74,15 @@ def _form_submitted(
     """A case form's submission: its field errors before `ack()` (the modal stays open and shows them), then
     `act` with the view id as the idempotency key; what went wrong is told to the user in the channel."""
 
+    @shows_errors(TO_SUBMITTER)
     async def submitted(
         ack: AsyncAck,
         body: dict[str, Any],
         view: dict[str, Any],
         client: AsyncWebClient,
         context: AsyncBoltContext,
+        channels: ChannelService,
+        case_actions: CaseActions,
     ) -> None:
         state, form = view_state(view), read(view["state"])
         errors = field_errors(form, state, payload_user_name(body))
@@ -69,73 +91,56 @@ def _form_submitted(
             return
         await ack()
         show = tell_user(client, state.channel_id, context.user_id or "")
-
-        async def work() -> None:
-            await act(client, context, state, form, view["id"], show)
-
-        await explain_errors(show, work)
+        await act(Submission(client, context, channels, case_actions, state, view["id"], show), form)
 
     return submitted
 
 
-async def _create_case(
-    client: AsyncWebClient,
-    context: AsyncBoltContext,
-    state: ViewState,
-    form: CaseForm,
-    idempotency_key: str,
-    _: Show,
-) -> None:
-    account = await account_of(context, state.channel_id, form.account_id)
-    actor = await acting_user(client, context, state)
-    attachments = await download_attachments(client, [f.id for f in form.files])
+async def _create_case(sub: Submission, form: CaseForm) -> None:
+    account = await account_of(sub.channels, sub.context, sub.state.channel_id, form.account_id)
+    actor = await acting_user(sub.client, sub.context, sub.state)
+    attachments = await download_attachments(sub.client, [f.id for f in form.files])
     new = validate_new_case(
         form, attachments=attachments, actor_name=actor.name, channel_name=account.channel_name
     )
-    await services_of(context).case_actions.create(
-        account, actor, new, idempotency_key, SlackCaseMessages(client)
-    )
+    await sub.case_actions.create(account, actor, new, sub.idempotency_key, SlackCaseMessages(sub.client))
 
 
 def _send_message(kind: MessageKind, done: str) -> Act[MessageForm]:
     """Reply and reopen: one flow; `done` starts what the user is told afterwards."""
 
-    async def send(
-        client: AsyncWebClient,
-        context: AsyncBoltContext,
-        state: ViewState,
-        form: MessageForm,
-        idempotency_key: str,
-        show: Show,
-    ) -> None:
+    async def send(sub: Submission, form: MessageForm) -> None:
+        state = sub.state
         if not state.case_id:
             raise UserFacingError(
                 "This form does not say which case it is about. Open it again from the case."
             )
-        account = await account_of(context, state.channel_id, state.account_id)
-        actor = await acting_user(client, context, state)
-        attachments = await download_attachments(client, [f.id for f in form.files])
+        account = await account_of(sub.channels, sub.context, state.channel_id, state.account_id)
+        actor = await acting_user(sub.client, sub.context, state)
+        attachments = await download_attachments(sub.client, [f.id for f in form.files])
         message = validate_reply(
             form, attachments=attachments, actor_name=actor.name, channel_name=account.channel_name
         )
-        sent = await services_of(context).case_actions.send_message(
+        sent = await sub.case_actions.send_message(
             kind,
             account,
             actor,
             state.case_id,
             message,
-            idempotency_key,
-            SlackCaseMessages(client),
+            sub.idempotency_key,
+            SlackCaseMessages(sub.client),
             language=state.language,
             message_ts=state.message_ts,
         )
         if sent is None:
             return  # Slack's retry or a second click: the first submission sent it
         if sent.case is None:
-            await show(f"{done} (case {sent.case_id}).")
+            await sub.show(f"{done} (case {sent.case_id}).")
         else:
             case = sent.case
-            await show(f"{done} (case {case.display_id or case.case_id}, now {status_name(case.status)}).")
+            await sub.show(
+                f"{done} (case {case.display_id or case.case_id}, now {status_name(case.status)})."
+            )
 
     return send
 
@@ -149,8 +154,14 @@ reopen_submitted = _form_submitted(
 )
 
 
+@shows_errors(TO_SUBMITTER)
 async def search_cases_submitted(
-    ack: AsyncAck, view: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
+    ack: AsyncAck,
+    view: dict[str, Any],
+    client: AsyncWebClient,
+    context: AsyncBoltContext,
+    channels: ChannelService,
+    cases: CaseService,
 ) -> None:
     try:
         search = validate_search(read_search_form(view["state"]))
@@ -159,12 +170,8 @@ async def search_cases_submitted(
         return
     await ack()
     channel_id, user_id = view_state(view).channel_id, context.user_id or ""
-
-    async def work() -> None:
-        accounts = await configured_accounts(context, channel_id)
-        page = await services_of(context).cases.search(accounts, slack_actor(context), search)
-        await client.chat_postEphemeral(
-            channel=channel_id, user=user_id, text="Search results", blocks=search_results_blocks(page, 1)
-        )
-
-    await explain_errors(tell_user(client, channel_id, user_id), work)
+    accounts = await channel_accounts(channels, context, channel_id)
+    page = await cases.search(accounts, slack_actor(context), search)
+    await client.chat_postEphemeral(
+        channel=channel_id, user=user_id, text="Search results", blocks=search_results_blocks(page, 1)
+    )

@@ -18,16 +18,12 @@ from bolt_app.blocks.quotas import (
 )
 from bolt_app.errors import UserFacingError
 from bolt_app.services.audited import DuplicateSubmission
+from bolt_app.services.channels import ChannelService
 from bolt_app.services.quotas.models import PendingRequestExists
 from bolt_app.services.quotas.rules import validate_requested_value
-from listeners.common import (
-    configured_accounts,
-    pick_account,
-    read_metadata,
-    services_of,
-    slack_actor,
-    unexpected_error_text,
-)
+from bolt_app.services.quotas.service import QuotaService
+from listeners.common import account_of, read_metadata, slack_actor
+from listeners.errors import unexpected_error_text
 from listeners.quota_form import details_from
 
 
@@ -37,6 +33,8 @@ async def quota_increase_submitted(
     view: dict[str, Any],
     client: AsyncWebClient,
     context: AsyncBoltContext,
+    channels: ChannelService,
+    quotas: QuotaService,
 ) -> None:
     form = read_form(view["state"])
     meta = read_metadata(view)
@@ -61,9 +59,8 @@ async def quota_increase_submitted(
     channel_id = meta.get("channel_id", "")
     actor = slack_actor(context)
     try:
-        accounts = await configured_accounts(context, channel_id)
-        account = pick_account(accounts, form.account_id or details.account_id)
-        request = await services_of(context).quotas.request_increase(
+        account = await account_of(channels, context, channel_id, form.account_id or details.account_id)
+        request = await quotas.request_increase(
             account, actor, form.region, form.service_code, form.quota_code, value, view["id"]
         )
     except DuplicateSubmission:
