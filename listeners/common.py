@@ -60,11 +60,6 @@ def read_metadata(view: dict[str, Any]) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def message_option(text: str) -> dict[str, Any]:
-    """An options response cannot carry an error, so the reason becomes the one (unusable) option."""
-    return {"text": {"type": "plain_text", "text": text[:75]}, "value": "error"}
-
-
 async def update_view(client: AsyncWebClient, view: dict[str, Any], updated: dict[str, Any]) -> None:
     """views.update guarded by the view's hash: when the user changed the modal meanwhile, the update made for
     that change shows the newer state, so this one is dropped."""

@@ -101,3 +101,31 @@ def _below_message(kwargs: Mapping[str, Any]) -> Show:
 
 # Below the message clicked, seen only by whoever clicked (the action's response_url).
 BELOW_MESSAGE = Where(("respond",), _below_message)
+
+
+Options = list[dict[str, Any]]
+OptionsListener = TypeVar("OptionsListener", bound=Callable[..., Awaitable[Options]])
+
+
+def reason_option(text: str) -> dict[str, Any]:
+    """An options response cannot carry an error, so the reason becomes the one (unusable) option."""
+    return {"text": {"type": "plain_text", "text": text[:75]}, "value": "error"}
+
+
+def answers_options(listener: OptionsListener) -> Callable[..., Awaitable[None]]:
+    """Decorates an options listener that returns its options: they are the answer, and a failure becomes the
+    one option saying why (an options request must be answered, or Slack shows nothing)."""
+    if "ack" not in inspect.signature(listener).parameters:
+        raise TypeError(f"{listener.__qualname__} must ask for ack to answer")
+
+    @functools.wraps(listener)
+    async def run(**kwargs: Any) -> None:
+        try:
+            options = await listener(**kwargs)
+        except UserFacingError as e:
+            options = [reason_option(e.message)]
+        except Exception as e:  # noqa: BLE001 - the log has the details
+            options = [reason_option(unexpected_error_text(e))]
+        await kwargs["ack"](options=options)
+
+    return run

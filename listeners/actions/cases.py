@@ -36,8 +36,6 @@ from bolt_app.services.context import ChannelAccount, SlackActor
 from bolt_app.slack_case_messages import SlackCaseMessages
 from listeners.case_flow import (
     MessageClick,
-    account_of,
-    channel_accounts,
     details_blocks,
     ephemeral,
     message_click,
@@ -47,7 +45,7 @@ from listeners.case_flow import (
     severity_levels,
     view_state,
 )
-from listeners.common import pick_account, slack_actor, update_view
+from listeners.common import account_of, channel_accounts, pick_account, slack_actor, update_view
 from listeners.errors import BELOW_MESSAGE, shows_errors
 
 MAX_CORRESPONDENCE_PAGES = 10  # "Show full message" looks this far back for an older correspondence

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from slack_bolt.context.ack.async_ack import AsyncAck
@@ -10,14 +9,13 @@ from slack_bolt.context.async_context import AsyncBoltContext
 
 from bolt_app.blocks.cases.forms import category_options, service_options, severity_options
 from bolt_app.blocks.cases.readers import read_case_form
-from bolt_app.errors import UserFacingError
 from bolt_app.services.cases.models import SupportService
 from bolt_app.services.cases.service import CaseService
 from bolt_app.services.channels import ChannelService
 from bolt_app.services.context import ChannelAccount
-from listeners.case_flow import account_of, view_state
-from listeners.common import message_option, slack_actor
-from listeners.errors import unexpected_error_text
+from listeners.case_flow import view_state
+from listeners.common import account_of, slack_actor
+from listeners.errors import Options, answers_options, reason_option
 
 
 async def _account(
@@ -28,63 +26,45 @@ async def _account(
     return await account_of(channels, context, channel_id, read_case_form(view["state"]).account_id)
 
 
-Options = list[dict[str, Any]]
-
-
-async def _answer(ack: AsyncAck, options: Callable[[], Awaitable[Options]]) -> None:
-    try:
-        await ack(options=await options())
-    except UserFacingError as e:
-        await ack(options=[message_option(e.message)])
-    except Exception as e:  # noqa: BLE001 - an options request must be answered, or Slack shows nothing
-        await ack(options=[message_option(unexpected_error_text(e))])
-
-
 async def _services(
     body: dict[str, Any], context: AsyncBoltContext, channels: ChannelService, cases: CaseService
 ) -> list[SupportService]:
     return await cases.services(await _account(body, context, channels), slack_actor(context))
 
 
+@answers_options
 async def case_service_options(
     ack: AsyncAck,
     body: dict[str, Any],
     context: AsyncBoltContext,
     channels: ChannelService,
     cases: CaseService,
-) -> None:
-    async def options() -> Options:
-        return service_options(await _services(body, context, channels, cases), body.get("value") or "")
-
-    await _answer(ack, options)
+) -> Options:
+    return service_options(await _services(body, context, channels, cases), body.get("value") or "")
 
 
+@answers_options
 async def case_category_options(
     ack: AsyncAck,
     body: dict[str, Any],
     context: AsyncBoltContext,
     channels: ChannelService,
     cases: CaseService,
-) -> None:
-    async def options() -> Options:
-        service_code = read_case_form(body["view"]["state"]).service_code
-        if not service_code:
-            return [message_option("Choose the service first")]
-        services = await _services(body, context, channels, cases)
-        return category_options(services, service_code, body.get("value") or "")
-
-    await _answer(ack, options)
+) -> Options:
+    service_code = read_case_form(body["view"]["state"]).service_code
+    if not service_code:
+        return [reason_option("Choose the service first")]
+    services = await _services(body, context, channels, cases)
+    return category_options(services, service_code, body.get("value") or "")
 
 
+@answers_options
 async def case_severity_options(
     ack: AsyncAck,
     body: dict[str, Any],
     context: AsyncBoltContext,
     channels: ChannelService,
     cases: CaseService,
-) -> None:
-    async def options() -> Options:
-        account = await _account(body, context, channels)
-        return severity_options(await cases.severity_levels(account, slack_actor(context)))
-
-    await _answer(ack, options)
+) -> Options:
+    account = await _account(body, context, channels)
+    return severity_options(await cases.severity_levels(account, slack_actor(context)))

@@ -8,11 +8,11 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
 
 from bolt_app.blocks.quotas import REGION_ACTION, REGION_BLOCK, quota_options, service_options
-from bolt_app.errors import UserFacingError
 from bolt_app.services.channels import ChannelService
 from bolt_app.services.context import ChannelAccount
 from bolt_app.services.quotas.service import QuotaService
-from listeners.common import account_of, message_option, read_metadata, slack_actor
+from listeners.common import account_of, read_metadata, slack_actor
+from listeners.errors import Options, answers_options, reason_option
 from listeners.quota_form import chosen, chosen_account_id, chosen_service
 
 
@@ -26,35 +26,30 @@ async def _where(
     return account, region.code if region else "us-east-1"
 
 
+@answers_options
 async def quota_service_options(
     ack: AsyncAck,
     body: dict[str, Any],
     context: AsyncBoltContext,
     channels: ChannelService,
     quotas: QuotaService,
-) -> None:
-    try:
-        account, region = await _where(body, context, channels)
-        choices = await quotas.services(account, slack_actor(context), region, body.get("value"))
-        await ack(options=service_options(choices))
-    except UserFacingError as e:
-        await ack(options=[message_option(e.message)])
+) -> Options:
+    account, region = await _where(body, context, channels)
+    choices = await quotas.services(account, slack_actor(context), region, body.get("value"))
+    return service_options(choices)
 
 
+@answers_options
 async def quota_code_options(
     ack: AsyncAck,
     body: dict[str, Any],
     context: AsyncBoltContext,
     channels: ChannelService,
     quotas: QuotaService,
-) -> None:
-    try:
-        account, region = await _where(body, context, channels)
-        service = chosen_service(body["view"]["state"])
-        if service is None:
-            await ack(options=[message_option("Choose a service first")])
-            return
-        found = await quotas.quotas(account, slack_actor(context), region, service.code, body.get("value"))
-        await ack(options=quota_options(found))
-    except UserFacingError as e:
-        await ack(options=[message_option(e.message)])
+) -> Options:
+    account, region = await _where(body, context, channels)
+    service = chosen_service(body["view"]["state"])
+    if service is None:
+        return [reason_option("Choose a service first")]
+    found = await quotas.quotas(account, slack_actor(context), region, service.code, body.get("value"))
+    return quota_options(found)

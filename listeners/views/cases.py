@@ -34,16 +34,14 @@ from bolt_app.slack_files import download_attachments
 from listeners.case_flow import (
     TO_SUBMITTER,
     Show,
-    account_of,
     acting_user,
-    channel_accounts,
     create_form_errors,
     message_form_errors,
     payload_user_name,
     tell_user,
     view_state,
 )
-from listeners.common import slack_actor
+from listeners.common import account_of, channel_accounts, slack_actor
 from listeners.errors import shows_errors
 
 F = TypeVar("F")
