@@ -34,11 +34,13 @@ from bolt_app.services.notifications.service import NotificationService
 from bolt_app.services.quotas import QuotaService
 from bolt_app.services.workspaces import WorkspaceService
 from bolt_app.settings import Settings
+from bolt_app.shared_caches import forget_changed, forget_everything
 from bolt_app.slack_client import build_web_client, new_http_session
 from bolt_app.slack_delivery import SlackDelivery
 from listeners import register_listeners
 from storage.accounts import AccountRepository
 from storage.audit import AuditRepository, IdempotencyKeys
+from storage.change_feed import ChangeFeed, announces_changes
 from storage.channels import ChannelRepository
 from storage.crypto import configure_token_cipher
 from storage.db import create_engine
@@ -61,8 +63,13 @@ async def build_services(
     settings: Settings,
     engine: AsyncEngine | None = None,
     notification_options: NotificationOptions | None = None,
+    *,
+    listen_for_changes: bool = False,
 ) -> Services:
-    """Must run inside the event loop that will serve requests (it opens the shared HTTP session)."""
+    """Must run inside the event loop that will serve requests (it opens the shared HTTP session).
+
+    `listen_for_changes`: a long-running process drops what it cached when another process changes it
+    (PostgreSQL's announcements); a one-off command has nothing to keep fresh."""
     configure_token_cipher(settings.token_encryption_keys)
     engine = engine or create_engine(settings.database_url)
     http = new_http_session()
@@ -90,7 +97,14 @@ async def build_services(
         bot_token=settings.bot_token,
         options=notification_options,
     )
+    changes = None
+    if listen_for_changes and announces_changes(engine):
+        changes = ChangeFeed(
+            engine, forget_changed(store, channels), on_gap=forget_everything(store, channels)
+        )
+        await changes.start()
     return Services(
+        changes=changes,
         settings=settings,
         engine=engine,
         http=http,

@@ -24,6 +24,7 @@ from bolt_app.services.quotas import QuotaService
 from bolt_app.services.workspaces import WorkspaceService
 from bolt_app.settings import Settings
 from storage.audit import AuditRepository
+from storage.change_feed import ChangeFeed
 from storage.installation_store import InstallationStore
 from storage.state_store import OAuthStateStore
 
@@ -48,6 +49,7 @@ class Services:
     quotas: QuotaService
     cases: CaseService
     notifications: NotificationService
+    changes: ChangeFeed | None = None  # other processes' changes, heard on PostgreSQL when serving
 
     def for_listeners(self) -> dict[str, object]:
         """What listeners may ask for by parameter name (`accounts: AccountService`), as Bolt injects `client`.
@@ -64,5 +66,7 @@ class Services:
         }
 
     async def close(self) -> None:
+        if self.changes is not None:
+            await self.changes.stop()
         await self.http.close()
         await self.engine.dispose()

@@ -87,7 +87,9 @@ async def _run_worker(settings: Settings, options: WorkerOptions) -> int:
     from bolt_app.app import build_services
     from bolt_app.notifications_worker import run_worker
 
-    services = await build_services(settings, notification_options=options.notification)
+    services = await build_services(
+        settings, notification_options=options.notification, listen_for_changes=True
+    )
     try:
         return await run_worker(services.notifications, settings.notifications_queue_url, options)
     finally:

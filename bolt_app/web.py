@@ -72,7 +72,9 @@ async def create_web_app(settings: Settings, *, socket_mode: bool = False) -> we
     """Builds everything inside the running loop; `web.run_app` accepts this coroutine."""
     in_flight = keep_listener_tasks(asyncio.get_running_loop())
     options = options_from_env()
-    services = await build_services(settings, notification_options=options.notification)
+    services = await build_services(
+        settings, notification_options=options.notification, listen_for_changes=True
+    )
     bolt = build_app(services)
     if socket_mode:
         app = web.Application()

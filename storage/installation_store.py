@@ -31,9 +31,13 @@ class InstallationStore(AsyncSQLAlchemyInstallationStore):
         self.installations = tables.slack_installations
         self.bots = tables.slack_bots
         # Decrypted bots by workspace, so a warm request costs no database round trip and no decryption. Bounded
-        # and short-lived, so another process's uninstall or token rotation is seen within 30 s; this process's
-        # own changes drop the entry at once.
+        # and short-lived: this process's own changes drop the entry at once, another process's when PostgreSQL
+        # announces them (`forget`, storage.change_feed), or within 30 s when an announcement is missed.
         self.bot_cache: TTLCache[_WorkspaceKey, Bot] = TTLCache(maxsize=10_000, ttl=30.0)
+
+    def forget(self, enterprise_id: str | None, team_id: str | None) -> None:
+        """Drops the cached bot of a workspace (team_id None: an org-wide install) that changed elsewhere."""
+        self.bot_cache.pop((enterprise_id or None, team_id or None), None)
 
     async def create_tables(self) -> None:
         raise NotImplementedError("tables are created by migrations: aws-support-slack db upgrade")
