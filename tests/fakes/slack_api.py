@@ -273,6 +273,21 @@ class FakeSlackApi:
                 )
             return matching()
 
+    def wait_until_blocking(self, where: Callable[[Call], bool], timeout: float = 5.0) -> list[Call]:
+        """Block until a call of any method matches ``where``; return the matching calls."""
+        with self._cond:
+            if not self._cond.wait_for(lambda: any(where(c) for c in self._calls), timeout):
+                seen = ", ".join(_describe(c) for c in self._calls[-50:]) or "nothing"
+                raise AssertionError(f"no matching call within {timeout}s; received: {seen}")
+            return [c for c in self._calls if where(c)]
+
+    async def wait_until(
+        self,
+        where: Callable[[Call], bool],
+        timeout: float = 5.0,  # noqa: ASYNC109 - the wait runs in a worker thread, bounded by this
+    ) -> list[Call]:
+        return await asyncio.to_thread(self.wait_until_blocking, where, timeout)
+
     async def wait_for(
         self,
         method: str,
