@@ -186,9 +186,10 @@ def build_notification_service(
     )
 
 
-def build_app(services: Services) -> AsyncApp:
+def build_app(services: Services, *, socket_mode: bool = False) -> AsyncApp:
     settings = services.settings
-    if settings.oauth_enabled:
+    if settings.oauth_enabled and not (socket_mode and settings.bot_token):
+        # Over HTTP, and in Socket Mode without a fixed token: the stored installations, rotating their tokens.
         app = AsyncApp(
             client=services.client,
             signing_secret=settings.signing_secret,
@@ -207,7 +208,7 @@ def build_app(services: Services) -> AsyncApp:
             installation_store_bot_only=True,
             raise_error_for_unhandled_request=False,
         )
-    else:  # Socket Mode, one workspace
+    else:  # Socket Mode with a fixed token, one workspace
         app = AsyncApp(
             client=build_web_client(settings.slack_api_url, services.http, token=settings.bot_token),
             token=settings.bot_token,

@@ -31,18 +31,23 @@ def _settings(mode: Mode) -> Settings:
 
 
 def _serve(mode: Mode) -> int:
+    from bolt_app.socket_mode import SocketModeSetupError
     from bolt_app.web import create_web_app
 
     settings = _settings(mode)
     if db.is_sqlite(settings.database_url):
         db.upgrade(settings.database_url)
-    web.run_app(
-        create_web_app(settings, socket_mode=mode is Mode.SOCKET),
-        host=settings.host,
-        port=settings.port,
-        access_log=None,
-        print=lambda msg: log.info("%s", msg),
-    )
+    try:
+        web.run_app(
+            create_web_app(settings, socket_mode=mode is Mode.SOCKET),
+            host=settings.host,
+            port=settings.port,
+            access_log=None,
+            print=lambda msg: log.info("%s", msg),
+        )
+    except SocketModeSetupError as e:
+        print(f"aws-support-slack: {e}", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -17,6 +17,7 @@ from bolt_app.notifications_worker import options_from_env, serve_deliveries
 from bolt_app.security_headers import security_headers
 from bolt_app.settings import Settings
 from bolt_app.slack_payload_shapes import reject_malformed_payloads
+from bolt_app.socket_mode import prepare_socket_mode_bot
 from storage.db import ping
 
 log = logging.getLogger(__name__)
@@ -75,13 +76,16 @@ async def create_web_app(settings: Settings, *, socket_mode: bool = False) -> we
     services = await build_services(
         settings, notification_options=options.notification, listen_for_changes=True
     )
-    bolt = build_app(services)
+    bolt = build_app(services, socket_mode=socket_mode)
     if socket_mode:
         app = web.Application()
         handler = AsyncSocketModeHandler(bolt, settings.app_token, web_client=services.client)
 
         async def connect(_: web.Application) -> None:
-            await services.workspaces.record_socket_mode_workspace(bolt.client)
+            which = await prepare_socket_mode_bot(
+                settings, bolt.client, services.installation_store, services.workspaces
+            )
+            log.info("%s", which)
             await handler.connect_async()
 
         async def disconnect(_: web.Application) -> None:

@@ -77,6 +77,27 @@ class InstallationStore(AsyncSQLAlchemyInstallationStore):
             enterprise_id=enterprise_id, team_id=team_id, is_enterprise_install=is_enterprise_install
         )
 
+    async def installed_bots(self) -> list[Bot]:
+        """The latest bot of every workspace installed for this app (Socket Mode serves what is stored)."""
+        c = self.bots.c
+        async with self.engine.connect() as conn:
+            rows = (
+                await conn.execute(
+                    select(c.enterprise_id, c.team_id, c.is_enterprise_install)
+                    .where(c.client_id == self.client_id, c.bot_token.is_not(None))
+                    .distinct()
+                )
+            ).all()
+        bots = [
+            await self.find_bot_uncached(
+                enterprise_id=r.enterprise_id,
+                team_id=r.team_id,
+                is_enterprise_install=r.is_enterprise_install,
+            )
+            for r in rows
+        ]
+        return [b for b in bots if b is not None]
+
     async def async_delete_bot(self, *, enterprise_id: str | None, team_id: str | None) -> None:
         self.bot_cache.pop((enterprise_id, team_id), None)
         await super().async_delete_bot(enterprise_id=enterprise_id, team_id=team_id)
