@@ -78,7 +78,7 @@ async def _install_from_refresh_token(
     team = token.get("team") or {}
     is_enterprise_install = bool(token.get("is_enterprise_install"))
     installation = Installation(
-        app_id=token.get("app_id"),
+        app_id=token.get("app_id") or auth.get("app_id") or "",
         enterprise_id=enterprise.get("id"),
         enterprise_name=enterprise.get("name"),
         team_id=None if is_enterprise_install else team.get("id") or auth.get("team_id"),
