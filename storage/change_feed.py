@@ -13,6 +13,7 @@ import contextlib
 import inspect
 import json
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -107,21 +108,24 @@ class ChangeFeed:
         while True:
             try:
                 conn = await asyncpg.connect(**self._connect_args)  # type: ignore[arg-type]
-            except (OSError, asyncpg.PostgresError, TimeoutError) as e:
-                log.warning("cannot listen for changes (%s); retrying in %.1f s", e, backoff)
+            except Exception as e:  # unreachable, refused: keep trying, the TTLs hold
+                log.warning("cannot listen for changes (%r); retrying in %.1f s", e, backoff)
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, self.max_backoff)
                 continue
+            started = time.monotonic()
             try:
                 await self._listen(conn)
-                backoff = 0.1
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError) as e:
-                log.warning("stopped listening for changes (%s); reconnecting", e)
+            except Exception as e:
+                log.warning("stopped listening for changes (%r); reconnecting", e)
             finally:
                 self.listening.clear()
                 self.on_gap()
                 if not conn.is_closed():
                     conn.terminate()
+            # A connection that lasted starts the backoff afresh; one dropped at once backs off further.
+            backoff = 0.1 if time.monotonic() - started > 30 else min(backoff * 2, self.max_backoff)
+            await asyncio.sleep(backoff)
 
     async def _listen(self, conn: asyncpg.Connection) -> None:
         """Listens until the connection drops (closed by the server, or not answering a check)."""

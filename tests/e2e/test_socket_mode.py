@@ -8,8 +8,10 @@ import sys
 import uuid
 from pathlib import Path
 
+import aiohttp
+
 from tests.fakes.slack_api import RESPONSE_URL, SOCKET_ACK, SOCKET_CONNECTED, FakeSlackApi
-from tests.helpers.process import app_env, serve
+from tests.helpers.process import app_env, install_over_http, serve
 from tests.helpers.scenario import text_of
 from tests.helpers.slack_requests import (
     APP_ID,
@@ -93,6 +95,27 @@ async def test_socket_mode_serves_a_command_with_the_stored_rotating_installatio
         assert f"Socket Mode with the stored installation of {TEAM_ID}" in again.log()
         assert "No AWS account has authorized" in await _run_command(slack, "configure-channel")
     assert "Traceback" not in again.log(), again.log()
+
+
+async def test_socket_mode_serves_with_the_installation_made_once_through_serve(
+    tmp_path: Path, slack: FakeSlackApi
+) -> None:
+    RESPONSE_URL_ORIGIN["origin"] = slack.origin
+    slack.accept_any_token = False
+    slack.oauth.token_rotation = True
+    slack.set_user(USER_ID, is_admin=True)
+    env = app_env(f"sqlite+aiosqlite:///{tmp_path}/app.db", slack.base_url)
+    with serve(env, tmp_path) as served:
+        async with aiohttp.ClientSession() as http:
+            await install_over_http(http, served.base_url)
+    [installed] = slack.issued_tokens()
+
+    with serve(env | {"SLACK_APP_TOKEN": APP_TOKEN}, tmp_path, command="socket") as app:
+        await slack.wait_for(SOCKET_CONNECTED)
+        assert f"Socket Mode with the stored installation of {TEAM_ID} (its token rotates" in app.log()
+        assert "No AWS account has authorized" in await _run_command(slack, "configure-channel")
+        assert [c.token for c in slack.calls("users.info")] == [installed]
+    assert "Traceback" not in app.log(), app.log()
 
 
 def test_socket_mode_without_any_bot_says_how_to_give_it_one(tmp_path: Path, slack: FakeSlackApi) -> None:
