@@ -23,6 +23,7 @@ from storage.db import ping
 log = logging.getLogger(__name__)
 
 SERVICES_KEY = web.AppKey("services", Services)
+IN_FLIGHT_KEY = web.AppKey("in_flight", set)  # the Bolt listener tasks still running (keep_listener_tasks)
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -102,6 +103,7 @@ async def create_web_app(settings: Settings, *, socket_mode: bool = False) -> we
         app.router.add_post(EVENTS_PATH, events_route(services.notifications))
         serve_deliveries(app, services.notifications, options)
     app[SERVICES_KEY] = services
+    app[IN_FLIGHT_KEY] = in_flight
     app.router.add_get("/healthz", healthz)
     if settings.metrics_enabled:
         metrics = Metrics()
