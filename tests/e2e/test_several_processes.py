@@ -38,12 +38,18 @@ REVOCATION_DELAY = 1.0  # what issue 15 allows between a change in one process a
 
 @pytest.fixture
 def two_apps(
-    tmp_path: Path, slack: FakeSlackApi, aws: AwsDouble, _postgres_database: str
+    tmp_path: Path,
+    slack: FakeSlackApi,
+    aws: AwsDouble,
+    _postgres_database: str,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[tuple[ServedApp, ServedApp]]:
     import asyncio
 
     asyncio.run(_truncate_all(_postgres_database))
-    RESPONSE_URL_ORIGIN["origin"] = slack.origin  # both processes answer response URLs into the fake
+    monkeypatch.setitem(
+        RESPONSE_URL_ORIGIN, "origin", slack.origin
+    )  # both answer response URLs into the fake
     slack.set_user(ADMIN, is_admin=True)
     env = app_env(_postgres_database, slack.base_url, aws.env | {"TOKEN_ENCRYPTION_KEY": generate_key()})
     with serve(env, tmp_path) as one, serve(env, tmp_path) as other:

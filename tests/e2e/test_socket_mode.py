@@ -9,6 +9,7 @@ import uuid
 from pathlib import Path
 
 import aiohttp
+import pytest
 
 from tests.fakes.slack_api import RESPONSE_URL, SOCKET_ACK, SOCKET_CONNECTED, FakeSlackApi
 from tests.helpers.process import app_env, install_over_http, serve
@@ -65,9 +66,9 @@ async def _run_command(slack: FakeSlackApi, text: str) -> str:
 
 
 async def test_socket_mode_serves_a_command_with_the_stored_rotating_installation(
-    tmp_path: Path, slack: FakeSlackApi
+    tmp_path: Path, slack: FakeSlackApi, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    RESPONSE_URL_ORIGIN["origin"] = slack.origin
+    monkeypatch.setitem(RESPONSE_URL_ORIGIN, "origin", slack.origin)
     slack.accept_any_token = False  # only tokens the fake issued work, and revoked ones do not
     slack.oauth.token_rotation = True
     slack.oauth.expires_in = 3600  # within the 2 h before expiry in which the app rotates
@@ -98,9 +99,9 @@ async def test_socket_mode_serves_a_command_with_the_stored_rotating_installatio
 
 
 async def test_socket_mode_serves_with_the_installation_made_once_through_serve(
-    tmp_path: Path, slack: FakeSlackApi
+    tmp_path: Path, slack: FakeSlackApi, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    RESPONSE_URL_ORIGIN["origin"] = slack.origin
+    monkeypatch.setitem(RESPONSE_URL_ORIGIN, "origin", slack.origin)
     slack.accept_any_token = False
     slack.oauth.token_rotation = True
     slack.set_user(USER_ID, is_admin=True)
