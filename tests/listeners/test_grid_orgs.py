@@ -86,7 +86,7 @@ async def authorize(h: AppHarness, aws: AwsDouble, org: Org) -> str:
         external_id = str((await conn.execute(query, {"e": org.enterprise_id})).scalar_one())
     role = aws.create_role(ACCOUNT, org.role_name, external_id=external_id, policy="full")
     await h.services.accounts.authorize(
-        Actor(WorkspaceKey(org.enterprise_id, ""), ADMIN, slack_admin=True), role
+        Actor.member(WorkspaceKey(org.enterprise_id, ""), ADMIN, slack_admin=True), role
     )
     return role
 

@@ -21,8 +21,8 @@ ACCOUNT = "210987654321"
 TEAM = WorkspaceKey("", "T0001")
 EXTERNAL_ID = "external-id-T0001-" + "x" * 30
 ALL = Notifications("all", True, True, True)
-ADMIN = Actor(TEAM, "U0001", slack_admin=True)
-MEMBER = Actor(TEAM, "U0002")
+ADMIN = Actor.member(TEAM, "U0001", slack_admin=True)
+MEMBER = Actor.member(TEAM, "U0002")
 REFUSED = "Only Slack workspace admins and owners"
 
 
