@@ -14,12 +14,12 @@ import pytest
 from sqlalchemy import text as sql
 
 from bolt_app.blocks.cases.parts import (
-    CaseRef,
     REOPEN_ACTION,
     REPLY_ACTION,
     RESOLVE_ACTION,
     SEE_DETAILS_ACTION,
     SHARE_ACTION,
+    CaseRef,
 )
 from bolt_app.services.cases.fields import (
     CATEGORY_BLOCK,
