@@ -195,3 +195,92 @@ async def test_an_outsider_is_refused_every_case_action_while_a_member_succeeds_
     opened = len(harness.slack.calls("views.open"))
     await harness.post(message_shortcut_body(shortcut))
     assert "Outage" in json.dumps(view_of((await harness.slack.wait_for("views.open", count=opened + 1))[-1]))
+
+
+ADMIN_REFUSED = (
+    f"This workspace's AWS Support configuration belongs to {TEAM_NAME}; only its members can change it"
+)
+OTHER_CHANNEL = "C0002"
+
+
+async def configurations(h: AppHarness) -> list[tuple[str, str, str]]:
+    async with h.services.engine.connect() as conn:
+        query = sql("SELECT channel_id, account_id, role_arn FROM channel_configurations ORDER BY channel_id")
+        return [(r[0], r[1], r[2]) for r in await conn.execute(query)]
+
+
+async def test_an_outsider_admin_is_refused_every_admin_change_while_an_admin_of_the_workspace_succeeds(
+    harness: AppHarness, aws: AwsDouble, slack: FakeSlackApi
+) -> None:
+    from tests.helpers.scenario import click
+
+    slack.set_channel(OTHER_CHANNEL, name="ops-two", is_private=True, is_shared=True, is_ext_shared=True)
+    roles = await configured_channel(harness, aws, {ACCOUNT: "full"})
+    second = "310987654321"
+    async with harness.services.engine.connect() as conn:
+        query = sql("SELECT external_id FROM workspaces WHERE team_id = 'T0001'")
+        external_id = str((await conn.execute(query)).scalar_one())
+    new_role = aws.create_role(second, "SlackNew", external_id=external_id, policy="full")
+    authorize = await open_modal(harness, "authorize-account", channel_id=CHANNEL)
+    configure = await open_modal(harness, "configure-channel", channel_id=OTHER_CHANNEL)
+    # configure-channel in a Slack Connect channel says who will be able to use it
+    assert "Only members of this workspace will be able to use" in json.dumps(configure)
+    configure_values = {
+        "role_arn": {"value": {"type": "plain_text_input", "value": roles[ACCOUNT]}},
+        "notify_severity": {"value": {"type": "radio_buttons", "selected_option": {"value": "all"}}},
+        "notifications": {
+            "value": {"type": "checkboxes", "selected_options": [{"value": "create_or_reopen"}]}
+        },
+        "account": {"configure_account": {"type": "static_select", "selected_option": {"value": ACCOUNT}}},
+    }
+    from tests.helpers.slack_requests import view_submission_body, view_submission_payload
+
+    def configure_submission(**who: Any) -> str:
+        submitted = configure | {"state": {"values": configure_values}}
+        return view_submission_body(view_submission_payload(submitted, **who))
+
+    aws.reset_records()
+    before = await configurations(harness), await harness.services.accounts.list(harness_key())
+
+    # An admin of the other organization (Slack says is_admin, of their own workspace) in the shared channel.
+    await submit(harness, authorize, {"role_arn": new_role, "account_name": "Theirs"}, **OUTSIDER)
+    await shown(harness, ADMIN_REFUSED, 1)
+    response = await harness.post(configure_submission(**OUTSIDER))
+    assert response.json().get("response_action") == "update", response.text
+    await shown(harness, ADMIN_REFUSED, 2)
+    target = f"{CHANNEL}|{ACCOUNT}"
+    for n, (action, value) in enumerate(
+        (
+            ("edit_channel_configuration", target),
+            ("add_channel_account", target),
+            ("remove_channel_configuration", target),
+            ("edit_account_name", ACCOUNT),
+            ("remove_account", ACCOUNT),
+        ),
+        start=3,
+    ):
+        await click(harness, action, value, channel_id=CHANNEL, **OUTSIDER)
+        said = await shown(harness, ADMIN_REFUSED, n)
+    assert "Ask an admin of Test Team" in said
+    await harness.settled()
+    assert aws.calls == []
+    assert (await configurations(harness), await harness.services.accounts.list(harness_key())) == before
+
+    # An admin of the workspace, in the same channels, makes each change.
+    await submit(harness, authorize, {"role_arn": new_role, "account_name": "Ours"})
+    await harness.post(configure_submission())
+    await shown(harness, "now acts with", 1)
+    await click(harness, "remove_channel_configuration", target, channel_id=CHANNEL)
+    await shown(harness, "was detached", 1)
+    await harness.settled()
+    assert await configurations(harness) == [(OTHER_CHANNEL, ACCOUNT, roles[ACCOUNT])]
+    assert {r.account.account_id for r in await harness.services.accounts.list(harness_key())} == {
+        ACCOUNT,
+        second,
+    }
+
+
+def harness_key() -> Any:
+    from storage.workspaces import WorkspaceKey
+
+    return WorkspaceKey("", "T0001")
