@@ -22,6 +22,7 @@ from bolt_app.services.channels import ChannelService
 from bolt_app.services.home import HomeService
 from bolt_app.services.notifications.service import NotificationService
 from bolt_app.services.quotas.service import QuotaService
+from bolt_app.services.role_templates import RoleTemplates
 from bolt_app.services.workspaces import WorkspaceService
 from bolt_app.settings import Settings
 from storage.audit import AuditRepository
@@ -50,6 +51,7 @@ class Services:
     cases: CaseService
     notifications: NotificationService
     case_actions: CaseActions
+    role_templates: RoleTemplates
 
     def for_listeners(self) -> dict[str, object]:
         """What listeners may ask for by parameter name (`accounts: AccountService`), as Bolt injects `client`.
