@@ -141,7 +141,7 @@ def seed_channel(bench: Bench, database_url: str, policy: str = "full") -> str:
             workspace = await services.workspaces.get(TEAM)
             assert workspace is not None, "install first"
             role = bench.aws.create_role(ACCOUNT, external_id=workspace.external_id, policy=policy)
-            await services.accounts.authorize(Actor(TEAM, "U0001", slack_admin=True), role, "Bench")
+            await services.accounts.authorize(Actor.member(TEAM, "U0001", slack_admin=True), role, "Bench")
             row = ChannelConfigRow(TEAM, CHANNEL, "bench", ACCOUNT, None, role, Notifications(), "bench")
             await services.channels.repository.save(row, per_account=20, per_channel=100)
             return role

@@ -28,6 +28,7 @@ class SlackChannel:
     is_member: bool
     is_archived: bool
     is_shared: bool  # Slack Connect or shared between workspaces of an org
+    is_ext_shared: bool = False  # Slack Connect: members of other organizations are in it (or invited)
 
 
 async def user_info(client: AsyncWebClient, user_id: str) -> SlackUser:
@@ -67,4 +68,5 @@ async def channel_info(client: AsyncWebClient, channel_id: str) -> SlackChannel 
         is_member=bool(c.get("is_member")),
         is_archived=bool(c.get("is_archived")),
         is_shared=bool(c.get("is_ext_shared") or c.get("is_shared") or c.get("is_pending_ext_shared")),
+        is_ext_shared=bool(c.get("is_ext_shared") or c.get("is_pending_ext_shared")),
     )

@@ -93,6 +93,8 @@ def interactive_payload_problem(payload: Any) -> str | None:
             return problem
     if problem := _with_id(payload.get("user"), "user"):
         return problem
+    if problem := _check(payload["user"].get("team_id"), _STRING, "user.team_id"):
+        return problem
     for name in ("container", "message"):
         if problem := _check(payload.get(name), _OBJECT, name):
             return problem

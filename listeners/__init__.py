@@ -3,9 +3,11 @@
 from slack_bolt.async_app import AsyncApp
 
 from listeners import actions, commands, events, options, shortcuts, views
+from listeners.actor_home import read_actor_home
 
 
 def register_listeners(app: AsyncApp) -> None:
+    app.use(read_actor_home)
     commands.register(app)
     views.register(app)
     actions.register(app)

@@ -13,9 +13,15 @@ async def open_configure_modal(client: AsyncWebClient, trigger_id: str, form: Co
     channel = form.channel
     view = configure_channel_modal(
         form.accounts,
-        metadata(channel_id=channel.id, channel_name=channel.name, public="" if channel.is_private else "1"),
+        metadata(
+            channel_id=channel.id,
+            channel_name=channel.name,
+            public="" if channel.is_private else "1",
+            connect="1" if channel.is_ext_shared else "",
+        ),
         channel_name=channel.name,
         public=not channel.is_private,
+        shared_externally=channel.is_ext_shared,
         account_id=form.account_id,
         role_arn=form.role_arn,
         notifications=form.notifications,

@@ -20,10 +20,20 @@ def workspace_of(context: AsyncBoltContext) -> WorkspaceKey:
     return WorkspaceKey.of(context.enterprise_id, context.team_id, bool(context.is_enterprise_install))
 
 
+def home_workspace(context: AsyncBoltContext) -> WorkspaceKey:
+    """The acting user's own workspace (listeners.actor_home); none known reads as no workspace at all."""
+    return context.get("actor_home") or WorkspaceKey("", "")
+
+
 async def acting_user(client: AsyncWebClient, context: AsyncBoltContext, user_id: str | None = None) -> Actor:
     """The Slack user acting (or `user_id`), with what Slack says of their authority (users.info)."""
     user = await user_info(client, user_id or context.user_id or "")
-    return Actor(workspace_of(context), user.id, slack_admin=user.is_admin or user.is_owner)
+    return Actor(
+        workspace_of(context),
+        user.id,
+        slack_admin=user.is_admin or user.is_owner,
+        home=home_workspace(context),
+    )
 
 
 def pick_account(accounts: list[ChannelAccount], account_id: str | None) -> ChannelAccount:
@@ -47,7 +57,8 @@ async def account_of(
 
 
 def slack_actor(context: AsyncBoltContext, name: str | None = None) -> SlackActor:
-    return SlackActor(workspace_of(context), context.user_id or "", name or context.user_id or "")
+    user_id = context.user_id or ""
+    return SlackActor(workspace_of(context), user_id, name or user_id, home=home_workspace(context))
 
 
 def read_metadata(view: dict[str, Any]) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from storage.workspaces import WorkspaceKey, of_workspace
 @dataclass(frozen=True)
 class AuditEvent:
     action: str  # e.g. "support:CreateCase"
-    outcome: str  # "ok", "denied", "error: <code>"
+    outcome: str  # "ok", "denied" (by AWS), "refused" (by the app: another workspace), "error: <code>"
     enterprise_id: str = ""
     team_id: str = ""
     channel_id: str | None = None

@@ -64,7 +64,9 @@ class Endpoint:
 
 async def _authorized_account(world: World, account: str, role_name: str) -> str:
     role = world.role(account, role_name)
-    await world.services.accounts.authorize(Actor(WorkspaceKey("", TEAM), "U1", slack_admin=True), role)
+    await world.services.accounts.authorize(
+        Actor.member(WorkspaceKey("", TEAM), "U1", slack_admin=True), role
+    )
     return role
 
 

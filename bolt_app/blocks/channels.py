@@ -68,6 +68,7 @@ def configure_channel_modal(
     *,
     channel_name: str,
     public: bool,
+    shared_externally: bool = False,
     account_id: str | None = None,
     role_arn: str | None = None,
     verified_role_arn: str | None = None,
@@ -78,6 +79,14 @@ def configure_channel_modal(
     blocks: list[Block] = []
     if error:
         blocks.append(section(f":warning: {error}"))
+    if shared_externally:
+        blocks.append(
+            section(
+                f":link: *#{escape(channel_name)} is shared with other organizations (Slack Connect).* Only "
+                "members of this workspace will be able to use the AWS account configured here; people of the "
+                "other organizations in the channel are refused."
+            )
+        )
     if public:
         blocks.append(
             section(

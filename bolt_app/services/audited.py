@@ -13,6 +13,7 @@ from botocore.exceptions import ClientError
 from bolt_app.aws.errors import AwsError, error_code, is_access_denied
 from bolt_app.errors import UserFacingError
 from bolt_app.services.context import ChannelAccount, SlackActor
+from bolt_app.services.membership import NotAMember, require_member
 from storage.audit import AuditEvent, AuditRepository, IdempotencyKeys
 from storage.tables import audit_events
 
@@ -53,6 +54,8 @@ class Claim:
 def outcome_of(error: BaseException) -> str:
     """ "denied" or "error: <code>" (storage.audit's format). The column is short, so a trailing "Exception" is
     dropped and the rest cut to fit; the whole message is kept in the row's detail."""
+    if isinstance(error, NotAMember):
+        return "refused"
     if isinstance(error, ClientError):
         code = "denied" if is_access_denied(error) else error_code(error)
     elif isinstance(error, AwsError):
@@ -71,9 +74,11 @@ class AuditedActions:
     async def audited(
         self, channel: ChannelAccount, actor: SlackActor, action: str, case_id: str | None = None
     ) -> AsyncIterator[Trail]:
-        """One audit row for the body, whatever its outcome."""
+        """One audit row for the body, whatever its outcome; a user of another workspace is refused (and the
+        refusal audited) before the body runs."""
         trail = Trail(action, case_id)
         try:
+            require_member(channel, actor)
             yield trail
         except Exception as e:
             request_id = e.request_id if isinstance(e, AwsError) and e.request_id else trail.request_id

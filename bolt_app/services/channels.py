@@ -185,7 +185,7 @@ class ChannelService:
         rows = await self.repository.for_channel(channel)
         if not rows:
             return []
-        setup = await self.accounts.role_setup(channel.workspace)
+        workspace = await self.accounts.installed_workspace(channel.workspace)
         return [
             ChannelAccount(
                 workspace=channel.workspace,
@@ -194,7 +194,8 @@ class ChannelService:
                 account_id=row.account_id,
                 account_shown=display_name(AccountRow(row.account_id, row.account_name, None, None)),
                 role_arn=row.role_arn,
-                external_id=setup.external_id,
+                external_id=workspace.external_id,
+                workspace_name=workspace.team_name,
             )
             for row in rows
         ]

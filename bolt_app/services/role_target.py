@@ -5,10 +5,13 @@ from __future__ import annotations
 from bolt_app.aws.role_client import RoleTarget
 from bolt_app.aws.sessions import session_name
 from bolt_app.services.context import ChannelAccount, SlackActor
+from bolt_app.services.membership import require_member
 
 
 def role_target(channel: ChannelAccount, actor: SlackActor) -> RoleTarget:
-    """The channel's role for this account, assumed as this Slack user (CloudTrail names them)."""
+    """The channel's role for this account, assumed as this Slack user (CloudTrail names them). Every AWS call of
+    a channel starts here, so a user of another workspace never gets the role (`require_member`)."""
+    require_member(channel, actor)
     return RoleTarget(
         channel.role_arn,
         channel.external_id,

@@ -101,6 +101,7 @@ async def configure_account_selected(
         view.get("private_metadata", ""),
         channel_name=meta.get("channel_name", ""),
         public=bool(meta.get("public")),
+        shared_externally=bool(meta.get("connect")),
         account_id=account_id,
         role_arn=input_value(state, ROLE_ARN_BLOCK),
         verified_role_arn=chosen.verified_role_arn if chosen else None,

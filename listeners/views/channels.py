@@ -91,6 +91,7 @@ async def configure_channel_submitted(
             view.get("private_metadata", ""),
             channel_name=request.channel_name,
             public=bool(read_metadata(view).get("public")),
+            shared_externally=bool(read_metadata(view).get("connect")),
             account_id=request.account_id,
             role_arn=request.role_arn,
             notifications=request.notifications,

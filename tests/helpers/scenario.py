@@ -172,7 +172,7 @@ async def configured_channel(
     for account_id, policy in accounts.items():
         role = aws.create_role(account_id, f"Slack{channel_id}", external_id=external_id, policy=policy)
         await h.services.accounts.authorize(
-            Actor(key, "U0001", slack_admin=True), role, f"Acct{account_id[-4:]}"
+            Actor.member(key, "U0001", slack_admin=True), role, f"Acct{account_id[-4:]}"
         )
         row = ChannelConfigRow(
             key, channel_id, "aws-support", account_id, None, role, notifications or Notifications(), "U0001"

@@ -42,6 +42,8 @@ class Who(TypedDict, total=False):
     user_id: str
     enterprise_id: str | None
     is_enterprise_install: bool
+    user_team_id: str  # the user's own workspace when it is not ``team_id`` (Slack Connect)
+    is_ext_shared_channel: bool
 
 
 # ---- signing / dispatch ---------------------------------------------------------------------------
@@ -277,17 +279,23 @@ def envelope(
     user_id: str = USER_ID,
     enterprise_id: str | None = None,
     is_enterprise_install: bool = False,
+    user_team_id: str | None = None,
+    is_ext_shared_channel: bool | None = None,
 ) -> Json:
-    """Fields every interactivity payload carries: type, team, user, app, enterprise."""
-    return {
+    """Fields every interactivity payload carries: type, team, user, app, enterprise. A member of another
+    organization in a Slack Connect channel has ``user_team_id`` (``user.team_id``) other than ``team_id``."""
+    payload = {
         "type": payload_type,
         "token": VERIFICATION_TOKEN,
         "team": {"id": team_id, "domain": TEAM_DOMAIN},
-        "user": {"id": user_id, "username": USER_NAME, "name": USER_NAME, "team_id": team_id},
+        "user": {"id": user_id, "username": USER_NAME, "name": USER_NAME, "team_id": user_team_id or team_id},
         "api_app_id": APP_ID,
         "enterprise": {"id": enterprise_id, "name": ENTERPRISE_NAME} if enterprise_id else None,
         "is_enterprise_install": is_enterprise_install,
     }
+    if is_ext_shared_channel is not None:
+        payload["is_ext_shared_channel"] = is_ext_shared_channel
+    return payload
 
 
 def block_actions_payload(

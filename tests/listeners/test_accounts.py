@@ -225,7 +225,7 @@ async def test_accounts_list_names_and_buttons_then_rename_and_remove(
     await harness.command("accounts", user_id=MEMBER)
     assert "Edit name" not in (await replies(harness, 2))[-1]  # members see the list, not the buttons
 
-    await harness.services.accounts.rename(Actor(TEAM, ADMIN, slack_admin=True), ACCOUNT, "Staging")
+    await harness.services.accounts.rename(Actor.member(TEAM, ADMIN, slack_admin=True), ACCOUNT, "Staging")
     account = await harness.services.accounts.repository.get_account(ACCOUNT)
     assert account is not None and account.account_name == "Staging"
 

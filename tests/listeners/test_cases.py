@@ -688,9 +688,9 @@ async def channel_role_differing_from_the_authorized_one(
         ACCOUNT, "AuthorizingRole", external_id=external_id, policy=authorized_policy
     )
     channel = aws.create_role(ACCOUNT, "ChannelRole", external_id=external_id, policy=channel_policy)
-    await h.services.accounts.authorize(Actor(key, "U0001", slack_admin=True), authorized, "Prod")
+    await h.services.accounts.authorize(Actor.member(key, "U0001", slack_admin=True), authorized, "Prod")
     request = ConfigureRequest("C0001", "aws-support", ACCOUNT, channel, Notifications())
-    await h.services.channels.configure(Actor(key, "U0001", slack_admin=True), request)
+    await h.services.channels.configure(Actor.member(key, "U0001", slack_admin=True), request)
     return authorized, channel
 
 

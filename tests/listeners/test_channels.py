@@ -48,7 +48,7 @@ async def authorized_role(h: AppHarness, aws: AwsDouble, account: str = ACCOUNT,
     from bolt_app.services.context import Actor
 
     role = aws.create_role(account, external_id=await external_id(h), policy=policy)
-    await h.services.accounts.authorize(Actor(TEAM, ADMIN, slack_admin=True), role)
+    await h.services.accounts.authorize(Actor.member(TEAM, ADMIN, slack_admin=True), role)
     return role
 
 
@@ -190,7 +190,7 @@ async def test_a_shared_channel_belongs_to_the_first_workspace(harness: AppHarne
         )
     role2 = aws.create_role(OTHER_ACCOUNT, external_id=ext2)
     await harness.services.accounts.authorize(
-        Actor(WorkspaceKey("", "T0002"), ADMIN, slack_admin=True), role2
+        Actor.member(WorkspaceKey("", "T0002"), ADMIN, slack_admin=True), role2
     )
     before = len(harness.slack.calls("views.update"))
     view = await open_modal(harness, "configure-channel", channel_id=CHANNEL, team_id="T0002")

@@ -88,7 +88,7 @@ async def authorize(h: AppHarness, aws: AwsDouble, org: Org) -> str:
         external_id = str((await conn.execute(query, {"e": org.enterprise_id})).scalar_one())
     role = aws.create_role(ACCOUNT, org.role_name, external_id=external_id, policy="full")
     await h.services.accounts.authorize(
-        Actor(WorkspaceKey(org.enterprise_id, ""), ADMIN, slack_admin=True), role
+        Actor.member(WorkspaceKey(org.enterprise_id, ""), ADMIN, slack_admin=True), role
     )
     return role
 
@@ -272,3 +272,27 @@ async def test_notifications_reach_each_org_in_its_own_channel_with_its_own_bot(
     }
     assert tokens == {SHARED: bots[E1.enterprise_id].bot_token, OWN: bots[E2.enterprise_id].bot_token}
     assert threads == [(E1.enterprise_id, SHARED, True), (E2.enterprise_id, OWN, True)]
+
+
+async def test_an_org_wide_install_serves_every_workspace_of_its_org_and_no_guest(
+    harness: AppHarness, aws: AwsDouble
+) -> None:
+    """The decision for Grid (bolt_app/services/membership.py): an org-wide install is used by any member of the
+    org, from whichever of its workspaces; a Slack Connect guest in the same channel is refused."""
+    from bolt_app.blocks.cases.parts import SEE_DETAILS_ACTION, CaseRef
+    from tests.helpers.scenario import click_message, response_url_posts
+
+    await configure(harness, E1, SHARED, await authorize(harness, aws, E1))
+    case_id = aws.put_case(ACCOUNT, subject="Org-wide trouble")
+    ref = CaseRef(ACCOUNT, case_id, "en").encode()
+    sibling = E1.who(MEMBER) | {"user_team_id": "T1002"}  # another workspace of Org One
+    guest = E1.who("U0EXT01") | {"user_team_id": "T9001", "is_ext_shared_channel": True}
+    aws.reset_records()
+
+    await click_message(harness, SEE_DETAILS_ACTION, ref, channel_id=SHARED, **guest)
+    [refused] = await response_url_posts(harness, 1)
+    assert "belongs to Org One; only its members can use it" in text_of(refused)
+    assert aws.calls == []
+    await click_message(harness, SEE_DETAILS_ACTION, ref, channel_id=SHARED, **sibling)
+    shown = text_of((await response_url_posts(harness, 2))[-1])
+    assert "Org-wide trouble" in shown and "only its members" not in shown

@@ -62,10 +62,10 @@ async def test_two_admins_racing_for_the_fifth_place_exactly_one_wins(
     keys = await _workspaces(services, 6)
     role = _role_trusting(aws, [f"external-id-{i:02d}-" + "x" * 30 for i in range(1, 7)])
     for key in keys[:4]:
-        await services.accounts.authorize(Actor(key, "U1", slack_admin=True), role)
+        await services.accounts.authorize(Actor.member(key, "U1", slack_admin=True), role)
 
     results = await asyncio.gather(
-        *(services.accounts.authorize(Actor(key, "U1", slack_admin=True), role) for key in keys[4:]),
+        *(services.accounts.authorize(Actor.member(key, "U1", slack_admin=True), role) for key in keys[4:]),
         return_exceptions=True,
     )
     wins = [r for r in results if not isinstance(r, BaseException)]
@@ -82,9 +82,9 @@ async def test_the_assume_role_call_always_carries_the_external_id_and_the_slack
     (key,) = await _workspaces(services, 1)
     external_id = "external-id-01-" + "x" * 30
     role = _role_trusting(aws, [external_id])
-    await services.accounts.authorize(Actor(key, "U42", slack_admin=True), role, "Prod")
+    await services.accounts.authorize(Actor.member(key, "U42", slack_admin=True), role, "Prod")
     channel = ChannelAccount(key, "C1", "ops", ACCOUNT, "Prod", role, external_id)
-    await services.cases.severity_levels(channel, SlackActor(key, "U42", "Alice"))  # the role at work
+    await services.cases.severity_levels(channel, SlackActor.member(key, "U42", "Alice"))  # the role at work
 
     verify, probe, use = aws.assume_role_calls
     assert [c.session_name for c in (verify, probe, use)] == ["T0001.U42"] * 3

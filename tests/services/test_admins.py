@@ -21,8 +21,8 @@ ACCOUNT = "210987654321"
 TEAM = WorkspaceKey("", "T0001")
 EXTERNAL_ID = "external-id-T0001-" + "x" * 30
 ALL = Notifications("all", True, True, True)
-ADMIN = Actor(TEAM, "U0001", slack_admin=True)
-MEMBER = Actor(TEAM, "U0002")
+ADMIN = Actor.member(TEAM, "U0001", slack_admin=True)
+MEMBER = Actor.member(TEAM, "U0002")
 REFUSED = "Only Slack workspace admins and owners"
 
 
@@ -113,3 +113,20 @@ async def test_another_workspaces_admin_list_does_not_count(services: Services, 
     await services.workspaces.repository.set_admins(other, [MEMBER.user_id])
     with pytest.raises(UserFacingError, match=REFUSED):
         await services.channels.remove(MEMBER, "C0001", ACCOUNT)
+
+
+# An admin of their own workspace, acting through ours from a Slack Connect channel.
+OUTSIDER = Actor(TEAM, "U0EXT01", slack_admin=True, home=WorkspaceKey("", "T0EXT99"))
+
+
+@pytest.mark.parametrize("change", CHANGES)
+async def test_an_admin_of_another_workspace_is_refused_every_change_and_nothing_changes(
+    services: Services, aws: AwsDouble, change: str
+) -> None:
+    role = await _configured(services, aws)
+    before, calls = await _state(services), len(aws.calls)
+    with pytest.raises(UserFacingError, match="belongs to Team; only its members can change it"):
+        await CHANGES[change](services, OUTSIDER, role)
+    assert await _state(services) == before
+    assert len(aws.calls) == calls
+    assert not await services.workspaces.is_admin(OUTSIDER)  # no admin buttons for them either

@@ -40,7 +40,7 @@ async def _setup(services: Services, aws: AwsDouble, key: WorkspaceKey = A) -> s
     ext = f"external-id-{key.team_id}-" + "x" * 30
     await services.workspaces.repository.record_install(key, f"Team {key.team_id}", "U1", ext)
     role = aws.create_role(ACCOUNT, f"Role{key.team_id}", external_id=ext)
-    await services.accounts.authorize(Actor(key, "U1", slack_admin=True), role)
+    await services.accounts.authorize(Actor.member(key, "U1", slack_admin=True), role)
     return role
 
 
@@ -60,7 +60,7 @@ async def test_the_21st_configuration_of_an_account_is_refused_and_names_the_oth
     role = await _setup(services, aws)
     await _seed(services, A, role, [f"C{i:04d}" for i in range(20)])
     with pytest.raises(UserFacingError, match="already attached to 20 channels") as refused:
-        await services.channels.configure(Actor(A, "U1", slack_admin=True), _request("C9999"))
+        await services.channels.configure(Actor.member(A, "U1", slack_admin=True), _request("C9999"))
     assert "#c0000" in refused.value.message
 
 
@@ -86,7 +86,7 @@ async def test_the_limit_error_names_only_the_acting_workspaces_channels(
         row = ChannelConfigRow(B, f"GB{i:03d}", f"secret-b-{i}", ACCOUNT, None, role_b, ALL, "seed")
         await services.channels.repository.save(row, per_account=1000, per_channel=1000)
     with pytest.raises(UserFacingError, match="already attached to 20 channels") as refused:
-        await services.channels.configure(Actor(A, "U1", slack_admin=True), _request("C9999"))
+        await services.channels.configure(Actor.member(A, "U1", slack_admin=True), _request("C9999"))
     message = refused.value.message
     assert all(f"#c{i:04d}" in message for i in range(12))
     assert "secret" not in message and "GB0" not in message
@@ -99,8 +99,8 @@ async def test_two_admins_adding_the_20th_and_21st_at_once_exactly_one_wins(
     role = await _setup(services, aws)
     await _seed(services, A, role, [f"C{i:04d}" for i in range(19)])
     results = await asyncio.gather(
-        services.channels.configure(Actor(A, "U1", slack_admin=True), _request("CNEW1")),
-        services.channels.configure(Actor(A, "U2", slack_admin=True), _request("CNEW2")),
+        services.channels.configure(Actor.member(A, "U1", slack_admin=True), _request("CNEW1")),
+        services.channels.configure(Actor.member(A, "U2", slack_admin=True), _request("CNEW2")),
         return_exceptions=True,
     )
     assert sum(isinstance(r, ChannelConfigRow) for r in results) == 1, results
@@ -114,7 +114,7 @@ async def test_the_101st_account_of_a_channel_is_refused(services: Services, aws
         row = ChannelConfigRow(A, "C0001", "ops", f"{i:012d}", None, role, ALL, "seed")
         await services.channels.repository.save(row, per_account=20, per_channel=1000)
     with pytest.raises(UserFacingError, match="already has 100 AWS accounts"):
-        await services.channels.configure(Actor(A, "U1", slack_admin=True), _request("C0001"))
+        await services.channels.configure(Actor.member(A, "U1", slack_admin=True), _request("C0001"))
 
 
 async def test_workspace_b_cannot_see_or_change_workspace_a_configurations(
@@ -122,13 +122,15 @@ async def test_workspace_b_cannot_see_or_change_workspace_a_configurations(
 ) -> None:
     role_a = await _setup(services, aws, A)
     await _setup(services, aws, B)
-    await services.channels.configure(Actor(A, "U1", slack_admin=True), _request("C0001"))
+    await services.channels.configure(Actor.member(A, "U1", slack_admin=True), _request("C0001"))
     assert await services.channels.for_workspace(B) == []
     assert await services.channels.channel_accounts(B, "C0001") == []
     with pytest.raises(UserFacingError, match="not configured"):
-        await services.channels.remove(Actor(B, "U1", slack_admin=True), "C0001", ACCOUNT)
+        await services.channels.remove(Actor.member(B, "U1", slack_admin=True), "C0001", ACCOUNT)
     with pytest.raises(UserFacingError, match="could not assume"):
-        await services.channels.configure(Actor(B, "U1", slack_admin=True), _request("C0002", role=role_a))
+        await services.channels.configure(
+            Actor.member(B, "U1", slack_admin=True), _request("C0002", role=role_a)
+        )
     assert [r.role_arn for r in await services.channels.for_workspace(A)] == [role_a]
 
 

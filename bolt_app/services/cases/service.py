@@ -40,6 +40,7 @@ from bolt_app.services.cases.search import merged_page, search_params, start_of,
 from bolt_app.services.cases.validation import signed_body
 from bolt_app.services.choice import Choice
 from bolt_app.services.context import ChannelAccount, SlackActor
+from bolt_app.services.membership import require_member
 from bolt_app.services.role_target import role_target
 from storage.audit import AuditRepository, IdempotencyKeys
 
@@ -294,7 +295,8 @@ class CaseService:
                 )
             return resolution
 
-    # ---- catalogues (cached; they read no case, so they are not audited) ----------------------------------
+    # ---- catalogues (cached; they read no case, so they are not audited; a cached answer is still the
+    # channel's, so its members alone get it) -------------------------------------------------------------
 
     async def services(
         self, channel: ChannelAccount, actor: SlackActor, language: str = "en"
@@ -310,6 +312,7 @@ class CaseService:
                 for s in response.get("services") or []
             ]
 
+        require_member(channel, actor)
         return await self._catalogue.get(("services", channel.account_id, language), read)
 
     async def severity_levels(
@@ -321,6 +324,7 @@ class CaseService:
             response = await (await self._support(channel, actor)).describe_severity_levels(language)
             return [Choice(str(s["code"]), str(s["name"])) for s in response.get("severityLevels") or []]
 
+        require_member(channel, actor)
         return await self._catalogue.get(("severity", channel.account_id, language), read)
 
     async def languages(
@@ -339,6 +343,7 @@ class CaseService:
                 for s in response.get("supportedLanguages") or []
             ]
 
+        require_member(channel, actor)
         key = ("languages", channel.account_id, issue_type, service_code, category_code)
         return await self._catalogue.get(key, read)
 

@@ -46,7 +46,7 @@ class CaseReader:
         self.cases = cases
 
     async def describe(self, channel: ChannelAccount, case_id: str, language: str | None) -> CaseSummary:
-        actor = SlackActor(channel.workspace, NOTIFIER_USER, "AWS Support notifications")
+        actor = SlackActor.member(channel.workspace, NOTIFIER_USER, "AWS Support notifications")
         try:
             return await self.cases.details(channel, actor, case_id, language)
         except AwsError as e:  # CaseService has written the audit row
@@ -63,7 +63,7 @@ class CaseReader:
         oldest = recent[-1].time_created if recent else None
         if not case.more_communications or oldest is None or oldest <= floor:
             return recent
-        actor = SlackActor(channel.workspace, NOTIFIER_USER, "AWS Support notifications")
+        actor = SlackActor.member(channel.workspace, NOTIFIER_USER, "AWS Support notifications")
         found: list[Communication] = []
         token: str | None = None
         for _ in range(5):

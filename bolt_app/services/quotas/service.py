@@ -25,6 +25,7 @@ from bolt_app.errors import UserFacingError
 from bolt_app.services.audited import AuditedActions, outcome_of
 from bolt_app.services.choice import Choice
 from bolt_app.services.context import ChannelAccount, SlackActor
+from bolt_app.services.membership import require_member
 from bolt_app.services.quotas.fields import QUOTA_FIELD, REGIONS, SERVICE_FIELD, VALUE_FIELD
 from bolt_app.services.quotas.models import (
     OPEN_STATUSES,
@@ -78,6 +79,7 @@ class QuotaService:
         self, channel: ChannelAccount, actor: SlackActor, region: str, query: str | None = None
     ) -> list[Choice]:
         """Services of `region` whose name or code matches `query` (at most 100, for a Slack select)."""
+        require_member(channel, actor)  # the cached lists are the channel's too
         check_region(region)
         key = (channel.account_id, channel.role_arn, region)
         choices = self._services.get(key)
@@ -95,6 +97,7 @@ class QuotaService:
         query: str | None = None,
     ) -> list[Choice]:
         """The adjustable quotas of a service (AWS refuses increases of the others), filtered by `query`."""
+        require_member(channel, actor)  # the cached lists are the channel's too
         check_region(region)
         check_code(service_code, SERVICE_FIELD, "service")
         key = (channel.account_id, channel.role_arn, region, service_code)

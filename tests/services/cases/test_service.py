@@ -48,7 +48,7 @@ ACCOUNT = "210987654321"
 OTHER_ACCOUNT = "310987654321"
 EXTERNAL_ID = "external-id-01-" + "x" * 30
 WORKSPACE = WorkspaceKey("", "T0001")
-ACTOR = SlackActor(WORKSPACE, "U42", "Jane Doe")
+ACTOR = SlackActor.member(WORKSPACE, "U42", "Jane Doe")
 WRITE_ONLY_POLICY = {
     "Version": "2012-10-17",
     "Statement": [

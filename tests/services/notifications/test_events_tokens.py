@@ -27,7 +27,7 @@ async def test_an_events_token_is_stored_hashed_and_a_new_one_revokes_the_old(
         key = await world.workspace()
         with pytest.raises(UserFacingError, match="has not authorized"):
             await world.notifications.issue_events_token(ACCOUNT, "cli:test")
-        await world.services.accounts.authorize(Actor(key, "U1", slack_admin=True), world.role())
+        await world.services.accounts.authorize(Actor.member(key, "U1", slack_admin=True), world.role())
         with pytest.raises(UserFacingError, match="12 digits"):
             await world.notifications.issue_events_token("1234", "cli:test")
 
