@@ -19,6 +19,7 @@ from bolt_app.authorize import (
 from bolt_app.aws.identity import AppIdentity
 from bolt_app.aws.sessions import AwsClients, RoleSessions
 from bolt_app.bundle import Services
+from bolt_app.logging_setup import bolt_log_context
 from bolt_app.oauth import build_install_flow
 from bolt_app.services.accounts import AccountService
 from bolt_app.services.cases import CaseService
@@ -200,6 +201,7 @@ def build_app(services: Services) -> AsyncApp:
             signing_secret=settings.signing_secret,
         )
     app.use(services_by_name(services))
+    app.use(bolt_log_context)
     register_listeners(app)
     return app
 

@@ -130,7 +130,11 @@ async def _run_worker(settings: Settings, options: WorkerOptions) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="aws-support-slack", description="AWS Support cases from Slack")
-    parser.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING or ERROR (default INFO)")
+    parser.add_argument(
+        "--log-level",
+        default=os.environ.get("LOG_LEVEL") or "INFO",
+        help="DEBUG, INFO, WARNING or ERROR (default: LOG_LEVEL, else INFO)",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("serve", help="serve Slack over HTTP with OAuth (Add to Slack), one process per core")
     sub.add_parser("socket", help="serve one workspace over Socket Mode (development)")

@@ -8,6 +8,8 @@ import json
 import logging
 import re
 import sys
+import uuid
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -33,6 +35,18 @@ def bind(**fields: str | None) -> None:
         current = {}
         _request.set(current)
     current.update({k: v for k, v in fields.items() if v})
+
+
+async def bolt_log_context(context: Any, next: Callable[[], Awaitable[None]]) -> None:
+    """A Bolt middleware: the team, channel and user of the request go into its log lines."""
+    if _request.get() is None:  # Socket Mode: no HTTP request began one
+        start_request(uuid.uuid4().hex[:16])
+    bind(
+        team=context.team_id or context.enterprise_id,
+        channel=context.channel_id,
+        user=context.user_id,
+    )
+    await next()
 
 
 def redact(text: str) -> str:
