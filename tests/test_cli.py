@@ -12,14 +12,12 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from slack_sdk.oauth.installation_store import Installation
 
 from storage import db
-from storage.crypto import configure_token_cipher, generate_key
-from storage.installation_store import InstallationStore
-from storage.tables import channel_configurations, workspace_authorizations
-from storage.workspaces import WorkspaceKey, WorkspaceRepository
+from storage.crypto import generate_key
+from storage.workspaces import WorkspaceKey
 from tests.conftest import POSTGRES_ADMIN_URL, _postgres_available
+from tests.helpers.installed import configure_workspace, install_workspaces
 from tests.helpers.process import app_env, free_port
 
 ONE = WorkspaceKey("", "T0000000001")
@@ -41,56 +39,6 @@ def assert_one_line_failure(done: subprocess.CompletedProcess[str], *words: str)
         assert word in lines[0], lines[0]
 
 
-async def _install(url: str, key: str, *workspaces: tuple[WorkspaceKey, str]) -> None:
-    """Workspaces as the install flow leaves them: a row with a stored (encrypted) bot token each."""
-    configure_token_cipher([key])
-    engine = db.create_engine(url)
-    try:
-        store = InstallationStore("client-id", engine)
-        for ws, name in workspaces:
-            await WorkspaceRepository(engine).record_install(ws, name, "U0000000001", uuid.uuid4().hex)
-            await store.async_save(
-                Installation(
-                    app_id="A0000000001",
-                    enterprise_id=ws.enterprise_id or None,
-                    team_id=ws.team_id or None,
-                    is_enterprise_install=not ws.team_id,
-                    user_id="U0000000001",
-                    bot_token=f"xoxb-{uuid.uuid4().hex}",
-                    bot_id="B0000000001",
-                    bot_user_id="U0000000002",
-                    installed_at=datetime.now().timestamp(),
-                )
-            )
-    finally:
-        await engine.dispose()
-
-
-async def _configure(url: str, ws: WorkspaceKey, accounts: int, channels: int) -> None:
-    engine = db.create_engine(url)
-    key = {"enterprise_id": ws.enterprise_id, "team_id": ws.team_id}
-    try:
-        async with engine.begin() as conn:
-            for i in range(accounts):
-                await conn.execute(
-                    workspace_authorizations.insert().values(
-                        account_id=f"{i:012d}", state="authorized", **key
-                    )
-                )
-            await conn.execute(  # pending consents count for nothing
-                workspace_authorizations.insert().values(account_id="999999999999", state="pending", **key)
-            )
-            for c in range(channels):
-                for i in range(accounts):  # a channel with two accounts is still one channel
-                    await conn.execute(
-                        channel_configurations.insert().values(
-                            channel_id=f"C{c:010d}", account_id=f"{i:012d}", role_arn="arn:aws:iam::x", **key
-                        )
-                    )
-    finally:
-        await engine.dispose()
-
-
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
     key = generate_key()
@@ -104,8 +52,8 @@ def test_workspaces_list_shows_each_installed_workspace_with_its_accounts_and_ch
     env: dict[str, str],
 ) -> None:
     url, key = env["DATABASE_URL"], env["TOKEN_ENCRYPTION_KEY"]
-    asyncio.run(_install(url, key, (ONE, "Acme"), (ORG, "Acme Group")))
-    asyncio.run(_configure(url, ONE, accounts=2, channels=3))
+    asyncio.run(install_workspaces(url, key, (ONE, "Acme"), (ORG, "Acme Group")))
+    asyncio.run(configure_workspace(url, ONE, accounts=2, channels=3))
     done = cli(env, "workspaces", "list", "--format", "json")
     assert done.returncode == 0, done.stderr
     listed = json.loads(done.stdout)
@@ -121,13 +69,13 @@ def test_workspaces_list_shows_each_installed_workspace_with_its_accounts_and_ch
 
 def test_team_may_be_left_out_with_one_workspace_and_must_be_named_with_two(env: dict[str, str]) -> None:
     url, key = env["DATABASE_URL"], env["TOKEN_ENCRYPTION_KEY"]
-    asyncio.run(_install(url, key, (ONE, "Acme")))
-    asyncio.run(_configure(url, ONE, accounts=1, channels=1))
+    asyncio.run(install_workspaces(url, key, (ONE, "Acme")))
+    asyncio.run(configure_workspace(url, ONE, accounts=1, channels=1))
     done = cli(env, "channels", "list", "--format", "json")
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["workspaces"][0]["team"] == "T0000000001"
 
-    asyncio.run(_install(url, key, (ORG, "Acme Group")))
+    asyncio.run(install_workspaces(url, key, (ORG, "Acme Group")))
     refused = cli(env, "channels", "list")
     assert_one_line_failure(refused, "2 workspaces", "--team T0000000001 (Acme)", "--enterprise E0000000009")
     named = cli(env, "channels", "list", "--team", "T0000000001", "--format", "json")
@@ -187,13 +135,13 @@ def test_an_unsupported_database_url_scheme_is_one_line(env: dict[str, str], url
     "command", [["workspaces", "list"], ["accounts", "list", "--team", "T0000000001"], ["db", "reencrypt"]]
 )
 def test_a_wrong_token_encryption_key_is_one_line(env: dict[str, str], command: list[str]) -> None:
-    asyncio.run(_install(env["DATABASE_URL"], env["TOKEN_ENCRYPTION_KEY"], (ONE, "Acme")))
+    asyncio.run(install_workspaces(env["DATABASE_URL"], env["TOKEN_ENCRYPTION_KEY"], (ONE, "Acme")))
     env["TOKEN_ENCRYPTION_KEY"] = generate_key()
     assert_one_line_failure(cli(env, *command), "TOKEN_ENCRYPTION_KEY cannot decrypt")
 
 
 def test_serve_refuses_to_start_when_the_key_cannot_decrypt_a_stored_token(env: dict[str, str]) -> None:
-    asyncio.run(_install(env["DATABASE_URL"], env["TOKEN_ENCRYPTION_KEY"], (ONE, "Acme")))
+    asyncio.run(install_workspaces(env["DATABASE_URL"], env["TOKEN_ENCRYPTION_KEY"], (ONE, "Acme")))
     env |= {"TOKEN_ENCRYPTION_KEY": generate_key(), "PORT": str(free_port())}
     done = cli(env, "--log-level", "WARNING", "serve")  # returns: it never starts serving
     assert_one_line_failure(done, "TOKEN_ENCRYPTION_KEY cannot decrypt")
@@ -204,7 +152,7 @@ def test_an_unknown_migration_revision_is_one_line(env: dict[str, str]) -> None:
 
 
 def test_channels_apply_errors_use_the_files_values(env: dict[str, str], tmp_path: Path) -> None:
-    asyncio.run(_install(env["DATABASE_URL"], env["TOKEN_ENCRYPTION_KEY"], (ONE, "Acme")))
+    asyncio.run(install_workspaces(env["DATABASE_URL"], env["TOKEN_ENCRYPTION_KEY"], (ONE, "Acme")))
     file = tmp_path / "channels.yml"
     file.write_text(
         "workspaces:\n- team: T0000000001\n  channels:\n  - channel: C0000000001\n    account: '123456789012'\n"
