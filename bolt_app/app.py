@@ -37,6 +37,7 @@ from bolt_app.services.workspaces import WorkspaceService
 from bolt_app.settings import Settings
 from bolt_app.slack_client import build_web_client, new_http_session
 from bolt_app.slack_delivery import SlackDelivery
+from bolt_app.slack_retries import drop_retries_after_timeout
 from listeners import register_listeners
 from storage.accounts import AccountRepository
 from storage.audit import AuditRepository, IdempotencyKeys
@@ -200,6 +201,7 @@ def build_app(services: Services) -> AsyncApp:
             token=settings.bot_token,
             signing_secret=settings.signing_secret,
         )
+    app.use(drop_retries_after_timeout)
     app.use(services_by_name(services))
     app.use(bolt_log_context)
     register_listeners(app)

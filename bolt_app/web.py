@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 
 SERVICES_KEY = web.AppKey("services", Services)
 HEAD_REVISION_KEY = web.AppKey("head_revision", str)
+IN_FLIGHT_KEY = web.AppKey("in_flight", set)  # the Bolt listener tasks still running (keep_listener_tasks)
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -145,6 +146,7 @@ async def create_web_app(settings: Settings, *, socket_mode: bool = False) -> we
         serve_deliveries(app, services.notifications, options)
     app[SERVICES_KEY] = services
     app[HEAD_REVISION_KEY] = head_revision() or ""
+    app[IN_FLIGHT_KEY] = in_flight
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     if metrics:

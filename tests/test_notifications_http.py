@@ -4,9 +4,11 @@ CloudFormation template that points a customer's account at it."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import aiohttp
@@ -178,6 +180,28 @@ async def test_an_event_with_its_accounts_token_is_accepted_once_and_delivered(e
     assert await endpoint.stored() == (1, 1, 2)
     await endpoint.world.deliver()
     assert [case_of(c) for c in endpoint.world.posts("C0001")] == [case_id]
+
+
+async def test_a_token_differing_only_in_its_last_character_is_refused(endpoint: Endpoint) -> None:
+    case_id = endpoint.world.put_case()
+    near = endpoint.token[:-1] + ("A" if endpoint.token[-1] != "A" else "B")
+    status, body, _ = await endpoint.post(event_body(CREATE, case_id), token=near)
+    assert (status, body) == (401, {"error": "unauthorized"})
+    assert await endpoint.stored() == (0, 0, 0)
+    assert (await endpoint.post(event_body(CREATE, case_id), token=endpoint.token))[0] == 200
+
+
+async def test_a_stored_hash_that_differs_only_in_its_last_digit_does_not_match(endpoint: Endpoint) -> None:
+    """The whole hash must match: a stored hash sharing all but the last digit with the presented token's is
+    another token."""
+    presented = "awsev_" + "t" * 43
+    digest = hashlib.sha256(presented.encode()).hexdigest()
+    stored = digest[:-1] + ("0" if digest[-1] != "0" else "1")
+    now = datetime.now(UTC)
+    await endpoint.world.notifications.tokens.repository.set_events_token(ACCOUNT, stored, "test", now)
+    case_id = endpoint.world.put_case()
+    assert (await endpoint.post(event_body(CREATE, case_id), token=presented))[0] == 401
+    assert await endpoint.stored() == (0, 0, 0)
 
 
 async def test_a_new_events_token_revokes_the_old_one(endpoint: Endpoint) -> None:

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from bolt_app.notifications_worker import QueueConsumer, options_from_env, sqs_client
 from bolt_app.services.notifications.events import CREATE
@@ -140,6 +141,31 @@ async def test_a_message_is_deleted_once_stored_and_a_bad_one_is_left_to_the_red
         assert queue_depth(aws, queue.url) == 0 and queue_depth(aws, queue.dead_letters_url) == 1
         await world.deliver()
         assert sorted(case_of(c) for c in world.posts()) == sorted(cases)
+
+
+async def test_a_message_whose_event_cannot_be_stored_stays_in_the_queue(
+    sqlite_url: str, aws: AwsDouble
+) -> None:
+    async with notification_world(sqlite_url, aws) as world:
+        await world.workspace()
+        await world.configure("C0001", role=world.role())
+        queue = make_queue(aws, "notifications", visibility=0)
+        case = world.put_case()
+        send(aws, queue, [event_body(CREATE, case)])
+        consumer = QueueConsumer(sqs_client(queue.url, 0), queue.url, world.notifications, wait_seconds=0)
+        async with world.services.engine.begin() as conn:  # storing fails from now on (receiving does not)
+            await conn.execute(text("ALTER TABLE notification_events RENAME TO notification_events_away"))
+
+        failed = await consumer.poll_once()
+        assert (failed.received, failed.deleted, failed.left) == (1, 0, 1)
+        assert queue_depth(aws, queue.url) == 1
+
+        async with world.services.engine.begin() as conn:
+            await conn.execute(text("ALTER TABLE notification_events_away RENAME TO notification_events"))
+        stored = await consumer.poll_once()
+        assert (stored.received, stored.deleted) == (1, 1) and queue_depth(aws, queue.url) == 0
+        await world.deliver()
+        assert [case_of(c) for c in world.posts()] == [case]
 
 
 OTHER_ACCOUNT = "310987654321"

@@ -12,6 +12,7 @@ from bolt_app.blocks.common import (
     button,
     confirm_dialog,
     context,
+    escape,
     json_code,
     modal,
     option,
@@ -97,7 +98,7 @@ def state_label(row: AuthorizationRow) -> str:
 
 def account_line(row: AuthorizationRow) -> str:
     role = f" — role `{row.verified_role_arn}`" if row.verified_role_arn else ""
-    return f"*{display_name(row.account)}* — {state_label(row)}{role}"
+    return f"*{escape(display_name(row.account))}* — {state_label(row)}{role}"
 
 
 def accounts_blocks(rows: list[AuthorizationRow], admin: bool) -> list[Block]:
@@ -123,7 +124,7 @@ def accounts_blocks(rows: list[AuthorizationRow], admin: bool) -> list[Block]:
                         style="danger",
                         confirm=confirm_dialog(
                             "Remove account?",
-                            f"{display_name(row.account)} will no longer be usable from this workspace. "
+                            f"{escape(display_name(row.account))} will no longer be usable from this workspace. "
                             "Channels must be unconfigured first.",
                             "Remove",
                         ),

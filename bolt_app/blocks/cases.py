@@ -17,6 +17,7 @@ from bolt_app.blocks.common import (
     confirm_dialog,
     context,
     divider,
+    escape,
     modal,
     option,
     plain,
@@ -180,11 +181,6 @@ class CaseFormPrefill:
 # ---------------------------------------------------------------------------------------------------------------
 # Small pieces
 # ---------------------------------------------------------------------------------------------------------------
-
-
-def escape(text: str) -> str:
-    """Text from users or AWS inside mrkdwn: `<`, `>` and `&` would otherwise form links and mentions."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _cut(text: str, limit: int) -> str:
@@ -477,13 +473,13 @@ def _case_buttons(case: CaseSummary, *, details: bool, share: bool, previous: bo
 def _headline(case: CaseSummary, severity_names: Mapping[str, str] | None) -> str:
     return (
         f"*Case {_display_id(case)}: {_cut(escape(case.subject), 300)}*\n"
-        f"Severity: {severity_name(case.severity_code, severity_names)} · Status: {status_name(case.status)}"
+        f"Severity: {escape(severity_name(case.severity_code, severity_names))} · Status: {status_name(case.status)}"
     )
 
 
 def case_text(case: CaseSummary, severity_names: Mapping[str, str] | None = None) -> str:
-    """The plain text of a case message (notifications and screen readers show it)."""
-    return (
+    """The top-level text of a case message (notifications and screen readers show it; Slack reads it as mrkdwn)."""
+    return escape(
         f"Case {_display_id(case)}: {case.subject} ({severity_name(case.severity_code, severity_names)}, "
         f"{status_name(case.status)}) in AWS account {case.account_shown}"
     )
@@ -515,7 +511,7 @@ def _details_fields(
     values = [
         ("Case ID", _display_id(case)),
         ("Status", status_name(case.status)),
-        ("Severity", severity_name(case.severity_code, severity_names)),
+        ("Severity", escape(severity_name(case.severity_code, severity_names))),
         ("Service", escape((service_names or {}).get(case.service_code) or case.service_code or "—")),
         ("Category", escape((category_names or {}).get(case.category_code) or case.category_code or "—")),
         ("Created", _when(case.time_created)),

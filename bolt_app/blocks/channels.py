@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from bolt_app.blocks.common import (
@@ -11,6 +12,7 @@ from bolt_app.blocks.common import (
     button,
     confirm_dialog,
     context,
+    escape,
     modal,
     option,
     plain,
@@ -78,7 +80,7 @@ def configure_channel_modal(
     if public:
         blocks.append(
             section(
-                f":warning: *#{channel_name} is a public channel.* Anyone in the workspace can join it and then has "
+                f":warning: *#{escape(channel_name)} is a public channel.* Anyone in the workspace can join it and then has "
                 "this role's permissions on AWS Support cases. A private channel is recommended."
             )
         )
@@ -159,9 +161,15 @@ def configure_channel_modal(
     )
 
 
+def _configuration_line(row: ChannelConfigRow) -> str:
+    return configuration_line(
+        replace(row, account_name=escape(row.account_name) if row.account_name else None)
+    )
+
+
 def configuration_buttons(row: ChannelConfigRow, *, with_channel: bool) -> Block:
     value = f"{row.channel_id}|{row.account_id}"
-    where = f" from #{row.channel_name}" if with_channel else ""
+    where = f" from #{escape(row.channel_name)}" if with_channel else ""
     return actions(
         button("Edit", EDIT_CHANNEL_ACTION, value),
         button(
@@ -182,9 +190,9 @@ def configuration_buttons(row: ChannelConfigRow, *, with_channel: bool) -> Block
 def channel_configurations_blocks(
     rows: list[ChannelConfigRow], channel_name: str, admin: bool
 ) -> list[Block]:
-    blocks: list[Block] = [section(f"*#{channel_name}* acts with these AWS accounts:")]
+    blocks: list[Block] = [section(f"*#{escape(channel_name)}* acts with these AWS accounts:")]
     for row in rows:
-        blocks.append(section(configuration_line(row)))
+        blocks.append(section(_configuration_line(row)))
         if admin:
             blocks.append(configuration_buttons(row, with_channel=False))
     if admin:
@@ -201,7 +209,7 @@ def workspace_channels_blocks(rows: list[ChannelConfigRow], admin: bool) -> list
         return [context("No channel is configured yet.")]
     blocks: list[Block] = []
     for row in rows:
-        blocks.append(section(f"<#{row.channel_id}> — {configuration_line(row)}"))
+        blocks.append(section(f"<#{row.channel_id}> — {_configuration_line(row)}"))
         if admin:
             blocks.append(configuration_buttons(row, with_channel=True))
     return blocks

@@ -9,6 +9,11 @@ Block = dict[str, Any]
 View = dict[str, Any]
 
 
+def escape(text: str) -> str:
+    """Text from users or AWS inside mrkdwn: `<`, `>` and `&` would otherwise form links and mentions."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def plain(text: str) -> dict[str, Any]:
     return {"type": "plain_text", "text": text, "emoji": True}
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from bolt_app.blocks.common import Block, context, section
+from bolt_app.blocks.common import Block, context, escape, section
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,7 @@ def _command_list(commands: tuple[CommandHelp, ...]) -> tuple[Block, ...]:
 
 
 def help_blocks(commands: tuple[CommandHelp, ...], unknown: str | None = None) -> list[Block]:
-    lead = [section(f"`{unknown[:100]}` is not a command I know.")] if unknown else []
+    lead = [section(f"`{escape(unknown[:100])}` is not a command I know.")] if unknown else []
     return lead + list(_command_list(commands))
 
 

@@ -15,6 +15,7 @@ from bolt_app.blocks.common import (
     actions,
     button,
     context,
+    escape,
     modal,
     mrkdwn,
     plain,
@@ -160,7 +161,7 @@ def warnings_text(details: QuotaDetails) -> str | None:
     warnings = []
     if not details.adjustable:
         warnings.append(
-            f":no_entry: {details.quota_name} cannot be adjusted: AWS refuses increase requests for it."
+            f":no_entry: {escape(details.quota_name)} cannot be adjusted: AWS refuses increase requests for it."
         )
     if details.pending:
         warnings.append(
@@ -346,8 +347,8 @@ def slack_date(moment: datetime) -> str:
 
 
 def quota_request_text(request: QuotaRequest) -> str:
-    """Notification text of the message (and what screen readers say)."""
-    return (
+    """Notification text of the message (and what screen readers say; Slack reads it as mrkdwn)."""
+    return escape(
         f"Service quota increase request: {request.quota_name} ({request.service_name}) to "
         f"{with_unit(request.desired_value, request.unit)} in {request.region}, account "
         f"{request.account_shown}: {request.status_label}"
@@ -360,10 +361,10 @@ def quota_request_blocks(
     """The channel message for a request; "Check status" updates it in place."""
     emoji = _STATUS_EMOJI.get(request.status, ":grey_question:")
     fields = [
-        ("AWS account", request.account_shown),
+        ("AWS account", escape(request.account_shown)),
         ("AWS Region", f"{region_name(request.region)} ({request.region})"),
-        ("Service", request.service_name),
-        ("Quota", f"{request.quota_name} (`{request.quota_code}`)"),
+        ("Service", escape(request.service_name)),
+        ("Quota", f"{escape(request.quota_name)} (`{request.quota_code}`)"),
         ("Requested value", with_unit(request.desired_value, request.unit)),
         ("Status", f"{emoji} {request.status_label}"),
         ("Request ID", f"`{request.id}`"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 from datetime import datetime
 
 from sqlalchemy import delete, insert, select
@@ -43,10 +44,15 @@ class EventsTokenRepository:
             )
 
     async def account_for_token_hash(self, token_hash: str) -> str | None:
+        """The account whose token has exactly this hash (the whole hash, compared in constant time)."""
         async with self.engine.connect() as conn:
             row = (
                 await conn.execute(
-                    select(events_tokens.c.account_id).where(events_tokens.c.token_hash == token_hash)
+                    select(events_tokens.c.account_id, events_tokens.c.token_hash).where(
+                        events_tokens.c.token_hash == token_hash
+                    )
                 )
             ).first()
-        return None if row is None else str(row.account_id)
+        if row is None or not hmac.compare_digest(str(row.token_hash), token_hash):
+            return None
+        return str(row.account_id)

@@ -326,11 +326,16 @@ def test_text_from_users_and_aws_cannot_mention_or_link() -> None:
 
 
 def test_case_details_show_fields_latest_correspondence_and_actions() -> None:
+    created, answered, asked = (datetime(2026, 11, d, 9, 30, tzinfo=UTC) for d in (2, 4, 3))
     case = a_case(
+        time_created=created,
+        submitted_by="DevOpsRole (Role) <T0009.U77>",
+        cc_emails=("a@example.com", "b@example.com"),
+        account_shown="Staging (310987654321)",
         recent=(
-            Communication("Please send logs.", "Amazon Web Services", CREATED, ("howto.pdf",)),
-            Communication("Original", "me", CREATED),
-        )
+            Communication("Please send logs.", "Amazon Web Services", answered, ("howto.pdf",)),
+            Communication("Original", "me", asked),
+        ),
     )
     blocks = case_details_blocks(
         case,
@@ -343,16 +348,16 @@ def test_case_details_show_fields_latest_correspondence_and_actions() -> None:
         "*Severity*\nProduction system impaired",
         "*Service*\nEC2 - Linux",
         "*Category*\nInstance Issue",
-        "*Submitted by*\nAWSSupportSlackRole (Role) &lt;T0001.U42&gt;",
-        "*Additional contacts*\nops@example.com",
-        "*AWS account*\nProd (210987654321)",
-        "Latest correspondence",
+        f"*Created*\n<!date^{int(created.timestamp())}^",
+        "*Submitted by*\nDevOpsRole (Role) &lt;T0009.U77&gt;",
+        "*Additional contacts*\na@example.com, b@example.com",
+        "*AWS account*\nStaging (310987654321)",
+        f"*Latest correspondence* from Amazon Web Services, <!date^{int(answered.timestamp())}^",
         "Please send logs.",
         "Attachments: howto.pdf",
-        "<!date^",
     ):
         assert words in text
-    assert "Original" not in text
+    assert "Original" not in text and str(int(asked.timestamp())) not in text
     assert list(buttons(blocks)) == ["Reply", "Resolve case", "Previous correspondence", "Share to channel"]
     assert buttons(blocks)["Share to channel"]["action_id"] == SHARE_ACTION
     assert_within_slack_limits(blocks, 50)

@@ -15,7 +15,9 @@ What the double adds to moto (details in the modules):
 * here: an admin identity that bypasses IAM (header :data:`ADMIN_HEADER`, used by :meth:`AwsDouble.admin`), a
   record of every request (:attr:`AwsDouble.calls`, :attr:`AwsDouble.assume_role_calls`), error injection
   (:meth:`AwsDouble.fail_next`), request gates (:meth:`AwsDouble.gate`), the premium-support-plan check
-  (:meth:`AwsDouble.set_support_plan`) and AWS's input validation of ``RoleSessionName``/``ExternalId``.
+  (:meth:`AwsDouble.set_support_plan`), AWS's input validation of ``RoleSessionName``/``ExternalId``, and a
+  role whose credentials report another account to ``GetCallerIdentity``
+  (:meth:`AwsDouble.report_caller_account`: moto always answers with the role's own account).
 
 IAM denials keep moto's format: HTTP 403 and, for the JSON services (support, service-quotas,
 organizations), ``Error.Code == "403"`` with a message naming the action; ``AccessDenied`` for STS/IAM. moto
@@ -50,6 +52,7 @@ from moto.core.responses import BaseResponse
 from moto.iam.models import iam_backends
 from moto.iam.utils import generate_access_key_id_from_account_id
 from moto.organizations.models import organizations_backends
+from moto.sts.models import sts_backends
 
 from bolt_app.aws.policies import RECOMMENDED_POLICY
 from tests.fakes import moto_quotas, moto_support, moto_trust
@@ -341,6 +344,7 @@ class AwsDouble:
     _failures: list[_Failure] = field(default_factory=list)
     _gates: list[Gate] = field(default_factory=list)
     _accounts_without_plan: set[str] = field(default_factory=set)
+    _reported_accounts: dict[str, str] = field(default_factory=dict)
     _clients: dict[tuple[str, str, str], BaseClient] = field(default_factory=dict)
     _member_counter: int = 0
 
@@ -560,6 +564,12 @@ class AwsDouble:
         for policy_name in iam.list_role_policies(RoleName=name)["PolicyNames"]:
             iam.delete_role_policy(RoleName=name, PolicyName=policy_name)
         iam.delete_role(RoleName=name)
+
+    def report_caller_account(self, role_arn: str, account_id: str) -> None:
+        """From now on, ``GetCallerIdentity`` with credentials of ``role_arn`` names ``account_id`` (moto always
+        names the role's own account): a role ARN that does not lead where it says."""
+        with self._lock:
+            self._reported_accounts[role_arn] = account_id
 
     # --- Organizations --------------------------------------------------------------------------------------
 
@@ -788,6 +798,10 @@ class AwsDouble:
                     r"constraint: Member must satisfy regular expression pattern: [\w+=,.@:\/-]*",
                     400,
                 )
+        if service == "sts" and op == "getcalleridentity":
+            reported = self._reported_identity(account, response.get_access_key())
+            if reported is not None:
+                return reported
         no_plan = service == "support" and account in self._accounts_without_plan
         if not (no_plan or self._has_failure(service, op)):
             return None
@@ -802,6 +816,24 @@ class AwsDouble:
             "AWS Premium Support Subscription is required to use this service.",
             400,
         )
+
+    def _reported_identity(self, account: str, access_key: str) -> tuple[int, dict[str, str], str] | None:
+        assumed = sts_backends[account]["aws"].get_assumed_role_from_access_key(access_key)
+        with self._lock:
+            reported = self._reported_accounts.get(assumed.role_arn) if assumed is not None else None
+        if assumed is None or reported is None:
+            return None
+        role_name = assumed.role_arn.split("/")[-1]
+        body = (
+            '<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">'
+            "<GetCallerIdentityResult>"
+            f"<Arn>arn:aws:sts::{reported}:assumed-role/{escape(role_name)}/{escape(assumed.session_name)}</Arn>"
+            f"<UserId>{escape(assumed.user_id)}</UserId><Account>{reported}</Account>"
+            "</GetCallerIdentityResult>"
+            f"<ResponseMetadata><RequestId>{secrets.token_hex(16)}</RequestId></ResponseMetadata>"
+            "</GetCallerIdentityResponse>"
+        )
+        return 200, {"Content-Type": "text/xml"}, body
 
     def _handle(self, response: BaseResponse) -> Any:
         at = time.monotonic()

@@ -399,6 +399,18 @@ def test_assume_role_calls_are_counted_and_recorded(aws: AwsDouble) -> None:
     assert all(c.caller_account == APP_ACCOUNT_ID for c in aws.assume_role_calls)
 
 
+def test_a_role_can_be_made_to_report_another_account_to_get_caller_identity(aws: AwsDouble) -> None:
+    role = aws.create_role(CUSTOMER, external_id=EXTERNAL_ID)
+    other = aws.create_role(CUSTOMER, "OtherRole", external_id=EXTERNAL_ID)
+    aws.report_caller_account(role, "999999999999")
+    identity = aws.role_client("sts", role, external_id=EXTERNAL_ID).get_caller_identity()
+    assert identity["Account"] == "999999999999"
+    assert identity["Arn"] == "arn:aws:sts::999999999999:assumed-role/AWSSupportSlackRole/aws-double-test"
+    untouched = aws.role_client("sts", other, external_id=EXTERNAL_ID).get_caller_identity()
+    assert untouched["Account"] == CUSTOMER
+    assert aws.app_client("sts").get_caller_identity()["Account"] == APP_ACCOUNT_ID
+
+
 def test_invalid_role_session_name_is_a_validation_error(aws: AwsDouble) -> None:
     role = aws.create_role(CUSTOMER, external_id=EXTERNAL_ID)
     with pytest.raises(ClientError) as exc:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from typing import Any
@@ -15,10 +16,16 @@ from aiohttp.test_utils import TestServer
 
 from bolt_app.bundle import Services
 from bolt_app.settings import Settings
-from bolt_app.web import SERVICES_KEY, create_web_app
+from bolt_app.web import IN_FLIGHT_KEY, SERVICES_KEY, create_web_app
 from storage.crypto import generate_key
 from tests.fakes.slack_api import FakeSlackApi
-from tests.helpers.slack_requests import RESPONSE_URL_ORIGIN, SignedResponse, post_signed, slash_command_body
+from tests.helpers.slack_requests import (
+    RESPONSE_URL_ORIGIN,
+    SignedResponse,
+    post_signed,
+    post_with_headers,
+    slash_command_body,
+)
 
 SIGNING_SECRET = "test-signing-secret"
 CLIENT_ID = "111.222"
@@ -52,12 +59,26 @@ class AppHarness:
     services: Services
     server: TestServer
     http: aiohttp.ClientSession
+    in_flight: set[asyncio.Future[object]]
 
     def url(self, path: str) -> str:
         return str(self.server.make_url(path))
 
     async def post(self, body: str, **kwargs: Any) -> SignedResponse:
         return await post_signed(self.http, self.url("/slack/events"), body, SIGNING_SECRET, **kwargs)
+
+    async def post_with(self, body: str, headers: Mapping[str, str]) -> SignedResponse:
+        """POST to /slack/events with these headers as they are (a signature made earlier, Slack's retries)."""
+        return await post_with_headers(self.http, self.url("/slack/events"), body, headers)
+
+    async def settled(self, within: float = 10.0) -> None:
+        """Returns once every listener the app started (after its ack) has finished; fails after `within`."""
+        deadline = asyncio.get_running_loop().time() + within
+        while self.in_flight:
+            remaining = deadline - asyncio.get_running_loop().time()
+            done, pending = await asyncio.wait(list(self.in_flight), timeout=max(remaining, 0))
+            if pending and remaining <= 0:
+                raise AssertionError(f"{len(pending)} listener(s) still running after {within}s")
 
     async def command(self, text: str = "help", **kwargs: Any) -> SignedResponse:
         return await self.post(slash_command_body(text=text, **kwargs))
@@ -101,6 +122,6 @@ async def running_app(settings: Settings, slack: FakeSlackApi) -> AsyncIterator[
     await server.start_server()
     try:
         async with aiohttp.ClientSession() as http:
-            yield AppHarness(slack, settings, app[SERVICES_KEY], server, http)
+            yield AppHarness(slack, settings, app[SERVICES_KEY], server, http, app[IN_FLIGHT_KEY])
     finally:
         await server.close()

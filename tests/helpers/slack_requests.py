@@ -85,9 +85,21 @@ async def post_signed(
     timestamp: int | None = None,
 ) -> SignedResponse:
     """POST ``body`` signed with ``secret``; the response is read fully and released."""
-    headers = sign(secret, body, timestamp, content_type)
-    async with session.post(url, data=body.encode(), headers=headers) as response:
+    return await post_with_headers(session, url, body, sign(secret, body, timestamp, content_type))
+
+
+async def post_with_headers(
+    session: aiohttp.ClientSession, url: str, body: str, headers: Mapping[str, str]
+) -> SignedResponse:
+    """POST ``body`` with these headers as they are (e.g. a signature made earlier, for a retry)."""
+    async with session.post(url, data=body.encode(), headers=dict(headers)) as response:
         return SignedResponse(response.status, dict(response.headers), await response.text())
+
+
+def slack_retry(headers: Mapping[str, str], num: int = 1, reason: str = "http_timeout") -> dict[str, str]:
+    """The headers of Slack's retry of a request first sent with ``headers``: the same timestamp and signature
+    (Slack resends the same body), plus the retry's number and reason."""
+    return dict(headers) | {"X-Slack-Retry-Num": str(num), "X-Slack-Retry-Reason": reason}
 
 
 # ---- slash commands and events --------------------------------------------------------------------

@@ -113,6 +113,18 @@ async def test_a_role_that_does_not_check_the_external_id_is_refused(
     assert await states(harness) == []
 
 
+async def test_a_role_whose_credentials_belong_to_another_account_is_refused(
+    harness: AppHarness, aws: AwsDouble
+) -> None:
+    role = aws.create_role(ACCOUNT, external_id=await external_id(harness))
+    aws.report_caller_account(role, "999999999999")
+    shown = await authorize(harness, role, "Prod")
+    assert (
+        f"gave credentials of account 999999999999, not {ACCOUNT}" in shown and "Check the role ARN" in shown
+    )
+    assert await states(harness) == []
+
+
 async def test_workspace_b_cannot_use_a_role_that_trusts_workspace_a(
     harness: AppHarness, aws: AwsDouble
 ) -> None:
@@ -184,6 +196,19 @@ async def test_non_admins_are_refused_and_told_who_may(harness: AppHarness) -> N
     said = await replies(harness, 2)
     assert all("Only Slack workspace admins and owners" in s for s in said)
     assert harness.slack.calls("views.open") == []
+
+
+async def test_a_member_submitting_the_authorize_modal_is_refused_and_nothing_is_stored(
+    harness: AppHarness, aws: AwsDouble
+) -> None:
+    role = aws.create_role(ACCOUNT, external_id=await external_id(harness))
+    view = await open_modal(harness, "authorize-account")  # opened by an admin, submitted by a member
+    before = len(harness.slack.calls("views.update"))
+    await submit(harness, view, {"role_arn": role, "account_name": "Prod"}, user_id=MEMBER)
+    shown = await last_view_update(harness, before + 1)
+    assert "Only Slack workspace admins and owners" in shown and "is authorized" not in shown
+    assert await states(harness) == []
+    assert aws.assume_role_calls == []
 
 
 async def test_accounts_list_names_and_buttons_then_rename_and_remove(

@@ -50,8 +50,8 @@ from bolt_app.services.cases import (
 from storage.db import sqlite_path
 from tests.fakes.aws import AwsDouble
 from tests.fakes.moto_support import Case
-from tests.fakes.slack_api import FILE_DOWNLOAD, Call, FakeSlackApi
-from tests.helpers.app import AppHarness, app_settings, running_app
+from tests.fakes.slack_api import FILE_DOWNLOAD, RESPONSE_URL, Call, FakeSlackApi
+from tests.helpers.app import SIGNING_SECRET, AppHarness, app_settings, running_app
 from tests.helpers.scenario import (
     blocks_of,
     choose_in_modal,
@@ -64,11 +64,17 @@ from tests.helpers.scenario import (
     suggest,
     text_of,
     view_of,
+    with_values,
 )
 from tests.helpers.slack_requests import (
     message_shortcut_body,
     message_shortcut_payload,
     modal_view,
+    sign,
+    slack_retry,
+    slash_command_body,
+    view_submission_body,
+    view_submission_payload,
 )
 
 ACCOUNT = "210987654321"
@@ -384,6 +390,36 @@ async def test_a_repeated_submission_of_the_same_modal_creates_one_case(
     )
 
 
+async def test_slacks_retries_after_a_timeout_open_one_case_and_answer_a_command_once(
+    harness: AppHarness, aws: AwsDouble
+) -> None:
+    await configured_channel(harness, aws, {ACCOUNT: "full"})
+    view = await create_modal(harness)
+    submission = view_submission_body(view_submission_payload(with_values(view, case_values())))
+    signed = sign(SIGNING_SECRET, submission)
+    assert (await harness.post_with(submission, signed)).status == 200
+    assert (await harness.post_with(submission, slack_retry(signed))).status == 200
+    await harness.settled()
+    assert len(aws.cases(ACCOUNT)) == 1 and len(aws.calls_to("support", "CreateCase")) == 1
+    assert (
+        len(harness.slack.calls("chat.postMessage")) == 1 and harness.slack.calls("chat.postEphemeral") == []
+    )
+
+    [case] = aws.cases(ACCOUNT)
+    command = slash_command_body(text=f"search-case {case.display_id}")
+    signed = sign(SIGNING_SECRET, command)
+    assert (await harness.post_with(command, signed)).status == 200
+    assert (await harness.post_with(command, slack_retry(signed))).status == 200
+    await harness.settled()
+    [answer] = await said_back(harness)
+    assert case.subject in answer and len(harness.slack.calls(RESPONSE_URL)) == 1
+
+    # a resend because the first delivery never arrived is the only one the app gets: it is answered
+    lost = slash_command_body(text=f"search-case {case.display_id}")
+    await harness.post_with(lost, slack_retry(sign(SIGNING_SECRET, lost), reason="connection_failed"))
+    assert case.subject in (await said_back(harness, 2))[-1]
+
+
 async def test_slack_rate_limiting_the_case_message_is_retried_after_retry_after(
     harness: AppHarness, aws: AwsDouble
 ) -> None:
@@ -634,6 +670,61 @@ async def test_a_read_only_role_can_search_and_read_but_every_write_names_the_re
     assert (aws.case(case.case_id).status, aws.case(closed.case_id).status) == ("opened", "resolved")
     assert [len(c.communications) for c in aws.cases(ACCOUNT)] == [1, 1]
     assert harness.slack.calls("chat.update") == []
+
+
+async def channel_role_differing_from_the_authorized_one(
+    h: AppHarness, aws: AwsDouble, authorized_policy: str, channel_policy: str
+) -> tuple[str, str]:
+    """Authorizes the account with one role and attaches another role of it to the channel (both verified with
+    the workspace's External ID); returns (authorized role, channel role)."""
+    from bolt_app.services.channels import ConfigureRequest
+    from bolt_app.services.context import Actor
+    from storage.channels import Notifications
+    from storage.workspaces import WorkspaceKey
+
+    key = WorkspaceKey("", "T0001")
+    external_id = (await h.services.accounts.role_setup(key)).external_id
+    authorized = aws.create_role(
+        ACCOUNT, "AuthorizingRole", external_id=external_id, policy=authorized_policy
+    )
+    channel = aws.create_role(ACCOUNT, "ChannelRole", external_id=external_id, policy=channel_policy)
+    await h.services.accounts.authorize(Actor(key, "U0001", slack_admin=True), authorized, "Prod")
+    request = ConfigureRequest("C0001", "aws-support", ACCOUNT, channel, Notifications())
+    await h.services.channels.configure(Actor(key, "U0001", slack_admin=True), request)
+    return authorized, channel
+
+
+async def test_the_channels_role_creates_the_case_not_the_role_that_authorized_the_account(
+    harness: AppHarness, aws: AwsDouble
+) -> None:
+    authorized, channel = await channel_role_differing_from_the_authorized_one(
+        harness, aws, "readonly", "full"
+    )
+    aws.reset_records()
+    view = await create_modal(harness)
+    await submit(harness, view, case_values())
+    posted = (await harness.slack.wait_for("chat.postMessage"))[-1]
+    [created] = aws.cases(ACCOUNT)
+    assert created.subject in text_of(posted)
+    assert created.submitted_by == "ChannelRole (Role) <T0001.U0001>"
+    assert {c.role_arn for c in aws.assume_role_calls} == {channel}
+    assert harness.slack.calls("chat.postEphemeral") == []
+
+
+async def test_a_read_only_channel_role_is_refused_though_the_authorizing_role_may_create(
+    harness: AppHarness, aws: AwsDouble
+) -> None:
+    authorized, channel = await channel_role_differing_from_the_authorized_one(
+        harness, aws, "full", "readonly"
+    )
+    aws.reset_records()
+    view = await create_modal(harness)
+    await submit(harness, view, case_values())
+    said = await ephemeral_said(harness)
+    assert f"The IAM role {channel} of account" in said and "support:CreateCase" in said
+    assert authorized not in said
+    assert aws.cases(ACCOUNT) == [] and harness.slack.calls("chat.postMessage") == []
+    assert {c.role_arn for c in aws.assume_role_calls} == {channel}
 
 
 async def test_a_channel_with_several_accounts_uses_each_accounts_own_role(

@@ -223,6 +223,20 @@ async def test_non_admins_and_unauthorized_accounts_are_refused(harness: AppHarn
     assert "authorize-account" in (await replies(harness, 2))[-1]  # no account authorized yet
 
 
+async def test_a_member_submitting_the_configure_modal_is_refused_and_nothing_is_stored(
+    harness: AppHarness, aws: AwsDouble
+) -> None:
+    await authorized_role(harness, aws)
+    aws.reset_records()
+    view = await open_modal(harness, "configure-channel", channel_id=CHANNEL)  # opened by an admin
+    before = len(harness.slack.calls("views.update"))
+    await submit_state(harness, view, values(ACCOUNT), user_id=MEMBER)
+    shown = await last_view_update(harness, before + 1)
+    assert "Only Slack workspace admins and owners" in shown and "now acts with" not in shown
+    assert await rows(harness) == []
+    assert aws.assume_role_calls == []
+
+
 async def test_app_home_lists_configured_channels(harness: AppHarness, aws: AwsDouble) -> None:
     role = await authorized_role(harness, aws)
     await configure(harness, values(ACCOUNT))

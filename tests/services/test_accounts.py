@@ -12,7 +12,7 @@ import pytest
 from bolt_app.app import Services, build_services
 from bolt_app.errors import UserFacingError
 from bolt_app.services.accounts import parse_account_id, parse_account_name, parse_role_arn
-from bolt_app.services.context import Actor
+from bolt_app.services.context import Actor, ChannelAccount, SlackActor
 from bolt_app.settings import Settings
 from storage.crypto import generate_key
 from storage.workspaces import WorkspaceKey
@@ -80,11 +80,19 @@ async def test_the_assume_role_call_always_carries_the_external_id_and_the_slack
     services: Services, aws: AwsDouble
 ) -> None:
     (key,) = await _workspaces(services, 1)
-    role = _role_trusting(aws, ["external-id-01-" + "x" * 30])
+    external_id = "external-id-01-" + "x" * 30
+    role = _role_trusting(aws, [external_id])
     await services.accounts.authorize(Actor(key, "U42", slack_admin=True), role, "Prod")
-    first = aws.assume_role_calls[0]
-    assert first.external_id == "external-id-01-" + "x" * 30 and first.session_name == "T0001.U42"
-    assert all(c.external_id for c in aws.assume_role_calls)
+    channel = ChannelAccount(key, "C1", "ops", ACCOUNT, "Prod", role, external_id)
+    await services.cases.severity_levels(channel, SlackActor(key, "U42", "Alice"))  # the role at work
+
+    verify, probe, use = aws.assume_role_calls
+    assert [c.session_name for c in (verify, probe, use)] == ["T0001.U42"] * 3
+    assert (
+        (verify.external_id, use.external_id) == (external_id, external_id) and verify.allowed and use.allowed
+    )
+    # the probe proving that the role checks the External ID sends another one, which the role refuses
+    assert probe.external_id and probe.external_id != external_id and not probe.allowed
 
 
 @pytest.mark.parametrize(

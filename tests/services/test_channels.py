@@ -64,6 +64,19 @@ async def test_the_21st_configuration_of_an_account_is_refused_and_names_the_oth
     assert "#c0000" in refused.value.message
 
 
+async def test_two_org_wide_installs_each_list_only_their_own_channels(
+    services: Services, aws: AwsDouble
+) -> None:
+    """Enterprise Grid org-wide installs all have team ID "": the enterprise ID tells them apart."""
+    first, second = WorkspaceKey("E0001", ""), WorkspaceKey("E0002", "")
+    await _seed(services, first, "arn:aws:iam::210987654321:role/First", ["C0001"])
+    await _seed(services, second, "arn:aws:iam::210987654321:role/Second", ["C0002"])
+    assert [r.role_arn for r in await services.channels.for_workspace(first)] == [
+        "arn:aws:iam::210987654321:role/First"
+    ]
+    assert [r.channel_id for r in await services.channels.for_workspace(second)] == ["C0002"]
+
+
 async def test_the_limit_error_names_only_the_acting_workspaces_channels(
     services: Services, aws: AwsDouble
 ) -> None:
