@@ -22,7 +22,8 @@ from bolt_app.bundle import Services
 from bolt_app.logging_setup import bolt_log_context
 from bolt_app.oauth import build_install_flow
 from bolt_app.services.accounts import AccountService
-from bolt_app.services.cases import CaseService
+from bolt_app.services.cases.channel_actions import CaseActions
+from bolt_app.services.cases.service import CaseService
 from bolt_app.services.channels import ChannelService
 from bolt_app.services.home import HomeService
 from bolt_app.services.notifications.case_reading import CaseReader
@@ -32,9 +33,11 @@ from bolt_app.services.notifications.inbox import Inbox
 from bolt_app.services.notifications.options import Clock, NotificationOptions, system_clock
 from bolt_app.services.notifications.reconcile import Reconciliation
 from bolt_app.services.notifications.service import NotificationService
-from bolt_app.services.quotas import QuotaService
+from bolt_app.services.quotas.service import QuotaService
+from bolt_app.services.role_templates import LINK_HOURS, RoleTemplates
 from bolt_app.services.workspaces import WorkspaceService
 from bolt_app.settings import Settings
+from bolt_app.signed_links import LinkSigner, derived_key
 from bolt_app.slack_client import build_web_client, new_http_session
 from bolt_app.slack_delivery import SlackDelivery
 from bolt_app.slack_retries import drop_retries_after_timeout
@@ -111,6 +114,12 @@ async def build_services(
         quotas=QuotaService(role_sessions, audit, idempotency),
         cases=cases,
         notifications=notifications,
+        case_actions=CaseActions(cases, notifications),
+        role_templates=RoleTemplates(
+            LinkSigner(derived_key(settings.client_secret, "role template link v1"), LINK_HOURS * 3600),
+            workspaces,
+            identity,
+        ),
     )
 
 
@@ -188,6 +197,7 @@ def build_app(services: Services) -> AsyncApp:
                 workspaces=services.workspaces,
                 accounts=services.accounts,
                 identity=services.app_identity,
+                templates=services.role_templates,
             ),
             authorize=StoredInstallationAuthorize(services.installation_store, services.rotation),
             before_authorize=answer_when_not_installed(services.installation_store, settings.app_base_url),

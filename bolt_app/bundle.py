@@ -16,11 +16,13 @@ from bolt_app.authorize import TokenRotation
 from bolt_app.aws.identity import AppIdentity
 from bolt_app.aws.sessions import AwsClients, RoleSessions
 from bolt_app.services.accounts import AccountService
-from bolt_app.services.cases import CaseService
+from bolt_app.services.cases.channel_actions import CaseActions
+from bolt_app.services.cases.service import CaseService
 from bolt_app.services.channels import ChannelService
 from bolt_app.services.home import HomeService
 from bolt_app.services.notifications.service import NotificationService
-from bolt_app.services.quotas import QuotaService
+from bolt_app.services.quotas.service import QuotaService
+from bolt_app.services.role_templates import RoleTemplates
 from bolt_app.services.workspaces import WorkspaceService
 from bolt_app.settings import Settings
 from storage.audit import AuditRepository
@@ -48,6 +50,8 @@ class Services:
     quotas: QuotaService
     cases: CaseService
     notifications: NotificationService
+    case_actions: CaseActions
+    role_templates: RoleTemplates
 
     def for_listeners(self) -> dict[str, object]:
         """What listeners may ask for by parameter name (`accounts: AccountService`), as Bolt injects `client`.

@@ -18,7 +18,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from bolt_app import pages
 from bolt_app.aws.identity import AppIdentity
 from bolt_app.identifiers import is_account_id
+from bolt_app.role_template_http import template_url
 from bolt_app.services.accounts import AccountService
+from bolt_app.services.role_templates import LINK_HOURS, RoleTemplates, template_filename
 from bolt_app.services.workspaces import WorkspaceService
 from bolt_app.settings import Settings
 from storage.installation_store import InstallationStore
@@ -27,8 +29,18 @@ from storage.workspaces import WorkspaceKey
 
 log = logging.getLogger(__name__)
 
-# The least the built features need; manifest.yml says what each is for.
-BOT_SCOPES = ["commands", "chat:write", "users:read", "channels:read", "groups:read", "files:read"]
+# The least the built features need, and why, as the install page says it (manifest.yml lists the same).
+SCOPES = [
+    pages.Scope("commands", 'The /aws-support command and the "Create AWS support case" message shortcut.'),
+    pages.Scope("chat:write", "Post case messages and case notifications in channels the app was added to."),
+    pages.Scope("users:read", "Check that whoever runs an admin command is a workspace admin or owner."),
+    pages.Scope("channels:read", "Read a public channel's name and members when it is configured."),
+    pages.Scope("groups:read", "The same for private channels, where configuring the app is recommended."),
+    pages.Scope(
+        "files:read", "Download the files you attach in the case and reply forms, to send them to AWS."
+    ),
+]
+BOT_SCOPES = [scope.name for scope in SCOPES]
 
 
 def _html(status: int, body: str) -> BoltResponse:
@@ -60,11 +72,11 @@ class InstallFlow(AsyncOAuthFlow):
         if account is not None and not is_account_id(account):
             return _html(
                 400,
-                pages.page(
+                pages.notice_page(
                     "That is not an AWS account ID",
-                    "<p>The <code>aws_account</code> in this link must be a 12-digit AWS account ID, such as "
-                    "<code>123456789012</code>. Ask for a corrected link, or install without it: "
-                    '<a href="/slack/install">/slack/install</a>.</p>',
+                    "The aws_account in this link must be a 12-digit AWS account ID, such as 123456789012. "
+                    "Ask for a corrected link, or install without it.",
+                    link_label="Install without an AWS account",
                 ),
             )
         return await super().handle_installation(request)
@@ -73,7 +85,7 @@ class InstallFlow(AsyncOAuthFlow):
         return await self.states.async_issue(aws_account_id=_query_value(request, "aws_account"))
 
     async def build_install_page_html(self, url: str, request: AsyncBoltRequest) -> str:
-        return pages.install_page(url, _query_value(request, "aws_account"))
+        return pages.install_page(url, SCOPES, _query_value(request, "aws_account"))
 
     async def store_installation(self, request: AsyncBoltRequest, installation: Installation) -> None:
         # Bolt shows its storage_error page only for a BoltError; a raw database error would be a bare 500.
@@ -92,16 +104,21 @@ class InstallFlow(AsyncOAuthFlow):
 
 
 def _success_handler(
-    states: OAuthStateStore, workspaces: WorkspaceService, identity: AppIdentity
+    states: OAuthStateStore, workspaces: WorkspaceService, identity: AppIdentity, templates: RoleTemplates
 ) -> Callable[[AsyncSuccessArgs], Awaitable[BoltResponse]]:
     async def on_success(args: AsyncSuccessArgs) -> BoltResponse:
-        return _html(200, pages.success_page(await _install_outcome(states, workspaces, identity, args)))
+        outcome = await _install_outcome(states, workspaces, identity, templates, args)
+        return _html(200, pages.success_page(outcome))
 
     return on_success
 
 
 async def _install_outcome(
-    states: OAuthStateStore, workspaces: WorkspaceService, identity: AppIdentity, args: AsyncSuccessArgs
+    states: OAuthStateStore,
+    workspaces: WorkspaceService,
+    identity: AppIdentity,
+    templates: RoleTemplates,
+    args: AsyncSuccessArgs,
 ) -> pages.InstallOutcome:
     inst = args.installation
     key = WorkspaceKey.of(inst.enterprise_id, inst.team_id, inst.is_enterprise_install)
@@ -116,6 +133,9 @@ async def _install_outcome(
         app_principal_arn=await identity.principal_arn(),
         aws_account_id=aws_account_id,
         slack_url=f"slack://app?team={inst.team_id or ''}&id={inst.app_id or ''}",
+        template=pages.RoleTemplateLink(
+            url=template_url(templates.link_token(key)), filename=template_filename(key), hours=LINK_HOURS
+        ),
     )
 
 
@@ -133,6 +153,7 @@ def build_install_flow(
     workspaces: WorkspaceService,
     accounts: AccountService,
     identity: AppIdentity,
+    templates: RoleTemplates,
 ) -> InstallFlow:
     oauth_settings = AsyncOAuthSettings(
         client_id=settings.client_id,
@@ -145,7 +166,7 @@ def build_install_flow(
         state_store=states,
         state_expiration_seconds=states.expiration_seconds,
         callback_options=AsyncCallbackOptions(
-            success=_success_handler(states, workspaces, identity), failure=_on_failure
+            success=_success_handler(states, workspaces, identity, templates), failure=_on_failure
         ),
     )
     return InstallFlow(

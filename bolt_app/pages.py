@@ -1,46 +1,79 @@
-"""The HTML pages of the install flow. Plain string templates: four small pages do not need a template engine."""
+"""The HTML pages of the install flow, rendered with Jinja2 (autoescaped) from bolt_app/templates/."""
 
 from __future__ import annotations
 
 import json
+import shlex
 from dataclasses import dataclass
-from html import escape
+from importlib import resources
 
-from bolt_app.aws.policies import RECOMMENDED_POLICY, cloudformation_template, trust_policy
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup
 
-# The pages' only style, allowed by its hash in the Content-Security-Policy (bolt_app/security_headers.py).
-STYLE = """body{font-family:system-ui,sans-serif;max-width:46rem;margin:3rem auto;padding:0 1rem;line-height:1.5}
-pre{background:#f4f4f4;padding:1rem;overflow-x:auto} code{background:#f4f4f4;padding:0 .2rem}"""
+from bolt_app.aws.policies import RECOMMENDED_POLICY, trust_policy
+
 IMAGE_ORIGIN = "https://platform.slack-edge.com"  # the "Add to Slack" button
 
-_PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>{title}</title>
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<style>{style}</style>
-</head><body><h1>{title}</h1>
-{body}
-</body></html>"""
+
+def _asset(name: str) -> str:
+    return resources.files("bolt_app").joinpath("templates", name).read_text(encoding="utf-8")
 
 
-def page(title: str, body_html: str) -> str:
-    return _PAGE.format(title=escape(title), style=STYLE, body=body_html)
+# The pages' only style and script, inline and allowed by their hashes in the Content-Security-Policy
+# (bolt_app/security_headers.py).
+STYLE = _asset("pages.css")
+SCRIPT = _asset("copy.js")
+
+_env = Environment(
+    loader=PackageLoader("bolt_app", "templates"),
+    autoescape=True,
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+# Where the console's create-stack page is, by the partition of the app's principal.
+_CONSOLE = {
+    "aws": "https://console.aws.amazon.com",
+    "aws-us-gov": "https://console.amazonaws-us-gov.com",
+    "aws-cn": "https://console.amazonaws.cn",
+}
 
 
-def install_page(authorize_url: str, aws_account_id: str | None = None) -> str:
-    extra = (
-        f"<p>After the install you will see how to let AWS account <code>{escape(aws_account_id)}</code> "
-        "authorize this workspace.</p>"
-        if aws_account_id
-        else ""
+def _render(template: str, title: str, *, script: bool = False, **values: object) -> str:
+    return _env.get_template(template).render(
+        title=title, style=Markup(STYLE), script=Markup(SCRIPT) if script else None, **values
     )
-    return page(
+
+
+def notice_page(
+    title: str, text: str, link_href: str = "/slack/install", link_label: str = "Start over"
+) -> str:
+    return _render("notice.html", title, text=text, link_href=link_href, link_label=link_label)
+
+
+@dataclass(frozen=True)
+class Scope:
+    name: str
+    why: str
+
+
+def install_page(authorize_url: str, scopes: list[Scope], aws_account_id: str | None = None) -> str:
+    return _render(
+        "install.html",
         "Install AWS Support for Slack",
-        f"""<p>Open, follow and answer AWS Support cases from Slack channels.</p>{extra}
-<p><a href="{escape(authorize_url)}"><img alt="Add to Slack" height="40" width="139"
- src="{IMAGE_ORIGIN}/img/add_to_slack.png"
- srcset="{IMAGE_ORIGIN}/img/add_to_slack.png 1x,
- {IMAGE_ORIGIN}/img/add_to_slack@2x.png 2x"></a></p>""",
+        authorize_url=authorize_url,
+        aws_account_id=aws_account_id,
+        image_origin=IMAGE_ORIGIN,
+        scopes=scopes,
     )
+
+
+@dataclass(frozen=True)
+class RoleTemplateLink:
+    url: str
+    filename: str
+    hours: int
 
 
 @dataclass(frozen=True)
@@ -50,43 +83,54 @@ class InstallOutcome:
     app_principal_arn: str | None
     aws_account_id: str | None
     slack_url: str
+    template: RoleTemplateLink | None = None
+
+
+def deploy_command(template_filename: str) -> str:
+    # The template names the role (RoleName), which CloudFormation accepts only with CAPABILITY_NAMED_IAM.
+    return " \\\n  ".join(
+        [
+            "aws cloudformation deploy",
+            "--stack-name aws-support-slack-role",
+            f"--template-file {shlex.quote(template_filename)}",
+            "--capabilities CAPABILITY_NAMED_IAM",
+        ]
+    )
+
+
+def _partition(arn: str) -> str:
+    parts = arn.split(":")
+    return parts[1] if len(parts) > 1 else "aws"
 
 
 def success_page(outcome: InstallOutcome) -> str:
     principal = outcome.app_principal_arn
-    account = outcome.aws_account_id
-    for_account = f" for AWS account <code>{escape(account)}</code>" if account else ""
+    values: dict[str, object] = {}
     if principal:
-        policy = json.dumps(trust_policy(principal, outcome.external_id), indent=2)
-        role_html = f"""<p>This app's AWS principal: <code>{escape(principal)}</code></p>
-<h3>1. Create an IAM role{for_account}</h3>
-<p>Trust policy:</p><pre>{escape(policy)}</pre>
-<p>Permissions: attach the managed policy <code>AWSSupportAppFullAccess</code> (read and write) or
-<code>AWSSupportAppReadOnlyAccess</code> (read only), or this recommended inline policy, which also lets the
-pickers list services, severities and quotas:</p><pre>{escape(json.dumps(RECOMMENDED_POLICY, indent=2))}</pre>
-<p>Or deploy this CloudFormation template, which creates the role:</p>
-<pre>{escape(cloudformation_template(principal, outcome.external_id))}</pre>"""
-    else:
-        role_html = (
-            "<p>The app could not determine its own AWS principal (sts:GetCallerIdentity failed): ask the "
-            "operator of this app for the ARN that your role's trust policy must name.</p>"
-        )
-    status = (
-        f"<p>AWS account <code>{escape(account)}</code> is <strong>pending</strong> until you finish step 2.</p>"
-        if account
-        else ""
-    )
-    return page(
+        partition = _partition(principal)
+        template = outcome.template
+        values = {
+            "trust_policy": json.dumps(trust_policy(principal, outcome.external_id), indent=2),
+            "permissions_policy": json.dumps(RECOMMENDED_POLICY, indent=2),
+            "template_url": template.url if template else "",
+            "template_filename": template.filename if template else "",
+            "link_hours": template.hours if template else 0,
+            "deploy_command": deploy_command(template.filename if template else "role.yml"),
+            "console_url": f"{_CONSOLE.get(partition, _CONSOLE['aws'])}/cloudformation/home#/stacks/create",
+            "role_arn_example": (
+                f"arn:{partition}:iam::{outcome.aws_account_id or '123456789012'}:role/AWSSupportSlackRole"
+            ),
+        }
+    return _render(
+        "installed.html",
         "AWS Support is installed",
-        f"""<p>The app is installed in <strong>{escape(outcome.team_name)}</strong>.</p>
-<h2>Next: authorize an AWS account</h2>{status}
-<p>Each AWS account that this workspace uses must consent by creating an IAM role that trusts this app
-with this workspace's External ID:</p>
-<p>External ID: <code>{escape(outcome.external_id)}</code></p>
-{role_html}
-<h3>2. Finish in Slack</h3>
-<p>A workspace admin runs <code>/aws-support authorize-account</code> and enters the role ARN.</p>
-<p><a href="{escape(outcome.slack_url)}">Open Slack</a></p>""",
+        script=True,
+        team_name=outcome.team_name,
+        external_id=outcome.external_id,
+        principal=principal,
+        aws_account_id=outcome.aws_account_id,
+        slack_url=outcome.slack_url,
+        **values,
     )
 
 
@@ -133,4 +177,4 @@ def failure_page(reason: str) -> str:
             f"Slack reported: {reason}. Nothing was installed. Start over from the install link.",
         ),
     )
-    return page(title, f'<p>{escape(text)}</p><p><a href="/slack/install">Start over</a></p>')
+    return notice_page(title, text)

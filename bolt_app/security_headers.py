@@ -1,5 +1,5 @@
 """Headers that keep the app's HTML pages (the install flow) from being framed, sniffed, leaking the OAuth code
-in a Referer, or running anything but their own style."""
+in a Referer, or running anything but their own style and script."""
 
 from __future__ import annotations
 
@@ -8,14 +8,18 @@ import hashlib
 
 from aiohttp import web
 
-from bolt_app.pages import IMAGE_ORIGIN, STYLE
+from bolt_app.pages import IMAGE_ORIGIN, SCRIPT, STYLE
 
-_STYLE_HASH = base64.b64encode(hashlib.sha256(STYLE.encode("utf-8")).digest()).decode("ascii")
+
+def _sha256(text: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii") + "'"
+
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
         "default-src 'none'",
-        f"style-src 'sha256-{_STYLE_HASH}'",
+        f"style-src {_sha256(STYLE)}",
+        f"script-src {_sha256(SCRIPT)}",
         f"img-src {IMAGE_ORIGIN}",
         "base-uri 'none'",
         "form-action 'none'",
@@ -27,6 +31,8 @@ HTML_HEADERS = {
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "no-referrer",
     "X-Content-Type-Options": "nosniff",
+    # The success page holds the External ID and a download link: no copy of it in shared caches or history.
+    "Cache-Control": "no-store",
 }
 
 

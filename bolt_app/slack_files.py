@@ -11,7 +11,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bolt_app.errors import UserFacingError
 from bolt_app.file_hosts import api_origin, is_slack_file_url, remote_file_problem
-from bolt_app.services.cases import ATTACHMENTS_BLOCK, MAX_ATTACHMENT_BYTES, Attachment, attachment_problem
+from bolt_app.services.cases.fields import ATTACHMENTS_BLOCK, MAX_ATTACHMENT_BYTES
+from bolt_app.services.cases.models import Attachment
+from bolt_app.services.cases.validation import attachment_problem
 
 _CHUNK = 64 * 1024
 

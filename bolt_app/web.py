@@ -17,6 +17,7 @@ from bolt_app.logging_setup import bind, start_request
 from bolt_app.metrics import Metrics
 from bolt_app.notifications_http import EVENTS_PATH, events_route
 from bolt_app.notifications_worker import options_from_env, serve_deliveries
+from bolt_app.role_template_http import TEMPLATE_PATH, role_template_route
 from bolt_app.security_headers import security_headers
 from bolt_app.settings import Settings
 from bolt_app.slack_payload_shapes import reject_malformed_payloads
@@ -143,6 +144,7 @@ async def create_web_app(settings: Settings, *, socket_mode: bool = False) -> we
         if settings.signing_secret:
             app.middlewares.append(reject_malformed_payloads(settings.signing_secret))
         app.router.add_post(EVENTS_PATH, events_route(services.notifications))
+        app.router.add_get(TEMPLATE_PATH, role_template_route(services.role_templates))
         serve_deliveries(app, services.notifications, options)
     app[SERVICES_KEY] = services
     app[HEAD_REVISION_KEY] = head_revision() or ""

@@ -17,34 +17,17 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bolt_app.blocks.cases import (
-    TEXT_INPUT_CHARS,
-    CaseForm,
-    CaseFormPrefill,
-    CaseRef,
-    MessageForm,
-    SlackFile,
-    ViewState,
-    case_details_blocks,
-    case_summary_blocks,
-    case_text,
-    create_case_modal,
-    search_modal,
-)
+from bolt_app.blocks.cases.forms import CaseFormPrefill, create_case_modal, search_modal
+from bolt_app.blocks.cases.messages import case_details_blocks
+from bolt_app.blocks.cases.parts import TEXT_INPUT_CHARS, CaseRef, ViewState
+from bolt_app.blocks.cases.readers import CaseForm, MessageForm, SlackFile
 from bolt_app.blocks.common import Block, View, message_modal
 from bolt_app.errors import UserFacingError
 from bolt_app.file_hosts import remote_file_problem
-from bolt_app.services.cases import (
-    ATTACHMENTS_BLOCK,
-    CATEGORY_BLOCK,
-    SERVICE_BLOCK,
-    CaseSummary,
-    Choice,
-    SupportService,
-    attachment_problem,
-    new_case_errors,
-    reply_errors,
-)
+from bolt_app.services.cases.fields import ATTACHMENTS_BLOCK, CATEGORY_BLOCK, SERVICE_BLOCK
+from bolt_app.services.cases.models import CaseSummary, SupportService
+from bolt_app.services.cases.validation import attachment_problem, new_case_errors, reply_errors
+from bolt_app.services.choice import Choice
 from bolt_app.services.context import ChannelAccount, SlackActor
 from bolt_app.slack_directory import user_info
 from listeners.common import configured_accounts, pick_account, services_of, slack_actor, update_view
@@ -134,26 +117,14 @@ def _with_file_errors(errors: dict[str, str], files: tuple[SlackFile, ...]) -> d
 
 def create_form_errors(form: CaseForm, state: ViewState, fallback_name: str) -> dict[str, str]:
     errors = new_case_errors(
-        subject=form.subject,
-        description=form.description,
-        issue_type=form.issue_type,
-        service_code=form.service_code,
-        category_code=form.category_code,
-        severity_code=form.severity_code,
-        language=form.language,
-        cc_emails=form.cc_emails,
-        actor_name=state.actor_name or fallback_name,
-        channel_name=state.channel_name or "",
+        form, actor_name=state.actor_name or fallback_name, channel_name=state.channel_name or ""
     )
     return _with_file_errors(errors, form.files)
 
 
 def message_form_errors(form: MessageForm, state: ViewState, fallback_name: str) -> dict[str, str]:
     errors = reply_errors(
-        message=form.message,
-        cc_emails=form.cc_emails,
-        actor_name=state.actor_name or fallback_name,
-        channel_name=state.channel_name or "",
+        form, actor_name=state.actor_name or fallback_name, channel_name=state.channel_name or ""
     )
     return _with_file_errors(errors, form.files)
 
@@ -345,53 +316,6 @@ async def details_blocks(
         service_names={s.code: s.name for s in services},
         category_names={c.code: c.name for c in service.categories} if service else None,
     )
-
-
-async def refresh_case_message(
-    client: AsyncWebClient, channel_id: str, message_ts: str | None, case: CaseSummary
-) -> None:
-    """Shows the case's new state in the channel message it was changed from (its buttons follow the status)."""
-    if not message_ts:
-        return
-    try:
-        await client.chat_update(
-            channel=channel_id, ts=message_ts, text=case_text(case), blocks=case_summary_blocks(case)
-        )
-    except SlackApiError as e:
-        log.info("could not refresh case message %s/%s: %s", channel_id, message_ts, e.response.get("error"))
-
-
-async def remember_own_action(
-    context: AsyncBoltContext, account: ChannelAccount, case_id: str, kind: str, root_ts: str | None = None
-) -> None:
-    """Tells the notifications that this channel did this itself (so it is not announced to it again) and, with
-    `root_ts`, that the case's thread in the channel starts at that message. The user's action already
-    succeeded: a failure here is logged, not shown."""
-    try:
-        await services_of(context).notifications.record_own_action(
-            account.channel, account.account_id, case_id, kind, root_ts=root_ts
-        )
-    except Exception:
-        log.exception("could not record %s of case %s in %s", kind, case_id, account.channel_id)
-
-
-async def post_case_message(
-    client: AsyncWebClient, channel_id: str, case: CaseSummary, *, shared_by: str | None = None
-) -> str | None:
-    """Posts the case in the channel for everyone (chat.postMessage; a 429 is retried after Retry-After);
-    returns the message's ts."""
-    try:
-        response = await client.chat_postMessage(
-            channel=channel_id, text=case_text(case), blocks=case_summary_blocks(case, shared_by=shared_by)
-        )
-        return response.get("ts")
-    except SlackApiError as e:
-        shown = case.display_id or case.case_id
-        raise UserFacingError(
-            f"Case {shown} (AWS account {case.account_shown}) could not be posted in this channel: Slack answered "
-            f"`{e.response.get('error')}`. Add the app to the channel (`/invite` it) and share the case again "
-            f"from `/aws-support search-case {shown}`."
-        ) from e
 
 
 async def open_search_modal(

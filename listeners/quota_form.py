@@ -15,7 +15,8 @@ from bolt_app.blocks.quotas import (
     SERVICE_BLOCK,
     quota_block_id,
 )
-from bolt_app.services.quotas import Choice, QuotaDetails
+from bolt_app.services.choice import Choice
+from bolt_app.services.quotas.models import QuotaDetails
 
 
 def chosen(state: dict[str, Any], block_id: str, action_id: str) -> Choice | None:

@@ -13,7 +13,7 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from sqlalchemy import func, select, text
 
 from bolt_app.app import build_services, services_by_name
-from bolt_app.blocks.cases import CREATE_CASE_VIEW, SEE_DETAILS_ACTION
+from bolt_app.blocks.cases.parts import CREATE_CASE_VIEW, SEE_DETAILS_ACTION
 from storage.db import create_engine
 from storage.tables import metadata
 from tests.fakes.slack_api import FakeSlackApi

@@ -111,10 +111,11 @@ async def test_an_install_link_for_a_malformed_account_is_refused(harness: AppHa
     assert await _rows(harness, "slack_oauth_states") == []
 
 
-def _style_hash(html: str) -> str:
-    style = re.search(r"<style>(.*?)</style>", html, re.S)
-    assert style is not None
-    return base64.b64encode(hashlib.sha256(style.group(1).encode()).digest()).decode()
+def _inline_hashes(html: str, tag: str) -> list[str]:
+    return [
+        base64.b64encode(hashlib.sha256(body.encode()).digest()).decode()
+        for body in re.findall(rf"<{tag}>(.*?)</{tag}>", html, re.S)
+    ]
 
 
 async def test_every_install_page_is_sent_with_security_headers(harness: AppHarness) -> None:
@@ -126,12 +127,15 @@ async def test_every_install_page_is_sent_with_security_headers(harness: AppHarn
         assert headers["X-Frame-Options"] == "DENY"
         assert headers["Referrer-Policy"] == "no-referrer"
         assert headers["X-Content-Type-Options"] == "nosniff"
+        assert headers["Cache-Control"] == "no-store"
         policy = dict(
             (d.split(" ", 1) + [""])[:2]
             for d in (d.strip() for d in headers["Content-Security-Policy"].split(";"))
         )
         assert policy["default-src"] == "'none'" and policy["frame-ancestors"] == "'none'"
         assert "'unsafe-inline'" not in headers["Content-Security-Policy"]
-        # the page's own style is the one the policy allows
-        assert policy["style-src"] == f"'sha256-{_style_hash(page.text)}'"
-        assert "script-src" not in policy and "<script" not in page.text
+        # the page's own style and script (the copy buttons) are the ones the policy allows, nothing else
+        assert [f"'sha256-{h}'" for h in _inline_hashes(page.text, "style")] == [policy["style-src"]]
+        assert all(f"'sha256-{h}'" == policy["script-src"] for h in _inline_hashes(page.text, "script"))
+        assert page.text.count("<script") == len(_inline_hashes(page.text, "script"))
+    assert len(_inline_hashes(success_page.text, "script")) == 1

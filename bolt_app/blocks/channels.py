@@ -20,7 +20,8 @@ from bolt_app.blocks.common import (
     text_input,
 )
 from bolt_app.services.accounts import display_name
-from bolt_app.services.channels import NOTIFICATIONS_FIELD, SEVERITIES, configuration_line
+from bolt_app.services.channel_fields import NOTIFICATIONS_FIELD, SEVERITIES
+from bolt_app.services.channels import configuration_line
 from storage.accounts import AuthorizationRow
 from storage.channels import ChannelConfigRow, Notifications
 

@@ -10,11 +10,10 @@ from bolt_app.blocks.cases import (
     SHOW_FULL_MESSAGE_ACTION,
     CaseRef,
     case_summary_blocks,
-    escape,
     severity_name,
     status_name,
 )
-from bolt_app.blocks.common import Block, button, context, section
+from bolt_app.blocks.common import Block, button, context, escape, section
 from bolt_app.services.cases import CaseSummary, Communication
 from bolt_app.services.notifications.messages import AWS_AUTHOR, is_from_aws
 

@@ -23,8 +23,9 @@ from bolt_app.blocks.common import (
     text_input,
 )
 from bolt_app.errors import UserFacingError
+from bolt_app.services.choice import Choice
 from bolt_app.services.context import ChannelAccount
-from bolt_app.services.quotas import (
+from bolt_app.services.quotas.fields import (
     ACCOUNT_FIELD,
     DEFAULT_REGION,
     QUOTA_FIELD,
@@ -32,7 +33,8 @@ from bolt_app.services.quotas import (
     REGIONS,
     SERVICE_FIELD,
     VALUE_FIELD,
-    Choice,
+)
+from bolt_app.services.quotas.models import (
     QuotaDetails,
     QuotaRequest,
     format_value,

@@ -11,6 +11,7 @@ from cachetools import TTLCache
 from bolt_app.aws.sessions import RoleSessions
 from bolt_app.errors import UserFacingError
 from bolt_app.services.accounts import AccountService, display_name, parse_role_arn
+from bolt_app.services.channel_fields import NOTIFICATIONS_FIELD, SEVERITIES
 from bolt_app.services.context import Actor, ChannelAccount
 from bolt_app.services.workspaces import WorkspaceService
 from bolt_app.slack_directory import SlackChannel
@@ -26,8 +27,6 @@ from storage.workspaces import ChannelKey, WorkspaceKey
 
 CONFIGURATIONS_PER_ACCOUNT = 20
 ACCOUNTS_PER_CHANNEL = 100
-SEVERITIES = {"all": "All cases", "high": "High-severity cases", "none": "None"}
-NOTIFICATIONS_FIELD = "notifications"
 
 
 class NotificationRule(Enum):

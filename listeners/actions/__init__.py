@@ -1,8 +1,8 @@
 from slack_bolt.async_app import AsyncApp
 
 from bolt_app.blocks.accounts import EDIT_ACCOUNT_NAME_ACTION, REMOVE_ACCOUNT_ACTION
-from bolt_app.blocks.cases import CATEGORY_ACTION as CASE_CATEGORY_ACTION
-from bolt_app.blocks.cases import (
+from bolt_app.blocks.cases.parts import CATEGORY_ACTION as CASE_CATEGORY_ACTION
+from bolt_app.blocks.cases.parts import (
     EDIT_SEARCH_ACTION,
     NEXT_RESULTS_ACTION,
     PREVIOUS_CORRESPONDENCE_ACTION,
@@ -14,7 +14,7 @@ from bolt_app.blocks.cases import (
     SHARE_ACTION,
     SHOW_FULL_MESSAGE_ACTION,
 )
-from bolt_app.blocks.cases import SERVICE_ACTION as CASE_SERVICE_ACTION
+from bolt_app.blocks.cases.parts import SERVICE_ACTION as CASE_SERVICE_ACTION
 from bolt_app.blocks.channels import (
     ADD_CHANNEL_ACCOUNT_ACTION,
     CONFIGURE_ACCOUNT_ACTION,
@@ -30,7 +30,7 @@ from bolt_app.blocks.quotas import (
     REGION_ACTION,
     SERVICE_ACTION,
 )
-from bolt_app.services.cases import CASE_ACCOUNT_BLOCK, ISSUE_TYPE_BLOCK
+from bolt_app.services.cases.fields import CASE_ACCOUNT_BLOCK, ISSUE_TYPE_BLOCK
 from listeners.actions.accounts import edit_account_name_clicked, remove_account_clicked
 from listeners.actions.cases import (
     case_form_changed,

@@ -14,30 +14,23 @@ from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bolt_app.blocks.cases import (
-    CaseRef,
+from bolt_app.blocks.cases.forms import create_case_modal, reopen_modal, reply_modal
+from bolt_app.blocks.cases.messages import (
     case_text,
-    create_case_modal,
     full_message_modal,
     parse_full_message_value,
     previous_correspondence_blocks,
-    read_case_form,
-    reopen_modal,
-    reply_modal,
     search_results_blocks,
 )
-from bolt_app.blocks.common import message_modal
+from bolt_app.blocks.cases.parts import CaseRef
+from bolt_app.blocks.cases.readers import read_case_form
+from bolt_app.blocks.common import View, message_modal
 from bolt_app.errors import UserFacingError
-from bolt_app.services.cases import (
-    SEARCH_PAGE_SIZE,
-    SERVICE_BLOCK,
-    CaseAlreadyResolved,
-    CaseSummary,
-    Communication,
-    SupportedLanguage,
-    search_filter_of,
-)
+from bolt_app.services.cases.fields import SEARCH_PAGE_SIZE, SERVICE_BLOCK
+from bolt_app.services.cases.models import CaseAlreadyResolved, CaseSummary, Communication, SupportedLanguage
+from bolt_app.services.cases.search import search_filter_of
 from bolt_app.services.context import ChannelAccount
+from bolt_app.slack_case_messages import SlackCaseMessages
 from listeners.case_flow import (
     MessageClick,
     account_of,
@@ -46,10 +39,7 @@ from listeners.case_flow import (
     message_click,
     open_case_modal,
     open_search_modal,
-    post_case_message,
     prefill_of,
-    refresh_case_message,
-    remember_own_action,
     severity_levels,
     view_state,
 )
@@ -65,6 +55,7 @@ from listeners.common import (
 MAX_CORRESPONDENCE_PAGES = 10  # "Show full message" looks this far back for an older correspondence
 
 CaseWork = Callable[[ChannelAccount, CaseRef, MessageClick], Awaitable[None]]
+ActionListener = Callable[..., Awaitable[None]]
 
 
 async def _on_case(
@@ -252,7 +243,7 @@ async def share_clicked(
         case = await services_of(context).cases.details(
             account, slack_actor(context), ref.case_id, ref.language
         )
-        await post_case_message(client, click.channel_id, case, shared_by=context.user_id)
+        await SlackCaseMessages(client).post(click.channel_id, case, shared_by=context.user_id)
 
     await _on_case(action, body, context, respond, work)
 
@@ -260,36 +251,29 @@ async def share_clicked(
 # ---- changing a case -------------------------------------------------------------------------------------------
 
 
-async def reply_clicked(
-    ack: AsyncAck,
-    action: dict[str, Any],
-    body: dict[str, Any],
-    client: AsyncWebClient,
-    context: AsyncBoltContext,
-    respond: AsyncRespond,
-) -> None:
-    await ack()
+def _case_modal_clicked(build: Callable[..., View]) -> ActionListener:
+    """ "Reply" and "Reopen case": the modal about the case clicked (`reply_modal`, `reopen_modal`)."""
 
-    async def work(_: ChannelAccount, ref: CaseRef, __: MessageClick) -> None:
-        await open_case_modal(reply_modal, client, context, body, ref)
+    async def clicked(
+        ack: AsyncAck,
+        action: dict[str, Any],
+        body: dict[str, Any],
+        client: AsyncWebClient,
+        context: AsyncBoltContext,
+        respond: AsyncRespond,
+    ) -> None:
+        await ack()
 
-    await _on_case(action, body, context, respond, work)
+        async def work(_: ChannelAccount, ref: CaseRef, __: MessageClick) -> None:
+            await open_case_modal(build, client, context, body, ref)
+
+        await _on_case(action, body, context, respond, work)
+
+    return clicked
 
 
-async def reopen_clicked(
-    ack: AsyncAck,
-    action: dict[str, Any],
-    body: dict[str, Any],
-    client: AsyncWebClient,
-    context: AsyncBoltContext,
-    respond: AsyncRespond,
-) -> None:
-    await ack()
-
-    async def work(_: ChannelAccount, ref: CaseRef, __: MessageClick) -> None:
-        await open_case_modal(reopen_modal, client, context, body, ref)
-
-    await _on_case(action, body, context, respond, work)
+reply_clicked = _case_modal_clicked(reply_modal)
+reopen_clicked = _case_modal_clicked(reopen_modal)
 
 
 async def resolve_clicked(
@@ -304,18 +288,17 @@ async def resolve_clicked(
     await ack()
 
     async def work(account: ChannelAccount, ref: CaseRef, click: MessageClick) -> None:
-        cases, actor = services_of(context).cases, slack_actor(context)
+        services, actor = services_of(context), slack_actor(context)
         try:
-            await cases.resolve(account, actor, ref.case_id)
-            await remember_own_action(context, account, ref.case_id, "resolve")
+            await services.case_actions.resolve(account, actor, ref.case_id)
         except CaseAlreadyResolved as e:
             await ephemeral(respond)(e.message)
-        case = await cases.details(account, actor, ref.case_id, ref.language)
+        case = await services.cases.details(account, actor, ref.case_id, ref.language)
         if click.ephemeral:
             blocks = await details_blocks(context, account, case)
             await respond(text=case_text(case), blocks=blocks, replace_original=True)
         else:
-            await refresh_case_message(client, click.channel_id, click.message_ts, case)
+            await SlackCaseMessages(client).refresh(click.channel_id, click.message_ts, case)
 
     await _on_case(action, body, context, respond, work)
 

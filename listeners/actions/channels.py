@@ -21,7 +21,8 @@ from bolt_app.blocks.channels import (
 )
 from bolt_app.blocks.common import input_value, input_values
 from bolt_app.services.accounts import AccountService
-from bolt_app.services.channels import NOTIFICATIONS_FIELD, ChannelService
+from bolt_app.services.channel_fields import NOTIFICATIONS_FIELD
+from bolt_app.services.channels import ChannelService
 from bolt_app.services.home import HomeService
 from bolt_app.slack_directory import channel_info
 from listeners.actions.accounts import from_home

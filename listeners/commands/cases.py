@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from bolt_app.blocks.cases import search_results_blocks
-from bolt_app.services.cases import SearchFilter, validate_search
+from bolt_app.blocks.cases.messages import search_results_blocks
+from bolt_app.services.cases.models import SearchFilter
+from bolt_app.services.cases.validation import validate_search
 from listeners.case_flow import open_create_case_modal, open_search_modal
 from listeners.commands.aws_support import CommandRequest, subcommand
 from listeners.common import configured_accounts, explain_errors, services_of, slack_actor

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bolt_app.blocks.quotas import quota_modal
-from bolt_app.services.quotas import DEFAULT_REGION
+from bolt_app.services.quotas.fields import DEFAULT_REGION
 from listeners.commands.aws_support import CommandRequest, subcommand
 from listeners.common import configured_accounts, explain_errors, services_of, slack_actor
 from listeners.quota_form import metadata

@@ -1,8 +1,8 @@
 from slack_bolt.async_app import AsyncApp
 
-from bolt_app.blocks.cases import CATEGORY_ACTION as CASE_CATEGORY_ACTION
-from bolt_app.blocks.cases import SERVICE_ACTION as CASE_SERVICE_ACTION
-from bolt_app.blocks.cases import SEVERITY_ACTION as CASE_SEVERITY_ACTION
+from bolt_app.blocks.cases.parts import CATEGORY_ACTION as CASE_CATEGORY_ACTION
+from bolt_app.blocks.cases.parts import SERVICE_ACTION as CASE_SERVICE_ACTION
+from bolt_app.blocks.cases.parts import SEVERITY_ACTION as CASE_SEVERITY_ACTION
 from bolt_app.blocks.quotas import QUOTA_ACTION, SERVICE_ACTION
 from listeners.options.cases import case_category_options, case_service_options, case_severity_options
 from listeners.options.quotas import quota_code_options, quota_service_options

@@ -8,7 +8,8 @@ from typing import Any
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
 
-from bolt_app.blocks.cases import category_options, read_case_form, service_options, severity_options
+from bolt_app.blocks.cases.forms import category_options, service_options, severity_options
+from bolt_app.blocks.cases.readers import read_case_form
 from bolt_app.errors import UserFacingError
 from bolt_app.services.context import ChannelAccount
 from listeners.case_flow import account_of, view_state

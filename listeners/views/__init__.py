@@ -1,7 +1,7 @@
 from slack_bolt.async_app import AsyncApp
 
 from bolt_app.blocks.accounts import AUTHORIZE_ACCOUNT_VIEW, REGISTER_ORGANIZATION_VIEW, RENAME_ACCOUNT_VIEW
-from bolt_app.blocks.cases import CREATE_CASE_VIEW, REOPEN_CASE_VIEW, REPLY_CASE_VIEW, SEARCH_CASES_VIEW
+from bolt_app.blocks.cases.parts import CREATE_CASE_VIEW, REOPEN_CASE_VIEW, REPLY_CASE_VIEW, SEARCH_CASES_VIEW
 from bolt_app.blocks.channels import CONFIGURE_CHANNEL_VIEW
 from bolt_app.blocks.quotas import QUOTA_INCREASE_VIEW
 from listeners.views.accounts import (

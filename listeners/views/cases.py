@@ -7,32 +7,26 @@ key), and what happened is shown in the channel."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bolt_app.blocks.cases import (
+from bolt_app.blocks.cases.messages import search_results_blocks
+from bolt_app.blocks.cases.parts import ViewState, status_name
+from bolt_app.blocks.cases.readers import (
     CaseForm,
     MessageForm,
-    ViewState,
     read_case_form,
     read_message_form,
     read_search_form,
-    search_results_blocks,
-    status_name,
 )
 from bolt_app.errors import UserFacingError
-from bolt_app.services.cases import (
-    DuplicateSubmission,
-    InvalidInput,
-    NewMessage,
-    validate_new_case,
-    validate_reply,
-    validate_search,
-)
-from bolt_app.services.context import ChannelAccount, SlackActor
+from bolt_app.services.cases.channel_actions import MessageKind
+from bolt_app.services.cases.models import InvalidInput
+from bolt_app.services.cases.validation import validate_new_case, validate_reply, validate_search
+from bolt_app.slack_case_messages import SlackCaseMessages
 from bolt_app.slack_files import download_attachments
 from listeners.case_flow import (
     Show,
@@ -41,62 +35,118 @@ from listeners.case_flow import (
     create_form_errors,
     message_form_errors,
     payload_user_name,
-    post_case_message,
-    refresh_case_message,
-    remember_own_action,
     tell_user,
     view_state,
 )
 from listeners.common import configured_accounts, explain_errors, services_of, slack_actor
 
+F = TypeVar("F")
+ViewListener = Callable[
+    [AsyncAck, dict[str, Any], dict[str, Any], AsyncWebClient, AsyncBoltContext], Awaitable[None]
+]
+Act = Callable[[AsyncWebClient, AsyncBoltContext, ViewState, F, str, Show], Awaitable[None]]
 
-async def create_case_submitted(
-    ack: AsyncAck,
-    body: dict[str, Any],
-    view: dict[str, Any],
-    client: AsyncWebClient,
-    context: AsyncBoltContext,
-) -> None:
-    state, form = view_state(view), read_case_form(view["state"])
-    errors = create_form_errors(form, state, payload_user_name(body))
-    if errors:
-        await ack(response_action="errors", errors=errors)
-        return
-    await ack()
 
-    async def work() -> None:
-        await _create_case(client, context, state, form, idempotency_key=view["id"])
+def _form_submitted(
+    read: Callable[[dict[str, Any]], F],
+    field_errors: Callable[[F, ViewState, str], dict[str, str]],
+    act: Act[F],
+) -> ViewListener:
+    """A case form's submission: its field errors before `ack()` (the modal stays open and shows them), then
+    `act` with the view id as the idempotency key; what went wrong is told to the user in the channel."""
 
-    await explain_errors(tell_user(client, state.channel_id, context.user_id or ""), work)
+    async def submitted(
+        ack: AsyncAck,
+        body: dict[str, Any],
+        view: dict[str, Any],
+        client: AsyncWebClient,
+        context: AsyncBoltContext,
+    ) -> None:
+        state, form = view_state(view), read(view["state"])
+        errors = field_errors(form, state, payload_user_name(body))
+        if errors:
+            await ack(response_action="errors", errors=errors)
+            return
+        await ack()
+        show = tell_user(client, state.channel_id, context.user_id or "")
+
+        async def work() -> None:
+            await act(client, context, state, form, view["id"], show)
+
+        await explain_errors(show, work)
+
+    return submitted
 
 
 async def _create_case(
-    client: AsyncWebClient, context: AsyncBoltContext, state: ViewState, form: CaseForm, idempotency_key: str
+    client: AsyncWebClient,
+    context: AsyncBoltContext,
+    state: ViewState,
+    form: CaseForm,
+    idempotency_key: str,
+    _: Show,
 ) -> None:
     account = await account_of(context, state.channel_id, form.account_id)
     actor = await acting_user(client, context, state)
     attachments = await download_attachments(client, [f.id for f in form.files])
     new = validate_new_case(
-        subject=form.subject,
-        description=form.description,
-        issue_type=form.issue_type,
-        service_code=form.service_code,
-        category_code=form.category_code,
-        severity_code=form.severity_code,
-        language=form.language,
-        cc_emails=form.cc_emails,
-        attachments=attachments,
-        actor_name=actor.name,
-        channel_name=account.channel_name,
+        form, attachments=attachments, actor_name=actor.name, channel_name=account.channel_name
     )
-    try:
-        case = await services_of(context).cases.create_case(account, actor, new, idempotency_key)
-    except DuplicateSubmission:
-        return  # Slack's retry or a second click: the first submission opened the case and posts it
-    await remember_own_action(context, account, case.case_id, "create")
-    ts = await post_case_message(client, state.channel_id, case)
-    if ts:
-        await remember_own_action(context, account, case.case_id, "create", root_ts=ts)
+    await services_of(context).case_actions.create(
+        account, actor, new, idempotency_key, SlackCaseMessages(client)
+    )
+
+
+def _send_message(kind: MessageKind, done: str) -> Act[MessageForm]:
+    """Reply and reopen: one flow; `done` starts what the user is told afterwards."""
+
+    async def send(
+        client: AsyncWebClient,
+        context: AsyncBoltContext,
+        state: ViewState,
+        form: MessageForm,
+        idempotency_key: str,
+        show: Show,
+    ) -> None:
+        if not state.case_id:
+            raise UserFacingError(
+                "This form does not say which case it is about. Open it again from the case."
+            )
+        account = await account_of(context, state.channel_id, state.account_id)
+        actor = await acting_user(client, context, state)
+        attachments = await download_attachments(client, [f.id for f in form.files])
+        message = validate_reply(
+            form, attachments=attachments, actor_name=actor.name, channel_name=account.channel_name
+        )
+        sent = await services_of(context).case_actions.send_message(
+            kind,
+            account,
+            actor,
+            state.case_id,
+            message,
+            idempotency_key,
+            SlackCaseMessages(client),
+            language=state.language,
+            message_ts=state.message_ts,
+        )
+        if sent is None:
+            return  # Slack's retry or a second click: the first submission sent it
+        if sent.case is None:
+            await show(f"{done} (case {sent.case_id}).")
+        else:
+            case = sent.case
+            await show(f"{done} (case {case.display_id or case.case_id}, now {status_name(case.status)}).")
+
+    return send
+
+
+create_case_submitted = _form_submitted(read_case_form, create_form_errors, _create_case)
+reply_submitted = _form_submitted(
+    read_message_form, message_form_errors, _send_message("reply", "Your reply was sent to AWS Support")
+)
+reopen_submitted = _form_submitted(
+    read_message_form, message_form_errors, _send_message("reopen", "The case is reopened")
+)
 
 
 async def search_cases_submitted(
@@ -118,102 +168,3 @@ async def search_cases_submitted(
         )
 
     await explain_errors(tell_user(client, channel_id, user_id), work)
-
-
-# ---- reply and reopen ------------------------------------------------------------------------------------------
-
-Send = Callable[[ChannelAccount, SlackActor, str, NewMessage, str], Awaitable[None]]
-
-
-async def reply_submitted(
-    ack: AsyncAck,
-    body: dict[str, Any],
-    view: dict[str, Any],
-    client: AsyncWebClient,
-    context: AsyncBoltContext,
-) -> None:
-    async def send(
-        account: ChannelAccount, actor: SlackActor, case_id: str, msg: NewMessage, key: str
-    ) -> None:
-        await services_of(context).cases.reply(
-            account, actor, case_id, msg.message, msg.cc_emails, msg.attachments, key
-        )
-        await remember_own_action(context, account, case_id, "reply")
-
-    await _message_submitted(ack, body, view, client, context, send, "Your reply was sent to AWS Support")
-
-
-async def reopen_submitted(
-    ack: AsyncAck,
-    body: dict[str, Any],
-    view: dict[str, Any],
-    client: AsyncWebClient,
-    context: AsyncBoltContext,
-) -> None:
-    async def send(
-        account: ChannelAccount, actor: SlackActor, case_id: str, msg: NewMessage, key: str
-    ) -> None:
-        await services_of(context).cases.reopen(
-            account, actor, case_id, msg.message, msg.cc_emails, key, msg.attachments
-        )
-        await remember_own_action(context, account, case_id, "reopen")
-
-    await _message_submitted(ack, body, view, client, context, send, "The case is reopened")
-
-
-async def _message_submitted(
-    ack: AsyncAck,
-    body: dict[str, Any],
-    view: dict[str, Any],
-    client: AsyncWebClient,
-    context: AsyncBoltContext,
-    send: Send,
-    done: str,
-) -> None:
-    state, form = view_state(view), read_message_form(view["state"])
-    errors = message_form_errors(form, state, payload_user_name(body))
-    if errors:
-        await ack(response_action="errors", errors=errors)
-        return
-    await ack()
-    show = tell_user(client, state.channel_id, context.user_id or "")
-
-    async def work() -> None:
-        await _send_message(client, context, state, form, view["id"], send, done, show)
-
-    await explain_errors(show, work)
-
-
-async def _send_message(
-    client: AsyncWebClient,
-    context: AsyncBoltContext,
-    state: ViewState,
-    form: MessageForm,
-    idempotency_key: str,
-    send: Send,
-    done: str,
-    show: Show,
-) -> None:
-    if not state.case_id:
-        raise UserFacingError("This form does not say which case it is about. Open it again from the case.")
-    account = await account_of(context, state.channel_id, state.account_id)
-    actor = await acting_user(client, context, state)
-    attachments = await download_attachments(client, [f.id for f in form.files])
-    message = validate_reply(
-        message=form.message,
-        cc_emails=form.cc_emails,
-        attachments=attachments,
-        actor_name=actor.name,
-        channel_name=account.channel_name,
-    )
-    try:
-        await send(account, actor, state.case_id, message, idempotency_key)
-    except DuplicateSubmission:
-        return  # Slack's retry or a second click: the first submission sent it
-    try:
-        case = await services_of(context).cases.details(account, actor, state.case_id, state.language)
-    except UserFacingError:
-        await show(f"{done} (case {state.case_id}).")
-        return
-    await refresh_case_message(client, state.channel_id, state.message_ts, case)
-    await show(f"{done} (case {case.display_id or case.case_id}, now {status_name(case.status)}).")

@@ -17,7 +17,9 @@ from bolt_app.blocks.quotas import (
     read_form,
 )
 from bolt_app.errors import UserFacingError
-from bolt_app.services.quotas import DuplicateSubmission, PendingRequestExists, validate_requested_value
+from bolt_app.services.audited import DuplicateSubmission
+from bolt_app.services.quotas.models import PendingRequestExists
+from bolt_app.services.quotas.rules import validate_requested_value
 from listeners.common import (
     configured_accounts,
     pick_account,

@@ -16,16 +16,14 @@ from typing import Any
 import pytest
 
 from bolt_app.blocks.accounts import accounts_blocks
-from bolt_app.blocks.cases import (
+from bolt_app.blocks.cases.forms import create_case_modal, reopen_modal, reply_modal
+from bolt_app.blocks.cases.messages import (
     case_details_blocks,
     case_summary_blocks,
     case_text,
     correspondence_blocks,
-    create_case_modal,
     full_message_modal,
     previous_correspondence_blocks,
-    reopen_modal,
-    reply_modal,
     resolve_confirm,
     search_results_blocks,
 )
@@ -38,9 +36,10 @@ from bolt_app.blocks.help import CommandHelp, help_blocks
 from bolt_app.blocks.home import home_view
 from bolt_app.blocks.notifications import correspondence_message, lifecycle_message, root_message
 from bolt_app.blocks.quotas import quota_modal, quota_request_blocks, quota_request_text, warnings_text
-from bolt_app.services.cases import CaseSummary, Communication, SearchPage
+from bolt_app.services.cases.models import CaseSummary, Communication, SearchPage
+from bolt_app.services.choice import Choice
 from bolt_app.services.context import ChannelAccount
-from bolt_app.services.quotas import Choice, QuotaDetails, QuotaRequest
+from bolt_app.services.quotas.models import QuotaDetails, QuotaRequest
 from storage.accounts import AccountRow, AuthorizationRow
 from storage.channels import ChannelConfigRow, Notifications
 from storage.workspaces import WorkspaceKey

@@ -33,8 +33,10 @@ from bolt_app.blocks.quotas import (
     service_options,
 )
 from bolt_app.errors import UserFacingError
+from bolt_app.services.choice import Choice
 from bolt_app.services.context import ChannelAccount
-from bolt_app.services.quotas import QUOTA_FIELD, VALUE_FIELD, Choice, QuotaDetails, QuotaRequest
+from bolt_app.services.quotas.fields import QUOTA_FIELD, VALUE_FIELD
+from bolt_app.services.quotas.models import QuotaDetails, QuotaRequest
 from storage.workspaces import WorkspaceKey
 
 WORKSPACE = WorkspaceKey("", "T0001")

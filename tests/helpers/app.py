@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import html
 import re
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
@@ -106,6 +107,12 @@ class AppHarness:
         cookie = cookie_state if cookie_state is not None else state
         headers = {"Cookie": f"slack-app-oauth-state={cookie}"} if cookie else {}
         return await self.get(f"/slack/oauth_redirect?code={code}&state={state}{extra}", headers)
+
+    async def download_role_template(self, success_page: PageResponse) -> PageResponse:
+        """Follows the success page's "Download CloudFormation template" link."""
+        link = re.search(r'<a class="download" href="([^"]+)"', success_page.text)
+        assert link, "no download link on the page"
+        return await self.get(html.unescape(link.group(1)))
 
     async def install(self, query: str = "") -> PageResponse:
         state, _ = await self.start_install(query)

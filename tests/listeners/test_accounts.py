@@ -64,7 +64,9 @@ async def states(h: AppHarness, key: WorkspaceKey = TEAM) -> list[tuple[str, str
 async def test_install_link_to_authorized_account(harness: AppHarness, aws: AwsDouble) -> None:
     page = await harness.install("aws_account=" + ACCOUNT)
     ext = await external_id(harness)
-    assert ext in page.text and aws.app_principal_arn in page.text and "AWSTemplateFormatVersion" in page.text
+    assert ext in page.text and aws.app_principal_arn in page.text
+    template = await harness.download_role_template(page)
+    assert "AWSTemplateFormatVersion" in template.text and ext in template.text
     assert "pending" in page.text
     assert await states(harness) == [(ACCOUNT, "pending", None)]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bolt_app.blocks.cases import TEXT_INPUT_CHARS
+from bolt_app.blocks.cases.parts import TEXT_INPUT_CHARS
 from listeners.case_flow import MessageClick, message_click, prefill_from_message
 
 LINK = "https://test-team.slack.com/archives/C1/p1700000000000100"

@@ -15,7 +15,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from bolt_app.blocks.cases import (
+from bolt_app.blocks.cases.parts import (
     CATEGORY_ACTION,
     CREATE_CASE_VIEW,
     NEXT_RESULTS_ACTION,
@@ -32,7 +32,7 @@ from bolt_app.blocks.cases import (
     CaseRef,
     ViewState,
 )
-from bolt_app.services.cases import (
+from bolt_app.services.cases.fields import (
     ATTACHMENTS_BLOCK,
     CASE_ACCOUNT_BLOCK,
     CATEGORY_BLOCK,

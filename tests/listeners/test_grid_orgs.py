@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import text
 
 from bolt_app.notifications_worker import DeliveryLoop, WorkerOptions
-from bolt_app.services.cases import (
+from bolt_app.services.cases.fields import (
     CATEGORY_BLOCK,
     DESCRIPTION_BLOCK,
     ISSUE_TYPE_BLOCK,

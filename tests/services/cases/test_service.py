@@ -12,42 +12,37 @@ from botocore.exceptions import ClientError, ConnectTimeoutError, ReadTimeoutErr
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bolt_app.aws import sessions
+from bolt_app.aws import support as support_module
 from bolt_app.aws.case_errors import explain_case_error
 from bolt_app.aws.errors import AwsError, CallContext
 from bolt_app.aws.sessions import AwsClients, RoleSessions
 from bolt_app.errors import UserFacingError
-from bolt_app.services import cases as cases_module
-from bolt_app.services.cases import (
+from bolt_app.services.audited import AUDIT_OUTCOME_CHARS, DuplicateSubmission
+from bolt_app.services.cases.fields import (
     ATTACHMENTS_BLOCK,
-    AUDIT_OUTCOME_CHARS,
     CC_BLOCK,
     DESCRIPTION_BLOCK,
     MAX_ATTACHMENT_BYTES,
-    MESSAGE_BLOCK,
-    SEARCH_BEFORE_BLOCK,
-    SEARCH_CASE_ID_BLOCK,
     SERVICE_BLOCK,
     SUBJECT_BLOCK,
+)
+from bolt_app.services.cases.models import (
     Attachment,
     CaseAlreadyResolved,
     CaseNotResolved,
-    CaseService,
-    DuplicateSubmission,
     InvalidInput,
     NewCase,
     SearchFilter,
-    search_filter_of,
-    signature_line,
-    split_emails,
-    validate_new_case,
-    validate_reply,
-    validate_search,
 )
+from bolt_app.services.cases.search import search_filter_of
+from bolt_app.services.cases.service import CaseService
+from bolt_app.services.cases.validation import signature_line, validate_search
 from bolt_app.services.context import ChannelAccount, SlackActor
 from storage.audit import AuditEvent, AuditRepository, IdempotencyKeys
 from storage.db import create_engine
 from storage.workspaces import WorkspaceKey
 from tests.fakes.aws import TEST_CLIENT_CONFIG, AwsDouble
+from tests.services.cases.test_validation import FORM, validate_form
 
 ACCOUNT = "210987654321"
 OTHER_ACCOUNT = "310987654321"
@@ -304,15 +299,6 @@ async def test_a_page_token_of_another_search_is_refused(
         await service.search([full], ACTOR, SearchFilter(), "not-a-token")
 
 
-def test_search_filter_validation_names_the_field() -> None:
-    with pytest.raises(InvalidInput) as reversed_dates:
-        validate_search(SearchFilter(after=date(2024, 2, 2), before=date(2024, 2, 1)))
-    assert SEARCH_BEFORE_BLOCK in reversed_dates.value.errors
-    with pytest.raises(InvalidInput) as bad_id:
-        validate_search(SearchFilter(display_id="case-123"))
-    assert bad_id.value.field == SEARCH_CASE_ID_BLOCK
-
-
 # ---------------------------------------------------------------------------------------------------------------
 # Idempotency
 # ---------------------------------------------------------------------------------------------------------------
@@ -353,7 +339,7 @@ async def test_a_create_case_without_answer_keeps_the_key_and_says_the_case_may_
     async def lost_answer(client: Any, operation: str, **params: Any) -> dict[str, Any]:
         raise ReadTimeoutError(endpoint_url="https://support.us-east-1.amazonaws.com")
 
-    monkeypatch.setattr(cases_module, "call_write", lost_answer)
+    monkeypatch.setattr(support_module, "call_write", lost_answer)
     with pytest.raises(AwsError, match="may or may not have been created"):
         await service.create_case(full, ACTOR, new_case(), "view-10")
     with pytest.raises(DuplicateSubmission):
@@ -392,19 +378,6 @@ async def test_three_attachments_reach_the_case(
     assert [a.file_name for a in aws.case(case_id).communications[-1].attachments] == ["console.log"]
 
 
-FORM: dict[str, Any] = {
-    "subject": "Subject",
-    "description": "Description",
-    "issue_type": "technical",
-    "service_code": "aws-lambda",
-    "category_code": "performance",
-    "severity_code": "low",
-    "language": "en",
-    "actor_name": "Jane Doe",
-    "channel_name": "support",
-}
-
-
 @pytest.mark.parametrize(
     ("changes", "field", "words"),
     [
@@ -436,49 +409,9 @@ async def test_limits_are_enforced_before_any_aws_call(
 ) -> None:
     calls = len(aws.calls)
     with pytest.raises(InvalidInput) as invalid:
-        validate_new_case(**(FORM | changes))
+        validate_form(FORM | changes)
     assert invalid.value.field == field and words in invalid.value.errors[field]
     assert len(aws.calls) == calls
-
-
-def test_the_description_limit_counts_the_signature_line() -> None:
-    signature = len("\n\n" + signature_line("Jane Doe", "support"))
-    ok = validate_new_case(**(FORM | {"description": "d" * (8000 - signature)}))
-    assert len(ok.description) == 8000 - signature
-    with pytest.raises(InvalidInput) as too_long:
-        validate_new_case(**(FORM | {"description": "d" * (8001 - signature)}))
-    message = too_long.value.errors[DESCRIPTION_BLOCK]
-    assert (
-        "Submitted from Slack by Jane Doe in #support" in message and "Shorten it by 1 characters" in message
-    )
-
-
-def test_every_wrong_field_is_reported_at_once() -> None:
-    with pytest.raises(InvalidInput) as invalid:
-        validate_new_case(
-            **(FORM | {"subject": "", "description": "", "cc_emails": "x", "severity_code": None})
-        )
-    assert list(invalid.value.errors) == [SUBJECT_BLOCK, DESCRIPTION_BLOCK, "severity", CC_BLOCK]
-    assert invalid.value.field == SUBJECT_BLOCK
-
-
-def test_a_reply_needs_a_message_and_keeps_the_same_limits() -> None:
-    with pytest.raises(InvalidInput) as invalid:
-        validate_reply(message=" ", cc_emails="a@b", actor_name="Jane", channel_name="support")
-    assert set(invalid.value.errors) == {MESSAGE_BLOCK, CC_BLOCK}
-    reply = validate_reply(
-        message=" Thanks ",
-        cc_emails="a@example.com\nb@example.org;A@example.com",
-        actor_name="J",
-        channel_name="c",
-    )
-    assert reply.message == "Thanks" and reply.cc_emails == ("a@example.com", "b@example.org")
-
-
-def test_cc_addresses_split_on_commas_whitespace_and_new_lines() -> None:
-    assert split_emails("a@x.io,b@x.io  c@x.io\nd@x.io;") == ("a@x.io", "b@x.io", "c@x.io", "d@x.io")
-    assert split_emails(["a@x.io", "a@x.io"]) == ("a@x.io",)
-    assert split_emails(None) == ()
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -583,7 +516,7 @@ async def test_a_timeout_is_explained(
     async def no_answer(client: Any, operation: str, **params: Any) -> dict[str, Any]:
         raise ConnectTimeoutError(endpoint_url="https://support.us-east-1.amazonaws.com")
 
-    monkeypatch.setattr(cases_module, "call", no_answer)
+    monkeypatch.setattr(support_module, "call", no_answer)
     with pytest.raises(AwsError, match="did not answer in time") as failed:
         await service.resolve(full, ACTOR, "case-1")
     assert failed.value.code == "Timeout"

@@ -5,24 +5,22 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bolt_app.blocks.cases import (
-    CaseRef,
-    ViewState,
+from bolt_app.blocks.cases.forms import create_case_modal
+from bolt_app.blocks.cases.messages import (
     case_details_blocks,
     case_text,
-    create_case_modal,
     full_message_value,
     parse_full_message_value,
 )
-from bolt_app.services.cases import (
+from bolt_app.blocks.cases.parts import CaseRef, ViewState
+from bolt_app.services.cases.fields import (
     CASE_ACCOUNT_BLOCK,
     CATEGORY_BLOCK,
     ISSUE_TYPE_BLOCK,
     SERVICE_BLOCK,
     SUBJECT_BLOCK,
-    CaseSummary,
-    Communication,
 )
+from bolt_app.services.cases.models import CaseSummary, Communication
 from bolt_app.services.context import ChannelAccount
 from storage.workspaces import WorkspaceKey
 

@@ -1,0 +1,14 @@
+"""Blocks for support cases: `forms` (the create, search, reply and reopen modals and their readers), `messages`
+(case summaries, details, correspondence, search results) and `parts` (ids, limits, references, text pieces).
+Labels follow the original product. What the notification messages build on is handed on here."""
+
+from bolt_app.blocks.cases.messages import case_summary_blocks
+from bolt_app.blocks.cases.parts import SHOW_FULL_MESSAGE_ACTION, CaseRef, severity_name, status_name
+
+__all__ = [
+    "SHOW_FULL_MESSAGE_ACTION",
+    "CaseRef",
+    "case_summary_blocks",
+    "severity_name",
+    "status_name",
+]

@@ -1,0 +1,360 @@
+"""Support cases with the channel's role: create, search, read, reply, resolve, reopen; audited and idempotent.
+
+Every AWS call runs with the IAM role the channel configured for that account, assumed for the acting Slack user,
+so AWS itself decides what a channel may do (a read-only role gets AccessDenied on CreateCase). Methods take plain
+values (`ChannelAccount`, `SlackActor`, dataclasses) and return dataclasses; they know nothing of Slack payloads.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from bolt_app.aws.case_errors import case_not_found, create_outcome_unknown
+from bolt_app.aws.errors import AwsError
+from bolt_app.aws.sessions import RoleSessions
+from bolt_app.aws.support import SupportClient, outcome_unknown
+from bolt_app.services.audited import AuditedActions, Claim, Trail
+from bolt_app.services.cases.answers import communication_of, summary_of
+from bolt_app.services.cases.catalogue import CATALOGUE_TTL_SECONDS, CatalogueCache
+from bolt_app.services.cases.fields import LANGUAGES, SEARCH_PAGE_SIZE
+from bolt_app.services.cases.models import (
+    RESOLVED,
+    Attachment,
+    CaseAlreadyResolved,
+    CaseNotResolved,
+    CaseSummary,
+    Communication,
+    NewCase,
+    NewMessage,
+    Resolution,
+    SearchFilter,
+    SearchPage,
+    SupportedLanguage,
+    SupportService,
+)
+from bolt_app.services.cases.search import merged_page, search_params, start_of, status_matches, targets_of
+from bolt_app.services.cases.validation import signed_body
+from bolt_app.services.choice import Choice
+from bolt_app.services.context import ChannelAccount, SlackActor
+from bolt_app.services.role_target import role_target
+from storage.audit import AuditRepository, IdempotencyKeys
+
+COMMUNICATIONS_PAGE_SIZE = 10
+
+
+class CaseService:
+    def __init__(
+        self,
+        role_sessions: RoleSessions,
+        audit: AuditRepository,
+        idempotency: IdempotencyKeys,
+        *,
+        catalogue_ttl_seconds: float = CATALOGUE_TTL_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.role_sessions = role_sessions
+        self.audit = audit
+        self._actions = AuditedActions(audit, idempotency)
+        self._catalogue = CatalogueCache(catalogue_ttl_seconds, clock)
+
+    async def _support(
+        self, channel: ChannelAccount, actor: SlackActor, trail: Trail | None = None
+    ) -> SupportClient:
+        return await SupportClient.open(self.role_sessions, role_target(channel, actor), trail)
+
+    async def _attachment_set(self, support: SupportClient, attachments: Sequence[Attachment]) -> str | None:
+        """One attachment set for up to 3 files, made just before it is used: its 1-hour clock starts now."""
+        if not attachments:
+            return None
+        return await support.add_attachments_to_set([(a.file_name, a.data) for a in attachments])
+
+    async def _describe(
+        self,
+        channel: ChannelAccount,
+        support: SupportClient,
+        case_id: str,
+        *,
+        language: str | None,
+        communications: bool,
+    ) -> CaseSummary:
+        """DescribeCases only returns cases of the language asked for (default English), and a case ID alone
+        does not say its language: without one, the languages are tried in turn."""
+        for lang in [language] if language else list(LANGUAGES):
+            response = await support.describe_cases(
+                {
+                    "caseIdList": [case_id],
+                    "includeResolvedCases": True,
+                    "includeCommunications": communications,
+                    "language": lang,
+                }
+            )
+            if response.get("cases"):
+                return summary_of(response["cases"][0], channel)
+        raise case_not_found(support.target.context("support:DescribeCases"), case_id)
+
+    # ---- create -------------------------------------------------------------------------------------------
+
+    async def create_case(
+        self, channel: ChannelAccount, actor: SlackActor, new: NewCase, idempotency_key: str
+    ) -> CaseSummary:
+        """Opens the case with the channel's role, once per idempotency key (a retried or double-clicked
+        submission raises `DuplicateSubmission` instead of opening a second case)."""
+        async with self._actions.audited(channel, actor, "support:CreateCase") as trail:
+            async with self._actions.claimed(
+                idempotency_key,
+                "This case was already submitted; it is not created twice. Look for it with "
+                "`/aws-support search` before submitting it again.",
+            ) as claim:
+                support = await self._support(channel, actor, trail)
+                set_id = await self._attachment_set(support, new.attachments)
+                params: dict[str, Any] = {
+                    "subject": new.subject,
+                    "communicationBody": signed_body(new.description, actor.name, channel.channel_name),
+                    "serviceCode": new.service_code,
+                    "categoryCode": new.category_code,
+                    "severityCode": new.severity_code,
+                    "issueType": new.issue_type,
+                    "language": new.language,
+                }
+                if new.cc_emails:
+                    params["ccEmailAddresses"] = list(new.cc_emails)
+                if set_id:
+                    params["attachmentSetId"] = set_id
+                response = await _write(claim, support.create_case(params), support, "support:CreateCase")
+            trail.case_id = str(response["caseId"])
+            return await self._created(channel, actor, trail.case_id, new)
+
+    async def _created(
+        self, channel: ChannelAccount, actor: SlackActor, case_id: str, new: NewCase
+    ) -> CaseSummary:
+        try:
+            # Not recorded in the create's trail: the row says what CreateCase did.
+            support = await self._support(channel, actor)
+            return await self._describe(
+                channel, support, case_id, language=new.language, communications=False
+            )
+        except AwsError:
+            # The case exists: a role that may create but not describe, or a case AWS does not list yet, must not
+            # turn a success into an error. Show what is known.
+            return CaseSummary(
+                case_id=case_id,
+                display_id="",
+                subject=new.subject,
+                status="opened",
+                severity_code=new.severity_code,
+                service_code=new.service_code,
+                category_code=new.category_code,
+                submitted_by=actor.name,
+                time_created=datetime.now(UTC),
+                language=new.language,
+                cc_emails=new.cc_emails,
+                account_id=channel.account_id,
+                account_shown=channel.account_shown,
+            )
+
+    # ---- search and read ----------------------------------------------------------------------------------
+
+    async def search(
+        self,
+        channels: Sequence[ChannelAccount],
+        actor: SlackActor,
+        search: SearchFilter,
+        page_token: str | None = None,
+        page_size: int = SEARCH_PAGE_SIZE,
+    ) -> SearchPage:
+        """Searches every account of the channel (or the one the filter names), each with its own role, at once.
+        Accounts that fail are reported in `accounts_failed`; the others still answer."""
+        offset = start_of(search, page_token)
+        targets = targets_of(channels, search)
+        answers = await asyncio.gather(
+            *(self._search_account(c, actor, search) for c in targets), return_exceptions=True
+        )
+        return merged_page(search, targets, answers, offset, page_size)
+
+    async def _search_account(
+        self, channel: ChannelAccount, actor: SlackActor, search: SearchFilter
+    ) -> tuple[list[CaseSummary], bool]:
+        async with self._actions.audited(channel, actor, "support:DescribeCases") as trail:
+            trail.detail = "search"
+            support = await self._support(channel, actor, trail)
+            try:
+                response = await support.describe_cases(search_params(search))
+            except AwsError as e:
+                if search.display_id and e.code == "CaseIdNotFound":
+                    return [], False  # not a case of this account: no match, not a failure
+                raise
+            cases = [summary_of(raw, channel) for raw in response.get("cases") or []]
+            if not search.display_id:
+                cases = [c for c in cases if status_matches(c.status, search.status)]
+            return cases, bool(response.get("nextToken"))
+
+    async def details(
+        self, channel: ChannelAccount, actor: SlackActor, case_id: str, language: str | None = None
+    ) -> CaseSummary:
+        """The case with its 5 most recent communications."""
+        async with self._actions.audited(channel, actor, "support:DescribeCases", case_id) as trail:
+            support = await self._support(channel, actor, trail)
+            return await self._describe(channel, support, case_id, language=language, communications=True)
+
+    async def communications(
+        self, channel: ChannelAccount, actor: SlackActor, case_id: str, next_token: str | None = None
+    ) -> tuple[list[Communication], str | None]:
+        """One page ("Previous correspondence") of the case's communications, newest first."""
+        async with self._actions.audited(channel, actor, "support:DescribeCommunications", case_id) as trail:
+            support = await self._support(channel, actor, trail)
+            response = await support.describe_communications(case_id, COMMUNICATIONS_PAGE_SIZE, next_token)
+            items = [communication_of(c) for c in response.get("communications") or []]
+            return items, response.get("nextToken") or None
+
+    # ---- change -------------------------------------------------------------------------------------------
+
+    async def reply(
+        self,
+        channel: ChannelAccount,
+        actor: SlackActor,
+        case_id: str,
+        message: str,
+        cc_emails: Sequence[str],
+        attachments: Sequence[Attachment],
+        idempotency_key: str,
+    ) -> None:
+        """Adds a correspondence to the case (once per idempotency key)."""
+        sent = NewMessage(message, tuple(cc_emails), tuple(attachments))
+        await self._send(channel, actor, case_id, sent, idempotency_key, reopen=False)
+
+    async def reopen(
+        self,
+        channel: ChannelAccount,
+        actor: SlackActor,
+        case_id: str,
+        message: str,
+        cc_emails: Sequence[str],
+        idempotency_key: str,
+        attachments: Sequence[Attachment] = (),
+    ) -> None:
+        """Reopens a resolved case. AWS has no ReopenCase: a correspondence on a resolved case reopens it."""
+        sent = NewMessage(message, tuple(cc_emails), tuple(attachments))
+        await self._send(channel, actor, case_id, sent, idempotency_key, reopen=True)
+
+    async def _send(
+        self,
+        channel: ChannelAccount,
+        actor: SlackActor,
+        case_id: str,
+        sent: NewMessage,
+        idempotency_key: str,
+        *,
+        reopen: bool,
+    ) -> None:
+        """Reply and reopen: one correspondence, audited, once per key; a reopen first checks the case is resolved."""
+        duplicate = (
+            "This case was already reopened with this message."
+            if reopen
+            else "This reply was already sent; it is not sent twice."
+        )
+        async with (
+            self._actions.audited(channel, actor, "support:AddCommunicationToCase", case_id) as trail,
+            self._actions.claimed(idempotency_key, duplicate) as claim,
+        ):
+            support = await self._support(channel, actor, trail)
+            if reopen:
+                case = await self._describe(channel, support, case_id, language=None, communications=False)
+                if not case.resolved:
+                    raise CaseNotResolved(
+                        f"Case {case.display_id or case_id} is not resolved (its status is {case.status}), so "
+                        "it cannot be reopened. Use Reply to add to it."
+                    )
+                trail.detail = "reopen"
+            set_id = await self._attachment_set(support, sent.attachments)
+            params: dict[str, Any] = {
+                "caseId": case_id,
+                "communicationBody": signed_body(sent.message, actor.name, channel.channel_name),
+            }
+            if sent.cc_emails:
+                params["ccEmailAddresses"] = list(sent.cc_emails)
+            if set_id:
+                params["attachmentSetId"] = set_id
+            await _write(claim, support.add_communication_to_case(params), support)
+
+    async def resolve(self, channel: ChannelAccount, actor: SlackActor, case_id: str) -> Resolution:
+        """Resolves the case. Resolving is naturally idempotent; a case that was already resolved is reported."""
+        async with self._actions.audited(channel, actor, "support:ResolveCase", case_id) as trail:
+            support = await self._support(channel, actor, trail)
+            response = await support.resolve_case(case_id)
+            resolution = Resolution(
+                str(response.get("initialCaseStatus", "")), str(response.get("finalCaseStatus", ""))
+            )
+            if resolution.initial_status == RESOLVED:
+                raise CaseAlreadyResolved(
+                    "This case was already resolved; nothing changed. To continue it, use Reopen case."
+                )
+            return resolution
+
+    # ---- catalogues (cached; they read no case, so they are not audited) ----------------------------------
+
+    async def services(
+        self, channel: ChannelAccount, actor: SlackActor, language: str = "en"
+    ) -> list[SupportService]:
+        async def read() -> list[Any]:
+            response = await (await self._support(channel, actor)).describe_services(language)
+            return [
+                SupportService(
+                    str(s["code"]),
+                    str(s["name"]),
+                    tuple(Choice(str(c["code"]), str(c["name"])) for c in s.get("categories") or []),
+                )
+                for s in response.get("services") or []
+            ]
+
+        return await self._catalogue.get(("services", channel.account_id, language), read)
+
+    async def severity_levels(
+        self, channel: ChannelAccount, actor: SlackActor, language: str = "en"
+    ) -> list[Choice]:
+        """The severities the account's support plan offers (they differ by plan, so per account)."""
+
+        async def read() -> list[Any]:
+            response = await (await self._support(channel, actor)).describe_severity_levels(language)
+            return [Choice(str(s["code"]), str(s["name"])) for s in response.get("severityLevels") or []]
+
+        return await self._catalogue.get(("severity", channel.account_id, language), read)
+
+    async def languages(
+        self,
+        channel: ChannelAccount,
+        actor: SlackActor,
+        issue_type: str,
+        service_code: str,
+        category_code: str,
+    ) -> list[SupportedLanguage]:
+        async def read() -> list[Any]:
+            support = await self._support(channel, actor)
+            response = await support.describe_supported_languages(issue_type, service_code, category_code)
+            return [
+                SupportedLanguage(str(s["code"]), str(s.get("language", "")), str(s.get("display", "")))
+                for s in response.get("supportedLanguages") or []
+            ]
+
+        key = ("languages", channel.account_id, issue_type, service_code, category_code)
+        return await self._catalogue.get(key, read)
+
+
+async def _write(
+    claim: Claim, sent: Awaitable[dict[str, Any]], support: SupportClient, create: str | None = None
+) -> dict[str, Any]:
+    """A call that changes a case: once it may have reached AWS, the idempotency key stays claimed. A create
+    whose answer was lost says so (the case may exist)."""
+    try:
+        response = await sent
+    except AwsError as e:
+        if outcome_unknown(e):
+            claim.kept = True
+            if create:
+                raise create_outcome_unknown(support.target.context(create)) from e.__cause__
+        raise
+    claim.kept = True
+    return response

@@ -1,0 +1,198 @@
+"""The case modals (create, reply, reopen, search): labels, fields in order, prefills, Slack's limits."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from bolt_app.blocks.cases.forms import (
+    CaseFormPrefill,
+    category_options,
+    create_case_modal,
+    reopen_modal,
+    reply_modal,
+    search_modal,
+    service_options,
+)
+from bolt_app.blocks.cases.parts import (
+    CATEGORY_ACTION,
+    CREATE_CASE_VIEW,
+    REOPEN_CASE_VIEW,
+    REPLY_CASE_VIEW,
+    SEARCH_CASES_VIEW,
+    SERVICE_ACTION,
+    SEVERITY_ACTION,
+    ViewState,
+)
+from bolt_app.services.cases.fields import (
+    ATTACHMENTS_BLOCK,
+    CASE_ACCOUNT_BLOCK,
+    CATEGORY_BLOCK,
+    CC_BLOCK,
+    DESCRIPTION_BLOCK,
+    ISSUE_TYPE_BLOCK,
+    LANGUAGE_BLOCK,
+    MESSAGE_BLOCK,
+    SEARCH_ACCOUNT_BLOCK,
+    SEARCH_AFTER_BLOCK,
+    SEARCH_CASE_ID_BLOCK,
+    SEARCH_STATUS_BLOCK,
+    SERVICE_BLOCK,
+    SEVERITY_BLOCK,
+    SUBJECT_BLOCK,
+)
+from bolt_app.services.cases.models import SearchFilter, SupportService
+from bolt_app.services.choice import Choice
+from tests.blocks.cases.kit import (
+    DEV,
+    PROD,
+    a_case,
+    assert_view_within_limits,
+    inputs,
+)
+
+
+def test_create_case_modal_has_the_original_fields_in_order() -> None:
+    view = create_case_modal([PROD])
+    assert view["callback_id"] == CREATE_CASE_VIEW and view["title"]["text"] == "Create a support case"
+    labels = [b["label"]["text"] for b in view["blocks"] if b["type"] == "input"]
+    assert labels == [
+        "Subject",
+        "Description",
+        "Issue type",
+        "Service",
+        "Category",
+        "Severity",
+        "Contact language",
+        "Additional contacts to notify",
+        "Attachments",
+    ]
+    fields = inputs(view)
+    assert [o["text"]["text"] for o in fields[ISSUE_TYPE_BLOCK]["element"]["options"]] == [
+        "Technical",
+        "Account and billing",
+    ]
+    assert fields[SERVICE_BLOCK]["element"]["type"] == "external_select"
+    assert fields[SERVICE_BLOCK]["element"]["action_id"] == SERVICE_ACTION
+    assert fields[CATEGORY_BLOCK]["element"]["action_id"] == CATEGORY_ACTION
+    assert fields[CATEGORY_BLOCK]["element"]["min_query_length"] == 0
+    assert fields[SEVERITY_BLOCK]["element"]["action_id"] == SEVERITY_ACTION  # until AWS data is there
+    assert fields[ATTACHMENTS_BLOCK]["element"] == {
+        "type": "file_input",
+        "action_id": "value",
+        "max_files": 3,
+    }
+    assert fields[ATTACHMENTS_BLOCK]["optional"] and fields[CC_BLOCK]["optional"]
+    assert "optional" not in fields[SUBJECT_BLOCK] and "optional" not in fields[DESCRIPTION_BLOCK]
+    assert_view_within_limits(view)
+
+
+def test_the_account_field_appears_only_with_several_accounts() -> None:
+    assert CASE_ACCOUNT_BLOCK not in inputs(create_case_modal([PROD]))
+    account = inputs(create_case_modal([PROD, DEV]))[CASE_ACCOUNT_BLOCK]
+    assert account["label"]["text"] == "AWS account"
+    assert [(o["text"]["text"], o["value"]) for o in account["element"]["options"]] == [
+        ("Prod (210987654321)", "210987654321"),
+        ("310987654321", "310987654321"),
+    ]
+
+
+def test_a_prefilled_create_case_modal_keeps_the_values_and_its_state() -> None:
+    state = ViewState(channel_id="C1", message_ts="1700000000.000100")
+    view = create_case_modal(
+        [PROD, DEV],
+        prefill=CaseFormPrefill(
+            subject="From a message",
+            description="x" * 5000,
+            account_id=DEV.account_id,
+            issue_type="customer-service",
+            service=Choice("aws-lambda", "Lambda"),
+            category=Choice("performance", "Performance"),
+            severity_code="urgent",
+            language="ja",
+            cc_emails="a@example.com",
+        ),
+        severity_levels=[Choice("low", "General guidance"), Choice("urgent", "Production system down")],
+        private_metadata=state.encode(),
+    )
+    fields = inputs(view)
+    assert fields[SUBJECT_BLOCK]["element"]["initial_value"] == "From a message"
+    assert len(fields[DESCRIPTION_BLOCK]["element"]["initial_value"]) == 3000  # Slack's input limit
+    assert fields[CASE_ACCOUNT_BLOCK]["element"]["initial_option"]["value"] == DEV.account_id
+    assert fields[ISSUE_TYPE_BLOCK]["element"]["initial_option"]["value"] == "customer-service"
+    assert fields[SERVICE_BLOCK]["element"]["initial_option"] == {
+        "text": {"type": "plain_text", "text": "Lambda", "emoji": True},
+        "value": "aws-lambda",
+    }
+    assert fields[SEVERITY_BLOCK]["element"]["type"] == "static_select"
+    assert fields[SEVERITY_BLOCK]["element"]["initial_option"]["text"]["text"] == "Production system down"
+    assert fields[LANGUAGE_BLOCK]["element"]["initial_option"]["value"] == "ja"
+    assert ViewState.decode(view["private_metadata"]) == state
+    assert_view_within_limits(view)
+
+
+def test_view_state_refuses_what_slack_would_cut() -> None:
+    with pytest.raises(ValueError, match="3000"):
+        ViewState(channel_id="C" * 3000).encode()
+
+
+def test_service_and_category_options_follow_the_query_and_slack_limits() -> None:
+    services = [
+        SupportService(
+            "aws-lambda", "Lambda", (Choice("performance", "Performance"), Choice("other", "Other"))
+        ),
+        SupportService("amazon-s3", "Simple Storage Service (S3)", ()),
+        *(SupportService(f"svc-{i}", "A very long service name " * 5 + str(i), ()) for i in range(120)),
+    ]
+    assert [o["value"] for o in service_options(services, "lamb")] == ["aws-lambda"]
+    everything = service_options(services)
+    assert len(everything) == 100 and all(len(o["text"]["text"]) <= 75 for o in everything)
+    assert [o["value"] for o in category_options(services, "aws-lambda", "")] == ["performance", "other"]
+    assert [o["value"] for o in category_options(services, "aws-lambda", "perf")] == ["performance"]
+    assert category_options(services, None) == []
+
+
+def test_reply_and_reopen_modals() -> None:
+    reply = reply_modal(a_case(), private_metadata=ViewState("C1", case_id="c").encode())
+    assert (reply["callback_id"], reply["title"]["text"], reply["submit"]["text"]) == (
+        REPLY_CASE_VIEW,
+        "Reply to case",
+        "Send message",
+    )
+    assert [b["label"]["text"] for b in reply["blocks"] if b["type"] == "input"] == [
+        "Message",
+        "Additional contacts to notify",
+        "Attachments",
+    ]
+    reopen = reopen_modal(a_case(status="resolved"))
+    assert (reopen["callback_id"], reopen["title"]["text"]) == (REOPEN_CASE_VIEW, "Reopen case")
+    message = inputs(reopen)[MESSAGE_BLOCK]
+    assert "optional" not in message and message["label"]["text"] == "Message"
+    assert_view_within_limits(reply)
+    assert_view_within_limits(reopen)
+
+
+def test_search_modal_offers_accounts_dates_status_language_and_case_id() -> None:
+    view = search_modal([PROD, DEV], search=SearchFilter(after=date(2026, 1, 1), status="resolved"))
+    assert view["callback_id"] == SEARCH_CASES_VIEW
+    fields = inputs(view)
+    assert [o["text"]["text"] for o in fields[SEARCH_ACCOUNT_BLOCK]["element"]["options"]] == [
+        "All accounts",
+        "Prod (210987654321)",
+        "310987654321",
+    ]
+    assert fields[SEARCH_AFTER_BLOCK]["element"] == {
+        "type": "datepicker",
+        "action_id": "value",
+        "initial_date": "2026-01-01",
+    }
+    assert [o["text"]["text"] for o in fields[SEARCH_STATUS_BLOCK]["element"]["options"]] == [
+        "All open cases",
+        "Resolved",
+        "All cases",
+    ]
+    assert fields[SEARCH_STATUS_BLOCK]["element"]["initial_option"]["value"] == "resolved"
+    assert fields[SEARCH_CASE_ID_BLOCK]["label"]["text"] == "Case ID"
+    assert SEARCH_ACCOUNT_BLOCK not in inputs(search_modal([PROD]))
+    assert_view_within_limits(view)

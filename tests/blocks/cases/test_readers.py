@@ -1,0 +1,84 @@
+"""What the case modals' readers make of a submission's `view.state`."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from bolt_app.blocks.cases.parts import (
+    ALL_ACCOUNTS,
+    CATEGORY_ACTION,
+    SERVICE_ACTION,
+)
+from bolt_app.blocks.cases.readers import read_case_form, read_message_form, read_search_form
+from bolt_app.services.cases.fields import (
+    ATTACHMENTS_BLOCK,
+    CASE_ACCOUNT_BLOCK,
+    CATEGORY_BLOCK,
+    CC_BLOCK,
+    DESCRIPTION_BLOCK,
+    ISSUE_TYPE_BLOCK,
+    LANGUAGE_BLOCK,
+    MESSAGE_BLOCK,
+    SEARCH_ACCOUNT_BLOCK,
+    SEARCH_AFTER_BLOCK,
+    SEARCH_CASE_ID_BLOCK,
+    SEARCH_STATUS_BLOCK,
+    SERVICE_BLOCK,
+    SEVERITY_BLOCK,
+    SUBJECT_BLOCK,
+)
+from bolt_app.services.cases.models import SearchFilter
+
+
+def test_the_create_case_form_reads_back_every_field() -> None:
+    def select(value: str) -> dict[str, Any]:
+        return {"type": "static_select", "selected_option": {"value": value}}
+
+    state = {
+        "values": {
+            CASE_ACCOUNT_BLOCK: {"value": select("310987654321")},
+            SUBJECT_BLOCK: {"value": {"type": "plain_text_input", "value": "S"}},
+            DESCRIPTION_BLOCK: {"value": {"type": "plain_text_input", "value": "D"}},
+            ISSUE_TYPE_BLOCK: {"value": select("technical")},
+            SERVICE_BLOCK: {
+                SERVICE_ACTION: {"type": "external_select", "selected_option": {"value": "aws-lambda"}}
+            },
+            CATEGORY_BLOCK: {CATEGORY_ACTION: {"type": "external_select", "selected_option": None}},
+            SEVERITY_BLOCK: {"value": select("low")},
+            LANGUAGE_BLOCK: {"value": select("en")},
+            CC_BLOCK: {"value": {"type": "plain_text_input", "value": None}},
+            ATTACHMENTS_BLOCK: {
+                "value": {
+                    "type": "file_input",
+                    "files": [
+                        {"id": "F1", "name": "a.log", "size": 12, "url_private_download": "https://f/a"}
+                    ],
+                }
+            },
+        }
+    }
+    form = read_case_form(state)
+    assert (form.account_id, form.subject, form.service_code, form.category_code) == (
+        "310987654321",
+        "S",
+        "aws-lambda",
+        None,
+    )
+    assert [(f.id, f.name, f.size) for f in form.files] == [("F1", "a.log", 12)]
+    message = read_message_form({"values": {MESSAGE_BLOCK: {"value": {"value": "Hi"}}}})
+    assert (message.message, message.cc_emails, message.files) == ("Hi", None, ())
+
+
+def test_the_search_form_reads_back_as_a_filter() -> None:
+    state = {
+        "values": {
+            SEARCH_ACCOUNT_BLOCK: {
+                "value": {"type": "static_select", "selected_option": {"value": ALL_ACCOUNTS}}
+            },
+            SEARCH_AFTER_BLOCK: {"value": {"type": "datepicker", "selected_date": "2026-01-01"}},
+            SEARCH_STATUS_BLOCK: {"value": {"type": "static_select", "selected_option": {"value": "all"}}},
+            SEARCH_CASE_ID_BLOCK: {"value": {"type": "plain_text_input", "value": " "}},
+        }
+    }
+    assert read_search_form(state) == SearchFilter(after=date(2026, 1, 1), status="all")
