@@ -37,6 +37,7 @@ from bolt_app.services.quotas.service import QuotaService
 from bolt_app.services.role_templates import LINK_HOURS, RoleTemplates
 from bolt_app.services.workspaces import WorkspaceService
 from bolt_app.settings import Settings
+from bolt_app.shared_caches import forget_changed, forget_everything
 from bolt_app.signed_links import LinkSigner, derived_key
 from bolt_app.slack_client import build_web_client, new_http_session
 from bolt_app.slack_delivery import SlackDelivery
@@ -44,6 +45,7 @@ from bolt_app.slack_retries import drop_retries_after_timeout
 from listeners import register_listeners
 from storage.accounts import AccountRepository
 from storage.audit import AuditRepository, IdempotencyKeys
+from storage.change_feed import ChangeFeed, announces_changes
 from storage.channels import ChannelRepository
 from storage.crypto import configure_token_cipher
 from storage.db import create_engine
@@ -66,8 +68,13 @@ async def build_services(
     settings: Settings,
     engine: AsyncEngine | None = None,
     notification_options: NotificationOptions | None = None,
+    *,
+    listen_for_changes: bool = False,
 ) -> Services:
-    """Must run inside the event loop that will serve requests (it opens the shared HTTP session)."""
+    """Must run inside the event loop that will serve requests (it opens the shared HTTP session).
+
+    `listen_for_changes`: a long-running process drops what it cached when another process changes it
+    (PostgreSQL's announcements); a one-off command has nothing to keep fresh."""
     configure_token_cipher(settings.token_encryption_keys)
     engine = engine or create_engine(settings.database_url)
     http = new_http_session()
@@ -95,7 +102,14 @@ async def build_services(
         bot_token=settings.bot_token,
         options=notification_options,
     )
+    changes = None
+    if listen_for_changes and announces_changes(engine):
+        changes = ChangeFeed(
+            engine, forget_changed(store, channels), on_gap=forget_everything(store, channels)
+        )
+        await changes.start()
     return Services(
+        changes=changes,
         settings=settings,
         engine=engine,
         http=http,
@@ -183,9 +197,10 @@ def build_notification_service(
     )
 
 
-def build_app(services: Services) -> AsyncApp:
+def build_app(services: Services, *, socket_mode: bool = False) -> AsyncApp:
     settings = services.settings
-    if settings.oauth_enabled:
+    if settings.oauth_enabled and not (socket_mode and settings.bot_token):
+        # Over HTTP, and in Socket Mode without a fixed token: the stored installations, rotating their tokens.
         app = AsyncApp(
             client=services.client,
             signing_secret=settings.signing_secret,
@@ -205,7 +220,7 @@ def build_app(services: Services) -> AsyncApp:
             installation_store_bot_only=True,
             raise_error_for_unhandled_request=False,
         )
-    else:  # Socket Mode, one workspace
+    else:  # Socket Mode with a fixed token, one workspace
         app = AsyncApp(
             client=build_web_client(settings.slack_api_url, services.http, token=settings.bot_token),
             token=settings.bot_token,

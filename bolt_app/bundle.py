@@ -26,6 +26,7 @@ from bolt_app.services.role_templates import RoleTemplates
 from bolt_app.services.workspaces import WorkspaceService
 from bolt_app.settings import Settings
 from storage.audit import AuditRepository
+from storage.change_feed import ChangeFeed
 from storage.installation_store import InstallationStore
 from storage.state_store import OAuthStateStore
 
@@ -52,6 +53,7 @@ class Services:
     notifications: NotificationService
     case_actions: CaseActions
     role_templates: RoleTemplates
+    changes: ChangeFeed | None = None  # other processes' changes, heard on PostgreSQL when serving
 
     def for_listeners(self) -> dict[str, object]:
         """What listeners may ask for by parameter name (`accounts: AccountService`), as Bolt injects `client`.
@@ -68,5 +70,7 @@ class Services:
         }
 
     async def close(self) -> None:
+        if self.changes is not None:
+            await self.changes.stop()
         await self.http.close()
         await self.engine.dispose()

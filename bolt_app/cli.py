@@ -48,19 +48,24 @@ async def _check_database(settings: Settings) -> None:
 
 
 def _serve(mode: Mode) -> int:
+    from bolt_app.socket_mode import SocketModeSetupError
     from bolt_app.web import create_web_app
 
     settings = _settings(mode)
     if db.is_sqlite(settings.database_url):
         db.upgrade(settings.database_url)
     asyncio.run(_check_database(settings))
-    web.run_app(
-        create_web_app(settings, socket_mode=mode is Mode.SOCKET),
-        host=settings.host,
-        port=settings.port,
-        access_log=None,
-        print=lambda msg: log.info("%s", msg),
-    )
+    try:
+        web.run_app(
+            create_web_app(settings, socket_mode=mode is Mode.SOCKET),
+            host=settings.host,
+            port=settings.port,
+            access_log=None,
+            print=lambda msg: log.info("%s", msg),
+        )
+    except SocketModeSetupError as e:
+        print(f"aws-support-slack: {e}", file=sys.stderr)
+        return 2
     return 0
 
 
@@ -121,7 +126,9 @@ async def _run_worker(settings: Settings, options: WorkerOptions) -> int:
     from bolt_app.app import build_services
     from bolt_app.notifications_worker import run_worker
 
-    services = await build_services(settings, notification_options=options.notification)
+    services = await build_services(
+        settings, notification_options=options.notification, listen_for_changes=True
+    )
     try:
         return await run_worker(services.notifications, settings.notifications_queue_url, options)
     finally:

@@ -44,6 +44,7 @@ class Settings:
     client_secret: str | None = None
     app_token: str | None = None
     bot_token: str | None = None
+    bot_refresh_token: str | None = None  # Socket Mode: exchanged once for a rotating, stored installation
     notifications_queue_url: str | None = None
     host: str = "0.0.0.0"
     port: int = 3000
@@ -66,6 +67,11 @@ _HOW = {
     "(starts with xapp-)",
     "SLACK_BOT_TOKEN": "Slack app settings → OAuth & Permissions → Bot User OAuth Token (starts with xoxb-)",
 }
+_SOCKET_TOKENS = (
+    "Socket Mode needs the workspace's bot: install it once through `aws-support-slack serve` (Add to Slack) "
+    "on this database, or set SLACK_BOT_REFRESH_TOKEN (OAuth & Permissions → Refresh Token, with token rotation "
+    "on), or SLACK_BOT_TOKEN (a fixed token: with token rotation on it stops working after 12 hours)"
+)
 
 
 def _missing(name: str) -> str:
@@ -150,9 +156,19 @@ def load_settings(mode: Mode, env: Mapping[str, str] | None = None) -> Settings:
     if mode is Mode.HTTP:
         required = ["SLACK_SIGNING_SECRET", "SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET"]
     elif mode is Mode.SOCKET:
-        required = ["SLACK_APP_TOKEN", "SLACK_BOT_TOKEN"]
+        required = ["SLACK_APP_TOKEN"]
     problems += [_missing(name) for name in required if not get(name)]
     app_token, bot_token = get("SLACK_APP_TOKEN"), get("SLACK_BOT_TOKEN")
+    refresh_token = get("SLACK_BOT_REFRESH_TOKEN")
+    if mode is Mode.SOCKET and not bot_token:
+        # The stored installation rotates its token, which takes the app's client credentials.
+        problems += [
+            f"{_missing(name)[:-1]}; {_SOCKET_TOKENS}."
+            for name in ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET")
+            if not get(name)
+        ]
+    if mode is Mode.SOCKET and refresh_token and not refresh_token.startswith("xoxe-"):
+        problems.append("SLACK_BOT_REFRESH_TOKEN must be a refresh token (starts with xoxe-).")
     if mode is Mode.SOCKET and app_token and not app_token.startswith("xapp-"):
         problems.append("SLACK_APP_TOKEN must be an app-level token (starts with xapp-).")
     if mode is Mode.SOCKET and bot_token and not bot_token.startswith("xoxb-"):
@@ -179,6 +195,7 @@ def load_settings(mode: Mode, env: Mapping[str, str] | None = None) -> Settings:
         client_secret=get("SLACK_CLIENT_SECRET"),
         app_token=app_token,
         bot_token=bot_token,
+        bot_refresh_token=refresh_token,
         notifications_queue_url=get("NOTIFICATIONS_QUEUE_URL"),
         host=get("HOST") or "0.0.0.0",
         port=port,

@@ -21,6 +21,7 @@ from bolt_app.role_template_http import TEMPLATE_PATH, role_template_route
 from bolt_app.security_headers import security_headers
 from bolt_app.settings import Settings
 from bolt_app.slack_payload_shapes import reject_malformed_payloads
+from bolt_app.socket_mode import prepare_socket_mode_bot
 from storage.db import current_revision, head_revision, ping
 
 log = logging.getLogger(__name__)
@@ -113,20 +114,25 @@ async def create_web_app(settings: Settings, *, socket_mode: bool = False) -> we
     """Builds everything inside the running loop; `web.run_app` accepts this coroutine."""
     in_flight = keep_listener_tasks(asyncio.get_running_loop())
     options = options_from_env()
-    services = await build_services(settings, notification_options=options.notification)
+    services = await build_services(
+        settings, notification_options=options.notification, listen_for_changes=True
+    )
     metrics = Metrics() if settings.metrics_enabled else None
     services.aws.observe_calls(_aws_call_observer(metrics))
     if metrics:
         metrics.watch_engine(services.engine)
         metrics.watch_open_deliveries(services.notifications.delivery.deliveries.count_open)
         services.notifications.delivery.observe = metrics.delivery
-    bolt = build_app(services)
+    bolt = build_app(services, socket_mode=socket_mode)
     if socket_mode:
         app = web.Application()
         handler = AsyncSocketModeHandler(bolt, settings.app_token, web_client=services.client)
 
         async def connect(_: web.Application) -> None:
-            await services.workspaces.record_socket_mode_workspace(bolt.client)
+            which = await prepare_socket_mode_bot(
+                settings, bolt.client, services.installation_store, services.workspaces
+            )
+            log.info("%s", which)
             await handler.connect_async()
 
         async def disconnect(_: web.Application) -> None:

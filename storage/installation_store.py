@@ -31,9 +31,13 @@ class InstallationStore(AsyncSQLAlchemyInstallationStore):
         self.installations = tables.slack_installations
         self.bots = tables.slack_bots
         # Decrypted bots by workspace, so a warm request costs no database round trip and no decryption. Bounded
-        # and short-lived, so another process's uninstall or token rotation is seen within 30 s; this process's
-        # own changes drop the entry at once.
+        # and short-lived: this process's own changes drop the entry at once, another process's when PostgreSQL
+        # announces them (`forget`, storage.change_feed), or within 30 s when an announcement is missed.
         self.bot_cache: TTLCache[_WorkspaceKey, Bot] = TTLCache(maxsize=10_000, ttl=30.0)
+
+    def forget(self, enterprise_id: str | None, team_id: str | None) -> None:
+        """Drops the cached bot of a workspace (team_id None: an org-wide install) that changed elsewhere."""
+        self.bot_cache.pop((enterprise_id or None, team_id or None), None)
 
     async def create_tables(self) -> None:
         raise NotImplementedError("tables are created by migrations: aws-support-slack db upgrade")
@@ -72,6 +76,27 @@ class InstallationStore(AsyncSQLAlchemyInstallationStore):
         return await super().async_find_bot(
             enterprise_id=enterprise_id, team_id=team_id, is_enterprise_install=is_enterprise_install
         )
+
+    async def installed_bots(self) -> list[Bot]:
+        """The latest bot of every workspace installed for this app (Socket Mode serves what is stored)."""
+        c = self.bots.c
+        async with self.engine.connect() as conn:
+            rows = (
+                await conn.execute(
+                    select(c.enterprise_id, c.team_id, c.is_enterprise_install)
+                    .where(c.client_id == self.client_id, c.bot_token.is_not(None))
+                    .distinct()
+                )
+            ).all()
+        bots = [
+            await self.find_bot_uncached(
+                enterprise_id=r.enterprise_id,
+                team_id=r.team_id,
+                is_enterprise_install=r.is_enterprise_install,
+            )
+            for r in rows
+        ]
+        return [b for b in bots if b is not None]
 
     async def async_delete_bot(self, *, enterprise_id: str | None, team_id: str | None) -> None:
         self.bot_cache.pop((enterprise_id, team_id), None)

@@ -153,7 +153,8 @@ class ChannelService:
         self.role_sessions = role_sessions
         # Every command in a channel needs its accounts before it can open a modal, whose trigger lives 3 s:
         # answering them from memory keeps the database off that path. This process's own changes drop the
-        # entry at once; another process's are seen within the time-to-live.
+        # entry at once; another process's when the composition root hears of them (the `forget_*` hooks), or
+        # within the time-to-live when it does not.
         self._accounts_cache: TTLCache[ChannelKey, list[ChannelAccount]] = TTLCache(maxsize=10_000, ttl=10.0)
 
     async def for_channel(self, key: WorkspaceKey, channel_id: str) -> list[ChannelConfigRow]:
@@ -171,8 +172,23 @@ class ChannelService:
         return cached
 
     def forget_cached(self) -> None:
-        """After changes made around `configure`/`remove` (a whole `channels apply`)."""
+        """After changes made around `configure`/`remove` (a whole `channels apply`), or missed elsewhere."""
         self._accounts_cache.clear()
+
+    def forget_channel(self, channel: ChannelKey) -> None:
+        """The channel's configurations changed elsewhere."""
+        self._accounts_cache.pop(channel, None)
+
+    def forget_workspace(self, key: WorkspaceKey) -> None:
+        """The workspace (installation, External ID, authorizations) changed elsewhere."""
+        for channel in [c for c in self._accounts_cache if c.workspace == key]:
+            self._accounts_cache.pop(channel, None)
+
+    def forget_account(self, account_id: str) -> None:
+        """The AWS account (its name) changed elsewhere."""
+        for channel, accounts in list(self._accounts_cache.items()):
+            if any(a.account_id == account_id for a in accounts):
+                self._accounts_cache.pop(channel, None)
 
     async def _channel_accounts(self, channel: ChannelKey) -> list[ChannelAccount]:
         rows = await self.repository.for_channel(channel)

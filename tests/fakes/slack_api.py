@@ -40,6 +40,10 @@ USER_ID = "U0001"
 FILE_DOWNLOAD = "files.download"  # pseudo method name under which file downloads are recorded
 RESPONSE_URL = "response_url"  # the method name under which response_url posts are recorded
 _NO_TOKEN_METHODS = frozenset({"oauth.v2.access", "oauth.access", "api.test"})
+SOCKET_CONNECTED = "socket_mode.connected"  # pseudo method: a Socket Mode client opened the websocket
+SOCKET_ACK = (
+    "socket_mode.ack"  # pseudo method: what a Socket Mode client sent back (acks, with their payload)
+)
 _LOGIN_PAGE = "<!DOCTYPE html><html><body>Sign in to Slack</body></html>"
 
 
@@ -146,6 +150,7 @@ class FakeSlackApi:
         self._last_post: dict[str, float] = {}
         self._seq = itertools.count(1)
         self._ts = itertools.count(1)
+        self._sockets: list[web.WebSocketResponse] = []
         self._runner: web.AppRunner | None = None
         self._origin: str | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -174,6 +179,7 @@ class FakeSlackApi:
         app.router.add_post("/actions/{team}/{seq}/{secret}", self._handle_response_url)
         app.router.add_get("/files-pri/{file_ref}/download/{name}", self._handle_download)
         app.router.add_get("/files-pri/{file_ref}/{name}", self._handle_download)  # url_private
+        app.router.add_get("/socket-mode/link", self._handle_socket_mode)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         await web.TCPSite(self._runner, "127.0.0.1", 0).start()
@@ -181,6 +187,8 @@ class FakeSlackApi:
         self._origin = f"http://{host}:{port}"
 
     async def stop(self) -> None:
+        for ws in list(self._sockets):
+            await ws.close()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -273,6 +281,21 @@ class FakeSlackApi:
                 )
             return matching()
 
+    def wait_until_blocking(self, where: Callable[[Call], bool], timeout: float = 5.0) -> list[Call]:
+        """Block until a call of any method matches ``where``; return the matching calls."""
+        with self._cond:
+            if not self._cond.wait_for(lambda: any(where(c) for c in self._calls), timeout):
+                seen = ", ".join(_describe(c) for c in self._calls[-50:]) or "nothing"
+                raise AssertionError(f"no matching call within {timeout}s; received: {seen}")
+            return [c for c in self._calls if where(c)]
+
+    async def wait_until(
+        self,
+        where: Callable[[Call], bool],
+        timeout: float = 5.0,  # noqa: ASYNC109 - the wait runs in a worker thread, bounded by this
+    ) -> list[Call]:
+        return await asyncio.to_thread(self.wait_until_blocking, where, timeout)
+
     async def wait_for(
         self,
         method: str,
@@ -302,6 +325,13 @@ class FakeSlackApi:
         """Later calls with ``token`` answer ``invalid_auth`` (even with ``accept_any_token``)."""
         with self._cond:
             self._tokens.setdefault(token, self._default_token_info()).revoked = True
+
+    def new_refresh_token(self, team_id: str = TEAM_ID) -> str:
+        """A refresh token for the workspace, as the app's OAuth & Permissions page shows with rotation on."""
+        refresh = f"xoxe-1-{secrets.token_hex(16)}"
+        with self._cond:
+            self._refresh_tokens[refresh] = replace(self._default_token_info(), team_id=team_id)
+        return refresh
 
     def issued_tokens(self) -> dict[str, TokenInfo]:
         with self._cond:
@@ -384,14 +414,59 @@ class FakeSlackApi:
         with self._cond:
             try:
                 self._raise_injected_failure(method)
-                no_token = method in _NO_TOKEN_METHODS
-                auth = self._default_token_info() if no_token else self._authenticate(token)
-                body = {"ok": True} | self._handlers.get(method, _generic_ok)(params, auth)
+                if method == "apps.connections.open":
+                    body = {"ok": True} | self._apps_connections_open(token)
+                else:
+                    no_token = method in _NO_TOKEN_METHODS
+                    auth = self._default_token_info() if no_token else self._authenticate(token)
+                    body = {"ok": True} | self._handlers.get(method, _generic_ok)(params, auth)
             except SlackError as exc:
                 self._record(Call(method, params, token, at, exc.status, exc.error))
                 return exc.response()
             self._record(Call(method, params, token, at))
         return web.json_response(body)
+
+    # ---- Socket Mode ------------------------------------------------------------------------------
+
+    def _apps_connections_open(self, token: str | None) -> Json:
+        """Like Slack: only an app-level token (xapp-) may open a Socket Mode connection."""
+        if not token:
+            raise SlackError("not_authed")
+        if not token.startswith("xapp-"):
+            raise SlackError("not_allowed_token_type")
+        return {"url": f"ws{self.origin.removeprefix('http')}/socket-mode/link?ticket={secrets.token_hex(8)}"}
+
+    async def _handle_socket_mode(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()  # answers pings with pongs, as slack_sdk's client expects
+        await ws.prepare(request)
+        await ws.send_json({"type": "hello", "num_connections": 1, "connection_info": {"app_id": APP_ID}})
+        with self._cond:
+            self._sockets.append(ws)
+            self._record(Call(SOCKET_CONNECTED, dict(request.query), None, time.monotonic()))
+        try:
+            async for message in ws:
+                if message.type == web.WSMsgType.TEXT:
+                    with self._cond:
+                        self._record(Call(SOCKET_ACK, _maybe_json(message.data), None, time.monotonic()))
+        finally:
+            with self._cond:
+                self._sockets.remove(ws)
+        return ws
+
+    async def send_envelope(self, envelope: Json) -> None:
+        """Sends a Socket Mode envelope (an event, command, interaction) to the connected client."""
+
+        async def send() -> None:
+            with self._cond:
+                if not self._sockets:
+                    raise AssertionError("no Socket Mode client is connected")
+                ws = self._sockets[-1]
+            await ws.send_json(envelope)
+
+        if self._loop is None:
+            await send()
+        else:
+            await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(send(), self._loop))
 
     async def _handle_response_url(self, request: web.Request) -> web.Response:
         """A message sent to an interaction's response_url; recorded as method RESPONSE_URL."""
@@ -755,4 +830,13 @@ async def _read_params(request: web.Request) -> Json:
     return params
 
 
-__all__ = ["Call", "FakeFile", "FakeSlackApi", "OAuthConfig", "SlackError", "TokenInfo"]
+__all__ = [
+    "SOCKET_ACK",
+    "SOCKET_CONNECTED",
+    "Call",
+    "FakeFile",
+    "FakeSlackApi",
+    "OAuthConfig",
+    "SlackError",
+    "TokenInfo",
+]

@@ -123,6 +123,7 @@ class AppHarness:
 
 @asynccontextmanager
 async def running_app(settings: Settings, slack: FakeSlackApi) -> AsyncIterator[AppHarness]:
+    previous_origin = RESPONSE_URL_ORIGIN["origin"]
     RESPONSE_URL_ORIGIN["origin"] = slack.origin  # response_url posts reach the fake, which records them
     app: web.Application = await create_web_app(settings)
     server = TestServer(app, host="127.0.0.1")
@@ -132,3 +133,4 @@ async def running_app(settings: Settings, slack: FakeSlackApi) -> AsyncIterator[
             yield AppHarness(slack, settings, app[SERVICES_KEY], server, http, app[IN_FLIGHT_KEY])
     finally:
         await server.close()
+        RESPONSE_URL_ORIGIN["origin"] = previous_origin

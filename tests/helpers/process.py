@@ -58,13 +58,16 @@ def app_env(database_url: str, slack_api_url: str, extra: Mapping[str, str] | No
 
 
 @contextmanager
-def serve(env: Mapping[str, str], tmp_path: Path, startup_timeout: float = 30.0) -> Iterator[ServedApp]:
+def serve(
+    env: Mapping[str, str], tmp_path: Path, startup_timeout: float = 30.0, command: str = "serve"
+) -> Iterator[ServedApp]:
+    """The `command` (serve, or socket) running until the block ends; healthy once it is yielded."""
     port = free_port()
-    log_path = tmp_path / f"serve-{port}.log"
+    log_path = tmp_path / f"{command}-{port}.log"
     full_env = dict(env) | {"PORT": str(port), "APP_BASE_URL": f"http://127.0.0.1:{port}"}
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "bolt_app.cli", "serve"],
+            [sys.executable, "-m", "bolt_app.cli", command],
             env=full_env,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -74,9 +77,11 @@ def serve(env: Mapping[str, str], tmp_path: Path, startup_timeout: float = 30.0)
         deadline = time.monotonic() + startup_timeout
         while not _healthy(served.base_url + "/healthz"):
             if process.poll() is not None:
-                raise AssertionError(f"serve exited with {process.returncode}:\n{served.log()}")
+                raise AssertionError(f"{command} exited with {process.returncode}:\n{served.log()}")
             if time.monotonic() > deadline:
-                raise AssertionError(f"serve did not become healthy in {startup_timeout}s:\n{served.log()}")
+                raise AssertionError(
+                    f"{command} did not become healthy in {startup_timeout}s:\n{served.log()}"
+                )
             time.sleep(0.05)
         yield served
     finally:

@@ -4,7 +4,9 @@ API, moto with IAM enforced; SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -246,6 +248,17 @@ async def test_notifications_reach_each_org_in_its_own_channel_with_its_own_bot(
     await notifications.ingest(parse_event(event_body(CREATE, case_id)), "http")
     options = WorkerOptions(NotificationOptions(post_interval_seconds=0.0))
     await DeliveryLoop(notifications, "worker-grid", options).drain()
+    # serve's own delivery loop may have claimed a channel first: wait (bounded) until both threads have a root.
+    query = text("SELECT enterprise_id, channel_id, root_ts FROM case_threads WHERE case_id = :c")
+    deadline = time.monotonic() + 5.0
+    while True:
+        async with harness.services.engine.connect() as conn:
+            threads = sorted(
+                (r[0], r[1], r[2] is not None) for r in await conn.execute(query, {"c": case_id})
+            )
+        if len(threads) == 2 and all(rooted for *_, rooted in threads) or time.monotonic() > deadline:
+            break
+        await asyncio.sleep(0.01)
 
     [in_shared], [in_own] = roots(harness, SHARED, case_id), roots(harness, OWN, case_id)
     tokens = {c.params["channel"]: c.token for c in (in_shared, in_own)}
@@ -258,7 +271,4 @@ async def test_notifications_reach_each_org_in_its_own_channel_with_its_own_bot(
         for org in (E1, E2)
     }
     assert tokens == {SHARED: bots[E1.enterprise_id].bot_token, OWN: bots[E2.enterprise_id].bot_token}
-    async with harness.services.engine.connect() as conn:
-        query = text("SELECT enterprise_id, channel_id, root_ts FROM case_threads WHERE case_id = :c")
-        threads = sorted((r[0], r[1], r[2] is not None) for r in await conn.execute(query, {"c": case_id}))
     assert threads == [(E1.enterprise_id, SHARED, True), (E2.enterprise_id, OWN, True)]
