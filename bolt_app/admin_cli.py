@@ -28,6 +28,7 @@ from bolt_app.services.accounts import display_name
 from bolt_app.services.channel_files import ChannelFiles, rows_as_file
 from bolt_app.services.context import Actor
 from bolt_app.settings import Settings
+from storage.workspace_summaries import WorkspaceSummary
 from storage.workspaces import WorkspaceKey
 
 
@@ -43,16 +44,21 @@ def _identifier(pattern: re.Pattern[str], what: str, empty_ok: bool = False) -> 
 def add_workspace_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--team",
-        required=True,
         type=_identifier(TEAM_ID, "a Slack team ID (T…) or org ID (E…)"),
-        help="Slack team ID (T…); for an org-wide install, the org ID (E…)",
+        help="Slack team ID (T…), or an org ID (E…) for an org-wide install; optional when only one "
+        "workspace is installed",
     )
     parser.add_argument(
         "--enterprise",
         default="",
         type=_identifier(ENTERPRISE_ID, "an Enterprise Grid org ID (E…)", empty_ok=True),
-        help="Enterprise Grid org ID (E…), if any",
+        help="Enterprise Grid org ID (E…): alone, the org-wide install; with --team, that org's workspace",
     )
+
+
+def _format_arg(parser: argparse.ArgumentParser, default: str = "yaml") -> None:
+    choices = ["table", "yaml", "json"] if default == "table" else ["yaml", "json"]
+    parser.add_argument("--format", choices=choices, default=default)
 
 
 def add_account_commands(sub: Any) -> None:
@@ -61,7 +67,7 @@ def add_account_commands(sub: Any) -> None:
     )
     p = accounts.add_parser("list", help="list the accounts and their state")
     add_workspace_args(p)
-    p.add_argument("--format", choices=["yaml", "json"], default="yaml")
+    _format_arg(p)
     p = accounts.add_parser("authorize", help="authorize the workspace with a role of the account")
     add_workspace_args(p)
     p.add_argument("--role-arn", required=True, type=_identifier(ROLE_ARN, "an IAM role ARN"))
@@ -92,7 +98,7 @@ def add_account_commands(sub: Any) -> None:
         "list", help="print a workspace's channel configurations in the apply file format"
     )
     add_workspace_args(p)
-    p.add_argument("--format", choices=["yaml", "json"], default="yaml")
+    _format_arg(p)
     p = channels.add_parser(
         "apply", help="make the configurations of the workspaces in FILE what FILE declares"
     )
@@ -102,6 +108,8 @@ def add_account_commands(sub: Any) -> None:
     workspaces = sub.add_parser("workspaces", help="installed workspaces").add_subparsers(
         dest="workspaces_command", required=True
     )
+    p = workspaces.add_parser("list", help="the installed workspaces, with their accounts and channels")
+    _format_arg(p, default="table")
     p = workspaces.add_parser(
         "admins", help="set the Slack users who may configure the app besides Slack admins"
     )
@@ -109,11 +117,48 @@ def add_account_commands(sub: Any) -> None:
     p.add_argument("user_ids", nargs="*", help="Slack user IDs (U…); none clears the list")
 
 
-def _actor(args: argparse.Namespace) -> Actor:
+def _describe(w: WorkspaceSummary) -> str:
+    if not w.key.team_id:
+        return f"--enterprise {w.key.enterprise_id} (org-wide, {w.name})"
+    enterprise = f" --enterprise {w.key.enterprise_id}" if w.key.enterprise_id else ""
+    return f"--team {w.key.team_id}{enterprise} ({w.name})"
+
+
+def resolve_workspace(installed: list[WorkspaceSummary], team: str | None, enterprise: str) -> WorkspaceKey:
+    """The workspace the operator named; with neither --team nor --enterprise, the only one installed."""
+    if team and team.startswith("E"):  # an org ID given as --team: the org-wide install
+        enterprise, team = team, ""
+    if team and enterprise:
+        return WorkspaceKey(enterprise, team)
+    if enterprise:
+        return WorkspaceKey(enterprise, "")
+    if team:
+        matches = [w for w in installed if w.key.team_id == team]
+        if len(matches) > 1:
+            raise UserFacingError(
+                f"{team} is installed in {len(matches)} orgs; add one of: "
+                + "; ".join(_describe(w) for w in matches)
+            )
+        return matches[0].key if matches else WorkspaceKey("", team)
+    if len(installed) == 1:
+        return installed[0].key
+    if not installed:
+        raise UserFacingError("no workspace is installed yet: install the app first (Add to Slack).")
+    raise UserFacingError(
+        f"{len(installed)} workspaces are installed; name one with "
+        + "; ".join(_describe(w) for w in installed)
+    )
+
+
+async def _actor(services: Services, args: argparse.Namespace) -> Actor:
     """The operator at the command line: whoever may run the app's commands may change any workspace's
     configuration, so the services' Slack admin check does not apply (`Actor.operator`)."""
-    key = WorkspaceKey(args.enterprise, args.team if args.team != args.enterprise else "")
+    key = resolve_workspace(await services.workspaces.installed(), args.team, args.enterprise)
     return Actor.at_command_line(key, f"cli:{getpass.getuser()}"[:64])
+
+
+def _dump(data: Any, fmt: str) -> str:
+    return json.dumps(data, indent=2) if fmt == "json" else yaml.safe_dump(data, sort_keys=False)
 
 
 async def _accounts(services: Services, args: argparse.Namespace) -> str:
@@ -127,7 +172,7 @@ async def _accounts(services: Services, args: argparse.Namespace) -> str:
         return forwarding_template()
     if command == "events-bus-template":
         return app_event_bus_template()
-    actor = _actor(args)
+    actor = await _actor(services, args)
     if command == "list":
         rows = await services.accounts.list(actor.workspace)
         data = [
@@ -143,7 +188,7 @@ async def _accounts(services: Services, args: argparse.Namespace) -> str:
             }
             for r in rows
         ]
-        return json.dumps(data, indent=2) if args.format == "json" else yaml.safe_dump(data, sort_keys=False)
+        return _dump(data, args.format)
     if command == "authorize":
         row = await services.accounts.authorize(actor, args.role_arn, args.name)
         return f"authorized: {display_name(row.account)} with {row.verified_role_arn}"
@@ -163,8 +208,8 @@ async def _accounts(services: Services, args: argparse.Namespace) -> str:
 
 async def _channels(services: Services, args: argparse.Namespace) -> str:
     if args.channels_command == "list":
-        data = rows_as_file(await services.channels.for_workspace(_actor(args).workspace))
-        return json.dumps(data, indent=2) if args.format == "json" else yaml.safe_dump(data, sort_keys=False)
+        actor = await _actor(services, args)
+        return _dump(rows_as_file(await services.channels.for_workspace(actor.workspace)), args.format)
     plan = await ChannelFiles(services.channels).apply(
         args.file_text, f"cli:{getpass.getuser()}"[:64], dry_run=args.dry_run
     )
@@ -178,10 +223,34 @@ async def _channels(services: Services, args: argparse.Namespace) -> str:
 
 
 async def _workspaces(services: Services, args: argparse.Namespace) -> str:
-    actor = _actor(args)
+    if args.workspaces_command == "list":
+        return _workspace_list(await services.workspaces.installed(), args.format)
+    actor = await _actor(services, args)
     await services.accounts.installed_workspace(actor.workspace)
     await services.workspaces.repository.set_admins(actor.workspace, list(args.user_ids))
     return f"admins: {', '.join(args.user_ids) or '(Slack admins and owners only)'}"
+
+
+def _workspace_list(installed: list[WorkspaceSummary], fmt: str) -> str:
+    data = [
+        {
+            "team": w.key.team_id,
+            "enterprise": w.key.enterprise_id,
+            "name": w.name,
+            "installed_at": w.installed_at.isoformat(timespec="seconds"),
+            "accounts": w.accounts,
+            "channels": w.channels,
+        }
+        for w in installed
+    ]
+    if fmt != "table":
+        return _dump(data, fmt)
+    if not data:
+        return "no workspace is installed yet"
+    header = {k: k.upper().replace("_", " ") for k in data[0]}
+    rows = [header, *({k: str(v) or "-" for k, v in row.items()} for row in data)]
+    widths = {k: max(len(r[k]) for r in rows) for k in header}
+    return "\n".join("  ".join(r[k].ljust(widths[k]) for k in header).rstrip() for r in rows)
 
 
 async def _run(settings: Settings, work: Callable[[Services], Awaitable[str]]) -> int:

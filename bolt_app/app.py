@@ -19,6 +19,7 @@ from bolt_app.authorize import (
 from bolt_app.aws.identity import AppIdentity
 from bolt_app.aws.sessions import AwsClients, RoleSessions
 from bolt_app.bundle import Services
+from bolt_app.logging_setup import bolt_log_context
 from bolt_app.oauth import build_install_flow
 from bolt_app.services.accounts import AccountService
 from bolt_app.services.cases.channel_actions import CaseActions
@@ -227,6 +228,7 @@ def build_app(services: Services, *, socket_mode: bool = False) -> AsyncApp:
         )
     app.use(drop_retries_after_timeout)
     app.use(services_by_name(services))
+    app.use(bolt_log_context)
     register_listeners(app)
     return app
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -12,7 +13,9 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 from bolt_app.admin_cli import add_account_commands, run_admin_command
-from bolt_app.settings import Mode, Settings, SettingsError, load_settings
+from bolt_app.cli_failures import failure_line
+from bolt_app.logging_setup import LOG_FORMATS, configure_logging, redact
+from bolt_app.settings import DEFAULT_DATABASE_URL, Mode, Settings, SettingsError, load_settings
 from storage import db
 
 if TYPE_CHECKING:
@@ -30,6 +33,20 @@ def _settings(mode: Mode) -> Settings:
         raise SystemExit(2) from None
 
 
+async def _check_database(settings: Settings) -> None:
+    """Refuses to start on a database that cannot be reached or tokens the keys cannot read: one clear line
+    now instead of an error on every request later."""
+    from storage.crypto import configure_token_cipher
+    from storage.token_check import read_every_stored_token
+
+    configure_token_cipher(settings.token_encryption_keys)
+    engine = db.create_engine(settings.database_url)
+    try:
+        await read_every_stored_token(engine)
+    finally:
+        await engine.dispose()
+
+
 def _serve(mode: Mode) -> int:
     from bolt_app.socket_mode import SocketModeSetupError
     from bolt_app.web import create_web_app
@@ -37,6 +54,7 @@ def _serve(mode: Mode) -> int:
     settings = _settings(mode)
     if db.is_sqlite(settings.database_url):
         db.upgrade(settings.database_url)
+    asyncio.run(_check_database(settings))
     try:
         web.run_app(
             create_web_app(settings, socket_mode=mode is Mode.SOCKET),
@@ -51,11 +69,26 @@ def _serve(mode: Mode) -> int:
     return 0
 
 
+async def _revision(settings: Settings) -> str:
+    engine = db.create_engine(settings.database_url)
+    try:
+        current = await db.current_revision(engine)
+    finally:
+        await engine.dispose()
+    head = db.head_revision()
+    if current is None:
+        return "the database has no migrations applied"
+    return f"the database is at revision {current}" + (" (head)" if current == head else f" (head is {head})")
+
+
 def _db(args: argparse.Namespace) -> int:
     settings = _settings(Mode.ADMIN)
     if args.db_command == "upgrade":
         db.upgrade(settings.database_url)
-        print("database is up to date")
+        print(asyncio.run(_revision(settings)))
+    elif args.db_command == "downgrade":
+        db.downgrade(settings.database_url, args.revision)
+        print(asyncio.run(_revision(settings)))
     elif args.db_command == "reencrypt":
         print(f"re-encrypted the tokens of {asyncio.run(_reencrypt(settings))} rows with the first key")
     return 0
@@ -85,6 +118,7 @@ def _worker() -> int:
         return 2
     if db.is_sqlite(settings.database_url):
         db.upgrade(settings.database_url)
+    asyncio.run(_check_database(settings))
     return asyncio.run(_run_worker(settings, options))
 
 
@@ -103,7 +137,11 @@ async def _run_worker(settings: Settings, options: WorkerOptions) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="aws-support-slack", description="AWS Support cases from Slack")
-    parser.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING or ERROR (default INFO)")
+    parser.add_argument(
+        "--log-level",
+        default=os.environ.get("LOG_LEVEL") or "INFO",
+        help="DEBUG, INFO, WARNING or ERROR (default: LOG_LEVEL, else INFO)",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("serve", help="serve Slack over HTTP with OAuth (Add to Slack), one process per core")
     sub.add_parser("socket", help="serve one workspace over Socket Mode (development)")
@@ -111,6 +149,8 @@ def build_parser() -> argparse.ArgumentParser:
     db_parser = sub.add_parser("db", help="database commands")
     db_sub = db_parser.add_subparsers(dest="db_command", required=True)
     db_sub.add_parser("upgrade", help="run the migrations")
+    p = db_sub.add_parser("downgrade", help="undo migrations down to REV (a revision ID, or base)")
+    p.add_argument("revision", metavar="REV")
     db_sub.add_parser(
         "reencrypt", help="rewrite stored tokens with the first TOKEN_ENCRYPTION_KEY (key rotation)"
     )
@@ -118,13 +158,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=args.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+def _run(args: argparse.Namespace) -> int:
     if args.command == "serve":
         return _serve(Mode.HTTP)
     if args.command == "socket":
@@ -136,7 +170,42 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings = _settings(Mode.ADMIN)
     if db.is_sqlite(settings.database_url):
         db.upgrade(settings.database_url)
+    asyncio.run(_check_database(settings))
     return run_admin_command(settings, args)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    log_format = os.environ.get("LOG_FORMAT", "text").strip().lower() or "text"
+    if log_format not in LOG_FORMATS:
+        print(
+            f"aws-support-slack: LOG_FORMAT={log_format!r} is not one of: {', '.join(LOG_FORMATS)}",
+            file=sys.stderr,
+        )
+        return 2
+    level = args.log_level.upper()
+    if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        print(
+            f"aws-support-slack: --log-level {args.log_level!r} is not DEBUG, INFO, WARNING or ERROR",
+            file=sys.stderr,
+        )
+        return 2
+    configure_logging(level, log_format)
+    if args.command not in ("serve", "socket", "worker") and level != "DEBUG":
+        # A command's output is its answer: Alembic's "Running upgrade …" lines are noise there.
+        logging.getLogger("alembic").setLevel(logging.WARNING)
+    try:
+        return _run(args)
+    except (SystemExit, KeyboardInterrupt):
+        raise
+    except Exception as e:
+        database_url = os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL
+        line = failure_line(e, database_url)
+        if line is None:
+            log.debug("unexpected failure", exc_info=True)
+            line = f"unexpected error: {type(e).__name__}: {e} (--log-level DEBUG shows where)"
+        print(f"aws-support-slack: {redact(' '.join(line.split()))}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -1,25 +1,166 @@
-"""Counters the benchmarks read from the running app (GET /metrics, only when METRICS_ENABLED=1)."""
+"""What an operator graphs and alerts on, in Prometheus' text format at GET /metrics (METRICS_ENABLED=1):
+Slack requests and how fast they were acknowledged, AWS calls and throttles, notification deliveries and their
+lag, the open deliveries, and database statements (which the benchmarks read)."""
 
 from __future__ import annotations
 
-from collections import Counter
+import json
+import time
+from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import parse_qs
 
 from aiohttp import web
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
+
+PREFIX = "aws_support_slack"
+# Labels come from a fixed vocabulary: a request body is the sender's to choose, and every label value is a
+# series kept for the life of the process.
+_PAYLOAD_KINDS = {
+    "block_actions",
+    "block_suggestion",
+    "view_submission",
+    "view_closed",
+    "shortcut",
+    "message_action",
+}
+THROTTLING_CODES = {
+    "Throttling",
+    "ThrottlingException",
+    "TooManyRequestsException",
+    "RequestLimitExceeded",
+    "SlowDown",
+}
+
+
+def request_kind(content_type: str, body: str) -> str:
+    """What a Slack request is: command, an interactivity payload type, event, url_verification, or other."""
+    try:
+        if content_type == "application/x-www-form-urlencoded":
+            form = parse_qs(body)
+            if "command" in form:
+                return "command"
+            kind = json.loads(form["payload"][0]).get("type") if "payload" in form else None
+            return kind if kind in _PAYLOAD_KINDS else "other"
+        kind = json.loads(body).get("type")
+    except (ValueError, AttributeError, KeyError, IndexError):
+        return "other"
+    return {"event_callback": "event", "url_verification": "url_verification"}.get(kind, "other")
+
+
+def request_outcome(status: int) -> str:
+    if status < 400:
+        return "ok"
+    if status in (401, 403):
+        return "rejected"  # bad or missing signature
+    return "refused" if status < 500 else "error"
 
 
 class Metrics:
     def __init__(self) -> None:
-        self.counts: Counter[str] = Counter()
+        self.registry = CollectorRegistry()
+        r = self.registry
+        self.db_statements = Counter(f"{PREFIX}_db_statements", "Statements sent to the database", registry=r)
+        self.requests = Counter(
+            f"{PREFIX}_slack_requests", "Slack requests by kind and outcome", ["kind", "outcome"], registry=r
+        )
+        self.ack_seconds = Histogram(
+            f"{PREFIX}_slack_ack_seconds",
+            "Time from a Slack request's arrival to its answer (the ack; Slack allows 3 s)",
+            ["kind"],
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 3.0, 5.0),
+            registry=r,
+        )
+        self.aws_calls = Counter(
+            f"{PREFIX}_aws_calls",
+            "AWS API calls by service, operation and outcome (ok, or the AWS error code)",
+            ["service", "operation", "outcome"],
+            registry=r,
+        )
+        self.aws_throttles = Counter(
+            f"{PREFIX}_aws_throttles", "AWS calls that ended throttled", ["service", "operation"], registry=r
+        )
+        self.deliveries = Counter(
+            f"{PREFIX}_notification_deliveries",
+            "Notification deliveries finished, by state (posted, skipped, failed)",
+            ["state"],
+            registry=r,
+        )
+        self.delivery_lag = Histogram(
+            f"{PREFIX}_notification_delivery_lag_seconds",
+            "From the case event's time at AWS to its delivery to the channel",
+            buckets=(1, 2, 5, 10, 30, 60, 120, 300, 900, 3600),
+            registry=r,
+        )
+        self.open_deliveries = Gauge(
+            f"{PREFIX}_notification_deliveries_open",
+            "Deliveries waiting or in progress (the delivery queue's depth), read at scrape time",
+            registry=r,
+        )
+        self.queue_messages = Counter(
+            f"{PREFIX}_queue_messages",
+            "Queue messages left to the redrive policy, by why (refused: not a valid event; failed: not stored)",
+            ["outcome"],
+            registry=r,
+        )
+        self._open_deliveries: Callable[[], Awaitable[int]] | None = None
+
+    def count(self, name: str, **labels: str) -> float:
+        """A counter's value (0 before its first increment), for tests and the benchmarks."""
+        return self.registry.get_sample_value(f"{PREFIX}_{name}_total", labels) or 0.0
 
     def watch_engine(self, engine: AsyncEngine) -> None:
         """Counts every statement sent to the database (one round trip each)."""
 
         @event.listens_for(engine.sync_engine, "before_cursor_execute")
         def _count(*_: Any) -> None:
-            self.counts["db_statements"] += 1
+            self.db_statements.inc()
+
+    def watch_open_deliveries(self, count_open: Callable[[], Awaitable[int]]) -> None:
+        self._open_deliveries = count_open
+
+    def aws_call(self, service: str, operation: str, error_code: str | None) -> None:
+        self.aws_calls.labels(service, operation, error_code or "ok").inc()
+        if error_code in THROTTLING_CODES:
+            self.aws_throttles.labels(service, operation).inc()
+
+    def delivery(self, state: str, lag_seconds: float) -> None:
+        self.deliveries.labels(state).inc()
+        self.delivery_lag.observe(max(lag_seconds, 0.0))
+
+    def slack_requests(self, path: str) -> Callable[..., Awaitable[web.StreamResponse]]:
+        @web.middleware
+        async def middleware(request: web.Request, handler):  # type: ignore[no-untyped-def]
+            if request.path != path or request.method != "POST":
+                return await handler(request)
+            started = time.monotonic()
+            kind = request_kind(request.content_type, await request.text())
+            status = 500
+            try:
+                response = await handler(request)
+                status = response.status
+                return response
+            except web.HTTPException as e:
+                status = e.status
+                raise
+            finally:
+                self.requests.labels(kind, request_outcome(status)).inc()
+                self.ack_seconds.labels(kind).observe(time.monotonic() - started)
+
+        return middleware
 
     async def handler(self, _: web.Request) -> web.Response:
-        return web.json_response(dict(self.counts))
+        if self._open_deliveries is not None:
+            self.open_deliveries.set(await self._open_deliveries())
+        return web.Response(
+            body=generate_latest(self.registry), headers={"Content-Type": CONTENT_TYPE_LATEST}
+        )

@@ -303,7 +303,7 @@ class QueueConsumer:
             # sets `account`; the case ID, which AWS makes from the owning account, must agree with it.
             problem = sender_problem(event, case_account(event.case_id))
         except Exception as e:  # InvalidEvent, and whatever else a hostile body can raise
-            self.metrics.counts["queue_messages_refused"] += 1
+            self.metrics.queue_messages.labels("refused").inc()
             log.warning(
                 "message %s (received %s times) is left to the redrive policy: %s",
                 message_id,
@@ -312,7 +312,7 @@ class QueueConsumer:
             )
             return False
         if problem:
-            self.metrics.counts["queue_messages_refused"] += 1
+            self.metrics.queue_messages.labels("refused").inc()
             log.warning(
                 "message %s from %s (received %s times) is left to the redrive policy: %s",
                 message_id,
@@ -324,7 +324,7 @@ class QueueConsumer:
         try:
             await self.notifications.ingest(event, source="sqs")
         except Exception:
-            self.metrics.counts["queue_messages_failed"] += 1
+            self.metrics.queue_messages.labels("failed").inc()
             log.exception(
                 "could not store event %s of message %s (received %s times); it stays in the queue",
                 event.event_id,

@@ -17,6 +17,7 @@ log = logging.getLogger(__name__)
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./aws-support-slack.db"
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_APP_BASE_URL = "http://localhost:3000"
+SUPPORTED_DATABASE_SCHEMES = ("postgresql+asyncpg", "sqlite+aiosqlite")
 
 
 class Mode(Enum):
@@ -142,6 +143,11 @@ def load_settings(mode: Mode, env: Mapping[str, str] | None = None) -> Settings:
         )
     elif database_url.startswith(("postgres://", "postgresql://")):
         problems.append("DATABASE_URL must name an async driver: use postgresql+asyncpg://…")
+    elif database_url.split("://", 1)[0] not in SUPPORTED_DATABASE_SCHEMES:
+        problems.append(
+            f"DATABASE_URL scheme {database_url.split('://', 1)[0]!r} is not supported: use "
+            "postgresql+asyncpg://user:password@host/db or sqlite+aiosqlite:///path/file.db."
+        )
 
     def get(name: str) -> str | None:
         return env.get(name, "").strip() or None

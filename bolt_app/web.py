@@ -1,16 +1,19 @@
-"""The aiohttp application: Bolt's routes plus /healthz, and the process lifecycle (start-up, shutdown)."""
+"""The aiohttp application: Bolt's routes plus /healthz, /readyz and /metrics, and the process lifecycle
+(start-up, shutdown)."""
 
 from __future__ import annotations
 
 import asyncio
 import gc
 import logging
+import uuid
 
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
 from bolt_app.app import build_app, build_services
 from bolt_app.bundle import Services
+from bolt_app.logging_setup import bind, start_request
 from bolt_app.metrics import Metrics
 from bolt_app.notifications_http import EVENTS_PATH, events_route
 from bolt_app.notifications_worker import options_from_env, serve_deliveries
@@ -19,11 +22,12 @@ from bolt_app.security_headers import security_headers
 from bolt_app.settings import Settings
 from bolt_app.slack_payload_shapes import reject_malformed_payloads
 from bolt_app.socket_mode import prepare_socket_mode_bot
-from storage.db import ping
+from storage.db import current_revision, head_revision, ping
 
 log = logging.getLogger(__name__)
 
 SERVICES_KEY = web.AppKey("services", Services)
+HEAD_REVISION_KEY = web.AppKey("head_revision", str)
 IN_FLIGHT_KEY = web.AppKey("in_flight", set)  # the Bolt listener tasks still running (keep_listener_tasks)
 
 
@@ -32,6 +36,32 @@ async def healthz(request: web.Request) -> web.Response:
     if await ping(services.engine):
         return web.json_response({"status": "ok"})
     return web.json_response({"status": "database unavailable"}, status=503)
+
+
+async def readyz(request: web.Request) -> web.Response:
+    """Ready for traffic: the database answers and its schema is the one this code expects (a process started
+    before `db upgrade` finished, or after a `db downgrade`, is not)."""
+    services = request.app[SERVICES_KEY]
+    head = request.app[HEAD_REVISION_KEY]
+    if not await ping(services.engine):
+        return web.json_response({"status": "database unavailable"}, status=503)
+    try:
+        async with asyncio.timeout(2):
+            current = await current_revision(services.engine)
+    except Exception:
+        return web.json_response({"status": "database unavailable"}, status=503)
+    if current != head:
+        return web.json_response(
+            {"status": "migrations pending", "revision": current, "head": head}, status=503
+        )
+    return web.json_response({"status": "ok", "revision": current})
+
+
+@web.middleware
+async def log_context(request: web.Request, handler):  # type: ignore[no-untyped-def]
+    """Gives each request an ID that every log line written for it carries (LOG_FORMAT=json)."""
+    start_request(uuid.uuid4().hex[:16])
+    return await handler(request)
 
 
 @web.middleware
@@ -45,6 +75,15 @@ async def malformed_requests_are_client_errors(request: web.Request, handler):  
             raise
         log.info("malformed request body on %s", request.path)
         return web.json_response({"error": "malformed request"}, status=400)
+
+
+def _aws_call_observer(metrics: Metrics | None):  # type: ignore[no-untyped-def]
+    def observe(service: str, operation: str, error_code: str | None, aws_request_id: str | None) -> None:
+        bind(aws_request_id=aws_request_id)  # the log lines written after this call name it
+        if metrics:
+            metrics.aws_call(service, operation, error_code)
+
+    return observe
 
 
 def keep_listener_tasks(loop: asyncio.AbstractEventLoop) -> set[asyncio.Future[object]]:
@@ -78,6 +117,12 @@ async def create_web_app(settings: Settings, *, socket_mode: bool = False) -> we
     services = await build_services(
         settings, notification_options=options.notification, listen_for_changes=True
     )
+    metrics = Metrics() if settings.metrics_enabled else None
+    services.aws.observe_calls(_aws_call_observer(metrics))
+    if metrics:
+        metrics.watch_engine(services.engine)
+        metrics.watch_open_deliveries(services.notifications.delivery.deliveries.count_open)
+        services.notifications.delivery.observe = metrics.delivery
     bolt = build_app(services, socket_mode=socket_mode)
     if socket_mode:
         app = web.Application()
@@ -97,6 +142,9 @@ async def create_web_app(settings: Settings, *, socket_mode: bool = False) -> we
         app.on_shutdown.append(disconnect)
     else:
         app = bolt.web_app(path="/slack/events", port=settings.port)
+        app.middlewares.append(log_context)
+        if metrics:
+            app.middlewares.append(metrics.slack_requests("/slack/events"))
         app.middlewares.append(malformed_requests_are_client_errors)
         app.middlewares.append(security_headers)
         if settings.signing_secret:
@@ -105,11 +153,11 @@ async def create_web_app(settings: Settings, *, socket_mode: bool = False) -> we
         app.router.add_get(TEMPLATE_PATH, role_template_route(services.role_templates))
         serve_deliveries(app, services.notifications, options)
     app[SERVICES_KEY] = services
+    app[HEAD_REVISION_KEY] = head_revision() or ""
     app[IN_FLIGHT_KEY] = in_flight
     app.router.add_get("/healthz", healthz)
-    if settings.metrics_enabled:
-        metrics = Metrics()
-        metrics.watch_engine(services.engine)
+    app.router.add_get("/readyz", readyz)
+    if metrics:
         app.router.add_get("/metrics", metrics.handler)
 
     async def close(_: web.Application) -> None:

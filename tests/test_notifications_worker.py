@@ -212,7 +212,7 @@ async def test_no_message_stops_the_consumer_and_each_bad_one_is_left_to_the_red
             await asyncio.wait_for(running, 10)
         assert [case_of(c) for c in world.posts()] == [valid]
         assert queue_depth(aws, queue.url) == 0
-        assert consumer.metrics.counts["queue_messages_refused"] >= bad
+        assert consumer.metrics.count("queue_messages", outcome="refused") >= bad
 
 
 async def test_a_body_that_is_not_utf8_is_left_to_the_redrive_policy(sqlite_url: str, aws: AwsDouble) -> None:
@@ -223,7 +223,7 @@ async def test_a_body_that_is_not_utf8_is_left_to_the_redrive_policy(sqlite_url:
         message = {"MessageId": "m-1", "ReceiptHandle": "r-1", "Body": '{"source": "\udcff"}'}
         outcome = await consumer.handle([message])
         assert (outcome.received, outcome.deleted, outcome.left) == (1, 0, 1)
-        assert consumer.metrics.counts["queue_messages_refused"] == 1
+        assert consumer.metrics.count("queue_messages", outcome="refused") == 1
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -74,6 +74,25 @@ class AwsClients:
                 self._sts = self._botocore.create_client("sts", region_name="us-east-1", config=self._config)
             return self._sts
 
+    def observe_calls(self, observer: Callable[[str, str, str | None, str | None], None]) -> None:
+        """Calls `observer(service, operation, error_code, aws_request_id)` once per API call (after botocore's
+        retries) of every client made afterwards; error_code is None on success, the exception's name when
+        no answer came. The observer runs on the calling thread and must be quick."""
+
+        def answered(event_name: str, http_response: Any, parsed: dict[str, Any], **_: Any) -> None:
+            _, service, operation = event_name.split(".", 2)
+            error = (parsed.get("Error") or {}).get("Code") if http_response.status_code >= 300 else None
+            observer(
+                service, operation, error or None, (parsed.get("ResponseMetadata") or {}).get("RequestId")
+            )
+
+        def failed(event_name: str, exception: Exception, **_: Any) -> None:
+            _, service, operation = event_name.split(".", 2)
+            observer(service, operation, type(exception).__name__, None)
+
+        self._botocore.register("after-call", answered)
+        self._botocore.register("after-call-error", failed)
+
     def client_for(
         self, credentials: Credentials, service: str, region: str, config: Config | None = None
     ) -> BaseClient:

@@ -18,8 +18,9 @@ from bolt_app.services.channels import (
     ACCOUNTS_PER_CHANNEL,
     CONFIGURATIONS_PER_ACCOUNT,
     ChannelService,
+    NotificationRule,
+    broken_notification_rule,
     limit_error,
-    validate_notifications,
 )
 from bolt_app.services.context import Actor
 from storage.channels import ChannelConfigRow, ChannelOwnedElsewhere, LimitReached, Notifications
@@ -118,6 +119,16 @@ def _check_keys(
     return entry if ok else None
 
 
+# The notification rules in the file's own vocabulary (the modal's labels mean nothing in a file).
+_FILE_WORDS = {
+    NotificationRule.UNKNOWN_SEVERITY: "severity must be one of: all, high, none (got {severity!r})",
+    NotificationRule.NOTHING_CHOSEN: "with severity {severity}, set at least one of new_and_reopened, "
+    "correspondence, resolved to true",
+    NotificationRule.CHOSEN_WITH_NONE: "with severity none, new_and_reopened, correspondence and resolved must be "
+    "false or left out (or use severity all or high)",
+}
+
+
 def _notifications(raw: dict[str, Any] | None, where: str, errors: list[str]) -> Notifications | None:
     if raw is None:
         return Notifications()
@@ -130,11 +141,11 @@ def _notifications(raw: dict[str, Any] | None, where: str, errors: list[str]) ->
         on_correspondence=entry.get("correspondence", False),
         on_resolve=entry.get("resolved", False),
     )
-    try:
-        return validate_notifications(n)
-    except UserFacingError as e:
-        errors.append(f"line {entry['__line__']} ({where}): {e.message}")
+    problem = _FILE_WORDS.get(broken_notification_rule(n))  # type: ignore[arg-type]
+    if problem:
+        errors.append(f"line {entry['__line__']} ({where}): {problem.format(severity=n.severity)}")
         return None
+    return n
 
 
 def parse_file(text: str) -> list[Wanted]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
+from enum import Enum
 
 from cachetools import TTLCache
 
@@ -28,19 +29,38 @@ CONFIGURATIONS_PER_ACCOUNT = 20
 ACCOUNTS_PER_CHANNEL = 100
 
 
-def validate_notifications(n: Notifications, field: str = NOTIFICATIONS_FIELD) -> Notifications:
-    """The AWS Support App's rules (CreateSlackChannelConfiguration): with All or High at least one kind of
-    update must be chosen; with None, none may be."""
+class NotificationRule(Enum):
+    """The AWS Support App's rules (CreateSlackChannelConfiguration) a notification choice can break."""
+
+    UNKNOWN_SEVERITY = "unknown severity"
+    NOTHING_CHOSEN = "all or high without a kind of update"
+    CHOSEN_WITH_NONE = "none with a kind of update"
+
+
+def broken_notification_rule(n: Notifications) -> NotificationRule | None:
+    """With All or High at least one kind of update must be chosen; with None, none may be."""
     chosen = n.on_create_or_reopen or n.on_correspondence or n.on_resolve
     if n.severity not in SEVERITIES:
-        raise UserFacingError(f"Notifications must be one of: {', '.join(SEVERITIES.values())}.", field=field)
+        return NotificationRule.UNKNOWN_SEVERITY
     if n.severity in ("all", "high") and not chosen:
+        return NotificationRule.NOTHING_CHOSEN
+    if n.severity == "none" and chosen:
+        return NotificationRule.CHOSEN_WITH_NONE
+    return None
+
+
+def validate_notifications(n: Notifications, field: str = NOTIFICATIONS_FIELD) -> Notifications:
+    """The rules in the modal's words."""
+    rule = broken_notification_rule(n)
+    if rule is NotificationRule.UNKNOWN_SEVERITY:
+        raise UserFacingError(f"Notifications must be one of: {', '.join(SEVERITIES.values())}.", field=field)
+    if rule is NotificationRule.NOTHING_CHOSEN:
         raise UserFacingError(
             f"With “{SEVERITIES[n.severity]}”, choose at least one of: New and reopened cases, Case "
             "correspondences, Resolved cases.",
             field=field,
         )
-    if n.severity == "none" and chosen:
+    if rule is NotificationRule.CHOSEN_WITH_NONE:
         raise UserFacingError(
             "With notifications “None”, leave New and reopened cases, Case correspondences and Resolved cases "
             "unchecked (or pick All cases or High-severity cases).",

@@ -10,6 +10,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bolt_app.services.admins import is_admin, require_admin
 from bolt_app.services.context import Actor
 from storage.installation_store import InstallationStore
+from storage.workspace_summaries import WorkspaceSummary, installed_workspaces
 from storage.workspaces import WorkspaceKey, WorkspaceRepository, WorkspaceRow
 
 
@@ -53,6 +54,9 @@ class WorkspaceService:
         """Deletes the workspace's tokens; its row (External ID, configuration) stays for a reinstall."""
         await self.delete_tokens(enterprise_id, team_id, is_enterprise_install)
         await self.repository.mark_uninstalled(WorkspaceKey.of(enterprise_id, team_id, is_enterprise_install))
+
+    async def installed(self) -> list[WorkspaceSummary]:
+        return await installed_workspaces(self.repository.engine)
 
     async def get(self, key: WorkspaceKey) -> WorkspaceRow | None:
         return await self.repository.get(key)

@@ -226,7 +226,17 @@ async def test_apply_refuses_a_bad_file_with_the_line(
     assert await services.channels.for_workspace(A) == []
 
 
-@pytest.mark.parametrize(("severity", "new", "corr", "resolved", "error"), NOTIFICATION_RULES)
+IN_FILE_WORDS = {
+    "choose at least one": "set at least one of new_and_reopened, correspondence, resolved to true",
+    "leave New and reopened cases": "new_and_reopened, correspondence and resolved must be false or left out",
+    "must be one of": "severity must be one of: all, high, none (got 'medium')",
+}
+
+
+@pytest.mark.parametrize(
+    ("severity", "new", "corr", "resolved", "error"),
+    [*NOTIFICATION_RULES, ("medium", True, False, False, "must be one of")],
+)
 async def test_notification_rules_in_apply(
     services: Services,
     aws: AwsDouble,
@@ -243,8 +253,11 @@ async def test_notification_rules_in_apply(
     )
     files = ChannelFiles(services.channels)
     if error:
-        with pytest.raises(FileErrors, match=error):
+        with pytest.raises(FileErrors) as refused:
             await files.apply(_file(entry), "cli:test")
+        # The file's own keys and values, never the modal's labels ("New and reopened cases", "All cases").
+        assert IN_FILE_WORDS[error] in refused.value.message
+        assert "cases" not in refused.value.message
     else:
         assert (await files.apply(_file(entry), "cli:test")).changes == 1
 

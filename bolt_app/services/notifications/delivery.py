@@ -76,6 +76,8 @@ class ChannelDelivery:
     clock: Clock
     # Failure injection for tests: called with the step name at each point a process could die.
     checkpoint: Callable[[str], None] = lambda step: None
+    # Told of each finished delivery: its state and the seconds since the case event happened at AWS.
+    observe: Callable[[str, float], None] = lambda state, lag_seconds: None
 
     def _lease_end(self) -> datetime:
         return self.clock() + timedelta(seconds=self.options.lease_seconds)
@@ -161,9 +163,10 @@ class ChannelDelivery:
     async def _finish(
         self, worker: str, work: DeliveryWork, done: _Done, *, audit: bool = False, detail: str | None = None
     ) -> None:
-        await self.deliveries.finish_delivery(
-            work.id, worker, done.state, done.outcome, self.clock(), done.thread
-        )
+        now = self.clock()
+        await self.deliveries.finish_delivery(work.id, worker, done.state, done.outcome, now, done.thread)
+        with contextlib.suppress(Exception):  # counting must never fail a delivery that is done
+            self.observe(done.state, (now - work.event.event_time).total_seconds())
         if audit:
             await self._audit(work, f"{done.state}:{done.outcome}", detail)
 
