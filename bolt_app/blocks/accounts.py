@@ -6,6 +6,7 @@ import json
 
 from bolt_app.aws.policies import RECOMMENDED_POLICY
 from bolt_app.blocks.common import (
+    MESSAGE_BLOCKS,
     Block,
     View,
     actions,
@@ -15,6 +16,7 @@ from bolt_app.blocks.common import (
     escape,
     json_code,
     modal,
+    more_line,
     option,
     section,
     static_select,
@@ -101,7 +103,12 @@ def account_line(row: AuthorizationRow) -> str:
     return f"*{escape(display_name(row.account))}* — {state_label(row)}{role}"
 
 
-def accounts_blocks(rows: list[AuthorizationRow], admin: bool) -> list[Block]:
+ACCOUNTS_ELSEWHERE = "an operator lists them all with `aws-support-slack accounts list`."
+
+
+def accounts_blocks(
+    rows: list[AuthorizationRow], admin: bool, *, max_blocks: int = MESSAGE_BLOCKS
+) -> list[Block]:
     if not rows:
         return [
             section(
@@ -110,7 +117,11 @@ def accounts_blocks(rows: list[AuthorizationRow], admin: bool) -> list[Block]:
             )
         ]
     blocks: list[Block] = [section(f"*AWS accounts of this workspace* ({len(rows)})")]
-    for row in rows:
+    per_row = 2 if admin else 1
+    shown = len(rows)
+    if 1 + shown * per_row > max_blocks:
+        shown = (max_blocks - 2) // per_row  # room for the title and the "… and N more" line
+    for row in rows[:shown]:
         blocks.append(section(account_line(row)))
         if admin:
             account_id = row.account.account_id
@@ -132,7 +143,9 @@ def accounts_blocks(rows: list[AuthorizationRow], admin: bool) -> list[Block]:
                     block_id=f"account_{account_id}",
                 )
             )
-    return blocks[:50]
+    if shown < len(rows):
+        blocks.append(more_line(len(rows) - shown, ACCOUNTS_ELSEWHERE))
+    return blocks
 
 
 def rename_account_modal(row: AuthorizationRow, metadata: str, error: str | None = None) -> View:

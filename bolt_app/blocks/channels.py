@@ -6,6 +6,8 @@ from dataclasses import replace
 from typing import Any
 
 from bolt_app.blocks.common import (
+    MAX_OPTIONS,
+    MESSAGE_BLOCKS,
     Block,
     View,
     actions,
@@ -14,6 +16,7 @@ from bolt_app.blocks.common import (
     context,
     escape,
     modal,
+    more_line,
     option,
     plain,
     section,
@@ -107,23 +110,31 @@ def configure_channel_modal(
             }
         )
     account_options = [option(display_name(a.account), a.account.account_id) for a in accounts]
+    shown = account_options[:MAX_OPTIONS]
+    chosen = next((o for o in account_options if o["value"] == account_id), None)
+    if chosen and chosen not in shown:
+        shown[-1] = chosen  # the account being edited must stay selectable
     account_element: dict[str, Any] = {
         "type": "static_select",
         "action_id": CONFIGURE_ACCOUNT_ACTION,
-        "options": account_options[:100],
+        "options": shown,
     }
-    chosen = next((o for o in account_options if o["value"] == account_id), None)
     if chosen:
         account_element["initial_option"] = chosen
-    blocks.append(
-        {
-            "type": "input",
-            "block_id": ACCOUNT_BLOCK,
-            "label": plain("AWS account"),
-            "dispatch_action": True,  # choosing an account fills in its verified role
-            "element": account_element,
-        }
-    )
+    account_block: Block = {
+        "type": "input",
+        "block_id": ACCOUNT_BLOCK,
+        "label": plain("AWS account"),
+        "dispatch_action": True,  # choosing an account fills in its verified role
+        "element": account_element,
+    }
+    if len(account_options) > len(shown):
+        hidden = len(account_options) - len(shown)
+        account_block["hint"] = plain(
+            f"{len(shown)} of the {len(account_options)} accounts are listed; … and {hidden} more: configure "
+            "one of them with `aws-support-slack channels apply`."
+        )
+    blocks.append(account_block)
     blocks.append(
         text_input(
             ROLE_ARN_BLOCK,
@@ -197,29 +208,48 @@ def configuration_buttons(row: ChannelConfigRow, *, with_channel: bool) -> Block
     )
 
 
+CHANNELS_ELSEWHERE = "an operator lists them all with `aws-support-slack channels list`."
+
+
+def _rows_that_fit(count: int, per_row: int, room: int) -> int:
+    """How many rows of `per_row` blocks fit in `room` blocks, keeping one for "… and N more" when cut."""
+    if count * per_row <= room:
+        return count
+    return max(room - 1, 0) // per_row
+
+
 def channel_configurations_blocks(
     rows: list[ChannelConfigRow], channel_name: str, admin: bool
 ) -> list[Block]:
     blocks: list[Block] = [section(f"*#{escape(channel_name)}* acts with these AWS accounts:")]
-    for row in rows:
+    room = MESSAGE_BLOCKS - 1 - (1 if admin else 0)  # the title, and the "Add another account" button
+    shown = _rows_that_fit(len(rows), 2 if admin else 1, room)
+    for row in rows[:shown]:
         blocks.append(section(_configuration_line(row)))
         if admin:
             blocks.append(configuration_buttons(row, with_channel=False))
+    if shown < len(rows):
+        blocks.append(more_line(len(rows) - shown, CHANNELS_ELSEWHERE))
     if admin:
         blocks.append(
             actions(
                 button("Add another account", ADD_CHANNEL_ACCOUNT_ACTION, rows[0].channel_id if rows else "")
             )
         )
-    return blocks[:50]
+    return blocks
 
 
-def workspace_channels_blocks(rows: list[ChannelConfigRow], admin: bool) -> list[Block]:
+def workspace_channels_blocks(
+    rows: list[ChannelConfigRow], admin: bool, *, max_blocks: int = MESSAGE_BLOCKS
+) -> list[Block]:
     if not rows:
         return [context("No channel is configured yet.")]
     blocks: list[Block] = []
-    for row in rows:
+    shown = _rows_that_fit(len(rows), 2 if admin else 1, max_blocks)
+    for row in rows[:shown]:
         blocks.append(section(f"<#{row.channel_id}> — {_configuration_line(row)}"))
         if admin:
             blocks.append(configuration_buttons(row, with_channel=True))
+    if shown < len(rows):
+        blocks.append(more_line(len(rows) - shown, CHANNELS_ELSEWHERE))
     return blocks

@@ -35,6 +35,16 @@ def context(text: str) -> Block:
     return {"type": "context", "elements": [mrkdwn(text[:3000])]}
 
 
+MESSAGE_BLOCKS = 50  # Block Kit: at most 50 blocks in a message, 100 in a modal or App Home
+VIEW_BLOCKS = 100
+MAX_OPTIONS = 100  # options of a static select
+
+
+def more_line(hidden: int, where: str) -> Block:
+    """Says that a list was cut, by how much, and where the rest is."""
+    return context(f"… and {hidden} more: {where}")
+
+
 def divider() -> Block:
     return {"type": "divider"}
 

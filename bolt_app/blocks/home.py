@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 from bolt_app.blocks.accounts import accounts_blocks
-from bolt_app.blocks.common import Block, View, context, divider, header, section
+from bolt_app.blocks.channels import workspace_channels_blocks
+from bolt_app.blocks.common import VIEW_BLOCKS, Block, View, context, divider, header, section
 from storage.accounts import AuthorizationRow
+from storage.channels import ChannelConfigRow
+
+# header, "AWS accounts", divider, "Channels", divider and the hint: always shown
+_FIXED_BLOCKS = 6
 
 
 def home_view(
-    accounts: list[AuthorizationRow], admin: bool, channel_blocks: list[Block] | None = None
+    accounts: list[AuthorizationRow], admin: bool, channels: list[ChannelConfigRow] | None = None
 ) -> View:
-    blocks: list[Block] = [
-        header("Slack configuration"),
-        section("*AWS accounts*"),
-        *accounts_blocks(accounts, admin),
-    ]
-    if channel_blocks is not None:
+    room = VIEW_BLOCKS - _FIXED_BLOCKS
+    account_blocks = accounts_blocks(accounts, admin, max_blocks=room // 2)
+    blocks: list[Block] = [header("Slack configuration"), section("*AWS accounts*"), *account_blocks]
+    if channels is not None:
+        channel_blocks = workspace_channels_blocks(channels, admin, max_blocks=room - len(account_blocks))
         blocks += [divider(), section("*Channels*"), *channel_blocks]
     blocks.append(divider())
     if not accounts:
@@ -25,4 +29,4 @@ def home_view(
     else:
         next_step = "Next: in a private channel, an admin runs `/aws-support configure-channel`."
     blocks.append(context(next_step + " `/aws-support help` lists every command."))
-    return {"type": "home", "blocks": blocks[:100]}
+    return {"type": "home", "blocks": blocks}

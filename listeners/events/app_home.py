@@ -5,7 +5,6 @@ from __future__ import annotations
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bolt_app.blocks.channels import workspace_channels_blocks
 from bolt_app.blocks.home import home_view
 from bolt_app.services.context import Actor
 from bolt_app.services.home import HomeService
@@ -14,9 +13,8 @@ from listeners.common import acting_user
 
 async def publish_home(client: AsyncWebClient, home: HomeService, viewer: Actor) -> None:
     overview = await home.overview(viewer)
-    channels = workspace_channels_blocks(overview.channels, overview.admin)
     await client.views_publish(
-        user_id=viewer.user_id, view=home_view(overview.accounts, overview.admin, channels)
+        user_id=viewer.user_id, view=home_view(overview.accounts, overview.admin, overview.channels)
     )
 
 

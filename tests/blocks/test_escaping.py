@@ -160,7 +160,7 @@ BUILDERS: dict[str, Callable[[], Built]] = {
         [ACCOUNT, OTHER], "us-east-1", Choice("ec2", HOSTILE), Choice("L-1", HOSTILE), DETAILS
     ),
     "accounts_blocks": lambda: accounts_blocks([AUTHORIZATION], admin=True),
-    "home_view": lambda: home_view([AUTHORIZATION], True, workspace_channels_blocks([CONFIGURATION], True)),
+    "home_view": lambda: home_view([AUTHORIZATION], True, [CONFIGURATION]),
     "configure_channel_modal": lambda: configure_channel_modal(
         [AUTHORIZATION], "{}", channel_name=HOSTILE, public=True, account_id="210987654321"
     ),

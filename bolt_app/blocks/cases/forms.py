@@ -137,8 +137,30 @@ def _datepicker(block_id: str, label: str, initial: date | None) -> Block:
     }
 
 
-def _account_options(accounts: Sequence[ChannelAccount]) -> list[dict[str, Any]]:
-    return [option(a.account_shown, a.account_id) for a in accounts]
+def _account_select(
+    block_id: str,
+    accounts: Sequence[ChannelAccount],
+    *,
+    initial_value: str | None,
+    first: Sequence[dict[str, Any]] = (),
+    rest_where: str,
+    dispatch: bool = False,
+) -> Block:
+    """A static select of the channel's accounts; past Slack's 100 options its hint says how many are left
+    out and where they are. The initial account is always among the options shown."""
+    room = MAX_OPTIONS - len(first)
+    shown = list(accounts[:room])
+    chosen = next((a for a in accounts if a.account_id == initial_value), None)
+    if chosen and chosen not in shown:
+        shown[-1] = chosen
+    hint = None
+    if len(accounts) > len(shown):
+        hidden = len(accounts) - len(shown)
+        hint = f"{len(shown)} of the {len(accounts)} accounts are listed; … and {hidden} more: {rest_where}"
+    options = [*first, *(option(a.account_shown, a.account_id) for a in shown)]
+    return _select(
+        block_id, "AWS account", options, initial_value=initial_value, hint=hint, dispatch=dispatch
+    )
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -172,11 +194,11 @@ def create_case_modal(
         blocks.append(section(f":warning: {escape(notice)}"))
     if len(accounts) > 1:
         blocks.append(
-            _select(
+            _account_select(
                 fields.CASE_ACCOUNT_BLOCK,
-                "AWS account",
-                _account_options(accounts),
+                accounts,
                 initial_value=prefill.account_id,
+                rest_where="an admin can configure them on a channel of their own to open cases there.",
                 dispatch=True,
             )
         )
@@ -328,11 +350,12 @@ def search_modal(
     blocks: list[Block] = [section("I want to search for cases by filter options, or by a case ID.")]
     if len(accounts) > 1:
         blocks.append(
-            _select(
+            _account_select(
                 fields.SEARCH_ACCOUNT_BLOCK,
-                "AWS account",
-                [option("All accounts", ALL_ACCOUNTS), *_account_options(accounts)],
+                accounts,
                 initial_value=search.account_id or ALL_ACCOUNTS,
+                first=[option("All accounts", ALL_ACCOUNTS)],
+                rest_where="choose All accounts to search theirs too.",
             )
         )
     blocks += [
