@@ -46,6 +46,10 @@ def request_kind(content_type: str, body: str) -> str:
     """What a Slack request is: command, an interactivity payload type, event, url_verification, or other."""
     try:
         if content_type == "application/x-www-form-urlencoded":
+            if (
+                "payload=" not in body
+            ):  # `=` inside values is percent-encoded: this is a key, so no parse needed
+                return "command" if "command=" in body else "other"
             form = parse_qs(body)
             if "command" in form:
                 return "command"
