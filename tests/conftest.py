@@ -7,6 +7,7 @@ import os
 import shutil
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import asyncpg
@@ -47,16 +48,21 @@ async def _postgres_available() -> bool:
     return True
 
 
-@pytest.fixture(scope="session")
-def _postgres_database() -> Iterator[str]:
-    """One database for the test session, migrated once; tests empty its tables before they run."""
+def require_postgres() -> None:
+    """Skips the test when PostgreSQL does not answer, except in CI, where every storage test runs on it."""
     if not asyncio.run(_postgres_available()):
         if os.environ.get("CI"):
             pytest.fail(
                 f"PostgreSQL is not reachable at {POSTGRES_ADMIN_URL}; CI runs every storage test on it"
             )
         pytest.skip("PostgreSQL is not reachable (set TEST_POSTGRES_URL)")
-    name = f"aws_support_slack_test_{uuid.uuid4().hex[:12]}"
+
+
+@contextmanager
+def postgres_database(prefix: str, revision: str = "head") -> Iterator[str]:
+    """A PostgreSQL database of its own, migrated to `revision`, dropped afterwards; yields its async URL."""
+    require_postgres()
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
 
     async def admin(sql: str) -> None:
         conn = await asyncpg.connect(POSTGRES_ADMIN_URL)
@@ -68,9 +74,18 @@ def _postgres_database() -> Iterator[str]:
     asyncio.run(admin(f'CREATE DATABASE "{name}"'))
     base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://", 1)
     url = f"{base}/{name}"
-    db.upgrade(url)
-    yield url
-    asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    try:
+        db.upgrade(url, revision)
+        yield url
+    finally:
+        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session")
+def _postgres_database() -> Iterator[str]:
+    """One database for the test session, migrated once; tests empty its tables before they run."""
+    with postgres_database("aws_support_slack_test") as url:
+        yield url
 
 
 async def _truncate_all(url: str) -> None:

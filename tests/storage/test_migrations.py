@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import datetime
 from pathlib import Path
 
-import asyncpg
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
@@ -17,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from storage import db
 from storage.channels import ChannelRepository
 from storage.workspaces import WorkspaceKey
-from tests.conftest import POSTGRES_ADMIN_URL, _postgres_available
+from tests.conftest import postgres_database
 
 ACCOUNT = "210987654321"
 CHANNEL = "C0SHARED"
@@ -34,25 +31,8 @@ def url_at_0001(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]
         db.upgrade(url, "0001")
         yield url
         return
-    if not asyncio.run(_postgres_available()):
-        pytest.skip("PostgreSQL is not reachable (set TEST_POSTGRES_URL)")
-    name = f"aws_support_slack_migration_{uuid.uuid4().hex[:12]}"
-
-    async def admin(sql: str) -> None:
-        conn = await asyncpg.connect(POSTGRES_ADMIN_URL)
-        try:
-            await conn.execute(sql)
-        finally:
-            await conn.close()
-
-    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
-    base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://", 1)
-    url = f"{base}/{name}"
-    try:
-        db.upgrade(url, "0001")
+    with postgres_database("aws_support_slack_migration", "0001") as url:
         yield url
-    finally:
-        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @pytest.fixture
