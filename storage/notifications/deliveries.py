@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from storage.clock import as_utc, utc_naive
+from storage.db import reader
 from storage.notifications.sql import insert_ignore, lease_free
 from storage.notifications.thread_state import ThreadChange, ThreadKey
 from storage.notifications.threads import change_thread_in
@@ -333,7 +334,7 @@ class DeliveryRepository:
             query = query.where(events.case_id == case_id)
         if state is not None:
             query = query.where(delivery.state == state)
-        async with self.engine.connect() as conn:
+        async with reader(self.engine).connect() as conn:
             rows = (await conn.execute(query)).all()
         return [
             DeliveryRow(
@@ -352,7 +353,7 @@ class DeliveryRepository:
         ]
 
     async def count_open(self) -> int:
-        async with self.engine.connect() as conn:
+        async with reader(self.engine).connect() as conn:
             return int(
                 (await conn.execute(select(func.count()).where(delivery.state.in_(OPEN_STATES)))).scalar_one()
             )
