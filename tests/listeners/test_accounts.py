@@ -137,7 +137,9 @@ async def test_workspace_b_cannot_use_a_role_that_trusts_workspace_a(
     assert await states(harness, WorkspaceKey("", "T0002")) == []
 
 
-async def test_the_sixth_workspace_is_refused_without_naming_the_other_tenants(harness: AppHarness, aws: AwsDouble) -> None:
+async def test_the_sixth_workspace_is_refused_without_naming_the_other_tenants(
+    harness: AppHarness, aws: AwsDouble
+) -> None:
     teams = ["T0001", "T0002", "T0003", "T0004", "T0005", "T0006"]
     statements = []
     for team in teams[1:]:
