@@ -18,12 +18,12 @@ from bolt_app.app import build_services
 from bolt_app.aws.policies import cloudformation_template
 from bolt_app.bundle import Services
 from bolt_app.errors import UserFacingError
-from bolt_app.identifiers import ACCOUNT_ID, ENTERPRISE_ID, ROLE_ARN, TEAM_ID
-from bolt_app.notifications_http import (
+from bolt_app.http.notifications import (
     app_event_bus_template,
     events_token_instructions,
     forwarding_template,
 )
+from bolt_app.identifiers import ACCOUNT_ID, ENTERPRISE_ID, ROLE_ARN, TEAM_ID
 from bolt_app.services.accounts import display_name
 from bolt_app.services.channel_files import ChannelFiles, rows_as_file
 from bolt_app.services.context import Actor

@@ -20,7 +20,7 @@ def _asset(name: str) -> str:
 
 
 # The pages' only style and script, inline and allowed by their hashes in the Content-Security-Policy
-# (bolt_app/security_headers.py).
+# (bolt_app/http/security_headers.py).
 STYLE = _asset("pages.css")
 SCRIPT = _asset("copy.js")
 

@@ -15,10 +15,10 @@ from slack_sdk.oauth.installation_store import Installation
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.exc import SQLAlchemyError
 
-from bolt_app import pages
 from bolt_app.aws.identity import AppIdentity
+from bolt_app.http import pages
+from bolt_app.http.role_templates import template_url
 from bolt_app.identifiers import is_account_id
-from bolt_app.role_template_http import template_url
 from bolt_app.services.accounts import AccountService
 from bolt_app.services.role_templates import LINK_HOURS, RoleTemplates, template_filename
 from bolt_app.services.workspaces import WorkspaceService

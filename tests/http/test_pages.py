@@ -11,11 +11,11 @@ from urllib.parse import parse_qs, urlparse
 import yaml
 from sqlalchemy import text
 
-from bolt_app.oauth import BOT_SCOPES
+from bolt_app.http.oauth import BOT_SCOPES
 from tests.fakes.aws import AwsDouble
 from tests.helpers.app import AppHarness, PageResponse
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 async def _external_id(h: AppHarness, team_id: str = "T0001") -> str:
