@@ -9,7 +9,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from benchmarks.harness import Bench
+from benchmarks.harness import AWS_KINDS, Bench
 from benchmarks.scenarios import (
     Figures,
     run_create_open,
@@ -86,6 +86,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--channels", type=int, default=10, help="fanout: channels configured for the account"
     )
+    parser.add_argument(
+        "--aws",
+        choices=AWS_KINDS,
+        default="instant",
+        help="the AWS double: instant moto, or realistic (AWS's latencies and throttling)",
+    )
     parser.add_argument("--json", type=Path, help="write the figures here as JSON")
     args = parser.parse_args(argv)
     scenarios = [s for s in args.scenarios.split(",") if s]
@@ -96,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="aws-support-slack-bench-") as tmp:
         for db in args.databases.split(","):
             for latency_ms in (int(x) for x in args.slack_latency_ms.split(",")):
-                with Bench(Path(tmp), latency_ms / 1000) as bench:
+                with Bench(Path(tmp), latency_ms / 1000, args.aws) as bench:
                     database_url = bench.database(db)
                     if "startup" in scenarios and latency_ms == 0:
                         rows += run_startup(bench, bench.database(db), db)
@@ -125,7 +131,9 @@ def main(argv: list[str] | None = None) -> int:
         )
     if args.json:
         args.json.write_text(
-            json.dumps({"figures": [f.as_dict() for f in rows], "ratios": compared}, indent=2)
+            json.dumps(
+                {"aws": args.aws, "figures": [f.as_dict() for f in rows], "ratios": compared}, indent=2
+            )
         )
     return 0
 
