@@ -9,7 +9,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from benchmarks.harness import Bench
+from benchmarks.harness import AWS_KINDS, Bench
 from benchmarks.scenarios import (
     Figures,
     run_create_open,
@@ -89,9 +89,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--aws",
-        choices=("instant", "realistic"),
+        choices=AWS_KINDS,
         default="instant",
-        help="the AWS double: moto as fast as it answers, or with AWS's latencies and throttling",
+        help="the AWS double: instant moto, or realistic (AWS's latencies and throttling)",
     )
     parser.add_argument(
         "--surge-scale", type=float, default=1.0, help="surge: fraction of its users, flows and window"
@@ -107,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="aws-support-slack-bench-") as tmp:
         for db in args.databases.split(","):
             for latency_ms in (int(x) for x in args.slack_latency_ms.split(",")):
-                with Bench(Path(tmp), latency_ms / 1000, aws=args.aws) as bench:
+                with Bench(Path(tmp), latency_ms / 1000, args.aws) as bench:
                     if "surge" in scenarios:  # its own app process: its peak memory is the surge's
                         surge_db = bench.database(db)
                         with bench.app(surge_db) as app:
@@ -148,7 +148,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         args.json.write_text(
             json.dumps(
-                {"figures": [f.as_dict() for f in rows], "ratios": compared, "surge": surges}, indent=2
+                {
+                    "aws": args.aws,
+                    "figures": [f.as_dict() for f in rows],
+                    "ratios": compared,
+                    "surge": surges,
+                },
+                indent=2,
             )
         )
     return 0

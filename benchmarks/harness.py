@@ -33,6 +33,7 @@ from tests.helpers.process import free_port
 
 SIGNING_SECRET = "bench-signing-secret"
 CLIENT_ID, CLIENT_SECRET = "111.222", "bench-client-secret"
+AWS_KINDS = ("instant", "realistic")
 POSTGRES_ADMIN_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
@@ -108,10 +109,11 @@ class Bench:
     """One benchmark environment: fake Slack (with a response latency), moto, and helpers to start processes."""
 
     def __init__(self, workdir: Path, slack_latency: float, aws: str = "instant") -> None:
-        if aws != "instant":
-            # The realistic double (latency per operation, AWS's throttling) is built on branch issue-12-aws.
-            raise NotImplementedError(f"--aws {aws}: this tree has only the instant moto double")
-        self.aws_mode = aws
+        """`aws`: "instant" (moto as fast as it goes, never throttled) or "realistic" (AWS's latencies and
+        throttling, tests/fakes/aws_realism.py)."""
+        if aws not in AWS_KINDS:
+            raise ValueError(f"unknown AWS double {aws!r}: {', '.join(AWS_KINDS)}")
+        self.aws_kind = aws
         self.workdir = workdir
         self.stack = ExitStack()
         self.slack = FakeSlackApi(latency=slack_latency)
@@ -129,6 +131,8 @@ class Bench:
         self.aws = AwsDouble.start(MotoServerHandle.for_url(f"http://{host}:{port}"), self.mp)
         self.stack.callback(self.mp.undo)
         self.stack.callback(self.aws.stop)
+        if self.aws_kind == "realistic":
+            self.aws.realistic()
         return self
 
     def __exit__(self, *exc: object) -> None:

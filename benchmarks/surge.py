@@ -358,7 +358,12 @@ def run_surge(
         }
     surge_calls = bench.aws.calls[aws_before:]
     by_operation = Counter(f"{c.service}:{c.operation}" for c in surge_calls)
-    support_by_account = Counter(c.account for c in surge_calls if c.service in ("support", "service-quotas"))
+    support_by_account = Counter(c.account for c in surge_calls if c.service == "support" and not c.failed)
+    throttled = Counter(
+        f"{c.service}:{c.operation}"
+        for c in surge_calls
+        if c.failed and c.status in (400, 429) and c.service != "sts"
+    )
     shown = [
         c
         for c in bench.slack.calls()
@@ -368,19 +373,22 @@ def run_surge(
     completion = max([*finished.values(), *(r["done"] for r in results)]) - first_sent
     # The per-account rate bounds the run from below: the busiest account's Support calls at 5 a second. And
     # the last flow cannot finish before it was sent.
-    rate_bound = max(support_by_account.values(), default=0) / SUPPORT_RATE  # below it: AWS's rate was exceeded
+    rate_bound = (
+        max(support_by_account.values(), default=0) / SUPPORT_RATE
+    )  # below it: AWS's rate was exceeded
     bound = max(rate_bound, max(r["sent"] for r in results) - first_sent)
     return {
         "scenario": "surge",
         "database": db,
         "slack_latency_ms": latency_ms,
-        "aws": bench.aws_mode,
+        "aws": bench.aws_kind,
         "size": size.__dict__,
         "flows": flows,
         "throttling_shown_to_users": len(shown),
         "aws_calls_by_operation": dict(sorted(by_operation.items())),
         "aws_calls_per_flow": round(len(surge_calls) / max(len({(r.flow, r.n) for r in requests}), 1), 2),
         "support_calls_busiest_account": max(support_by_account.values(), default=0),
+        "refused_by_aws": dict(sorted(throttled.items())),
         "cases_created": sum(cases.values()),
         "duplicate_cases": sum(n - 1 for n in cases.values() if n > 1),
         "lost_cases": size.creates - len(cases),
@@ -419,4 +427,7 @@ def surge_table(report: dict[str, Any]) -> str:
         f"asyncpg concurrent-use errors {report['asyncpg_concurrent_use_errors']}"
     )
     lines.append("AWS calls: " + ", ".join(f"{k}={v}" for k, v in report["aws_calls_by_operation"].items()))
+    lines.append(
+        "refused by AWS: " + (", ".join(f"{k}={v}" for k, v in report["refused_by_aws"].items()) or "none")
+    )
     return "\n".join(lines)
