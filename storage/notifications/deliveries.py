@@ -210,6 +210,8 @@ class DeliveryRepository:
     async def release_channel(
         self, worker: str, channel: ChannelKey, not_before: datetime | None = None
     ) -> None:
+        """Gives the channel back; a delivery this worker left `posting` (its work stopped by an error) may
+        then be taken by whoever claims the channel next, without waiting for the delivery's own lease."""
         async with self.engine.begin() as conn:
             await conn.execute(
                 update(notification_channels)
@@ -219,6 +221,13 @@ class DeliveryRepository:
                     lease_until=None,
                     not_before=utc_naive(not_before) if not_before else None,
                 )
+            )
+            await conn.execute(
+                update(notification_deliveries)
+                .where(
+                    of_channel(delivery, channel), delivery.state == POSTING, delivery.claimed_by == worker
+                )
+                .values(lease_until=None)
             )
 
     # ---- deliveries ---------------------------------------------------------------------------------------
