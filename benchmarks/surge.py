@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from benchmarks.harness import Bench, Process
-from benchmarks.scenarios import FORM, TEAM, _percentile
+from benchmarks.scenarios import FORM, TEAM, _percentile, case_form
 from bolt_app.app import build_services
 from bolt_app.blocks.cases.parts import REPLY_ACTION, SEE_DETAILS_ACTION, SERVICE_ACTION, CaseRef, ViewState
 from bolt_app.services.cases.fields import MESSAGE_BLOCK, SERVICE_BLOCK
@@ -209,16 +209,9 @@ def _requests(bench: Bench, world: _World, size: SurgeSize, tpl: dict[str, dict[
                 SERVICE_ACTION, "ec2", block_id=SERVICE_BLOCK, view=with_values(view, {}), user_id=user
             )
             out.append(_Request(kind, "suggest", n, at + think_suggest, block_suggestion_body(suggestion)))
-            values = {
-                "subject": f"surge case {n:05d}",
-                "description": "Opened during the surge benchmark.",
-                "issue_type": ("option", "technical"),
-                "service": ("option", "amazon-elastic-compute-cloud-linux"),
-                "category": ("option", "instance-issue"),
-                "severity": ("option", "normal"),
-                "language": ("option", "en"),
-            }
-            submitted = view_submission_payload(with_values(view, values), user_id=user)
+            submitted = view_submission_payload(
+                with_values(view, case_form(f"surge case {n:05d}")), user_id=user
+            )
             out.append(_Request(kind, "submit", n, at + think_submit, view_submission_body(submitted)))
         elif kind == "search":
             text = f"search-case {world.display[case_id]}"
