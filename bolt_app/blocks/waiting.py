@@ -1,0 +1,17 @@
+"""What a user sees while their request waits for its turn at AWS's rate limit."""
+
+from __future__ import annotations
+
+
+def ordinal(n: int) -> str:
+    """1st, 2nd, 3rd, 4th, …, 11th, 12th, 13th, 21st."""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def waiting_text(what: str, place: int) -> str:
+    """`what` names the request ("your search"); `place` is 1 for the next one AWS will take."""
+    return (
+        f"AWS is busy: {what} is {ordinal(place)} in line for AWS's rate limit for this account. "
+        "The result replaces this message."
+    )
