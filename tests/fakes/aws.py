@@ -899,6 +899,8 @@ class AwsDouble:
             return result
         finally:
             self._record(response, service, operation, account, at, status, access_key, admin, error)
+            if error == "AnswerLost":  # recorded first: the client learns of it only when the connection goes
+                _drop_connection(response)
 
     def _realistic_answer(
         self, response: BaseResponse, service: str, op: str, account: str
@@ -912,11 +914,8 @@ class AwsDouble:
             time.sleep(realism.latency(service, op))
         lost = self._take_lost_answer(response, service, op)
         if lost is not None and not lost:
-            _drop_connection(response)
             return error_response(service, "InternalFailure", "dropped by the AWS test double", 500), True
         result = self._early_answer(response, service, op, account) or _original_call_action(response)
-        if lost:
-            _drop_connection(response)
         return result, lost is not None
 
     def _take_lost_answer(self, response: BaseResponse, service: str, op: str) -> bool | None:
