@@ -88,6 +88,7 @@ class WaitingNotice(Protocol):
 
 _priority: ContextVar[Priority] = ContextVar("aws_priority", default=Priority.USER)
 _notice: ContextVar[WaitingNotice | None] = ContextVar("aws_waiting_notice", default=None)
+_patience: ContextVar[float | None] = ContextVar("aws_patience", default=None)
 
 
 @contextlib.contextmanager
@@ -108,6 +109,17 @@ def waiting_notice(notice: WaitingNotice) -> Iterator[None]:
         yield
     finally:
         _notice.reset(token)
+
+
+@contextlib.contextmanager
+def patience(seconds: float) -> Iterator[None]:
+    """AWS calls made inside that would wait longer than `seconds` for their turn are refused at once
+    (`AwsBusy`): an options request must be answered within Slack's 3 seconds."""
+    token = _patience.set(seconds)
+    try:
+        yield
+    finally:
+        _patience.reset(token)
 
 
 class AwsBusy(UserFacingError):
@@ -320,9 +332,10 @@ class AwsBudget:
     ) -> dict[str, Any]:
         pacer = self.pacer(site, operation)
         priority, notice = _priority.get(), _notice.get()
+        limit = min(self._patience, _patience.get() or self._patience)
         for attempt in range(attempts):
             wait = pacer.wait_estimate()
-            if priority is Priority.USER and wait > self._patience:
+            if priority is Priority.USER and wait > limit:
                 raise AwsBusy(site.account_id, wait)
             await pacer.take(priority, notice)
             try:

@@ -15,7 +15,16 @@ import pytest
 from botocore.exceptions import ClientError, ConnectionClosedError
 
 from bolt_app.aws import budget as budget_module
-from bolt_app.aws.budget import AwsBudget, AwsBusy, CallSite, Pacer, Priority, background, waiting_notice
+from bolt_app.aws.budget import (
+    AwsBudget,
+    AwsBusy,
+    CallSite,
+    Pacer,
+    Priority,
+    background,
+    patience,
+    waiting_notice,
+)
 
 RATE = 50.0  # calls per second in these tests: 20 ms apart (scaled by the budget's margin)
 
@@ -181,6 +190,22 @@ async def test_a_user_request_beyond_patience_is_refused_at_once() -> None:
             await budget.read(site(), client, "describe_cases", {"n": 99})
         for task in waiting:
             task.cancel()
+    finally:
+        budget.close()
+
+
+async def test_an_options_request_does_not_wait_beyond_its_own_patience() -> None:
+    budget = AwsBudget(support_rate=2.0)
+    try:
+        client = FakeClient()
+        waiting = [
+            asyncio.create_task(budget.read(site(), client, "describe_cases", {"n": i})) for i in range(4)
+        ]
+        await asyncio.sleep(0)
+        with patience(1.0), pytest.raises(AwsBusy):
+            await budget.read(site(), client, "describe_cases", {"n": 99})
+        await asyncio.gather(*waiting)  # without a patience of its own a user waits its turn
+        assert len(client.started) == 4
     finally:
         budget.close()
 
