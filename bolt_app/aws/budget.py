@@ -231,6 +231,26 @@ async def _tell(notice: WaitingNotice, place: int) -> None:
         log.warning("could not tell a waiting user their place in line", exc_info=True)
 
 
+class _Listeners:
+    """Everyone waiting on one read in flight hears its place in line; a latecomer hears the last one at once."""
+
+    def __init__(self, first: WaitingNotice | None) -> None:
+        self._notices = [first] if first is not None else []
+        self._place: int | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def join(self, notice: WaitingNotice) -> None:
+        self._notices.append(notice)
+        if self._place is not None:
+            task = asyncio.create_task(_tell(notice, self._place))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def __call__(self, place: int) -> None:
+        self._place = place
+        await asyncio.gather(*(_tell(n, place) for n in list(self._notices)))
+
+
 def error_code_of(error: BaseException) -> str | None:
     if isinstance(error, ClientError):
         return str(error.response.get("Error", {}).get("Code", "")) or None
@@ -267,6 +287,7 @@ class AwsBudget:
         self._pacers: dict[tuple[str, ...], Pacer] = {}
         self._slots: dict[str, asyncio.Semaphore] = {}
         self._flights: dict[tuple[str, ...], asyncio.Future[dict[str, Any]]] = {}
+        self._listeners: dict[tuple[str, ...], _Listeners] = {}
         self.shared_reads = 0  # reads answered by another caller's identical call in flight
 
     def close(self) -> None:
@@ -301,17 +322,30 @@ class AwsBudget:
             operation,
             json.dumps(params, sort_keys=True, default=str),
         )
+        notice = _notice.get()
         flight = self._flights.get(key)
         if flight is None:
-            flight = asyncio.ensure_future(
-                self._attempts(site, client, operation, params, self._read_attempts, write=False)
-            )
+            listeners = _Listeners(notice)
+            token = _notice.set(listeners)  # the flight's task copies this context: all who wait hear of it
+            try:
+                flight = asyncio.ensure_future(
+                    self._attempts(site, client, operation, params, self._read_attempts, write=False)
+                )
+            finally:
+                _notice.reset(token)
             self._flights[key] = flight
-            flight.add_done_callback(lambda _: self._flights.pop(key, None))
+            self._listeners[key] = listeners
+            flight.add_done_callback(lambda _: self._end_flight(key))
         else:
             self.shared_reads += 1
+            if notice is not None:
+                self._listeners[key].join(notice)
         # shield: one caller giving up (a cancelled task) does not cancel the others' answer
         return copy.deepcopy(await asyncio.shield(flight))
+
+    def _end_flight(self, key: tuple[str, ...]) -> None:
+        self._flights.pop(key, None)
+        self._listeners.pop(key, None)
 
     async def write(
         self, site: CallSite, client: Any, operation: str, params: Mapping[str, Any]

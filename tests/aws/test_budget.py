@@ -227,3 +227,36 @@ async def test_a_waiting_caller_is_told_its_place_in_line() -> None:
     await wait_in_line()
     await asyncio.gather(*others)
     assert places and places[0] == 4  # three ahead of it, told at once
+
+
+async def test_everyone_waiting_on_one_shared_read_is_told_its_place() -> None:
+    budget = AwsBudget(support_rate=2.0)
+    try:
+        client = FakeClient()
+        ahead = [
+            asyncio.create_task(budget.read(site(), client, "describe_cases", {"n": i})) for i in range(3)
+        ]
+        await asyncio.sleep(0)
+        told: dict[str, list[int]] = {"first": [], "joiner": []}
+
+        def teller(who: str) -> Any:
+            async def tell(place: int) -> None:
+                told[who].append(place)
+
+            return tell
+
+        async def search(who: str) -> dict[str, Any]:
+            with waiting_notice(teller(who)):
+                return await budget.read(site(), client, "describe_cases", {"same": True})
+
+        first = asyncio.create_task(search("first"))
+        for _ in range(200):  # bounded: the first caller is told at once that it waits
+            if told["first"]:
+                break
+            await asyncio.sleep(0.005)
+        joiner = asyncio.create_task(search("joiner"))
+        await asyncio.gather(first, joiner, *ahead)
+        assert told["first"] and told["joiner"] and told["joiner"][0] == told["first"][0]
+        assert len(client.started) == 4 and budget.shared_reads == 1
+    finally:
+        budget.close()
