@@ -170,9 +170,10 @@ class Pacer:
     def waiting(self) -> int:
         return sum(1 for w in self._queue if not w.future.done())
 
-    def wait_estimate(self) -> float:
-        """Seconds until a newcomer of the highest priority would start."""
-        return max(0.0, self._next_at - self._clock()) + self.waiting * self.interval
+    def wait_estimate(self, priority: Priority = Priority.USER) -> float:
+        """Seconds until a newcomer of `priority` would start (those of a lower priority wait behind it)."""
+        ahead = sum(1 for w in self._queue if not w.future.done() and w.priority <= priority)
+        return max(0.0, self._next_at - self._clock()) + ahead * self.interval
 
     def back_off(self, seconds: float) -> None:
         """AWS throttled: nobody of this budget starts for `seconds`."""
@@ -368,7 +369,7 @@ class AwsBudget:
         priority, notice = _priority.get(), _notice.get()
         limit = min(self._patience, _patience.get() or self._patience)
         for attempt in range(attempts):
-            wait = pacer.wait_estimate()
+            wait = pacer.wait_estimate(priority)
             if priority is Priority.USER and wait > limit:
                 raise AwsBusy(site.account_id, wait)
             await pacer.take(priority, notice)

@@ -194,6 +194,23 @@ async def test_a_user_request_beyond_patience_is_refused_at_once() -> None:
         budget.close()
 
 
+async def test_background_work_in_line_does_not_make_a_user_wait_or_refused() -> None:
+    budget = AwsBudget(support_rate=2.0, patience_seconds=1.0)
+    try:
+        client = FakeClient()
+        with background():
+            queued = [
+                asyncio.create_task(budget.read(site(), client, "describe_cases", {"n": i})) for i in range(6)
+            ]
+        await asyncio.sleep(0)
+        await budget.read(site(), client, "describe_cases", {"user": True})  # not refused: it goes first
+        assert client.started[1][1] == {"user": True}
+        for task in queued:
+            task.cancel()
+    finally:
+        budget.close()
+
+
 async def test_an_options_request_does_not_wait_beyond_its_own_patience() -> None:
     budget = AwsBudget(support_rate=2.0)
     try:
