@@ -4,14 +4,14 @@ the result (through the interaction's response_url, so in place)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
 from slack_bolt.context.respond.async_respond import AsyncRespond
 
 from bolt_app.aws.budget import waiting_notice
-from bolt_app.blocks.waiting import waiting_text
+from bolt_app.blocks.waiting import POSTED, waiting_text
 
 # A response_url takes 5 posts within 30 minutes (Slack): at most 3 about the line, so the answer always fits.
 MAX_PLACE_POSTS = 3
@@ -58,3 +58,18 @@ async def waiting_in_line(respond: AsyncRespond, what: str) -> AsyncIterator[Wai
     reply = WaitingReply(respond, what)
     with waiting_notice(reply):
         yield reply
+
+
+class ToldOnce:
+    """Where nothing can be replaced (a modal that closed: an ephemeral in the channel), the user is told once
+    that their request waits, and that its outcome will be shown in the channel."""
+
+    def __init__(self, show: Callable[[str], Awaitable[object]], what: str) -> None:
+        self._show = show
+        self._what = what
+        self._told = False
+
+    async def __call__(self, place: int) -> None:
+        if not self._told:
+            self._told = True
+            await self._show(waiting_text(self._what, place, POSTED))

@@ -9,9 +9,11 @@ def ordinal(n: int) -> str:
     return f"{n}{suffix}"
 
 
-def waiting_text(what: str, place: int) -> str:
-    """`what` names the request ("your search"); `place` is 1 for the next one AWS will take."""
-    return (
-        f"AWS is busy: {what} is {ordinal(place)} in line for AWS's rate limit for this account. "
-        "The result replaces this message."
-    )
+REPLACED = "The result replaces this message."
+POSTED = "It is sent when its turn comes, and what AWS answers is shown in this channel."
+
+
+def waiting_text(what: str, place: int, then: str = REPLACED) -> str:
+    """`what` names the request ("your search"); `place` is 1 for the next one AWS will take; `then` says what
+    happens next."""
+    return f"AWS is busy: {what} is {ordinal(place)} in line for AWS's rate limit for this account. {then}"

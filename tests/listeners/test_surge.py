@@ -12,7 +12,7 @@ from urllib.parse import urlparse
 import pytest
 
 from bolt_app.blocks.cases.parts import SERVICE_ACTION
-from bolt_app.services.cases.fields import SERVICE_BLOCK
+from bolt_app.services.cases.fields import SERVICE_BLOCK, SUBJECT_BLOCK
 from tests.fakes.aws import AwsDouble
 from tests.fakes.slack_api import Call, FakeSlackApi
 from tests.helpers.app import AppHarness, app_settings, running_app
@@ -20,12 +20,13 @@ from tests.helpers.scenario import (
     configured_channel,
     open_modal,
     response_url_posts,
+    submit,
     suggest,
     text_of,
     view_of,
 )
 from tests.helpers.slack_requests import new_response_url, new_trigger_id
-from tests.listeners.test_cases import create_modal
+from tests.listeners.test_cases import case_values, create_modal
 
 ACCOUNT = "210987654321"
 OTHER = "310987654321"
@@ -205,3 +206,32 @@ async def test_a_waiting_search_says_its_place_in_line_and_the_result_replaces_i
         assert all("in line" in str(c.params["text"]) for c in mine[:-1])
     assert set(paths) >= waited
     assert len([c for c in posts if "Search results" in str(c.params.get("text"))]) == len(cases)
+
+
+async def test_cases_submitted_at_once_are_told_they_wait_and_each_is_created_once(
+    harness: AppHarness, aws: AwsDouble
+) -> None:
+    await configured_channel(harness, aws, {ACCOUNT: "full"})
+    users = [f"U{n:04d}S" for n in range(8)]
+    modals = []
+    for user in users:
+        updates = len(harness.slack.calls("views.update"))
+        opened = await open_modal(harness, "create-case", user_id=user)
+        await harness.slack.wait_for("views.update", count=updates + 1)
+        modals.append(opened)
+    aws.realistic(SCALE)
+    aws.reset_records()
+    responses = await asyncio.gather(
+        *(
+            submit(harness, view, case_values() | {SUBJECT_BLOCK: f"Case of {user}"}, user_id=user)
+            for view, user in zip(modals, users, strict=True)
+        )
+    )
+    assert all(r.status == 200 for r in responses)
+    posted = await harness.slack.wait_for("chat.postMessage", count=len(users), timeout=30)
+    assert len(aws.cases(ACCOUNT)) == len(users) == len(aws.calls_to("support", "CreateCase"))
+    assert len(posted) == len(users)
+    told = [c for c in harness.slack.calls("chat.postEphemeral") if "your case is" in text_of(c)]
+    assert told, "nobody whose case waited was told"
+    assert all("shown in this channel" in text_of(c) for c in told)
+    assert aws.throttled_calls() == []
