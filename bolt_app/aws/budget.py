@@ -45,6 +45,7 @@ from bolt_app.errors import UserFacingError
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+V = TypeVar("V")
 
 SUPPORT_CALLS_PER_SECOND = 5.0
 QUOTAS_CALLS_PER_SECOND: Mapping[str, float] = {
@@ -92,34 +93,28 @@ _patience: ContextVar[float | None] = ContextVar("aws_patience", default=None)
 
 
 @contextlib.contextmanager
-def background() -> Iterator[None]:
+def _setting(var: ContextVar[V], value: V) -> Iterator[None]:
+    token = var.set(value)
+    try:
+        yield
+    finally:
+        var.reset(token)
+
+
+def background() -> contextlib.AbstractContextManager[None]:
     """AWS calls made inside wait behind every user's (notifications, reconciliation)."""
-    token = _priority.set(Priority.BACKGROUND)
-    try:
-        yield
-    finally:
-        _priority.reset(token)
+    return _setting(_priority, Priority.BACKGROUND)
 
 
-@contextlib.contextmanager
-def waiting_notice(notice: WaitingNotice) -> Iterator[None]:
+def waiting_notice(notice: WaitingNotice) -> contextlib.AbstractContextManager[None]:
     """AWS calls made inside tell `notice` when they wait for their turn."""
-    token = _notice.set(notice)
-    try:
-        yield
-    finally:
-        _notice.reset(token)
+    return _setting(_notice, notice)
 
 
-@contextlib.contextmanager
-def patience(seconds: float) -> Iterator[None]:
+def patience(seconds: float) -> contextlib.AbstractContextManager[None]:
     """AWS calls made inside that would wait longer than `seconds` for their turn are refused at once
     (`AwsBusy`): an options request must be answered within Slack's 3 seconds."""
-    token = _patience.set(seconds)
-    try:
-        yield
-    finally:
-        _patience.reset(token)
+    return _setting(_patience, seconds)
 
 
 class AwsBusy(UserFacingError):

@@ -6,6 +6,7 @@ with the real double and the real app is tested in tests/listeners/test_surge.py
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 import time
 from collections.abc import Iterator
@@ -59,11 +60,19 @@ class FakeClient:
     create_case = describe_cases
 
 
+@contextlib.contextmanager
+def budget_of(**options: Any) -> Iterator[AwsBudget]:
+    made = AwsBudget(**options)
+    try:
+        yield made
+    finally:
+        made.close()
+
+
 @pytest.fixture
 def budget() -> Iterator[AwsBudget]:
-    b = AwsBudget(support_rate=RATE)
-    yield b
-    b.close()
+    with budget_of(support_rate=RATE) as made:
+        yield made
 
 
 @pytest.fixture(autouse=True)
@@ -179,8 +188,7 @@ async def test_a_write_is_resent_after_a_throttle_but_never_after_a_lost_answer(
 
 
 async def test_a_user_request_beyond_patience_is_refused_at_once() -> None:
-    budget = AwsBudget(support_rate=1.0, patience_seconds=2.0)
-    try:
+    with budget_of(support_rate=1.0, patience_seconds=2.0) as budget:
         client = FakeClient()
         waiting = [
             asyncio.create_task(budget.read(site(), client, "describe_cases", {"n": i})) for i in range(4)
@@ -190,13 +198,10 @@ async def test_a_user_request_beyond_patience_is_refused_at_once() -> None:
             await budget.read(site(), client, "describe_cases", {"n": 99})
         for task in waiting:
             task.cancel()
-    finally:
-        budget.close()
 
 
 async def test_background_work_in_line_does_not_make_a_user_wait_or_refused() -> None:
-    budget = AwsBudget(support_rate=2.0, patience_seconds=1.0)
-    try:
+    with budget_of(support_rate=2.0, patience_seconds=1.0) as budget:
         client = FakeClient()
         with background():
             queued = [
@@ -207,13 +212,10 @@ async def test_background_work_in_line_does_not_make_a_user_wait_or_refused() ->
         assert client.started[1][1] == {"user": True}
         for task in queued:
             task.cancel()
-    finally:
-        budget.close()
 
 
 async def test_an_options_request_does_not_wait_beyond_its_own_patience() -> None:
-    budget = AwsBudget(support_rate=2.0)
-    try:
+    with budget_of(support_rate=2.0) as budget:
         client = FakeClient()
         waiting = [
             asyncio.create_task(budget.read(site(), client, "describe_cases", {"n": i})) for i in range(4)
@@ -223,8 +225,6 @@ async def test_an_options_request_does_not_wait_beyond_its_own_patience() -> Non
             await budget.read(site(), client, "describe_cases", {"n": 99})
         await asyncio.gather(*waiting)  # without a patience of its own a user waits its turn
         assert len(client.started) == 4
-    finally:
-        budget.close()
 
 
 async def test_a_waiting_caller_is_told_its_place_in_line() -> None:
@@ -247,8 +247,7 @@ async def test_a_waiting_caller_is_told_its_place_in_line() -> None:
 
 
 async def test_everyone_waiting_on_one_shared_read_is_told_its_place() -> None:
-    budget = AwsBudget(support_rate=2.0)
-    try:
+    with budget_of(support_rate=2.0) as budget:
         client = FakeClient()
         ahead = [
             asyncio.create_task(budget.read(site(), client, "describe_cases", {"n": i})) for i in range(3)
@@ -275,5 +274,3 @@ async def test_everyone_waiting_on_one_shared_read_is_told_its_place() -> None:
         await asyncio.gather(first, joiner, *ahead)
         assert told["first"] and told["joiner"] and told["joiner"][0] == told["first"][0]
         assert len(client.started) == 4 and budget.shared_reads == 1
-    finally:
-        budget.close()
