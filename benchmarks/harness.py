@@ -43,6 +43,7 @@ class Process:
     base_url: str
     popen: subprocess.Popen[bytes]
     started_at: float
+    log: Path
     healthy_at: float = 0.0
 
     def rss_peak_kib(self) -> int:
@@ -91,7 +92,7 @@ def _wait_healthy(process: Process, timeout: float = 60.0) -> None:
 def _process(name: str, argv: list[str], env: dict[str, str], port: int, log: Path) -> Iterator[Process]:
     with log.open("wb") as out:
         popen = subprocess.Popen(argv, env=env, stdout=out, stderr=subprocess.STDOUT)
-    process = Process(name, f"http://127.0.0.1:{port}", popen, time.monotonic())
+    process = Process(name, f"http://127.0.0.1:{port}", popen, time.monotonic(), log)
     try:
         _wait_healthy(process)
         yield process
@@ -217,9 +218,16 @@ class Bench:
     # ---- load --------------------------------------------------------------------------------------------
 
     def load(
-        self, url: str, bodies: list[str], concurrency: int, content_type: str, deadline_s: float = 120
+        self,
+        url: str,
+        bodies: list[str],
+        concurrency: int,
+        content_type: str,
+        deadline_s: float = 120,
+        at: list[float] | None = None,
     ) -> list[dict[str, Any]]:
-        job = {
+        """Sends `bodies` `concurrency` at a time, or each at its time `at` (seconds after the start)."""
+        job: dict[str, Any] = {
             "url": url,
             "signing_secret": SIGNING_SECRET,
             "content_type": content_type,
@@ -228,6 +236,8 @@ class Bench:
             "timeout_s": 10,
             "deadline_s": deadline_s,
         }
+        if at is not None:
+            job["at"] = at
         result = subprocess.run(
             [sys.executable, "-m", "benchmarks.loadgen"],
             input=json.dumps(job),
