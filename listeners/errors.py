@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
-from bolt_app.blocks.common import message_modal
+from bolt_app.blocks.common import message_modal, note_option
 from bolt_app.errors import UserFacingError
 
 log = logging.getLogger(__name__)
@@ -109,7 +109,7 @@ OptionsListener = TypeVar("OptionsListener", bound=Callable[..., Awaitable[Optio
 
 def reason_option(text: str) -> dict[str, Any]:
     """An options response cannot carry an error, so the reason becomes the one (unusable) option."""
-    return {"text": {"type": "plain_text", "text": text[:75]}, "value": "error"}
+    return note_option(text)
 
 
 def answers_options(listener: OptionsListener) -> Callable[..., Awaitable[None]]:
