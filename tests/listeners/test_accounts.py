@@ -13,7 +13,7 @@ from bolt_app.services.context import Actor
 from storage.workspaces import WorkspaceKey
 from tests.fakes.aws import AwsDouble
 from tests.fakes.slack_api import FakeSlackApi
-from tests.helpers.app import AppHarness, app_settings, running_app
+from tests.helpers.app import AppHarness
 from tests.helpers.identifiers import UNICODE_DIGITS
 from tests.helpers.scenario import click, last_view_update, open_modal, replies, submit
 from tests.helpers.slack_requests import block_suggestion_body, block_suggestion_payload
@@ -30,13 +30,6 @@ async def slack() -> AsyncIterator[FakeSlackApi]:
         fake.set_user(ADMIN, is_admin=True)
         fake.set_user(MEMBER, is_admin=False)
         yield fake
-
-
-@pytest.fixture
-async def harness(sqlite_url: str, slack: FakeSlackApi, aws: AwsDouble) -> AsyncIterator[AppHarness]:
-    async with running_app(app_settings(sqlite_url, slack), slack) as h:
-        await h.install()
-        yield h
 
 
 async def external_id(h: AppHarness, team_id: str = "T0001") -> str:

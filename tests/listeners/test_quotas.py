@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 
 from tests.fakes.aws import AwsDouble
 from tests.fakes.moto_quotas import SERVICE_NAMES
-from tests.fakes.slack_api import FakeSlackApi
-from tests.helpers.app import AppHarness, app_settings, running_app
+from tests.helpers.app import AppHarness
 from tests.helpers.scenario import blocks_of, configured_channel, open_modal, text_of
 from tests.helpers.slack_requests import (
     block_actions_body,
@@ -25,19 +23,6 @@ from tests.helpers.slack_requests import (
 ACCOUNT = "210987654321"
 SECOND = "310987654321"
 EC2, VCPU_QUOTA = "ec2", "L-1216C47A"
-
-
-@pytest.fixture
-async def slack() -> AsyncIterator[FakeSlackApi]:
-    async with FakeSlackApi() as fake:
-        yield fake
-
-
-@pytest.fixture
-async def harness(sqlite_url: str, slack: FakeSlackApi, aws: AwsDouble) -> AsyncIterator[AppHarness]:
-    async with running_app(app_settings(sqlite_url, slack), slack) as h:
-        await h.install()
-        yield h
 
 
 def without_hash(view: dict[str, Any]) -> dict[str, Any]:
