@@ -4,7 +4,6 @@ generator process."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import os
@@ -21,7 +20,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import pytest
 from moto.server import ThreadedMotoServer
 from prometheus_client.parser import text_string_to_metric_families
@@ -29,7 +27,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from storage.crypto import generate_key
 from tests.fakes.aws import AwsDouble, MotoServerHandle
 from tests.fakes.slack_api import FakeSlackApi
-from tests.helpers.process import free_port
+from tests.helpers.postgres import scratch_database
+from tests.helpers.process import free_port, stop
 
 SIGNING_SECRET = "bench-signing-secret"
 CLIENT_ID, CLIENT_SECRET = "111.222", "bench-client-secret"
@@ -97,12 +96,7 @@ def _process(name: str, argv: list[str], env: dict[str, str], port: int, log: Pa
         _wait_healthy(process)
         yield process
     finally:
-        popen.terminate()
-        try:
-            popen.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            popen.kill()
-            popen.wait()
+        stop(popen)
 
 
 class Bench:
@@ -143,13 +137,7 @@ class Bench:
     def database(self, kind: str) -> str:
         if kind == "sqlite":
             return f"sqlite+aiosqlite:///{self.workdir}/bench-{uuid.uuid4().hex[:8]}.db"
-        name = f"aws_support_slack_bench_{uuid.uuid4().hex[:10]}"
-        asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
-        self.stack.callback(lambda: asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')))
-        return (
-            POSTGRES_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://", 1)
-            + f"/{name}"
-        )
+        return self.stack.enter_context(scratch_database(POSTGRES_ADMIN_URL, "aws_support_slack_bench"))
 
     # ---- processes ---------------------------------------------------------------------------------------
 
@@ -248,11 +236,3 @@ class Bench:
         if result.returncode != 0:
             raise RuntimeError(f"load generator failed: {result.stderr[-2000:]}")
         return json.loads(result.stdout)
-
-
-async def _admin(sql: str) -> None:
-    conn = await asyncpg.connect(POSTGRES_ADMIN_URL)
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()

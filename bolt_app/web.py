@@ -20,7 +20,7 @@ from bolt_app.logging_setup import bind, start_request
 from bolt_app.metrics import Metrics
 from bolt_app.notifications_worker import options_from_env, serve_deliveries
 from bolt_app.settings import Settings
-from bolt_app.slack.payload_shapes import reject_malformed_payloads
+from bolt_app.slack.http_endpoint import slack_web_app
 from bolt_app.slack.socket_mode import prepare_socket_mode_bot
 from storage.db import current_revision, head_revision, ping
 
@@ -141,14 +141,12 @@ async def create_web_app(settings: Settings, *, socket_mode: bool = False) -> we
         app.on_startup.append(connect)
         app.on_shutdown.append(disconnect)
     else:
-        app = bolt.web_app(path="/slack/events", port=settings.port)
+        app = slack_web_app(bolt, "/slack/events", settings.signing_secret or "")
         app.middlewares.append(log_context)
         if metrics:
             app.middlewares.append(metrics.slack_requests("/slack/events"))
         app.middlewares.append(malformed_requests_are_client_errors)
         app.middlewares.append(security_headers)
-        if settings.signing_secret:
-            app.middlewares.append(reject_malformed_payloads(settings.signing_secret))
         app.router.add_post(EVENTS_PATH, events_route(services.notifications))
         app.router.add_get(TEMPLATE_PATH, role_template_route(services.role_templates))
         serve_deliveries(app, services.notifications, options)

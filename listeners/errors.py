@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
 from bolt_app.aws.budget import patience
-from bolt_app.blocks.common import message_modal
+from bolt_app.blocks.common import message_modal, note_option
 from bolt_app.errors import UserFacingError
 
 log = logging.getLogger(__name__)
@@ -110,7 +110,7 @@ OptionsListener = TypeVar("OptionsListener", bound=Callable[..., Awaitable[Optio
 
 def reason_option(text: str) -> dict[str, Any]:
     """An options response cannot carry an error, so the reason becomes the one (unusable) option."""
-    return {"text": {"type": "plain_text", "text": text[:75]}, "value": "error"}
+    return note_option(text)
 
 
 # Slack waits 3 seconds for options; a turn at AWS further away than this is not waited for.

@@ -7,6 +7,7 @@ import json
 from dataclasses import asdict
 from typing import Any
 
+from bolt_app.blocks.common import NOT_A_CHOICE
 from bolt_app.blocks.quotas import (
     ACCOUNT_ACTION,
     ACCOUNT_BLOCK,
@@ -21,7 +22,7 @@ from bolt_app.services.quotas.models import QuotaDetails
 
 def chosen(state: dict[str, Any], block_id: str, action_id: str) -> Choice | None:
     option = state.get("values", {}).get(block_id, {}).get(action_id, {}).get("selected_option")
-    if not option:
+    if not option or option["value"] == NOT_A_CHOICE:
         return None
     return Choice(option["value"], option.get("text", {}).get("text") or option["value"])
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,6 +17,7 @@ from storage.crypto import generate_key
 from storage.tables import metadata
 from tests.fakes.slack_api import FakeSlackApi
 from tests.helpers.app import AppHarness, app_settings, running_app
+from tests.helpers.postgres import scratch_database
 
 pytest_plugins = ["tests.fakes.aws_fixtures"]
 
@@ -62,23 +62,9 @@ def require_postgres() -> None:
 def postgres_database(prefix: str, revision: str = "head") -> Iterator[str]:
     """A PostgreSQL database of its own, migrated to `revision`, dropped afterwards; yields its async URL."""
     require_postgres()
-    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
-
-    async def admin(sql: str) -> None:
-        conn = await asyncpg.connect(POSTGRES_ADMIN_URL)
-        try:
-            await conn.execute(sql)
-        finally:
-            await conn.close()
-
-    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
-    base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://", 1)
-    url = f"{base}/{name}"
-    try:
+    with scratch_database(POSTGRES_ADMIN_URL, prefix) as url:
         db.upgrade(url, revision)
         yield url
-    finally:
-        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @pytest.fixture(scope="session")

@@ -104,8 +104,8 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation(
         "slack-retry-dropped",
         "bolt_app/app.py",
-        "    app.use(drop_retries_after_timeout)\n",
-        "",
+        "        return await drop_retries_after_timeout(req, then)\n",
+        "        return await then()\n",
         "Slack's resend of a request after a timeout does not act twice",
         ("tests/listeners/test_cases.py",),
     ),

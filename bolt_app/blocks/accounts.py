@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from bolt_app.aws.policies import RECOMMENDED_POLICY
 from bolt_app.blocks.common import (
+    MAX_OPTIONS,
     MESSAGE_BLOCKS,
     Block,
     View,
@@ -13,7 +15,9 @@ from bolt_app.blocks.common import (
     button,
     confirm_dialog,
     context,
+    cut_options,
     escape,
+    input_block,
     json_code,
     modal,
     more_line,
@@ -21,8 +25,10 @@ from bolt_app.blocks.common import (
     section,
     static_select,
     text_input,
+    type_ahead,
 )
 from bolt_app.services.accounts import RoleSetup, display_name
+from bolt_app.services.choice import Choice, filter_choices
 from storage.accounts import AUTHORIZED, AuthorizationRow
 
 AUTHORIZE_ACCOUNT_VIEW = "authorize_account_view"
@@ -33,6 +39,7 @@ REMOVE_ACCOUNT_ACTION = "remove_account"
 ROLE_ARN_BLOCK = "role_arn"
 ACCOUNT_NAME_BLOCK = "account_name"
 ACCOUNT_BLOCK = "account"
+ORGANIZATION_ACCOUNT_ACTION = "organization_account"  # the type-ahead of a workspace with over 100 accounts
 
 
 def role_setup_blocks(setup: RoleSetup) -> list[Block]:
@@ -165,8 +172,23 @@ def rename_account_modal(row: AuthorizationRow, metadata: str, error: str | None
     return modal(RENAME_ACCOUNT_VIEW, "Edit account name", blocks, submit="Save", private_metadata=metadata)
 
 
+def organization_account_options(
+    rows: list[AuthorizationRow], query: str | None = None
+) -> list[dict[str, Any]]:
+    """The accounts with a verified role, those matching what was typed, cut to Slack's 100 options."""
+    choices = [Choice(r.account.account_id, display_name(r.account)) for r in rows if r.verified_role_arn]
+    return cut_options(
+        [option(c.name, c.code) for c in filter_choices(choices, query)], "type more of the name or ID"
+    )
+
+
 def register_organization_modal(rows: list[AuthorizationRow], metadata: str) -> View:
-    options = [option(display_name(r.account), r.account.account_id) for r in rows if r.verified_role_arn]
+    """Past Slack's 100 options the account select is a type-ahead of the same accounts."""
+    if sum(1 for r in rows if r.verified_role_arn) <= MAX_OPTIONS:
+        select = static_select(ACCOUNT_BLOCK, "AWS account", organization_account_options(rows))
+    else:
+        element = type_ahead(ORGANIZATION_ACCOUNT_ACTION, "Type to search the accounts")
+        select = input_block(ACCOUNT_BLOCK, "AWS account", element)
     blocks: list[Block] = [
         section(
             "Pick the organization's *management account*. Its role must allow "
@@ -174,7 +196,7 @@ def register_organization_modal(rows: list[AuthorizationRow], metadata: str) -> 
             "is then authorized for this workspace; each still needs its own role, trusting this workspace's "
             "External ID, before a channel can use it."
         ),
-        static_select(ACCOUNT_BLOCK, "AWS account", options),
+        select,
     ]
     return modal(
         REGISTER_ORGANIZATION_VIEW,

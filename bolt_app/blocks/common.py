@@ -34,7 +34,8 @@ def context(text: str) -> Block:
 
 MESSAGE_BLOCKS = 50  # Block Kit: at most 50 blocks in a message, 100 in a modal or App Home
 VIEW_BLOCKS = 100
-MAX_OPTIONS = 100  # options of a static select
+MAX_OPTIONS = 100  # options of a select (static, or one answer to an external select's options request)
+NOT_A_CHOICE = "not_a_choice"  # the value of an option that only says something (a cut list, a reason)
 
 
 def more_line(hidden: int, where: str) -> Block:
@@ -121,13 +122,50 @@ def option(text: str, value: str) -> dict[str, Any]:
     return {"text": plain(text[:75]), "value": value[:150]}
 
 
+def note_option(text: str) -> dict[str, Any]:
+    """An option that only says something: an options answer has no other place for text. Readers treat its
+    value as nothing chosen."""
+    return option(text, NOT_A_CHOICE)
+
+
+def cut_options(
+    options: list[dict[str, Any]], where: str = "type more to narrow the list"
+) -> list[dict[str, Any]]:
+    """At most Slack's 100 options; past that the last one says how many more there are and how to reach them."""
+    if len(options) <= MAX_OPTIONS:
+        return options
+    shown = options[: MAX_OPTIONS - 1]
+    return [*shown, note_option(f"… and {len(options) - len(shown)} more: {where}")]
+
+
+def type_ahead(action_id: str, placeholder: str, initial: dict[str, Any] | None = None) -> dict[str, Any]:
+    """An external select: its options come from the app's options listener as the user types (every list is
+    offered at once, so nothing needs typing to start)."""
+    element: dict[str, Any] = {
+        "type": "external_select",
+        "action_id": action_id,
+        "placeholder": plain(placeholder[:150]),
+        "min_query_length": 0,
+    }
+    if initial:
+        element["initial_option"] = initial
+    return element
+
+
 def static_select(
     block_id: str, label: str, options: list[dict[str, Any]], initial_value: str | None = None
 ) -> Block:
-    element: dict[str, Any] = {"type": "static_select", "action_id": "value", "options": options[:100]}
+    """A select of at most 100 options: a longer list is a caller's bug (page it or use `type_ahead`)."""
+    if len(options) > MAX_OPTIONS:
+        raise ValueError(f"{len(options)} options: a static select holds {MAX_OPTIONS}")
+    element: dict[str, Any] = {"type": "static_select", "action_id": "value", "options": options}
     initial = next((o for o in options if o["value"] == initial_value), None)
     if initial:
         element["initial_option"] = initial
+    return input_block(block_id, label, element)
+
+
+def input_block(block_id: str, label: str, element: dict[str, Any]) -> Block:
     return {"type": "input", "block_id": block_id, "label": plain(label), "element": element}
 
 
@@ -170,7 +208,7 @@ def input_value(state: dict[str, Any], block_id: str, action_id: str | None = No
     element = _element(state, block_id, action_id)
     if "selected_option" in element:
         selected = element.get("selected_option")
-        return selected["value"] if selected else None
+        return selected["value"] if selected and selected["value"] != NOT_A_CHOICE else None
     return element.get("value")
 
 

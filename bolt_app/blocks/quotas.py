@@ -10,17 +10,20 @@ from typing import Any
 
 from bolt_app.aws.quota_errors import MAX_DESIRED_VALUE
 from bolt_app.blocks.common import (
+    NOT_A_CHOICE,
     Block,
     View,
     actions,
     button,
     context,
+    cut_options,
     escape,
     modal,
     mrkdwn,
     plain,
     section,
     text_input,
+    type_ahead,
 )
 from bolt_app.errors import UserFacingError
 from bolt_app.services.choice import Choice
@@ -60,7 +63,7 @@ REQUEST_BLOCK = "quota_request"
 
 OPTION_TEXT_MAX = 75
 OPTION_VALUE_MAX = 150
-MAX_OPTIONS = 100
+TYPE_TO_NARROW = "type more of the name or code"
 
 
 def quota_block_id(service_code: str | None) -> str:
@@ -80,24 +83,22 @@ def _option(text: str, value: str) -> dict[str, Any]:
 
 
 def region_options() -> list[dict[str, Any]]:
-    return [_option(f"{name} · {code}", code) for code, name in REGIONS.items()][:MAX_OPTIONS]
+    """Every commercial Region: fewer than Slack's 100 options (a test holds it to that)."""
+    return [_option(f"{name} · {code}", code) for code, name in REGIONS.items()]
 
 
 def account_options(accounts: Sequence[ChannelAccount]) -> list[dict[str, Any]]:
-    return [_option(a.account_shown, a.account_id) for a in accounts][:MAX_OPTIONS]
+    """Every account of the channel: a channel holds at most 100 (services.channels.ACCOUNTS_PER_CHANNEL, held
+    to Slack's 100 options by a test)."""
+    return [_option(a.account_shown, a.account_id) for a in accounts]
 
 
 def service_options(services: Sequence[Choice]) -> list[dict[str, Any]]:
-    return [_option(s.name, s.code) for s in services][:MAX_OPTIONS]
+    return cut_options([_option(s.name, s.code) for s in services], TYPE_TO_NARROW)
 
 
 def quota_options(quotas: Sequence[Choice]) -> list[dict[str, Any]]:
-    return [_option(q.name, q.code) for q in quotas][:MAX_OPTIONS]
-
-
-def options_response(options: list[dict[str, Any]]) -> dict[str, Any]:
-    """The body an external select's options request is answered with."""
-    return {"options": options[:MAX_OPTIONS]}
+    return cut_options([_option(q.name, q.code) for q in quotas], TYPE_TO_NARROW)
 
 
 # --- the modal ----------------------------------------------------------------------------------------------
@@ -128,15 +129,7 @@ def _static_select(action_id: str, options: list[dict[str, Any]], initial: str |
 
 
 def _external_select(action_id: str, placeholder: str, initial: Choice | None) -> dict[str, Any]:
-    element: dict[str, Any] = {
-        "type": "external_select",
-        "action_id": action_id,
-        "placeholder": plain(placeholder),
-        "min_query_length": 0,  # list at once, filter as the user types
-    }
-    if initial:
-        element["initial_option"] = _option(initial.name, initial.code)
-    return element
+    return type_ahead(action_id, placeholder, _option(initial.name, initial.code) if initial else None)
 
 
 def details_text(details: QuotaDetails) -> str:
@@ -283,7 +276,8 @@ class QuotaForm:
 def _selected(values: dict[str, Any], block_id: str, action_id: str) -> str | None:
     element = values.get(block_id, {}).get(action_id, {})
     option = element.get("selected_option")
-    return option.get("value") if option else None
+    value = option.get("value") if option else None
+    return None if value == NOT_A_CHOICE else value
 
 
 def read_form(state: dict[str, Any]) -> QuotaForm:

@@ -1,27 +1,19 @@
-"""Signed Slack requests whose payload has the wrong shape are answered 400 before Bolt sees them.
+"""The shapes of Slack payloads: what a signed request must look like before Bolt may take it.
 
 Bolt and the listeners read `team.id`, `user.id`, `actions[0].action_id`, `view.state.values[block][action]` and
 the like without checking types, so a payload that is `null`, an array, or has a string where an object belongs
 would end in an exception (a 500) part-way through, Bolt's own context building included (which runs before
-it checks the signature). A malformed signed request gets 400, an unsigned one 401, and a well-formed one goes
-on to Bolt.
+it checks the signature). `bolt_app.slack.http_endpoint` answers a malformed signed request 400, an unsigned one
+401, and hands a well-formed one to Bolt.
 """
 
 from __future__ import annotations
 
 import json
-import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qs
-
-from aiohttp import web
-from slack_sdk.signature import SignatureVerifier
-
-log = logging.getLogger(__name__)
-
-SLACK_EVENTS_PATH = "/slack/events"
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+from urllib.parse import parse_qsl
 
 _OBJECT, _LIST, _STRING = dict, list, str
 
@@ -129,40 +121,35 @@ def event_problem(body: Any) -> str | None:
     return None
 
 
-def shape_problem(body: str, content_type: str) -> str | None:
-    """What is wrong with the shape of a Slack request body, if anything (None: Bolt may take it)."""
+@dataclass(frozen=True)
+class ParsedBody:
+    """A Slack request body, parsed once: what Bolt is handed, and whether its shape is wrong."""
+
+    body: Any
+    problem: str | None
+
+
+def parse_slack_body(raw: str, content_type: str | None) -> ParsedBody:
+    """Parses the body as Bolt's `parse_body` does (a JSON body; a form whose `payload` field is JSON; a form
+    of strings, which has no shape to get wrong), except that a form whose text merely holds the word "payload"
+    (`/aws-support payload`) stays the form Bolt would have dropped."""
     try:
-        if content_type == "application/json":
-            return event_problem(json.loads(body))
-        form = parse_qs(body)
-        if "payload" in form:
-            return interactive_payload_problem(json.loads(form["payload"][0]))
+        return _parse(raw, content_type)
     except (ValueError, RecursionError):
-        return "the payload is not JSON"
-    return None  # slash commands: form fields are strings by construction
+        return ParsedBody(None, "the payload is not JSON")
 
 
-def reject_malformed_payloads(
-    signing_secret: str,
-) -> Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]:
-    verifier = SignatureVerifier(signing_secret)
-
-    @web.middleware
-    async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-        if request.method != "POST" or request.path != SLACK_EVENTS_PATH:
-            return await handler(request)
-        raw = await request.read()  # aiohttp keeps the body: Bolt reads it again
-        problem = shape_problem(raw.decode("utf-8", "replace"), request.content_type)
-        if problem is None:
-            return await handler(request)
-        signed = verifier.is_valid(
-            raw,
-            request.headers.get("X-Slack-Request-Timestamp", ""),
-            request.headers.get("X-Slack-Signature", ""),
+def _parse(raw: str, content_type: str | None) -> ParsedBody:
+    if not raw:
+        return ParsedBody({}, None)
+    if content_type == "application/json" or raw.startswith("{"):
+        body = json.loads(raw)
+        kind = body.get("type") if isinstance(body, Mapping) else None
+        return ParsedBody(
+            body, interactive_payload_problem(body) if kind in _REQUIRED else event_problem(body)
         )
-        if not signed:  # what Bolt answers an unsigned request (it would fail on the shape before checking)
-            return web.json_response({"error": "invalid request"}, status=401)
-        log.info("malformed Slack payload refused: %s", problem)
-        return web.json_response({"error": "malformed request", "detail": problem}, status=400)
-
-    return middleware
+    form = dict(parse_qsl(raw, keep_blank_values=True))
+    if "payload" not in form:
+        return ParsedBody(form, None)
+    payload = json.loads(form["payload"])
+    return ParsedBody(payload, interactive_payload_problem(payload))

@@ -1,20 +1,7 @@
 from slack_bolt.async_app import AsyncApp
 
 from bolt_app.blocks.accounts import EDIT_ACCOUNT_NAME_ACTION, REMOVE_ACCOUNT_ACTION
-from bolt_app.blocks.cases.parts import CATEGORY_ACTION as CASE_CATEGORY_ACTION
-from bolt_app.blocks.cases.parts import (
-    EDIT_SEARCH_ACTION,
-    NEXT_RESULTS_ACTION,
-    PREVIOUS_CORRESPONDENCE_ACTION,
-    PREVIOUS_RESULTS_ACTION,
-    REOPEN_ACTION,
-    REPLY_ACTION,
-    RESOLVE_ACTION,
-    SEE_DETAILS_ACTION,
-    SHARE_ACTION,
-    SHOW_FULL_MESSAGE_ACTION,
-)
-from bolt_app.blocks.cases.parts import SERVICE_ACTION as CASE_SERVICE_ACTION
+from bolt_app.blocks.cases import parts
 from bolt_app.blocks.channels import (
     ADD_CHANNEL_ACCOUNT_ACTION,
     CONFIGURE_ACCOUNT_ACTION,
@@ -65,19 +52,19 @@ def register(app: AsyncApp) -> None:
     # Support cases: the create modal's dispatching choices (the account and issue type selects are inputs whose
     # action id is "value", so their block says which), then the buttons of case messages and search results.
     for constraints in (
-        CASE_SERVICE_ACTION,
-        CASE_CATEGORY_ACTION,
+        parts.SERVICE_ACTION,
+        parts.CATEGORY_ACTION,
         {"block_id": CASE_ACCOUNT_BLOCK, "action_id": "value"},
         {"block_id": ISSUE_TYPE_BLOCK, "action_id": "value"},
     ):
         app.action(constraints)(case_form_changed)
-    app.action(SEE_DETAILS_ACTION)(see_details_clicked)
-    app.action(SHOW_FULL_MESSAGE_ACTION)(show_full_message_clicked)
-    app.action(PREVIOUS_CORRESPONDENCE_ACTION)(previous_correspondence_clicked)
-    app.action(REPLY_ACTION)(reply_clicked)
-    app.action(REOPEN_ACTION)(reopen_clicked)
-    app.action(RESOLVE_ACTION)(resolve_clicked)
-    app.action(SHARE_ACTION)(share_clicked)
-    for action_id in (NEXT_RESULTS_ACTION, PREVIOUS_RESULTS_ACTION):
+    app.action(parts.SEE_DETAILS_ACTION)(see_details_clicked)
+    app.action(parts.SHOW_FULL_MESSAGE_ACTION)(show_full_message_clicked)
+    app.action(parts.PREVIOUS_CORRESPONDENCE_ACTION)(previous_correspondence_clicked)
+    app.action(parts.REPLY_ACTION)(reply_clicked)
+    app.action(parts.REOPEN_ACTION)(reopen_clicked)
+    app.action(parts.RESOLVE_ACTION)(resolve_clicked)
+    app.action(parts.SHARE_ACTION)(share_clicked)
+    for action_id in (parts.NEXT_RESULTS_ACTION, parts.PREVIOUS_RESULTS_ACTION):
         app.action(action_id)(search_results_page_clicked)
-    app.action(EDIT_SEARCH_ACTION)(edit_search_clicked)
+    app.action(parts.EDIT_SEARCH_ACTION)(edit_search_clicked)

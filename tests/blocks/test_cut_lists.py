@@ -10,7 +10,14 @@ from typing import Any
 
 import pytest
 
-from bolt_app.blocks.accounts import accounts_blocks
+from bolt_app.blocks import quotas as quota_blocks
+from bolt_app.blocks.accounts import (
+    ORGANIZATION_ACCOUNT_ACTION,
+    accounts_blocks,
+    organization_account_options,
+    register_organization_modal,
+)
+from bolt_app.blocks.cases import forms as case_forms
 from bolt_app.blocks.cases.forms import create_case_modal, search_modal
 from bolt_app.blocks.channels import (
     ADD_CHANNEL_ACCOUNT_ACTION,
@@ -18,10 +25,14 @@ from bolt_app.blocks.channels import (
     configure_channel_modal,
     workspace_channels_blocks,
 )
+from bolt_app.blocks.common import NOT_A_CHOICE
 from bolt_app.blocks.home import home_view
 from bolt_app.services.cases import fields
-from bolt_app.services.cases.models import SearchFilter
+from bolt_app.services.cases.models import SearchFilter, SupportService
+from bolt_app.services.channels import ACCOUNTS_PER_CHANNEL
+from bolt_app.services.choice import Choice
 from bolt_app.services.context import ChannelAccount
+from bolt_app.services.quotas.fields import REGIONS
 from storage.accounts import AccountRow, AuthorizationRow
 from storage.channels import ChannelConfigRow
 from storage.workspaces import WorkspaceKey
@@ -223,3 +234,73 @@ def test_configure_channel_modal_says_how_many_accounts_are_left(n: int) -> None
     assert block["element"]["initial_option"]["value"] == _id(n - 1)
     assert block["element"]["initial_option"] in options
     _says_the_rest([block], n, len(options))
+
+
+# --- selects and type-ahead answers: at most 100 options, the last saying how many more --------------------
+
+
+def _choices(n: int) -> list[Choice]:
+    return [Choice(f"code-{i}", f"Name {i}") for i in range(n)]
+
+
+def _services(n: int) -> list[SupportService]:
+    return [SupportService(f"code-{i}", f"Name {i}", tuple(_choices(n))) for i in range(n)]
+
+
+OPTION_LISTS = {
+    "quota services": lambda n: quota_blocks.service_options(_choices(n)),
+    "quotas": lambda n: quota_blocks.quota_options(_choices(n)),
+    "case services": lambda n: case_forms.service_options(_services(n)),
+    "case categories": lambda n: case_forms.category_options(
+        [SupportService("code-0", "Name 0", tuple(_choices(n)))], "code-0"
+    ),
+    "severities": lambda n: case_forms.severity_options(_choices(n)),
+    "organization accounts": lambda n: organization_account_options(_authorizations(n)),
+}
+
+
+@pytest.mark.parametrize("n", [*SIZES, 99, 100])
+@pytest.mark.parametrize("name", OPTION_LISTS)
+def test_every_option_list_says_how_many_more_there_are(name: str, n: int) -> None:
+    options = OPTION_LISTS[name](n)
+    assert len(options) <= 100
+    listed = [o for o in options if o["value"] != NOT_A_CHOICE]
+    assert len(listed) == min(n, 99 if n > 100 else n)  # the first ones, the note taking the last place
+    _says_the_rest([{"element": {"options": options}}], n, len(listed))
+    if n > 100:
+        assert options[-1]["value"] == NOT_A_CHOICE and "type more" in options[-1]["text"]["text"]
+
+
+def test_the_region_select_lists_every_region() -> None:
+    assert [o["value"] for o in quota_blocks.region_options()] == list(REGIONS)
+    assert len(REGIONS) <= 100
+
+
+def test_quota_modal_lists_every_account_a_channel_can_hold() -> None:
+    assert ACCOUNTS_PER_CHANNEL <= 100  # what keeps the quota modal's account select whole
+    accounts = _channel_accounts(ACCOUNTS_PER_CHANNEL)
+    view = quota_blocks.quota_modal(accounts, None, None, None, None, account_id=_id(99))
+    _within_limits(view["blocks"], 100)
+    element = _account_select(view, quota_blocks.ACCOUNT_BLOCK)["element"]
+    assert [o["value"] for o in element["options"]] == [_id(i) for i in range(100)]
+    assert element["initial_option"]["value"] == _id(99)
+
+
+@pytest.mark.parametrize("n", [1, 100, 101, 150])
+def test_register_organization_turns_a_long_account_list_into_a_type_ahead(n: int) -> None:
+    view = register_organization_modal(_authorizations(n), "{}")
+    _within_limits(view["blocks"], 100)
+    element = _account_select(view, "account")["element"]
+    if n <= 100:
+        assert element["type"] == "static_select" and len(element["options"]) == n
+    else:
+        assert element["type"] == "external_select" and element["min_query_length"] == 0
+        assert element["action_id"] == ORGANIZATION_ACCOUNT_ACTION
+
+
+def test_type_ahead_answers_hold_only_what_matches_what_was_typed() -> None:
+    rows = _authorizations(150)
+    assert [o["value"] for o in organization_account_options(rows, "acct-14")] == [
+        _id(i) for i in (14, *range(140, 150))
+    ]
+    assert [o["value"] for o in organization_account_options(rows, _id(7))] == [_id(7)]

@@ -96,14 +96,26 @@ async def _refused_after(
         assert elapsed < REVOCATION_DELAY, f"the other process still opened the form {elapsed:.2f} s later"
 
 
+async def _set_up_and_served_by(
+    other: ServedApp,
+    http: aiohttp.ClientSession,
+    one: ServedApp,
+    slack: FakeSlackApi,
+    aws: AwsDouble,
+    url: str,
+) -> None:
+    """Installs through `one` and configures the channel; `other` then serves it (and caches what it read)."""
+    await install_over_http(http, one.base_url)
+    await _configure_channel(url, slack, aws)
+    assert await _create_case(http, other, slack) == "modal"
+
+
 async def test_a_channel_configuration_removed_through_one_process_is_refused_by_the_other_within_a_second(
     two_apps: tuple[ServedApp, ServedApp], slack: FakeSlackApi, aws: AwsDouble, _postgres_database: str
 ) -> None:
     one, other = two_apps
     async with aiohttp.ClientSession() as http:
-        await install_over_http(http, one.base_url)
-        await _configure_channel(_postgres_database, slack, aws)
-        assert await _create_case(http, other, slack) == "modal"  # the other process now holds the channel
+        await _set_up_and_served_by(other, http, one, slack, aws, _postgres_database)
 
         removed_at = time.monotonic()
         click = {
@@ -133,9 +145,7 @@ async def test_a_workspace_uninstalled_through_one_process_is_not_served_by_the_
 ) -> None:
     one, other = two_apps
     async with aiohttp.ClientSession() as http:
-        await install_over_http(http, one.base_url)
-        await _configure_channel(_postgres_database, slack, aws)
-        assert await _create_case(http, other, slack) == "modal"  # the other process now holds the bot
+        await _set_up_and_served_by(other, http, one, slack, aws, _postgres_database)
 
         uninstalled_at = time.monotonic()
         uninstall = await post_signed(

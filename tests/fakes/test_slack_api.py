@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 
 import aiohttp
 import pytest
@@ -15,12 +15,6 @@ from slack_sdk.web.async_client import AsyncWebClient
 from tests.fakes.slack_api import FILE_DOWNLOAD, FakeSlackApi
 
 TOKEN = "xoxb-test-token"
-
-
-@pytest.fixture
-async def slack() -> AsyncIterator[FakeSlackApi]:
-    async with FakeSlackApi() as fake:
-        yield fake
 
 
 @pytest.fixture

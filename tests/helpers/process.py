@@ -36,6 +36,16 @@ class ServedApp:
         return self.log_path.read_text(errors="replace")
 
 
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """Asks the process to stop (SIGTERM: a graceful shutdown), and kills it if it has not within 10 s."""
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 def _healthy(url: str) -> bool:
     try:
         with urllib.request.urlopen(url, timeout=1) as r:
@@ -85,12 +95,7 @@ def serve(
             time.sleep(0.05)
         yield served
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
 
 
 async def install_over_http(http: aiohttp.ClientSession, base_url: str) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import AsyncIterator
 from urllib.parse import parse_qs
 
 import aiohttp
@@ -36,12 +35,6 @@ from tests.helpers.slack_requests import (
 )
 
 SECRET = "test-signing-secret"
-
-
-@pytest.fixture
-async def slack() -> AsyncIterator[FakeSlackApi]:
-    async with FakeSlackApi() as fake:
-        yield fake
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -12,9 +13,10 @@ from bolt_app.services.context import Actor
 from storage.workspaces import WorkspaceKey
 from tests.fakes.aws import AwsDouble
 from tests.fakes.slack_api import FakeSlackApi
-from tests.helpers.app import AppHarness, app_settings, running_app
+from tests.helpers.app import AppHarness
 from tests.helpers.identifiers import UNICODE_DIGITS
 from tests.helpers.scenario import click, last_view_update, open_modal, replies, submit
+from tests.helpers.slack_requests import block_suggestion_body, block_suggestion_payload
 
 ACCOUNT = "210987654321"
 ADMIN = "U0001"
@@ -28,13 +30,6 @@ async def slack() -> AsyncIterator[FakeSlackApi]:
         fake.set_user(ADMIN, is_admin=True)
         fake.set_user(MEMBER, is_admin=False)
         yield fake
-
-
-@pytest.fixture
-async def harness(sqlite_url: str, slack: FakeSlackApi, aws: AwsDouble) -> AsyncIterator[AppHarness]:
-    async with running_app(app_settings(sqlite_url, slack), slack) as h:
-        await h.install()
-        yield h
 
 
 async def external_id(h: AppHarness, team_id: str = "T0001") -> str:
@@ -293,3 +288,43 @@ async def test_an_account_outside_any_organization_cannot_register_one(
     view = await open_modal(harness, "register-organization")
     await submit(harness, view, {"account": ("option", ACCOUNT)})
     assert "not in an AWS Organization" in await last_view_update(harness, before + 1)
+
+
+async def test_over_100_accounts_are_offered_by_type_ahead_to_register_an_organization(
+    harness: AppHarness,
+) -> None:
+    many = [f"{400000000000 + i}" for i in range(101)]
+    for account_id in many:
+        await harness.services.accounts.repository.authorize(
+            TEAM,
+            account_id,
+            via="role",
+            role_arn=f"arn:aws:iam::{account_id}:role/R",
+            authorized_by=ADMIN,
+            account_name=f"Acct{account_id[-4:]}",
+            limit=5,
+        )
+    view = await open_modal(harness, "register-organization")
+    [block] = [b for b in view["blocks"] if b.get("block_id") == "account"]
+    assert block["element"]["type"] == "external_select"
+
+    async def typed(value: str, **who: str) -> list[dict[str, Any]]:
+        suggestion = block_suggestion_payload(
+            block["element"]["action_id"], value, block_id="account", view=view, **who
+        )
+        response = await harness.post(block_suggestion_body(suggestion))
+        assert response.status == 200
+        return response.json()["options"]
+
+    everything = await typed("")
+    assert sorted(o["value"] for o in everything[:99]) == many[:99]
+    assert everything[-1]["text"]["text"] == "… and 2 more: type more of the name or ID"
+    assert [o["value"] for o in await typed(many[100])] == [many[100]]
+    assert [o["value"] for o in await typed("acct0100")] == [many[100]]
+    # a member who is not an admin is told why, not shown the workspace's accounts
+    [refused] = await typed("", user_id=MEMBER)
+    assert refused["value"] == "not_a_choice" and "admin" in refused["text"]["text"]
+
+    # the note is not an account: submitting it asks for the management account
+    response = await submit(harness, view, {"account": ("option", everything[-1]["value"])})
+    assert response.json()["errors"] == {"account": "Pick the organization's management account."}

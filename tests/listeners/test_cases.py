@@ -15,43 +15,13 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from bolt_app.blocks.cases.parts import (
-    CATEGORY_ACTION,
-    CREATE_CASE_VIEW,
-    NEXT_RESULTS_ACTION,
-    PREVIOUS_CORRESPONDENCE_ACTION,
-    PREVIOUS_RESULTS_ACTION,
-    REOPEN_ACTION,
-    REPLY_ACTION,
-    RESOLVE_ACTION,
-    SEARCH_CASES_VIEW,
-    SEE_DETAILS_ACTION,
-    SERVICE_ACTION,
-    SHARE_ACTION,
-    SHOW_FULL_MESSAGE_ACTION,
-    CaseRef,
-    ViewState,
-)
-from bolt_app.services.cases.fields import (
-    ATTACHMENTS_BLOCK,
-    CASE_ACCOUNT_BLOCK,
-    CATEGORY_BLOCK,
-    CC_BLOCK,
-    DESCRIPTION_BLOCK,
-    ISSUE_TYPE_BLOCK,
-    LANGUAGE_BLOCK,
-    MESSAGE_BLOCK,
-    SEARCH_LANGUAGE_BLOCK,
-    SEARCH_STATUS_BLOCK,
-    SERVICE_BLOCK,
-    SEVERITY_BLOCK,
-    SUBJECT_BLOCK,
-)
+from bolt_app.blocks.cases import parts
+from bolt_app.services.cases import fields
 from storage.db import sqlite_path
 from tests.fakes.aws import AwsDouble
 from tests.fakes.moto_support import Case
-from tests.fakes.slack_api import FILE_DOWNLOAD, RESPONSE_URL, Call, FakeSlackApi
-from tests.helpers.app import SIGNING_SECRET, AppHarness, app_settings, running_app
+from tests.fakes.slack_api import FILE_DOWNLOAD, RESPONSE_URL, Call
+from tests.helpers.app import SIGNING_SECRET, AppHarness
 from tests.helpers.scenario import (
     blocks_of,
     choose_in_modal,
@@ -85,29 +55,16 @@ MB = 1024 * 1024
 Json = dict[str, Any]
 
 
-@pytest.fixture
-async def slack() -> AsyncIterator[FakeSlackApi]:
-    async with FakeSlackApi() as fake:
-        yield fake
-
-
-@pytest.fixture
-async def harness(sqlite_url: str, slack: FakeSlackApi, aws: AwsDouble) -> AsyncIterator[AppHarness]:
-    async with running_app(app_settings(sqlite_url, slack), slack) as h:
-        await h.install()
-        yield h
-
-
 def case_values(**changes: Any) -> Json:
     """A valid "Create a support case" form; a change of None leaves that field out."""
     values: Json = {
-        SUBJECT_BLOCK: "EC2 instance unreachable",
-        DESCRIPTION_BLOCK: "i-0123 stopped answering at 10:00 UTC.",
-        ISSUE_TYPE_BLOCK: ("option", "technical"),
-        SERVICE_BLOCK: ("option", EC2_LINUX, "EC2 - Linux"),
-        CATEGORY_BLOCK: ("option", "instance-issue", "Instance Issue"),
-        SEVERITY_BLOCK: ("option", "high"),
-        LANGUAGE_BLOCK: ("option", "en"),
+        fields.SUBJECT_BLOCK: "EC2 instance unreachable",
+        fields.DESCRIPTION_BLOCK: "i-0123 stopped answering at 10:00 UTC.",
+        fields.ISSUE_TYPE_BLOCK: ("option", "technical"),
+        fields.SERVICE_BLOCK: ("option", EC2_LINUX, "EC2 - Linux"),
+        fields.CATEGORY_BLOCK: ("option", "instance-issue", "Instance Issue"),
+        fields.SEVERITY_BLOCK: ("option", "high"),
+        fields.LANGUAGE_BLOCK: ("option", "en"),
     }
     return {k: v for k, v in (values | changes).items() if v is not None}
 
@@ -147,7 +104,7 @@ def updates_in(call: Call) -> list[int]:
 
 
 def ref_of(case: Case) -> str:
-    return CaseRef(case.account_id, case.case_id, case.language).encode()
+    return parts.CaseRef(case.account_id, case.case_id, case.language).encode()
 
 
 async def said_back(h: AppHarness, count: int = 1) -> list[str]:
@@ -195,18 +152,25 @@ async def test_create_case_opens_the_modal_before_aws_and_posts_the_new_case_in_
     for label in ("Create a support case", "Subject", "Description", "Issue type", "Service", "Category"):
         assert label in shown
     assert "Production system impaired" in shown  # the account's severity levels, filled in after opening
-    assert ViewState.decode(view["private_metadata"]).actor_name == "User U0001"
+    assert parts.ViewState.decode(view["private_metadata"]).actor_name == "User U0001"
 
-    services = await suggest(harness, view, SERVICE_ACTION, SERVICE_BLOCK, "ec2")
+    services = await suggest(harness, view, parts.SERVICE_ACTION, fields.SERVICE_BLOCK, "ec2")
     assert {"EC2 - Linux", "EC2 - Windows"} <= {o["text"]["text"] for o in services}
-    none_yet = await suggest(harness, view, CATEGORY_ACTION, CATEGORY_BLOCK, "")
+    none_yet = await suggest(harness, view, parts.CATEGORY_ACTION, fields.CATEGORY_BLOCK, "")
     assert [o["text"]["text"] for o in none_yet] == ["Choose the service first"]
     categories = await suggest(
-        harness, view, CATEGORY_ACTION, CATEGORY_BLOCK, "", {SERVICE_BLOCK: ("option", EC2_LINUX)}
+        harness,
+        view,
+        parts.CATEGORY_ACTION,
+        fields.CATEGORY_BLOCK,
+        "",
+        {fields.SERVICE_BLOCK: ("option", EC2_LINUX)},
     )
     assert "Instance Issue" in {o["text"]["text"] for o in categories}
 
-    response = await submit(harness, view, case_values(**{CC_BLOCK: "ops@example.com, lead@example.com"}))
+    response = await submit(
+        harness, view, case_values(**{fields.CC_BLOCK: "ops@example.com, lead@example.com"})
+    )
     assert response.status == 200 and response.text == ""
     posted = (await harness.slack.wait_for("chat.postMessage"))[-1]
     [case] = aws.cases(ACCOUNT)
@@ -236,17 +200,17 @@ async def test_choosing_the_category_offers_the_languages_aws_supports_for_it(
 ) -> None:
     await configured_channel(harness, aws, {ACCOUNT: "full"})
     view = await create_modal(harness)
-    values = case_values(**{ISSUE_TYPE_BLOCK: ("option", "customer-service")})
-    await choose_in_modal(harness, view, CATEGORY_BLOCK, CATEGORY_ACTION, values)
+    values = case_values(**{fields.ISSUE_TYPE_BLOCK: ("option", "customer-service")})
+    await choose_in_modal(harness, view, fields.CATEGORY_BLOCK, parts.CATEGORY_ACTION, values)
     updated = view_of((await harness.slack.wait_for("views.update", count=2))[-1])
-    [language] = [b for b in updated["blocks"] if b.get("block_id") == LANGUAGE_BLOCK]
+    [language] = [b for b in updated["blocks"] if b.get("block_id") == fields.LANGUAGE_BLOCK]
     assert [o["text"]["text"] for o in language["element"]["options"]] == ["English", "Japanese"]
-    [category] = [b for b in updated["blocks"] if b.get("block_id") == CATEGORY_BLOCK]
+    [category] = [b for b in updated["blocks"] if b.get("block_id") == fields.CATEGORY_BLOCK]
     assert category["element"]["initial_option"]["value"] == "instance-issue"  # what was chosen stays
 
-    await choose_in_modal(harness, view, SERVICE_BLOCK, SERVICE_ACTION, values)
+    await choose_in_modal(harness, view, fields.SERVICE_BLOCK, parts.SERVICE_ACTION, values)
     after_service = view_of((await harness.slack.wait_for("views.update", count=3))[-1])
-    [category] = [b for b in after_service["blocks"] if b.get("block_id") == CATEGORY_BLOCK]
+    [category] = [b for b in after_service["blocks"] if b.get("block_id") == fields.CATEGORY_BLOCK]
     assert "initial_option" not in category["element"]  # a new service: choose its category again
 
 
@@ -259,17 +223,23 @@ async def test_every_field_rule_gives_a_field_error_and_no_aws_or_file_call(
     five_files = [slack_file(f"F{i}", f"log{i}.txt", 100) for i in range(4)]
     cases: list[tuple[Json, dict[str, str]]] = [
         (
-            {SUBJECT_BLOCK: "", DESCRIPTION_BLOCK: ""},
-            {SUBJECT_BLOCK: "required", DESCRIPTION_BLOCK: "required"},
+            {fields.SUBJECT_BLOCK: "", fields.DESCRIPTION_BLOCK: ""},
+            {fields.SUBJECT_BLOCK: "required", fields.DESCRIPTION_BLOCK: "required"},
         ),
-        ({SUBJECT_BLOCK: "s" * 251}, {SUBJECT_BLOCK: "at most 250"}),
-        ({DESCRIPTION_BLOCK: "d" * 8000}, {DESCRIPTION_BLOCK: "too long"}),
-        ({CC_BLOCK: ", ".join(f"p{i}@example.com" for i in range(11))}, {CC_BLOCK: "at most 10"}),
-        ({CC_BLOCK: "ops@example.com, not-an-address"}, {CC_BLOCK: "not-an-address is not an email"}),
-        ({ATTACHMENTS_BLOCK: ("files", five_files)}, {ATTACHMENTS_BLOCK: "at most 3 files"}),
+        ({fields.SUBJECT_BLOCK: "s" * 251}, {fields.SUBJECT_BLOCK: "at most 250"}),
+        ({fields.DESCRIPTION_BLOCK: "d" * 8000}, {fields.DESCRIPTION_BLOCK: "too long"}),
         (
-            {ATTACHMENTS_BLOCK: ("files", [slack_file("FBIG", "dump.bin", 6 * MB)])},
-            {ATTACHMENTS_BLOCK: "5 MB"},
+            {fields.CC_BLOCK: ", ".join(f"p{i}@example.com" for i in range(11))},
+            {fields.CC_BLOCK: "at most 10"},
+        ),
+        (
+            {fields.CC_BLOCK: "ops@example.com, not-an-address"},
+            {fields.CC_BLOCK: "not-an-address is not an email"},
+        ),
+        ({fields.ATTACHMENTS_BLOCK: ("files", five_files)}, {fields.ATTACHMENTS_BLOCK: "at most 3 files"}),
+        (
+            {fields.ATTACHMENTS_BLOCK: ("files", [slack_file("FBIG", "dump.bin", 6 * MB)])},
+            {fields.ATTACHMENTS_BLOCK: "5 MB"},
         ),
     ]
     for changes, expected in cases:
@@ -291,7 +261,7 @@ async def test_attachments_are_downloaded_with_the_bot_token_and_attached_to_the
     harness.slack.add_file("F2", "screen.png", b"\x89PNG" + b"\0" * 2048, "image/png")
     view = await create_modal(harness)
     files = [slack_file("F1", "console.log", 1200), slack_file("F2", "screen.png", 2052)]
-    await submit(harness, view, case_values(**{ATTACHMENTS_BLOCK: ("files", files)}))
+    await submit(harness, view, case_values(**{fields.ATTACHMENTS_BLOCK: ("files", files)}))
     await harness.slack.wait_for("chat.postMessage")
     [case] = aws.cases(ACCOUNT)
     attached = {a.file_name: a.data for a in case.communications[0].attachments}
@@ -336,7 +306,9 @@ async def test_the_bot_token_goes_only_to_slack_and_a_remote_file_is_refused(
         harness.slack.add_file("F1", "notes.txt", b"notes", "text/plain", **info)
         view = await create_modal(harness)
         await submit(
-            harness, view, case_values(**{ATTACHMENTS_BLOCK: ("files", [slack_file("F1", "notes.txt", 5)])})
+            harness,
+            view,
+            case_values(**{fields.ATTACHMENTS_BLOCK: ("files", [slack_file("F1", "notes.txt", 5)])}),
         )
         said = await ephemeral_said(harness)
         assert "Upload the file itself to Slack" in said and "notes.txt" in said
@@ -350,10 +322,10 @@ async def test_a_remote_file_in_the_form_is_a_field_error_on_attachments(
     await configured_channel(harness, aws, {ACCOUNT: "full"})
     view = await create_modal(harness)
     remote = slack_file("F1", "design.gdoc", 10) | {"is_external": True}
-    response = await submit(harness, view, case_values(**{ATTACHMENTS_BLOCK: ("files", [remote])}))
+    response = await submit(harness, view, case_values(**{fields.ATTACHMENTS_BLOCK: ("files", [remote])}))
     body = response.json()
     assert body["response_action"] == "errors"
-    assert "Upload the file itself to Slack" in body["errors"][ATTACHMENTS_BLOCK]
+    assert "Upload the file itself to Slack" in body["errors"][fields.ATTACHMENTS_BLOCK]
     assert harness.slack.calls("files.info") == [] and aws.cases(ACCOUNT) == []
 
 
@@ -364,7 +336,9 @@ async def test_a_file_larger_in_slack_than_the_form_said_is_refused_before_downl
     harness.slack.add_file("F1", "core.dump", b"x" * (6 * MB))
     view = await create_modal(harness)
     await submit(
-        harness, view, case_values(**{ATTACHMENTS_BLOCK: ("files", [slack_file("F1", "core.dump", 10)])})
+        harness,
+        view,
+        case_values(**{fields.ATTACHMENTS_BLOCK: ("files", [slack_file("F1", "core.dump", 10)])}),
     )
     said = await ephemeral_said(harness)
     assert "core.dump is 6.0 MB" in said and "5 MB" in said
@@ -449,17 +423,17 @@ async def test_the_message_shortcut_prefills_the_case_from_the_message_and_links
     initial = {
         b["block_id"]: b["element"].get("initial_value") for b in view_of(opened)["blocks"] if "element" in b
     }
-    assert initial[SUBJECT_BLOCK] == "Lambda timeouts since 09:00"
-    assert initial[DESCRIPTION_BLOCK] == text
+    assert initial[fields.SUBJECT_BLOCK] == "Lambda timeouts since 09:00"
+    assert initial[fields.DESCRIPTION_BLOCK] == text
     [permalink] = await harness.slack.wait_for("chat.getPermalink")
     assert permalink.at > opened.at and permalink.params["message_ts"] == "1700000000.000200"
     assert all(c.at > opened.at for c in aws.calls)
     completed = view_of((await harness.slack.wait_for("views.update"))[-1])
-    description = next(b for b in completed["blocks"] if b.get("block_id") == DESCRIPTION_BLOCK)
+    description = next(b for b in completed["blocks"] if b.get("block_id") == fields.DESCRIPTION_BLOCK)
     assert description["element"]["initial_value"] == (
         f"{text}\n\nFrom Slack: https://test-team.slack.com/archives/C0001/p1700000000000200"
     )
-    assert ViewState.decode(completed["private_metadata"]).message_ts == "1700000000.000200"
+    assert parts.ViewState.decode(completed["private_metadata"]).message_ts == "1700000000.000200"
 
 
 # ---- search ----------------------------------------------------------------------------------------------------
@@ -491,8 +465,8 @@ async def test_search_modal_pages_five_results_at_a_time_in_place(
         aws.advance_time(1)
     aws.support.put_case(ACCOUNT, subject="Closed long ago", status="resolved")
     view = await open_modal(harness, "search-case")
-    assert view["callback_id"] == SEARCH_CASES_VIEW and "Case status" in json.dumps(view)
-    values = {SEARCH_STATUS_BLOCK: ("option", "open"), SEARCH_LANGUAGE_BLOCK: ("option", "en")}
+    assert view["callback_id"] == parts.SEARCH_CASES_VIEW and "Case status" in json.dumps(view)
+    values = {fields.SEARCH_STATUS_BLOCK: ("option", "open"), fields.SEARCH_LANGUAGE_BLOCK: ("option", "en")}
     response = await submit(harness, view, values)
     assert response.status == 200 and response.text == ""
     first = (await harness.slack.wait_for("chat.postEphemeral"))[-1]
@@ -504,7 +478,7 @@ async def test_search_modal_pages_five_results_at_a_time_in_place(
     assert "Previous 5 results" not in buttons(first)
 
     await click_message(
-        harness, NEXT_RESULTS_ACTION, buttons(first)["Next 5 results"]["value"], ephemeral=True
+        harness, parts.NEXT_RESULTS_ACTION, buttons(first)["Next 5 results"]["value"], ephemeral=True
     )
     [second] = await response_url_posts(harness)
     assert second.params["replace_original"] in (True, "true")
@@ -514,7 +488,7 @@ async def test_search_modal_pages_five_results_at_a_time_in_place(
         and "6–7 of 7" in text_of(second)
     )
     back = buttons(second)["Previous 5 results"]["value"]
-    await click_message(harness, PREVIOUS_RESULTS_ACTION, back, ephemeral=True)
+    await click_message(harness, parts.PREVIOUS_RESULTS_ACTION, back, ephemeral=True)
     again = (await response_url_posts(harness, 2))[-1]
     assert "1–5 of 7" in text_of(again)
 
@@ -536,7 +510,7 @@ async def test_see_details_shows_the_case_with_its_correspondence_full_and_paged
         aws.advance_time(1)
         aws.add_aws_reply(case.case_id, f"Update {i}")
 
-    await click_message(harness, SEE_DETAILS_ACTION, ref_of(case))
+    await click_message(harness, parts.SEE_DETAILS_ACTION, ref_of(case))
     [details] = await response_url_posts(harness)
     shown = text_of(details)
     assert details.params["response_type"] == "ephemeral"
@@ -544,18 +518,20 @@ async def test_see_details_shows_the_case_with_its_correspondence_full_and_paged
         assert words in shown
     assert list(buttons(details)) == ["Reply", "Resolve case", "Previous correspondence", "Share to channel"]
 
-    await click_message(harness, PREVIOUS_CORRESPONDENCE_ACTION, ref_of(case), ephemeral=True)
+    await click_message(harness, parts.PREVIOUS_CORRESPONDENCE_ACTION, ref_of(case), ephemeral=True)
     first_page = (await response_url_posts(harness, 2))[-1]
     assert updates_in(first_page) == list(range(10, 0, -1))  # newest first, 10 a page
     assert "Please send the request IDs" not in text_of(first_page)
     older = buttons(first_page)["Previous correspondence"]["value"]
-    await click_message(harness, PREVIOUS_CORRESPONDENCE_ACTION, older, ephemeral=True)
+    await click_message(harness, parts.PREVIOUS_CORRESPONDENCE_ACTION, older, ephemeral=True)
     second_page = (await response_url_posts(harness, 3))[-1]
     assert second_page.params["replace_original"] in (True, "true")
     assert updates_in(second_page) == [0] and "Seeded case body" in text_of(second_page)
 
     # "Show full message" on an older correspondence opens a modal at once and shows that message whole
-    await click_message(harness, SHOW_FULL_MESSAGE_ACTION, buttons(second_page)["Show full message"]["value"])
+    await click_message(
+        harness, parts.SHOW_FULL_MESSAGE_ACTION, buttons(second_page)["Show full message"]["value"]
+    )
     loading = (await harness.slack.wait_for("views.open"))[-1]
     assert "Loading the message" in text_of(loading)
     full = view_of((await harness.slack.wait_for("views.update"))[-1])
@@ -569,18 +545,20 @@ async def test_reply_sends_the_message_with_contacts_and_files_signed_by_the_use
     case = aws.support.put_case(ACCOUNT, subject="Slow EBS volume")
     aws.add_aws_reply(case.case_id, "Which volume?")
     harness.slack.add_file("F1", "iostat.txt", b"sda 99%")
-    view = await case_modal_from_click(harness, REPLY_ACTION, ref_of(case), message_ts="1700000000.000300")
+    view = await case_modal_from_click(
+        harness, parts.REPLY_ACTION, ref_of(case), message_ts="1700000000.000300"
+    )
     assert "Reply to case" in json.dumps(view) and case.display_id in json.dumps(view)
 
-    empty = await submit(harness, view, {MESSAGE_BLOCK: " "})
-    assert MESSAGE_BLOCK in empty.json()["errors"]
+    empty = await submit(harness, view, {fields.MESSAGE_BLOCK: " "})
+    assert fields.MESSAGE_BLOCK in empty.json()["errors"]
     await submit(
         harness,
         view,
         {
-            MESSAGE_BLOCK: "vol-0abc, since Monday.",
-            CC_BLOCK: "storage@example.com",
-            ATTACHMENTS_BLOCK: ("files", [slack_file("F1", "iostat.txt", 7)]),
+            fields.MESSAGE_BLOCK: "vol-0abc, since Monday.",
+            fields.CC_BLOCK: "storage@example.com",
+            fields.ATTACHMENTS_BLOCK: ("files", [slack_file("F1", "iostat.txt", 7)]),
         },
     )
     said = await ephemeral_said(harness)
@@ -599,25 +577,29 @@ async def test_resolve_asks_for_confirmation_then_reopen_takes_a_message(
 ) -> None:
     await configured_channel(harness, aws, {ACCOUNT: "full"})
     case = aws.support.put_case(ACCOUNT, subject="Billing question")
-    await click_message(harness, SEE_DETAILS_ACTION, ref_of(case))
+    await click_message(harness, parts.SEE_DETAILS_ACTION, ref_of(case))
     [details] = await response_url_posts(harness)
     confirm = buttons(details)["Resolve case"]["confirm"]
     assert confirm["title"]["text"] == "Resolve case" and confirm["confirm"]["text"] == "Resolve case"
 
-    await click_message(harness, RESOLVE_ACTION, ref_of(case), message_ts="1700000000.000400")
+    await click_message(harness, parts.RESOLVE_ACTION, ref_of(case), message_ts="1700000000.000400")
     [resolved] = await harness.slack.wait_for("chat.update")
     assert aws.case(case.case_id).status == "resolved"
     assert resolved.params["ts"] == "1700000000.000400" and "Resolved" in text_of(resolved)
     assert "Reopen case" in buttons(resolved) and "Resolve case" not in buttons(resolved)
 
-    await click_message(harness, RESOLVE_ACTION, ref_of(case), ephemeral=True)  # from the (older) details
+    await click_message(
+        harness, parts.RESOLVE_ACTION, ref_of(case), ephemeral=True
+    )  # from the (older) details
     again = (await response_url_posts(harness, 3))[1:]
     assert any("already resolved" in text_of(c) for c in again)
 
-    view = await case_modal_from_click(harness, REOPEN_ACTION, ref_of(case), message_ts="1700000000.000400")
+    view = await case_modal_from_click(
+        harness, parts.REOPEN_ACTION, ref_of(case), message_ts="1700000000.000400"
+    )
     assert "Reopen case" in json.dumps(view)
-    assert MESSAGE_BLOCK in (await submit(harness, view, {MESSAGE_BLOCK: ""})).json()["errors"]
-    await submit(harness, view, {MESSAGE_BLOCK: "The invoice is still wrong."})
+    assert fields.MESSAGE_BLOCK in (await submit(harness, view, {fields.MESSAGE_BLOCK: ""})).json()["errors"]
+    await submit(harness, view, {fields.MESSAGE_BLOCK: "The invoice is still wrong."})
     assert "The case is reopened" in await ephemeral_said(harness)
     assert aws.case(case.case_id).status == "reopened"
     reopened = (await harness.slack.wait_for("chat.update", count=2))[-1]
@@ -627,7 +609,7 @@ async def test_resolve_asks_for_confirmation_then_reopen_takes_a_message(
 async def test_share_to_channel_posts_the_case_for_everyone(harness: AppHarness, aws: AwsDouble) -> None:
     await configured_channel(harness, aws, {ACCOUNT: "full"})
     case = aws.support.put_case(ACCOUNT, subject="Quota for GPUs", severity_code="urgent")
-    await click_message(harness, SHARE_ACTION, ref_of(case), ephemeral=True)
+    await click_message(harness, parts.SHARE_ACTION, ref_of(case), ephemeral=True)
     [shared] = await harness.slack.wait_for("chat.postMessage")
     assert shared.params["channel"] == "C0001"
     for words in (case.display_id, "Quota for GPUs", "Production system down", "Shared by <@U0001>"):
@@ -647,23 +629,23 @@ async def test_a_read_only_role_can_search_and_read_but_every_write_names_the_re
 
     await harness.command(f"search-case {case.display_id}")
     assert "Read me" in (await said_back(harness))[-1]
-    await click_message(harness, SEE_DETAILS_ACTION, ref_of(case))
+    await click_message(harness, parts.SEE_DETAILS_ACTION, ref_of(case))
     assert "Seeded case body" in (await said_back(harness, 2))[-1]
 
     view = await create_modal(harness)
     await submit(harness, view, case_values())
     assert "support:CreateCase" in await ephemeral_said(harness, 1)
 
-    reply = await case_modal_from_click(harness, REPLY_ACTION, ref_of(case))
-    await submit(harness, reply, {MESSAGE_BLOCK: "More detail"})
+    reply = await case_modal_from_click(harness, parts.REPLY_ACTION, ref_of(case))
+    await submit(harness, reply, {fields.MESSAGE_BLOCK: "More detail"})
     assert "support:AddCommunicationToCase" in await ephemeral_said(harness, 2)
 
-    await click_message(harness, RESOLVE_ACTION, ref_of(case), message_ts="1700000000.000500")
+    await click_message(harness, parts.RESOLVE_ACTION, ref_of(case), message_ts="1700000000.000500")
     said = (await said_back(harness, 3))[-1]
     assert "support:ResolveCase" in said and "SlackC0001" in said
 
-    reopen = await case_modal_from_click(harness, REOPEN_ACTION, ref_of(closed))
-    await submit(harness, reopen, {MESSAGE_BLOCK: "Not done"})
+    reopen = await case_modal_from_click(harness, parts.REOPEN_ACTION, ref_of(closed))
+    await submit(harness, reopen, {fields.MESSAGE_BLOCK: "Not done"})
     assert "support:AddCommunicationToCase" in await ephemeral_said(harness, 3)
 
     assert [c.case_id for c in aws.cases(ACCOUNT)] == [case.case_id, closed.case_id]
@@ -736,7 +718,7 @@ async def test_a_channel_with_several_accounts_uses_each_accounts_own_role(
 
     view = await create_modal(harness)
     assert "AWS account" in json.dumps(view)
-    await submit(harness, view, case_values(**{CASE_ACCOUNT_BLOCK: ("option", SECOND)}))
+    await submit(harness, view, case_values(**{fields.CASE_ACCOUNT_BLOCK: ("option", SECOND)}))
     await harness.slack.wait_for("chat.postMessage")
     [created] = aws.cases(SECOND)
     assert created.subject == "EC2 instance unreachable" and len(aws.cases(ACCOUNT)) == 1
@@ -745,7 +727,9 @@ async def test_a_channel_with_several_accounts_uses_each_accounts_own_role(
     aws.reset_records()
     view = await open_modal(harness, "search")
     await submit(
-        harness, view, {SEARCH_STATUS_BLOCK: ("option", "all"), SEARCH_LANGUAGE_BLOCK: ("option", "en")}
+        harness,
+        view,
+        {fields.SEARCH_STATUS_BLOCK: ("option", "all"), fields.SEARCH_LANGUAGE_BLOCK: ("option", "en")},
     )
     results = text_of((await harness.slack.wait_for("chat.postEphemeral"))[-1])
     assert "Case of the first account" in results and "EC2 instance unreachable" in results
@@ -785,15 +769,15 @@ async def test_no_slack_or_aws_call_is_awaited_before_the_ack(harness: AppHarnes
     # Slack: every Web API call now takes longer than Slack waits for an answer; every request is answered within
     # it, so none of them waited for the Web API before acknowledging.
     harness.slack.latency = 3.5
-    state = ViewState("C0001", channel_name="aws-support").encode()
-    submission = modal_view(CREATE_CASE_VIEW, private_metadata=state)
+    state = parts.ViewState("C0001", channel_name="aws-support").encode()
+    submission = modal_view(parts.CREATE_CASE_VIEW, private_metadata=state)
     requests = [
         harness.command("create-case"),
         harness.command("search-case"),
         harness.post(message_shortcut_body(message_shortcut_payload("create_case_from_message"))),
-        click_message(harness, SEE_DETAILS_ACTION, ref_of(case)),
-        click_message(harness, REPLY_ACTION, ref_of(case)),
-        click_message(harness, RESOLVE_ACTION, ref_of(case)),
+        click_message(harness, parts.SEE_DETAILS_ACTION, ref_of(case)),
+        click_message(harness, parts.REPLY_ACTION, ref_of(case)),
+        click_message(harness, parts.RESOLVE_ACTION, ref_of(case)),
         submit(harness, submission, case_values()),
     ]
 

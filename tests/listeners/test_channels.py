@@ -11,7 +11,7 @@ from sqlalchemy import text
 from storage.workspaces import WorkspaceKey
 from tests.fakes.aws import AwsDouble
 from tests.fakes.slack_api import FakeSlackApi
-from tests.helpers.app import AppHarness, app_settings, running_app
+from tests.helpers.app import AppHarness
 from tests.helpers.notification_rules import NOTIFICATION_RULES
 from tests.helpers.scenario import click, last_view_update, open_modal, replies
 from tests.helpers.slack_requests import view_submission_body, view_submission_payload
@@ -30,13 +30,6 @@ async def slack() -> AsyncIterator[FakeSlackApi]:
         fake.set_user(MEMBER, is_admin=False)
         fake.set_channel(CHANNEL, name="aws-support", is_private=True, is_member=True)
         yield fake
-
-
-@pytest.fixture
-async def harness(sqlite_url: str, slack: FakeSlackApi, aws: AwsDouble) -> AsyncIterator[AppHarness]:
-    async with running_app(app_settings(sqlite_url, slack), slack) as h:
-        await h.install()
-        yield h
 
 
 async def external_id(h: AppHarness) -> str:

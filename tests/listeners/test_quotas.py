@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 
 from tests.fakes.aws import AwsDouble
-from tests.fakes.slack_api import FakeSlackApi
-from tests.helpers.app import AppHarness, app_settings, running_app
+from tests.fakes.moto_quotas import SERVICE_NAMES
+from tests.helpers.app import AppHarness
 from tests.helpers.scenario import blocks_of, configured_channel, open_modal, text_of
 from tests.helpers.slack_requests import (
     block_actions_body,
@@ -24,19 +23,6 @@ from tests.helpers.slack_requests import (
 ACCOUNT = "210987654321"
 SECOND = "310987654321"
 EC2, VCPU_QUOTA = "ec2", "L-1216C47A"
-
-
-@pytest.fixture
-async def slack() -> AsyncIterator[FakeSlackApi]:
-    async with FakeSlackApi() as fake:
-        yield fake
-
-
-@pytest.fixture
-async def harness(sqlite_url: str, slack: FakeSlackApi, aws: AwsDouble) -> AsyncIterator[AppHarness]:
-    async with running_app(app_settings(sqlite_url, slack), slack) as h:
-        await h.install()
-        yield h
 
 
 def without_hash(view: dict[str, Any]) -> dict[str, Any]:
@@ -175,3 +161,35 @@ async def test_an_unconfigured_channel_is_told_how_to_configure_it(harness: AppH
     await harness.command("quota")
     said = text_of((await harness.slack.wait_for("response_url"))[-1])
     assert "configure-channel" in said and harness.slack.calls("views.open") == []
+
+
+async def test_the_service_type_ahead_filters_and_says_how_many_more(
+    harness: AppHarness, aws: AwsDouble, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for i in range(150):
+        monkeypatch.setitem(SERVICE_NAMES, f"example{i:03d}", f"Example service {i:03d}")
+    await configured_channel(harness, aws, {ACCOUNT: "full"})
+    view = without_hash(await open_modal(harness, "quota"))
+
+    async def typed(value: str) -> list[dict[str, Any]]:
+        suggestion = block_suggestion_payload(
+            "quota_service", value, block_id="quota_service", view=view | {"state": state()}
+        )
+        response = await harness.post(block_suggestion_body(suggestion))
+        assert response.status == 200
+        return response.json()["options"]
+
+    everything = await typed("")
+    hidden = len(SERVICE_NAMES) - 99
+    assert len(everything) == 100
+    assert everything[-1]["text"]["text"] == f"… and {hidden} more: type more of the name or code"
+    some = await typed("example service 14")  # every word, anywhere; names that start so come first
+    assert [o["value"] for o in some] == [*(f"example14{d}" for d in range(10)), "example014", "example114"]
+    assert [o["value"] for o in await typed("EC2")][0] == EC2  # the typed code first
+
+    # the note is not a service: choosing it asks for a service, and nothing reaches AWS for it
+    aws.reset_records()
+    st = state()
+    st["values"]["quota_service"] = {"quota_service": select(everything[-1]["value"], "… and more")}
+    updated = await choose(harness, view, "quota_service", st)
+    assert "Choose a service to see its adjustable quotas." in json.dumps(updated)

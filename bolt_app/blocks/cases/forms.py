@@ -11,7 +11,6 @@ from bolt_app.blocks.cases.parts import (
     ALL_ACCOUNTS,
     CATEGORY_ACTION,
     CREATE_CASE_VIEW,
-    MAX_OPTIONS,
     REOPEN_CASE_VIEW,
     REPLY_CASE_VIEW,
     SEARCH_CASES_VIEW,
@@ -23,7 +22,19 @@ from bolt_app.blocks.cases.parts import (
     display_id,
     severity_name,
 )
-from bolt_app.blocks.common import Block, View, context, escape, modal, option, plain, section, text_input
+from bolt_app.blocks.common import (
+    MAX_OPTIONS,
+    Block,
+    View,
+    context,
+    cut_options,
+    escape,
+    modal,
+    option,
+    plain,
+    section,
+    text_input,
+)
 from bolt_app.services.cases import fields
 from bolt_app.services.cases.models import (
     CaseSummary,
@@ -63,7 +74,7 @@ def _select(
     element: dict[str, Any] = {
         "type": "static_select",
         "action_id": "value",
-        "options": options[:MAX_OPTIONS],
+        "options": cut_options(options),
     }
     initial = next((o for o in options if o["value"] == initial_value), None)
     if initial:
@@ -175,7 +186,7 @@ def language_options(languages: Sequence[SupportedLanguage] = ()) -> list[dict[s
 
 
 def severity_options(levels: Sequence[Choice]) -> list[dict[str, Any]]:
-    return [option(level.name, level.code) for level in levels][:MAX_OPTIONS]
+    return cut_options([option(level.name, level.code) for level in levels])
 
 
 def create_case_modal(
@@ -285,7 +296,7 @@ def _matches(query: str, *texts: str) -> bool:
 
 def service_options(services: Sequence[SupportService], query: str = "") -> list[dict[str, Any]]:
     """Options for the Service external select (there are more services than a static select holds)."""
-    return [option(s.name, s.code) for s in services if _matches(query, s.name, s.code)][:MAX_OPTIONS]
+    return cut_options([option(s.name, s.code) for s in services if _matches(query, s.name, s.code)])
 
 
 def category_options(
@@ -295,9 +306,9 @@ def category_options(
     service = next((s for s in services if s.code == service_code), None)
     if service is None:
         return []
-    return [option(c.name, c.code) for c in service.categories if _matches(query, c.name, c.code)][
-        :MAX_OPTIONS
-    ]
+    return cut_options(
+        [option(c.name, c.code) for c in service.categories if _matches(query, c.name, c.code)]
+    )
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from bolt_app.blocks.cases.parts import (
     ALL_ACCOUNTS,
     SEARCH_STATUSES,
 )
+from bolt_app.blocks.common import NOT_A_CHOICE
 from bolt_app.file_hosts import SLACK_FILE_HOST, is_slack_file_url
 from bolt_app.services.cases import fields
 from bolt_app.services.cases.models import (
@@ -58,7 +59,7 @@ def _read(state: Mapping[str, Any], block_id: str) -> str | None:
     element = _element(state, block_id)
     if "selected_option" in element:
         selected = element["selected_option"]
-        return str(selected["value"]) if selected else None
+        return str(selected["value"]) if selected and selected["value"] != NOT_A_CHOICE else None
     if "selected_date" in element:
         return element["selected_date"]
     return element.get("value")

@@ -13,7 +13,6 @@ QUOTA_FIELD = "quota_code"
 VALUE_FIELD = "quota_value"
 
 DEFAULT_REGION = "us-east-1"
-MAX_OPTIONS = 100  # Slack's limit on the options of a select
 
 # The commercial (aws partition) Regions. Static on purpose: the modal must open within Slack's 3-second
 # trigger window without an AWS call, listing Regions (ec2:DescribeRegions) would need a permission the channel

@@ -1,5 +1,4 @@
-"""The rules of a quota increase request (pure): the value asked for, the codes and Region it names, and the
-type-ahead filter of the pickers."""
+"""The rules of a quota increase request (pure): the value asked for, the codes and the Region it names."""
 
 from __future__ import annotations
 
@@ -8,8 +7,7 @@ import re
 
 from bolt_app.aws.quota_errors import MAX_DESIRED_VALUE
 from bolt_app.errors import UserFacingError
-from bolt_app.services.choice import Choice
-from bolt_app.services.quotas.fields import MAX_OPTIONS, REGION_FIELD, REGIONS, VALUE_FIELD
+from bolt_app.services.quotas.fields import REGION_FIELD, REGIONS, VALUE_FIELD
 from bolt_app.services.quotas.models import QuotaDetails, with_unit
 
 CODE = re.compile(r"^[a-zA-Z][a-zA-Z0-9-]{1,127}$")
@@ -57,21 +55,6 @@ def _parse_number(text: str | None) -> float:
     if not math.isfinite(value) or value < 0:
         raise UserFacingError("Enter a positive number.", field=VALUE_FIELD)
     return value
-
-
-def filter_choices(choices: list[Choice], query: str | None, limit: int = MAX_OPTIONS) -> list[Choice]:
-    """Choices whose name or code holds every typed word; exact and prefix matches of the code first."""
-    words = (query or "").casefold().split()
-    found = [c for c in choices if all(w in f"{c.name} {c.code}".casefold() for w in words)]
-    if words:
-        typed = " ".join(words)
-
-        def rank(c: Choice) -> int:
-            code, name = c.code.casefold(), c.name.casefold()
-            return 0 if code == typed else 1 if code.startswith(typed) or name.startswith(typed) else 2
-
-        found.sort(key=rank)  # stable: alphabetical within a rank
-    return found[:limit]
 
 
 def check_region(region: str) -> None:

@@ -23,7 +23,7 @@ from bolt_app.aws.service_quotas import ServiceQuotasClient
 from bolt_app.aws.sessions import RoleSessions
 from bolt_app.errors import UserFacingError
 from bolt_app.services.audited import AuditedActions, outcome_of
-from bolt_app.services.choice import Choice
+from bolt_app.services.choice import Choice, filter_choices
 from bolt_app.services.context import ChannelAccount, SlackActor
 from bolt_app.services.membership import require_member
 from bolt_app.services.quotas.fields import QUOTA_FIELD, REGIONS, SERVICE_FIELD, VALUE_FIELD
@@ -35,7 +35,7 @@ from bolt_app.services.quotas.models import (
     Region,
     format_value,
 )
-from bolt_app.services.quotas.rules import REQUEST_ID, check_code, check_region, filter_choices
+from bolt_app.services.quotas.rules import REQUEST_ID, check_code, check_region
 from bolt_app.services.role_target import role_target
 from storage.audit import AuditRepository, IdempotencyKeys
 
@@ -78,7 +78,7 @@ class QuotaService:
     async def services(
         self, channel: ChannelAccount, actor: SlackActor, region: str, query: str | None = None
     ) -> list[Choice]:
-        """Services of `region` whose name or code matches `query` (at most 100, for a Slack select)."""
+        """Services of `region` whose name or code matches `query`."""
         require_member(channel, actor)  # the cached lists are the channel's too
         check_region(region)
         key = (channel.account_id, channel.role_arn, region)

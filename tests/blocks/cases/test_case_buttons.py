@@ -21,37 +21,17 @@ from bolt_app.services.cases.fields import (
     SUBJECT_BLOCK,
 )
 from bolt_app.services.cases.models import CaseSummary, Communication
-from bolt_app.services.context import ChannelAccount
-from storage.workspaces import WorkspaceKey
+from tests.blocks.cases import kit
 
 WRITTEN = datetime(2026, 3, 1, 9, 30, 15, 123000, tzinfo=UTC)
 
 
-def account(account_id: str) -> ChannelAccount:
-    return ChannelAccount(WorkspaceKey("", "T1"), "C1", "ops", account_id, account_id, "arn", "ext")
-
-
 def a_case(**changes: object) -> CaseSummary:
-    values: dict[str, object] = {
-        "case_id": "case-210987654321-2026-abc",
-        "display_id": "1700000001",
-        "subject": "Disk full",
-        "status": "pending-customer-action",
-        "severity_code": "high",
-        "service_code": "s",
-        "category_code": "c",
-        "submitted_by": "x",
-        "time_created": WRITTEN,
-        "language": "en",
-        "cc_emails": (),
-        "account_id": "210987654321",
-        "account_shown": "Prod (210987654321)",
-    }
-    return CaseSummary(**(values | changes))  # type: ignore[arg-type]
+    return kit.a_case(**({"subject": "Disk full", "status": "pending-customer-action"} | changes))
 
 
 def test_the_choices_that_change_the_modal_dispatch_and_the_others_do_not() -> None:
-    view = create_case_modal([account("210987654321"), account("310987654321")])
+    view = create_case_modal([kit.PROD, kit.DEV])
     dispatching = {b["block_id"] for b in view["blocks"] if b.get("dispatch_action")}
     assert dispatching == {CASE_ACCOUNT_BLOCK, ISSUE_TYPE_BLOCK, SERVICE_BLOCK, CATEGORY_BLOCK}
     assert SUBJECT_BLOCK not in dispatching

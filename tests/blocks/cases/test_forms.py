@@ -25,23 +25,7 @@ from bolt_app.blocks.cases.parts import (
     SEVERITY_ACTION,
     ViewState,
 )
-from bolt_app.services.cases.fields import (
-    ATTACHMENTS_BLOCK,
-    CASE_ACCOUNT_BLOCK,
-    CATEGORY_BLOCK,
-    CC_BLOCK,
-    DESCRIPTION_BLOCK,
-    ISSUE_TYPE_BLOCK,
-    LANGUAGE_BLOCK,
-    MESSAGE_BLOCK,
-    SEARCH_ACCOUNT_BLOCK,
-    SEARCH_AFTER_BLOCK,
-    SEARCH_CASE_ID_BLOCK,
-    SEARCH_STATUS_BLOCK,
-    SERVICE_BLOCK,
-    SEVERITY_BLOCK,
-    SUBJECT_BLOCK,
-)
+from bolt_app.services.cases import fields
 from bolt_app.services.cases.models import SearchFilter, SupportService
 from bolt_app.services.choice import Choice
 from tests.blocks.cases.kit import (
@@ -68,29 +52,29 @@ def test_create_case_modal_has_the_original_fields_in_order() -> None:
         "Additional contacts to notify",
         "Attachments",
     ]
-    fields = inputs(view)
-    assert [o["text"]["text"] for o in fields[ISSUE_TYPE_BLOCK]["element"]["options"]] == [
+    shown = inputs(view)
+    assert [o["text"]["text"] for o in shown[fields.ISSUE_TYPE_BLOCK]["element"]["options"]] == [
         "Technical",
         "Account and billing",
     ]
-    assert fields[SERVICE_BLOCK]["element"]["type"] == "external_select"
-    assert fields[SERVICE_BLOCK]["element"]["action_id"] == SERVICE_ACTION
-    assert fields[CATEGORY_BLOCK]["element"]["action_id"] == CATEGORY_ACTION
-    assert fields[CATEGORY_BLOCK]["element"]["min_query_length"] == 0
-    assert fields[SEVERITY_BLOCK]["element"]["action_id"] == SEVERITY_ACTION  # until AWS data is there
-    assert fields[ATTACHMENTS_BLOCK]["element"] == {
+    assert shown[fields.SERVICE_BLOCK]["element"]["type"] == "external_select"
+    assert shown[fields.SERVICE_BLOCK]["element"]["action_id"] == SERVICE_ACTION
+    assert shown[fields.CATEGORY_BLOCK]["element"]["action_id"] == CATEGORY_ACTION
+    assert shown[fields.CATEGORY_BLOCK]["element"]["min_query_length"] == 0
+    assert shown[fields.SEVERITY_BLOCK]["element"]["action_id"] == SEVERITY_ACTION  # until AWS data is there
+    assert shown[fields.ATTACHMENTS_BLOCK]["element"] == {
         "type": "file_input",
         "action_id": "value",
         "max_files": 3,
     }
-    assert fields[ATTACHMENTS_BLOCK]["optional"] and fields[CC_BLOCK]["optional"]
-    assert "optional" not in fields[SUBJECT_BLOCK] and "optional" not in fields[DESCRIPTION_BLOCK]
+    assert shown[fields.ATTACHMENTS_BLOCK]["optional"] and shown[fields.CC_BLOCK]["optional"]
+    assert "optional" not in shown[fields.SUBJECT_BLOCK] and "optional" not in shown[fields.DESCRIPTION_BLOCK]
     assert_view_within_limits(view)
 
 
 def test_the_account_field_appears_only_with_several_accounts() -> None:
-    assert CASE_ACCOUNT_BLOCK not in inputs(create_case_modal([PROD]))
-    account = inputs(create_case_modal([PROD, DEV]))[CASE_ACCOUNT_BLOCK]
+    assert fields.CASE_ACCOUNT_BLOCK not in inputs(create_case_modal([PROD]))
+    account = inputs(create_case_modal([PROD, DEV]))[fields.CASE_ACCOUNT_BLOCK]
     assert account["label"]["text"] == "AWS account"
     assert [(o["text"]["text"], o["value"]) for o in account["element"]["options"]] == [
         ("Prod (210987654321)", "210987654321"),
@@ -116,18 +100,20 @@ def test_a_prefilled_create_case_modal_keeps_the_values_and_its_state() -> None:
         severity_levels=[Choice("low", "General guidance"), Choice("urgent", "Production system down")],
         private_metadata=state.encode(),
     )
-    fields = inputs(view)
-    assert fields[SUBJECT_BLOCK]["element"]["initial_value"] == "From a message"
-    assert len(fields[DESCRIPTION_BLOCK]["element"]["initial_value"]) == 3000  # Slack's input limit
-    assert fields[CASE_ACCOUNT_BLOCK]["element"]["initial_option"]["value"] == DEV.account_id
-    assert fields[ISSUE_TYPE_BLOCK]["element"]["initial_option"]["value"] == "customer-service"
-    assert fields[SERVICE_BLOCK]["element"]["initial_option"] == {
+    shown = inputs(view)
+    assert shown[fields.SUBJECT_BLOCK]["element"]["initial_value"] == "From a message"
+    assert len(shown[fields.DESCRIPTION_BLOCK]["element"]["initial_value"]) == 3000  # Slack's input limit
+    assert shown[fields.CASE_ACCOUNT_BLOCK]["element"]["initial_option"]["value"] == DEV.account_id
+    assert shown[fields.ISSUE_TYPE_BLOCK]["element"]["initial_option"]["value"] == "customer-service"
+    assert shown[fields.SERVICE_BLOCK]["element"]["initial_option"] == {
         "text": {"type": "plain_text", "text": "Lambda", "emoji": True},
         "value": "aws-lambda",
     }
-    assert fields[SEVERITY_BLOCK]["element"]["type"] == "static_select"
-    assert fields[SEVERITY_BLOCK]["element"]["initial_option"]["text"]["text"] == "Production system down"
-    assert fields[LANGUAGE_BLOCK]["element"]["initial_option"]["value"] == "ja"
+    assert shown[fields.SEVERITY_BLOCK]["element"]["type"] == "static_select"
+    assert (
+        shown[fields.SEVERITY_BLOCK]["element"]["initial_option"]["text"]["text"] == "Production system down"
+    )
+    assert shown[fields.LANGUAGE_BLOCK]["element"]["initial_option"]["value"] == "ja"
     assert ViewState.decode(view["private_metadata"]) == state
     assert_view_within_limits(view)
 
@@ -167,7 +153,7 @@ def test_reply_and_reopen_modals() -> None:
     ]
     reopen = reopen_modal(a_case(status="resolved"))
     assert (reopen["callback_id"], reopen["title"]["text"]) == (REOPEN_CASE_VIEW, "Reopen case")
-    message = inputs(reopen)[MESSAGE_BLOCK]
+    message = inputs(reopen)[fields.MESSAGE_BLOCK]
     assert "optional" not in message and message["label"]["text"] == "Message"
     assert_view_within_limits(reply)
     assert_view_within_limits(reopen)
@@ -176,23 +162,23 @@ def test_reply_and_reopen_modals() -> None:
 def test_search_modal_offers_accounts_dates_status_language_and_case_id() -> None:
     view = search_modal([PROD, DEV], search=SearchFilter(after=date(2026, 1, 1), status="resolved"))
     assert view["callback_id"] == SEARCH_CASES_VIEW
-    fields = inputs(view)
-    assert [o["text"]["text"] for o in fields[SEARCH_ACCOUNT_BLOCK]["element"]["options"]] == [
+    shown = inputs(view)
+    assert [o["text"]["text"] for o in shown[fields.SEARCH_ACCOUNT_BLOCK]["element"]["options"]] == [
         "All accounts",
         "Prod (210987654321)",
         "310987654321",
     ]
-    assert fields[SEARCH_AFTER_BLOCK]["element"] == {
+    assert shown[fields.SEARCH_AFTER_BLOCK]["element"] == {
         "type": "datepicker",
         "action_id": "value",
         "initial_date": "2026-01-01",
     }
-    assert [o["text"]["text"] for o in fields[SEARCH_STATUS_BLOCK]["element"]["options"]] == [
+    assert [o["text"]["text"] for o in shown[fields.SEARCH_STATUS_BLOCK]["element"]["options"]] == [
         "All open cases",
         "Resolved",
         "All cases",
     ]
-    assert fields[SEARCH_STATUS_BLOCK]["element"]["initial_option"]["value"] == "resolved"
-    assert fields[SEARCH_CASE_ID_BLOCK]["label"]["text"] == "Case ID"
-    assert SEARCH_ACCOUNT_BLOCK not in inputs(search_modal([PROD]))
+    assert shown[fields.SEARCH_STATUS_BLOCK]["element"]["initial_option"]["value"] == "resolved"
+    assert shown[fields.SEARCH_CASE_ID_BLOCK]["label"]["text"] == "Case ID"
+    assert fields.SEARCH_ACCOUNT_BLOCK not in inputs(search_modal([PROD]))
     assert_view_within_limits(view)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
+from bolt_app.blocks.cases import parts
 from bolt_app.blocks.cases.messages import (
     case_details_blocks,
     case_summary_blocks,
@@ -12,19 +13,6 @@ from bolt_app.blocks.cases.messages import (
     previous_correspondence_blocks,
     resolve_confirm,
     search_results_blocks,
-)
-from bolt_app.blocks.cases.parts import (
-    EDIT_SEARCH_ACTION,
-    NEXT_RESULTS_ACTION,
-    PREVIOUS_CORRESPONDENCE_ACTION,
-    PREVIOUS_RESULTS_ACTION,
-    REOPEN_ACTION,
-    REPLY_ACTION,
-    RESOLVE_ACTION,
-    SEE_DETAILS_ACTION,
-    SHARE_ACTION,
-    SHOW_FULL_MESSAGE_ACTION,
-    CaseRef,
 )
 from bolt_app.services.cases.models import Communication, SearchPage
 from tests.blocks.cases.kit import (
@@ -46,8 +34,14 @@ def test_case_summary_shows_the_case_and_its_buttons() -> None:
     assert "Prod (210987654321)" in text
     found = buttons(blocks)
     assert list(found) == ["See details", "Reply", "Resolve case"]
-    assert {b["action_id"] for b in found.values()} == {SEE_DETAILS_ACTION, REPLY_ACTION, RESOLVE_ACTION}
-    assert CaseRef.decode(found["Reply"]["value"]) == CaseRef("210987654321", a_case().case_id, "en")
+    assert {b["action_id"] for b in found.values()} == {
+        parts.SEE_DETAILS_ACTION,
+        parts.REPLY_ACTION,
+        parts.RESOLVE_ACTION,
+    }
+    assert parts.CaseRef.decode(found["Reply"]["value"]) == parts.CaseRef(
+        "210987654321", a_case().case_id, "en"
+    )
     assert found["Resolve case"]["confirm"] == resolve_confirm(a_case())
     assert resolve_confirm(a_case())["title"]["text"] == "Resolve case"
     assert resolve_confirm(a_case())["confirm"]["text"] == "Resolve case"
@@ -56,7 +50,7 @@ def test_case_summary_shows_the_case_and_its_buttons() -> None:
 
 def test_a_resolved_case_offers_reopen_instead_of_resolve() -> None:
     found = buttons(case_summary_blocks(a_case(status="resolved")))
-    assert "Resolve case" not in found and found["Reopen case"]["action_id"] == REOPEN_ACTION
+    assert "Resolve case" not in found and found["Reopen case"]["action_id"] == parts.REOPEN_ACTION
 
 
 def test_text_from_users_and_aws_cannot_mention_or_link() -> None:
@@ -101,7 +95,7 @@ def test_case_details_show_fields_latest_correspondence_and_actions() -> None:
         assert words in text
     assert "Original" not in text and str(int(asked.timestamp())) not in text
     assert list(buttons(blocks)) == ["Reply", "Resolve case", "Previous correspondence", "Share to channel"]
-    assert buttons(blocks)["Share to channel"]["action_id"] == SHARE_ACTION
+    assert buttons(blocks)["Share to channel"]["action_id"] == parts.SHARE_ACTION
     assert_within_slack_limits(blocks, 50)
 
 
@@ -109,7 +103,7 @@ def test_a_long_correspondence_is_cut_with_show_full_message() -> None:
     body = "word " * 1600  # 8000 characters, AWS's maximum
     case = a_case(recent=(Communication(body, "Amazon Web Services", CREATED),))
     blocks = case_details_blocks(case)
-    assert buttons(blocks)["Show full message"]["action_id"] == SHOW_FULL_MESSAGE_ACTION
+    assert buttons(blocks)["Show full message"]["action_id"] == parts.SHOW_FULL_MESSAGE_ACTION
     assert_within_slack_limits(blocks, 50)
     full = full_message_modal(case, case.recent[0])
     assert "".join(b["text"]["text"] for b in full["blocks"][1:]) == body
@@ -125,7 +119,7 @@ def test_previous_correspondence_pages_with_a_button() -> None:
     comms = [Communication(f"message {i}", "Amazon Web Services", CREATED) for i in range(10)]
     blocks = previous_correspondence_blocks(a_case(), comms, "token-2")
     found = buttons(blocks)["Previous correspondence"]
-    assert found["action_id"] == PREVIOUS_CORRESPONDENCE_ACTION
+    assert found["action_id"] == parts.PREVIOUS_CORRESPONDENCE_ACTION
     assert json.loads(found["value"])["next"] == "token-2"
     assert_within_slack_limits(blocks, 50)
 
@@ -140,13 +134,13 @@ def test_search_results_page_has_five_cases_paging_and_failed_accounts() -> None
     blocks = search_results_blocks(page, 2)
     found = buttons(blocks)
     assert (
-        found["Next 5 results"]["action_id"] == NEXT_RESULTS_ACTION
+        found["Next 5 results"]["action_id"] == parts.NEXT_RESULTS_ACTION
         and found["Next 5 results"]["value"] == "next-token"
     )
-    assert found["Previous 5 results"]["action_id"] == PREVIOUS_RESULTS_ACTION
-    assert found["Edit Search"]["action_id"] == EDIT_SEARCH_ACTION
-    see_details = [n for n in walk(blocks) if n.get("action_id") == SEE_DETAILS_ACTION]
-    shares = [n for n in walk(blocks) if n.get("action_id") == SHARE_ACTION]
+    assert found["Previous 5 results"]["action_id"] == parts.PREVIOUS_RESULTS_ACTION
+    assert found["Edit Search"]["action_id"] == parts.EDIT_SEARCH_ACTION
+    see_details = [n for n in walk(blocks) if n.get("action_id") == parts.SEE_DETAILS_ACTION]
+    shares = [n for n in walk(blocks) if n.get("action_id") == parts.SHARE_ACTION]
     assert len(see_details) == len(shares) == 5
     text = text_of(blocks)
     assert "6–10 of 12" in text and text.count("AWS account: Prod (210987654321)") == 5

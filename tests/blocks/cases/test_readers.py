@@ -11,23 +11,7 @@ from bolt_app.blocks.cases.parts import (
     SERVICE_ACTION,
 )
 from bolt_app.blocks.cases.readers import read_case_form, read_message_form, read_search_form
-from bolt_app.services.cases.fields import (
-    ATTACHMENTS_BLOCK,
-    CASE_ACCOUNT_BLOCK,
-    CATEGORY_BLOCK,
-    CC_BLOCK,
-    DESCRIPTION_BLOCK,
-    ISSUE_TYPE_BLOCK,
-    LANGUAGE_BLOCK,
-    MESSAGE_BLOCK,
-    SEARCH_ACCOUNT_BLOCK,
-    SEARCH_AFTER_BLOCK,
-    SEARCH_CASE_ID_BLOCK,
-    SEARCH_STATUS_BLOCK,
-    SERVICE_BLOCK,
-    SEVERITY_BLOCK,
-    SUBJECT_BLOCK,
-)
+from bolt_app.services.cases import fields
 from bolt_app.services.cases.models import SearchFilter
 
 
@@ -37,18 +21,18 @@ def test_the_create_case_form_reads_back_every_field() -> None:
 
     state = {
         "values": {
-            CASE_ACCOUNT_BLOCK: {"value": select("310987654321")},
-            SUBJECT_BLOCK: {"value": {"type": "plain_text_input", "value": "S"}},
-            DESCRIPTION_BLOCK: {"value": {"type": "plain_text_input", "value": "D"}},
-            ISSUE_TYPE_BLOCK: {"value": select("technical")},
-            SERVICE_BLOCK: {
+            fields.CASE_ACCOUNT_BLOCK: {"value": select("310987654321")},
+            fields.SUBJECT_BLOCK: {"value": {"type": "plain_text_input", "value": "S"}},
+            fields.DESCRIPTION_BLOCK: {"value": {"type": "plain_text_input", "value": "D"}},
+            fields.ISSUE_TYPE_BLOCK: {"value": select("technical")},
+            fields.SERVICE_BLOCK: {
                 SERVICE_ACTION: {"type": "external_select", "selected_option": {"value": "aws-lambda"}}
             },
-            CATEGORY_BLOCK: {CATEGORY_ACTION: {"type": "external_select", "selected_option": None}},
-            SEVERITY_BLOCK: {"value": select("low")},
-            LANGUAGE_BLOCK: {"value": select("en")},
-            CC_BLOCK: {"value": {"type": "plain_text_input", "value": None}},
-            ATTACHMENTS_BLOCK: {
+            fields.CATEGORY_BLOCK: {CATEGORY_ACTION: {"type": "external_select", "selected_option": None}},
+            fields.SEVERITY_BLOCK: {"value": select("low")},
+            fields.LANGUAGE_BLOCK: {"value": select("en")},
+            fields.CC_BLOCK: {"value": {"type": "plain_text_input", "value": None}},
+            fields.ATTACHMENTS_BLOCK: {
                 "value": {
                     "type": "file_input",
                     "files": [
@@ -66,19 +50,21 @@ def test_the_create_case_form_reads_back_every_field() -> None:
         None,
     )
     assert [(f.id, f.name, f.size) for f in form.files] == [("F1", "a.log", 12)]
-    message = read_message_form({"values": {MESSAGE_BLOCK: {"value": {"value": "Hi"}}}})
+    message = read_message_form({"values": {fields.MESSAGE_BLOCK: {"value": {"value": "Hi"}}}})
     assert (message.message, message.cc_emails, message.files) == ("Hi", None, ())
 
 
 def test_the_search_form_reads_back_as_a_filter() -> None:
     state = {
         "values": {
-            SEARCH_ACCOUNT_BLOCK: {
+            fields.SEARCH_ACCOUNT_BLOCK: {
                 "value": {"type": "static_select", "selected_option": {"value": ALL_ACCOUNTS}}
             },
-            SEARCH_AFTER_BLOCK: {"value": {"type": "datepicker", "selected_date": "2026-01-01"}},
-            SEARCH_STATUS_BLOCK: {"value": {"type": "static_select", "selected_option": {"value": "all"}}},
-            SEARCH_CASE_ID_BLOCK: {"value": {"type": "plain_text_input", "value": " "}},
+            fields.SEARCH_AFTER_BLOCK: {"value": {"type": "datepicker", "selected_date": "2026-01-01"}},
+            fields.SEARCH_STATUS_BLOCK: {
+                "value": {"type": "static_select", "selected_option": {"value": "all"}}
+            },
+            fields.SEARCH_CASE_ID_BLOCK: {"value": {"type": "plain_text_input", "value": " "}},
         }
     }
     assert read_search_form(state) == SearchFilter(after=date(2026, 1, 1), status="all")

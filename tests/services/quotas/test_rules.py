@@ -6,10 +6,10 @@ import botocore.session
 import pytest
 
 from bolt_app.errors import UserFacingError
-from bolt_app.services.choice import Choice
+from bolt_app.services.choice import Choice, filter_choices
 from bolt_app.services.quotas.fields import REGIONS, VALUE_FIELD
 from bolt_app.services.quotas.models import QuotaDetails
-from bolt_app.services.quotas.rules import filter_choices, validate_requested_value
+from bolt_app.services.quotas.rules import validate_requested_value
 from bolt_app.services.quotas.service import QuotaService
 
 ACCOUNT = "210987654321"
@@ -65,10 +65,10 @@ def test_units_are_named_in_the_value_rule() -> None:
     assert "75 Gigabytes" in refused.value.message
 
 
-def test_filter_puts_the_typed_code_first_and_stops_at_100() -> None:
+def test_filter_puts_the_typed_code_first_and_keeps_every_match() -> None:
     choices = [Choice("ec2-x", "Aaa"), Choice("ec2", "Zzz EC2"), Choice("s3", "S3")]
     assert [c.code for c in filter_choices(choices, "EC2")] == ["ec2", "ec2-x"]
-    assert len(filter_choices([Choice(f"s{i}", f"S {i}") for i in range(150)], "")) == 100
+    assert len(filter_choices([Choice(f"s{i}", f"S {i}") for i in range(150)], "")) == 150  # the blocks cut
 
 
 def test_regions_are_commercial_regions_botocore_knows() -> None:
