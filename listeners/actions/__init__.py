@@ -1,6 +1,7 @@
 from slack_bolt.async_app import AsyncApp
 
 from bolt_app.blocks.accounts import EDIT_ACCOUNT_NAME_ACTION, REMOVE_ACCOUNT_ACTION
+from bolt_app.blocks.audit import AUDIT_NEXT_ACTION
 from bolt_app.blocks.cases.parts import CATEGORY_ACTION as CASE_CATEGORY_ACTION
 from bolt_app.blocks.cases.parts import (
     EDIT_SEARCH_ACTION,
@@ -32,6 +33,7 @@ from bolt_app.blocks.quotas import (
 )
 from bolt_app.services.cases.fields import CASE_ACCOUNT_BLOCK, ISSUE_TYPE_BLOCK
 from listeners.actions.accounts import edit_account_name_clicked, remove_account_clicked
+from listeners.actions.audit import audit_next_page_clicked
 from listeners.actions.cases import (
     case_form_changed,
     edit_search_clicked,
@@ -81,3 +83,4 @@ def register(app: AsyncApp) -> None:
     for action_id in (NEXT_RESULTS_ACTION, PREVIOUS_RESULTS_ACTION):
         app.action(action_id)(search_results_page_clicked)
     app.action(EDIT_SEARCH_ACTION)(edit_search_clicked)
+    app.action(AUDIT_NEXT_ACTION)(audit_next_page_clicked)
