@@ -105,7 +105,7 @@ class AuditedActions:
             case_id=trail.case_id,
             detail=trail.detail,
             aws_request_id=request_id,
-            user_name=actor.name if actor.name != actor.user_id else None,
+            user_name=actor.handle or (actor.name if actor.name != actor.user_id else None),
             # A refusal happens before any AssumeRole, so CloudTrail has no session to join with.
             session_name=None if outcome == "refused" else session_of(actor),
         )

@@ -14,7 +14,9 @@ from listeners.errors import shows_errors
 
 # `<@U123>` or `<@U123|name>`: a mention as Slack escapes it (pasted, or with escaping on)
 _MENTION = re.compile(r"<@([UW][A-Z0-9]{2,30})(?:\|[^>]*)?>", re.ASCII)
-_NAME = re.compile(r"@([\w.\-]{1,80})")
+_NAME = re.compile(
+    r"@([^<>@]{1,80})"
+)  # as typed, when Slack sends mentions unescaped (the manifest's setting)
 
 
 def audit_query(args: str) -> AuditQuery:

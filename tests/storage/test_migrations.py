@@ -24,16 +24,20 @@ E1, E2 = WorkspaceKey("E0001", ""), WorkspaceKey("E0002", "")  # two Grid orgs, 
 AT = datetime(2026, 11, 30, 12, 0, 0)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def url_at_0001(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A database of its own, migrated to revision 0001 only."""
-    if request.param == "sqlite":
+def database_at(revision: str, kind: str, tmp_path: Path) -> Iterator[str]:
+    """A database of its own, migrated to `revision` only."""
+    if kind == "sqlite":
         url = f"sqlite+aiosqlite:///{tmp_path / 'old.db'}"
-        db.upgrade(url, "0001")
+        db.upgrade(url, revision)
         yield url
         return
-    with postgres_database("aws_support_slack_migration", "0001") as url:
+    with postgres_database("aws_support_slack_migration", revision) as url:
         yield url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def url_at_0001(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    yield from database_at("0001", request.param, tmp_path)
 
 
 @pytest.fixture
@@ -117,13 +121,7 @@ async def test_rows_written_at_0001_keep_their_org_and_a_second_org_gets_rows_of
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def url_at_0003(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path / 'at3.db'}"
-        db.upgrade(url, "0003")
-        yield url
-        return
-    with postgres_database("aws_support_slack_migration_audit", "0003") as url:
-        yield url
+    yield from database_at("0003", request.param, tmp_path)
 
 
 AUDIT_ROW = text(
