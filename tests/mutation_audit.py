@@ -69,7 +69,7 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation(
         "audit-session-name",
         "bolt_app/services/audited.py",
-        "            session_name=None if outcome == \"refused\" else session_of(actor),\n",
+        '            session_name=None if outcome == "refused" else session_of(actor),\n',
         "            session_name=None,\n",
         "an audit row names the AssumeRole session CloudTrail recorded",
         ("tests/listeners/test_audit.py",),
