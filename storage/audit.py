@@ -53,6 +53,7 @@ class AuditFilter:
     before_id: int | None = None  # keyset paging: rows older than this one
 
 
+PRUNE_BATCH = 5000
 _EVENT_FIELDS = tuple(f.name for f in fields(AuditEvent))
 _ENTRY_FIELDS = tuple(f.name for f in fields(AuditEntry))
 
@@ -94,11 +95,18 @@ class AuditRepository:
             rows = (await conn.execute(query.order_by(c.id.desc()).limit(limit))).mappings().all()
         return [AuditEntry(**{k: r[k] for k in _ENTRY_FIELDS}) for r in rows]
 
-    async def prune(self, older_than: datetime) -> int:
-        """Deletes every row from before `older_than` (naive UTC); returns how many."""
-        async with self.engine.begin() as conn:
-            result = await conn.execute(delete(audit_events).where(audit_events.c.at < older_than))
-        return int(result.rowcount or 0)
+    async def prune(self, older_than: datetime, batch: int = PRUNE_BATCH) -> int:
+        """Deletes every row from before `older_than` (naive UTC), `batch` rows per transaction so that a long
+        backlog never holds the write lock for long (SQLite has one); returns how many."""
+        c = audit_events.c
+        oldest = select(c.id).where(c.at < older_than).limit(batch).scalar_subquery()
+        deleted = 0
+        while True:
+            async with self.engine.begin() as conn:
+                done = int((await conn.execute(delete(audit_events).where(c.id.in_(oldest)))).rowcount or 0)
+            deleted += done
+            if done < batch:
+                return deleted
 
 
 class IdempotencyKeys:

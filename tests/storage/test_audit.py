@@ -94,6 +94,10 @@ async def test_retention_prunes_rows_older_than_its_days_in_every_workspace(engi
     await record(audit, ONE, 3, days_ago=399)
     log = AuditLog(audit, workspaces=None, retention_days=400, clock=lambda: NOW + timedelta(minutes=1))  # type: ignore[arg-type]
     assert await log.prune() == 2
+    await record(audit, ONE, 4, days_ago=500)
+    await record(audit, ONE, 5, days_ago=450)
+    await record(audit, TWO, 6, days_ago=420, user="U2")
+    assert await audit.prune(NOW - timedelta(days=400), batch=2) == 3  # in batches: all of them, then stops
     assert cases(await audit.page(AuditFilter(ONE), 10)) == ["case-3"]
     assert await audit.page(AuditFilter(TWO), 10) == []
     assert await AuditLog(audit, None, retention_days=0).prune() == 0  # type: ignore[arg-type]
