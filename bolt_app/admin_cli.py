@@ -254,7 +254,8 @@ def _workspace_list(installed: list[WorkspaceSummary], fmt: str) -> str:
     return "\n".join("  ".join(r[k].ljust(widths[k]) for k in header).rstrip() for r in rows)
 
 
-async def _run(settings: Settings, work: Callable[[Services], Awaitable[str]]) -> int:
+async def run_with_services(settings: Settings, work: Callable[[Services], Awaitable[str]]) -> int:
+    """Prints what `work` answers; a UserFacingError is one line on stderr and exit status 1."""
     services = await build_services(settings)
     try:
         print(await work(services))
@@ -274,4 +275,4 @@ def run_admin_command(settings: Settings, args: argparse.Namespace) -> int:
         except OSError as e:
             print(f"aws-support-slack: cannot read {args.file}: {e.strerror}", file=sys.stderr)
             return 1
-    return asyncio.run(_run(settings, lambda services: handler(services, args)))
+    return asyncio.run(run_with_services(settings, lambda services: handler(services, args)))

@@ -18,6 +18,7 @@ from bolt_app.bundle import Services
 from bolt_app.http.oauth import build_install_flow
 from bolt_app.logging_setup import bolt_log_context
 from bolt_app.services.accounts import AccountService
+from bolt_app.services.audit_log import AuditLog
 from bolt_app.services.cases.channel_actions import CaseActions
 from bolt_app.services.cases.service import CaseService
 from bolt_app.services.channels import ChannelService
@@ -89,6 +90,7 @@ async def build_services(
     role_sessions = RoleSessions(aws)
     accounts = AccountService(AccountRepository(engine), workspaces, aws, identity)
     audit, idempotency = AuditRepository(engine), IdempotencyKeys(engine)
+    audit_log = AuditLog(audit, workspaces, settings.audit_retention_days)
     cases = CaseService(role_sessions, audit, idempotency)
     channels = ChannelService(ChannelRepository(engine), accounts, workspaces, role_sessions)
     notifications = build_notification_service(
@@ -125,8 +127,9 @@ async def build_services(
         role_sessions=role_sessions,
         accounts=accounts,
         channels=channels,
-        home=HomeService(workspaces, accounts, channels),
+        home=HomeService(workspaces, accounts, channels, audit_log),
         audit=audit,
+        audit_log=audit_log,
         quotas=QuotaService(role_sessions, audit, idempotency),
         cases=cases,
         notifications=notifications,

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bolt_app.aws.identity import AppIdentity
 from bolt_app.aws.sessions import AwsClients, RoleSessions
 from bolt_app.services.accounts import AccountService
+from bolt_app.services.audit_log import AuditLog
 from bolt_app.services.cases.channel_actions import CaseActions
 from bolt_app.services.cases.service import CaseService
 from bolt_app.services.channels import ChannelService
@@ -48,6 +49,7 @@ class Services:
     channels: ChannelService
     home: HomeService
     audit: AuditRepository
+    audit_log: AuditLog
     quotas: QuotaService
     cases: CaseService
     notifications: NotificationService
@@ -68,6 +70,7 @@ class Services:
             "quotas": self.quotas,
             "notifications": self.notifications,
             "case_actions": self.case_actions,
+            "audit_log": self.audit_log,
         }
 
     async def close(self) -> None:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 from bolt_app.admin_cli import add_account_commands, run_admin_command
+from bolt_app.audit_cli import add_audit_commands, run_audit_command
 from bolt_app.cli_failures import failure_line
 from bolt_app.logging_setup import LOG_FORMATS, configure_logging, redact
 from bolt_app.settings import DEFAULT_DATABASE_URL, Mode, Settings, SettingsError, load_settings
@@ -130,7 +131,9 @@ async def _run_worker(settings: Settings, options: WorkerOptions) -> int:
         settings, notification_options=options.notification, listen_for_changes=True
     )
     try:
-        return await run_worker(services.notifications, settings.notifications_queue_url, options)
+        return await run_worker(
+            services.notifications, settings.notifications_queue_url, options, services.audit_log
+        )
     finally:
         await services.close()
 
@@ -155,6 +158,7 @@ def build_parser() -> argparse.ArgumentParser:
         "reencrypt", help="rewrite stored tokens with the first TOKEN_ENCRYPTION_KEY (key rotation)"
     )
     add_account_commands(sub)
+    add_audit_commands(sub)
     return parser
 
 
@@ -171,6 +175,8 @@ def _run(args: argparse.Namespace) -> int:
     if db.is_sqlite(settings.database_url):
         db.upgrade(settings.database_url)
     asyncio.run(_check_database(settings))
+    if args.command == "audit":
+        return run_audit_command(settings, args)
     return run_admin_command(settings, args)
 
 

@@ -16,6 +16,7 @@ TEAM_ID = re.compile(r"[TE][A-Z0-9]{2,30}", re.ASCII)  # a workspace, or an org 
 ENTERPRISE_ID = re.compile(r"E[A-Z0-9]{2,30}", re.ASCII)
 CHANNEL_ID = re.compile(r"[CG][A-Z0-9]{2,30}", re.ASCII)
 CASE_ID = re.compile(r"case-[A-Za-z0-9-]{1,59}", re.ASCII)
+USER_ID = re.compile(r"[UW][A-Z0-9]{2,30}", re.ASCII)  # a Slack user (W… on Enterprise Grid)
 
 
 def is_account_id(value: object) -> bool:

@@ -38,6 +38,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from bolt_app.http.event_bodies import case_account, decode_event, sender_problem
 from bolt_app.metrics import Metrics
+from bolt_app.services.audit_log import AuditLog
 from bolt_app.services.notifications.options import NotificationOptions
 from bolt_app.services.notifications.service import NotificationService
 from bolt_app.settings import SettingsError
@@ -387,10 +388,13 @@ class Reconciler:
 
 
 async def run_worker(
-    notifications: NotificationService, queue_url: str | None, options: WorkerOptions
+    notifications: NotificationService,
+    queue_url: str | None,
+    options: WorkerOptions,
+    audit_log: AuditLog | None = None,
 ) -> int:
-    """Delivers, consumes `queue_url` (when set) and reconciles until SIGTERM or SIGINT; the caller owns (and
-    closes) what `notifications` stands on."""
+    """Delivers, consumes `queue_url` (when set), reconciles and prunes the audit trail (`audit_log`) until
+    SIGTERM or SIGINT; the caller owns (and closes) what `notifications` stands on."""
     me = worker_id()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -407,6 +411,8 @@ async def run_worker(
     if options.reconcile:
         reconciler = Reconciler(notifications, me, options.reconcile_check_seconds)
         background.append(asyncio.create_task(reconciler.run(stop)))
+    if audit_log is not None:
+        background.append(asyncio.create_task(audit_log.keep_pruned(stop)))
     log.info("worker %s started", me)
     try:
         await asyncio.gather(*work)

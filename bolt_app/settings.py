@@ -50,6 +50,7 @@ class Settings:
     host: str = "0.0.0.0"
     port: int = 3000
     metrics_enabled: bool = False
+    audit_retention_days: int = 400  # 0 keeps the audit trail for ever
 
     @property
     def oauth_enabled(self) -> bool:
@@ -133,6 +134,16 @@ def _port(env: Mapping[str, str], problems: list[str]) -> int:
     return 3000
 
 
+def _retention_days(env: Mapping[str, str], problems: list[str]) -> int:
+    raw = (env.get("AUDIT_RETENTION_DAYS") or "").strip()
+    if not raw:
+        return 400
+    if raw.isascii() and raw.isdigit() and int(raw) <= 36500:
+        return int(raw)
+    problems.append(f"AUDIT_RETENTION_DAYS={raw!r} must be a whole number of days from 0 (keep) to 36500.")
+    return 400
+
+
 def load_settings(mode: Mode, env: Mapping[str, str] | None = None) -> Settings:
     """Reads and checks the settings `mode` needs; raises SettingsError listing every problem."""
     env = os.environ if env is None else env
@@ -183,6 +194,7 @@ def load_settings(mode: Mode, env: Mapping[str, str] | None = None) -> Settings:
     if not slack_api_url.endswith("/"):
         slack_api_url += "/"
     port = _port(env, problems)
+    retention_days = _retention_days(env, problems)
     # A key file is only created once everything else is right, so a failed start leaves nothing behind.
     keys = _token_keys(env, database_url, problems, may_create_key_file=not problems)
     if problems:
@@ -202,4 +214,5 @@ def load_settings(mode: Mode, env: Mapping[str, str] | None = None) -> Settings:
         host=get("HOST") or "0.0.0.0",
         port=port,
         metrics_enabled=get("METRICS_ENABLED") in ("1", "true", "yes"),
+        audit_retention_days=retention_days,
     )

@@ -5,6 +5,8 @@ belong to another organization. Interactivity payloads say so in `user.team_id` 
 back to the payload's team there); slash commands run only in a workspace that installed the app, so their
 `team_id`/`enterprise_id` are the caller's own. A user of another team is taken to be in the payload's
 enterprise (a sibling workspace of one Grid org) unless the payload marks the channel `is_ext_shared_channel`.
+
+The user's name as the payload gives it goes into `context["actor_name"]` (the audit trail records it).
 """
 
 from __future__ import annotations
@@ -29,8 +31,16 @@ def home_of(body: dict[str, Any], context: AsyncBoltContext) -> WorkspaceKey:
     return WorkspaceKey("" if external else (context.enterprise_id or ""), user_team)
 
 
+def name_of(body: dict[str, Any]) -> str | None:
+    """Slash commands send `user_name`; interactivity payloads `user.name` or `user.username`."""
+    user = body.get("user")
+    name = user.get("name") or user.get("username") if isinstance(user, dict) else body.get("user_name")
+    return name if isinstance(name, str) and name else None
+
+
 async def read_actor_home(
     body: dict[str, Any], context: AsyncBoltContext, next: Callable[[], Awaitable[None]]
 ) -> None:
     context["actor_home"] = home_of(body, context)
+    context["actor_name"] = name_of(body)
     await next()

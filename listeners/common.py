@@ -58,7 +58,10 @@ async def account_of(
 
 def slack_actor(context: AsyncBoltContext, name: str | None = None) -> SlackActor:
     user_id = context.user_id or ""
-    return SlackActor(workspace_of(context), user_id, name or user_id, home=home_workspace(context))
+    handle = context.get("actor_name") or ""
+    return SlackActor(
+        workspace_of(context), user_id, name or user_id, home=home_workspace(context), handle=handle
+    )
 
 
 def read_metadata(view: dict[str, Any]) -> dict[str, Any]:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from datetime import datetime
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -27,6 +28,34 @@ class AuditEvent:
     case_id: str | None = None
     detail: str | None = None
     aws_request_id: str | None = None
+    user_name: str | None = None  # as Slack showed the user (None when the app did not learn it)
+    session_name: str | None = None  # AssumeRole's RoleSessionName, as CloudTrail records it
+
+
+@dataclass(frozen=True, kw_only=True)
+class AuditEntry(AuditEvent):
+    """A recorded event: its place in the log (`id`, which pages are keyed on) and when it happened (naive UTC)."""
+
+    id: int
+    at: datetime
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    """Which rows of one workspace to list; every field narrows (None: any)."""
+
+    workspace: WorkspaceKey
+    channel_id: str | None = None
+    user_id: str | None = None
+    user_name: str | None = None  # as recorded, case-insensitive
+    case_id: str | None = None
+    since: datetime | None = None  # naive UTC, inclusive
+    before_id: int | None = None  # keyset paging: rows older than this one
+
+
+PRUNE_BATCH = 5000
+_EVENT_FIELDS = tuple(f.name for f in fields(AuditEvent))
+_ENTRY_FIELDS = tuple(f.name for f in fields(AuditEntry))
 
 
 class AuditRepository:
@@ -43,8 +72,41 @@ class AuditRepository:
             query = query.where(of_workspace(audit_events.c, workspace))
         async with reader(self.engine).connect() as conn:
             rows = (await conn.execute(query)).mappings().all()
-        fields = AuditEvent.__dataclass_fields__
-        return [AuditEvent(**{k: r[k] for k in fields}) for r in rows]
+        return [AuditEvent(**{k: r[k] for k in _EVENT_FIELDS}) for r in rows]
+
+    async def page(self, where: AuditFilter, limit: int) -> list[AuditEntry]:
+        """The newest `limit` rows matching `where`, newest first; the next page is `before_id=last.id`."""
+        c = audit_events.c
+        query = select(audit_events).where(of_workspace(c, where.workspace))
+        for column, value in (
+            (c.channel_id, where.channel_id),
+            (c.user_id, where.user_id),
+            (c.case_id, where.case_id),
+        ):
+            if value is not None:
+                query = query.where(column == value)
+        if where.user_name is not None:
+            query = query.where(func.lower(c.user_name) == where.user_name.lower())
+        if where.since is not None:
+            query = query.where(c.at >= where.since)
+        if where.before_id is not None:
+            query = query.where(c.id < where.before_id)
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(query.order_by(c.id.desc()).limit(limit))).mappings().all()
+        return [AuditEntry(**{k: r[k] for k in _ENTRY_FIELDS}) for r in rows]
+
+    async def prune(self, older_than: datetime, batch: int = PRUNE_BATCH) -> int:
+        """Deletes every row from before `older_than` (naive UTC), `batch` rows per transaction so that a long
+        backlog never holds the write lock for long (SQLite has one); returns how many."""
+        c = audit_events.c
+        oldest = select(c.id).where(c.at < older_than).limit(batch).scalar_subquery()
+        deleted = 0
+        while True:
+            async with self.engine.begin() as conn:
+                done = int((await conn.execute(delete(audit_events).where(c.id.in_(oldest)))).rowcount or 0)
+            deleted += done
+            if done < batch:
+                return deleted
 
 
 class IdempotencyKeys:

@@ -201,6 +201,13 @@ audit_events = Table(
     Column("outcome", String(64), nullable=False),
     Column("detail", Text),
     Column("aws_request_id", String(64)),
+    Column("user_name", String(255)),  # as Slack showed the user when they acted
+    Column("session_name", String(64)),  # the RoleSessionName of the AssumeRole: CloudTrail's join key
+    # The listings (storage.audit.AuditRepository.page): newest first, in a workspace, by channel, user or case.
+    Index("ix_audit_events_workspace", "enterprise_id", "team_id", "id"),
+    Index("ix_audit_events_channel", "enterprise_id", "team_id", "channel_id", "id"),
+    Index("ix_audit_events_user", "enterprise_id", "team_id", "user_id", "id"),
+    Index("ix_audit_events_case", "enterprise_id", "team_id", "case_id", "id"),
 )
 
 

@@ -59,6 +59,22 @@ MUTATIONS: tuple[Mutation, ...] = (
         ("tests/listeners/test_accounts.py",),
     ),
     Mutation(
+        "admin-on-audit",
+        "bolt_app/services/audit_log.py",
+        '        await self.workspaces.require_admin(viewer, "read the audit trail")\n',
+        "",
+        "only admins may read a channel's audit trail, with the command and with Next 20",
+        ("tests/listeners/test_audit.py",),
+    ),
+    Mutation(
+        "audit-session-name",
+        "bolt_app/services/audited.py",
+        '            session_name=None if outcome == "refused" else session_of(actor),\n',
+        "            session_name=None,\n",
+        "an audit row names the AssumeRole session CloudTrail recorded",
+        ("tests/listeners/test_audit.py",),
+    ),
+    Mutation(
         "admin-on-configure-submit",
         "bolt_app/services/channels.py",
         '        await self.workspaces.require_admin(actor, "configure channels")\n'

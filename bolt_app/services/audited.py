@@ -14,6 +14,7 @@ from bolt_app.aws.errors import AwsError, error_code, is_access_denied
 from bolt_app.errors import UserFacingError
 from bolt_app.services.context import ChannelAccount, SlackActor
 from bolt_app.services.membership import NotAMember, require_member
+from bolt_app.services.role_target import session_of
 from storage.audit import AuditEvent, AuditRepository, IdempotencyKeys
 from storage.tables import audit_events
 
@@ -104,6 +105,9 @@ class AuditedActions:
             case_id=trail.case_id,
             detail=trail.detail,
             aws_request_id=request_id,
+            user_name=actor.handle or (actor.name if actor.name != actor.user_id else None),
+            # A refusal happens before any AssumeRole, so CloudTrail has no session to join with.
+            session_name=None if outcome == "refused" else session_of(actor),
         )
         try:
             await self.audit.record(event)

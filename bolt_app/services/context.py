@@ -68,6 +68,9 @@ class SlackActor:
     user_id: str
     name: str
     home: WorkspaceKey = field(kw_only=True)
+    handle: str = field(
+        default="", kw_only=True
+    )  # the username the payload gave, as the audit trail records it
 
     @classmethod
     def member(cls, workspace: WorkspaceKey, user_id: str, name: str) -> SlackActor:

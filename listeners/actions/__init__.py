@@ -1,6 +1,7 @@
 from slack_bolt.async_app import AsyncApp
 
 from bolt_app.blocks.accounts import EDIT_ACCOUNT_NAME_ACTION, REMOVE_ACCOUNT_ACTION
+from bolt_app.blocks.audit import AUDIT_NEXT_ACTION
 from bolt_app.blocks.cases import parts
 from bolt_app.blocks.channels import (
     ADD_CHANNEL_ACCOUNT_ACTION,
@@ -19,6 +20,7 @@ from bolt_app.blocks.quotas import (
 )
 from bolt_app.services.cases.fields import CASE_ACCOUNT_BLOCK, ISSUE_TYPE_BLOCK
 from listeners.actions.accounts import edit_account_name_clicked, remove_account_clicked
+from listeners.actions.audit import audit_next_page_clicked
 from listeners.actions.cases import (
     case_form_changed,
     edit_search_clicked,
@@ -68,3 +70,4 @@ def register(app: AsyncApp) -> None:
     for action_id in (parts.NEXT_RESULTS_ACTION, parts.PREVIOUS_RESULTS_ACTION):
         app.action(action_id)(search_results_page_clicked)
     app.action(parts.EDIT_SEARCH_ACTION)(edit_search_clicked)
+    app.action(AUDIT_NEXT_ACTION)(audit_next_page_clicked)

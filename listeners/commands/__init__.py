@@ -1,7 +1,7 @@
 from slack_bolt.async_app import AsyncApp
 
 # Importing a subcommand module registers its subcommands.
-from listeners.commands import accounts, cases, channels, help, quotas  # noqa: F401
+from listeners.commands import accounts, audit, cases, channels, help, quotas  # noqa: F401
 from listeners.commands.aws_support import aws_support_command
 
 

@@ -83,6 +83,7 @@ HELP_ORDER = [
     "authorize-account",
     "accounts",
     "register-organization",
+    "audit",
     "help",
 ]
 

@@ -14,7 +14,8 @@ from listeners.common import acting_user
 async def publish_home(client: AsyncWebClient, home: HomeService, viewer: Actor) -> None:
     overview = await home.overview(viewer)
     await client.views_publish(
-        user_id=viewer.user_id, view=home_view(overview.accounts, overview.admin, overview.channels)
+        user_id=viewer.user_id,
+        view=home_view(overview.accounts, overview.admin, overview.channels, overview.activity),
     )
 
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Iterator
 from datetime import datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -23,16 +24,20 @@ E1, E2 = WorkspaceKey("E0001", ""), WorkspaceKey("E0002", "")  # two Grid orgs, 
 AT = datetime(2026, 11, 30, 12, 0, 0)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def url_at_0001(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A database of its own, migrated to revision 0001 only."""
-    if request.param == "sqlite":
+def database_at(revision: str, kind: str, tmp_path: Path) -> Iterator[str]:
+    """A database of its own, migrated to `revision` only."""
+    if kind == "sqlite":
         url = f"sqlite+aiosqlite:///{tmp_path / 'old.db'}"
-        db.upgrade(url, "0001")
+        db.upgrade(url, revision)
         yield url
         return
-    with postgres_database("aws_support_slack_migration", "0001") as url:
+    with postgres_database("aws_support_slack_migration", revision) as url:
         yield url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def url_at_0001(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    yield from database_at("0001", request.param, tmp_path)
 
 
 @pytest.fixture
@@ -112,3 +117,51 @@ async def test_rows_written_at_0001_keep_their_org_and_a_second_org_gets_rows_of
     with pytest.raises(IntegrityError):
         await write_org_rows(engine, E1, root_ts="1700000000.000300")
     assert await roots(engine) == [("E0001", "1700000000.000100"), ("E0002", "1700000000.000200")]
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def url_at_0003(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    yield from database_at("0003", request.param, tmp_path)
+
+
+AUDIT_ROW = text(
+    "INSERT INTO audit_events (at, enterprise_id, team_id, channel_id, user_id, action, case_id, outcome) "
+    "VALUES (:at, '', 'T0001', 'C0001', 'U0001', 'support:ResolveCase', :case, 'ok')"
+)
+
+
+async def test_audit_rows_written_before_0004_keep_their_fields_and_read_with_no_name_or_session(
+    url_at_0003: str,
+) -> None:
+    from storage.audit import AuditFilter, AuditRepository
+
+    engine = db.create_engine(url_at_0003)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(AUDIT_ROW, {"at": AT, "case": CASE})
+        await engine.dispose()
+        await asyncio.to_thread(db.upgrade, url_at_0003)
+        [entry] = await AuditRepository(engine).page(
+            AuditFilter(WorkspaceKey("", "T0001"), channel_id="C0001"), 5
+        )
+        assert (entry.action, entry.case_id, entry.at, entry.user_name, entry.session_name) == (
+            "support:ResolveCase",
+            CASE,
+            AT,
+            None,
+            None,
+        )
+        async with engine.connect() as conn:
+            indexes = await conn.run_sync(
+                lambda c: {i["name"] for i in inspect(c).get_indexes("audit_events")}
+            )
+        assert {"ix_audit_events_workspace", "ix_audit_events_channel", "ix_audit_events_case"} <= indexes
+        await engine.dispose()
+        await asyncio.to_thread(db.downgrade, url_at_0003, "0003")
+        async with engine.connect() as conn:
+            columns = await conn.run_sync(
+                lambda c: {x["name"] for x in inspect(c).get_columns("audit_events")}
+            )
+        assert "session_name" not in columns and "user_name" not in columns
+    finally:
+        await engine.dispose()
