@@ -45,6 +45,7 @@ from bolt_app.slack_retries import drop_retries_after_timeout
 from listeners import register_listeners
 from storage.accounts import AccountRepository
 from storage.audit import AuditRepository, IdempotencyKeys
+from storage.case_openers import CaseOpenerRepository
 from storage.change_feed import ChangeFeed, announces_changes
 from storage.channels import ChannelRepository
 from storage.crypto import configure_token_cipher
@@ -87,7 +88,8 @@ async def build_services(
     role_sessions = RoleSessions(aws)
     accounts = AccountService(AccountRepository(engine), workspaces, aws, identity)
     audit, idempotency = AuditRepository(engine), IdempotencyKeys(engine)
-    cases = CaseService(role_sessions, audit, idempotency)
+    openers = CaseOpenerRepository(engine)
+    cases = CaseService(role_sessions, audit, idempotency, openers)
     channels = ChannelService(ChannelRepository(engine), accounts, workspaces, role_sessions)
     notifications = build_notification_service(
         engine=engine,

@@ -120,8 +120,11 @@ def text_input(
     return block
 
 
-def option(text: str, value: str) -> dict[str, Any]:
-    return {"text": plain(text[:75]), "value": value[:150]}
+def option(text: str, value: str, description: str | None = None) -> dict[str, Any]:
+    element: dict[str, Any] = {"text": plain(text[:75]), "value": value[:150]}
+    if description:
+        element["description"] = plain(description[:75])
+    return element
 
 
 def static_select(

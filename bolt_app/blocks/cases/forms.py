@@ -18,12 +18,25 @@ from bolt_app.blocks.cases.parts import (
     SEARCH_STATUSES,
     SERVICE_ACTION,
     SEVERITY_ACTION,
+    SEVERITY_MEANINGS,
+    SEVERITY_ORDER,
     TEXT_INPUT_CHARS,
     cut,
     display_id,
     severity_name,
 )
-from bolt_app.blocks.common import Block, View, context, escape, modal, option, plain, section, text_input
+from bolt_app.blocks.common import (
+    Block,
+    View,
+    context,
+    divider,
+    escape,
+    modal,
+    option,
+    plain,
+    section,
+    text_input,
+)
 from bolt_app.services.cases import fields
 from bolt_app.services.cases.models import (
     CaseSummary,
@@ -175,7 +188,18 @@ def language_options(languages: Sequence[SupportedLanguage] = ()) -> list[dict[s
 
 
 def severity_options(levels: Sequence[Choice]) -> list[dict[str, Any]]:
-    return [option(level.name, level.code) for level in levels][:MAX_OPTIONS]
+    """The plan's severities, mildest ("General guidance") first, each saying what it is for in AWS's words."""
+    ordered = sorted(levels, key=lambda level: SEVERITY_ORDER.get(level.code, len(SEVERITY_ORDER)))
+    return [
+        option(level.name, level.code, description=SEVERITY_MEANINGS.get(level.code)) for level in ordered
+    ][:MAX_OPTIONS]
+
+
+CONSOLE_CONTACT_NOTE = (
+    "Chat and phone contact are available in the "
+    "<https://support.console.aws.amazon.com/support/home#/case/create|AWS Support Center console>; "
+    "cases opened here are answered by email and in Slack."
+)
 
 
 def create_case_modal(
@@ -187,17 +211,19 @@ def create_case_modal(
     private_metadata: str = "",
     notice: str | None = None,
 ) -> View:
-    """ "Create a support case". The AWS account select appears only when the channel has several accounts.
+    """ "Create a support case": what AWS needs first (account, subject, description, issue type, service,
+    category, severity), then the optional fields after a divider. The channel's only account is preselected.
     Severity is a static select once `severity_levels` are known, else an external select (`SEVERITY_ACTION`)."""
     blocks: list[Block] = []
     if notice:
         blocks.append(section(f":warning: {escape(notice)}"))
-    if len(accounts) > 1:
+    if accounts:
+        only = accounts[0].account_id if len(accounts) == 1 else None
         blocks.append(
             _account_select(
                 fields.CASE_ACCOUNT_BLOCK,
                 accounts,
-                initial_value=prefill.account_id,
+                initial_value=prefill.account_id or only,
                 rest_where="an admin can configure them on a channel of their own to open cases there.",
                 dispatch=True,
             )
@@ -240,26 +266,10 @@ def create_case_modal(
             "Choose the service first",
             dispatch=True,
         ),
-    ]
-    if severity_levels:
-        blocks.append(
-            _select(
-                fields.SEVERITY_BLOCK,
-                "Severity",
-                severity_options(severity_levels),
-                initial_value=prefill.severity_code,
-            )
-        )
-    else:
-        initial = (
-            Choice(prefill.severity_code, severity_name(prefill.severity_code))
-            if prefill.severity_code
-            else None
-        )
-        blocks.append(
-            _external_select(fields.SEVERITY_BLOCK, "Severity", SEVERITY_ACTION, initial, "Choose a severity")
-        )
-    blocks += [
+        _severity_block(prefill.severity_code, severity_levels),
+        context(CONSOLE_CONTACT_NOTE),
+        divider(),
+        context("*Optional*"),
         _select(
             fields.LANGUAGE_BLOCK,
             "Contact language",
@@ -276,6 +286,13 @@ def create_case_modal(
         submit="Create case",
         private_metadata=private_metadata,
     )
+
+
+def _severity_block(code: str | None, levels: Sequence[Choice]) -> Block:
+    if levels:
+        return _select(fields.SEVERITY_BLOCK, "Severity", severity_options(levels), initial_value=code)
+    initial = Choice(code, severity_name(code)) if code else None
+    return _external_select(fields.SEVERITY_BLOCK, "Severity", SEVERITY_ACTION, initial, "Choose a severity")
 
 
 def _matches(query: str, *texts: str) -> bool:

@@ -50,6 +50,16 @@ SEVERITY_NAMES = {
     "urgent": "Production system down",
     "critical": "Business-critical system down",
 }
+SEVERITY_ORDER = {code: i for i, code in enumerate(SEVERITY_NAMES)}
+# What each level is for, after AWS's own descriptions (Support Center's "Choosing a severity"), cut to
+# Slack's 75 characters of an option's description.
+SEVERITY_MEANINGS = {
+    "low": "A general development question, or a feature request",
+    "normal": "Non-critical functions behave abnormally, or a time-sensitive question",
+    "high": "Important functions of your application are impaired or degraded",
+    "urgent": "Business significantly impacted; important functions unavailable",
+    "critical": "Business at risk; critical functions of your application unavailable",
+}
 STATUS_NAMES = {
     "opened": "Opened",
     "unassigned": "Unassigned",
