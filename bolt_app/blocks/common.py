@@ -78,13 +78,23 @@ def button(
     return element
 
 
-def confirm_dialog(title: str, text: str, confirm: str, deny: str = "Cancel") -> dict[str, Any]:
-    return {
+def confirm_dialog(
+    title: str, text: str, confirm: str, deny: str = "Cancel", *, style: str | None = None
+) -> dict[str, Any]:
+    dialog: dict[str, Any] = {
         "title": plain(title[:100]),
         "text": mrkdwn(text[:300]),
         "confirm": plain(confirm),
         "deny": plain(deny),
     }
+    if style:
+        dialog["style"] = style  # the dialog's confirm button: "danger" (red) or "primary"
+    return dialog
+
+
+def link_button(text: str, action_id: str, url: str) -> dict[str, Any]:
+    """A button that opens `url` (Slack still sends the click, so `action_id` needs a listener that acks)."""
+    return {"type": "button", "text": plain(text[:75]), "action_id": action_id, "url": url[:3000]}
 
 
 def actions(*elements: dict[str, Any], block_id: str | None = None) -> Block:

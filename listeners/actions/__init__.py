@@ -1,4 +1,5 @@
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.ack.async_ack import AsyncAck
 
 from bolt_app.blocks.accounts import EDIT_ACCOUNT_NAME_ACTION, REMOVE_ACCOUNT_ACTION
 from bolt_app.blocks.cases.parts import CATEGORY_ACTION as CASE_CATEGORY_ACTION
@@ -13,6 +14,7 @@ from bolt_app.blocks.cases.parts import (
     SEE_DETAILS_ACTION,
     SHARE_ACTION,
     SHOW_FULL_MESSAGE_ACTION,
+    SUPPORT_CENTER_ACTION,
 )
 from bolt_app.blocks.cases.parts import SERVICE_ACTION as CASE_SERVICE_ACTION
 from bolt_app.blocks.channels import (
@@ -52,6 +54,11 @@ from listeners.actions.channels import (
 from listeners.actions.quotas import check_quota_status_clicked, quota_form_changed
 
 
+async def link_clicked(ack: AsyncAck) -> None:
+    """A link button opens its page in the browser; Slack still reports the click, which only needs an ack."""
+    await ack()
+
+
 def register(app: AsyncApp) -> None:
     app.action(EDIT_ACCOUNT_NAME_ACTION)(edit_account_name_clicked)
     app.action(REMOVE_ACCOUNT_ACTION)(remove_account_clicked)
@@ -78,6 +85,7 @@ def register(app: AsyncApp) -> None:
     app.action(REOPEN_ACTION)(reopen_clicked)
     app.action(RESOLVE_ACTION)(resolve_clicked)
     app.action(SHARE_ACTION)(share_clicked)
+    app.action(SUPPORT_CENTER_ACTION)(link_clicked)
     for action_id in (NEXT_RESULTS_ACTION, PREVIOUS_RESULTS_ACTION):
         app.action(action_id)(search_results_page_clicked)
     app.action(EDIT_SEARCH_ACTION)(edit_search_clicked)

@@ -212,18 +212,21 @@ def create_case_modal(
     notice: str | None = None,
 ) -> View:
     """ "Create a support case": what AWS needs first (account, subject, description, issue type, service,
-    category, severity), then the optional fields after a divider. The channel's only account is preselected.
+    category, severity), then the optional fields after a divider. The AWS account select appears only when the
+    channel has several accounts; the only one is named instead.
     Severity is a static select once `severity_levels` are known, else an external select (`SEVERITY_ACTION`)."""
     blocks: list[Block] = []
     if notice:
         blocks.append(section(f":warning: {escape(notice)}"))
-    if accounts:
-        only = accounts[0].account_id if len(accounts) == 1 else None
+    if len(accounts) == 1:
+        # As in the original, no field to fill in: the channel's one account is already chosen, and said.
+        blocks.append(context(f"AWS account: *{escape(accounts[0].account_shown)}*"))
+    elif accounts:
         blocks.append(
             _account_select(
                 fields.CASE_ACCOUNT_BLOCK,
                 accounts,
-                initial_value=prefill.account_id or only,
+                initial_value=prefill.account_id,
                 rest_where="an admin can configure them on a channel of their own to open cases there.",
                 dispatch=True,
             )

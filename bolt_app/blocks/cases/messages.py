@@ -22,14 +22,19 @@ from bolt_app.blocks.cases.parts import (
     SECTION_CHARS,
     SEE_DETAILS_ACTION,
     SHARE_ACTION,
+    SEARCH_STATUSES,
     SHOW_FULL_MESSAGE_ACTION,
+    SUPPORT_CENTER_ACTION,
     CaseRef,
     button_value,
     cut,
     display_id,
     message_blocks,
+    opened_by,
+    service_shown,
     severity_name,
     status_name,
+    support_center_url,
     when,
 )
 from bolt_app.blocks.common import (
@@ -41,11 +46,12 @@ from bolt_app.blocks.common import (
     context,
     divider,
     escape,
+    link_button,
     modal,
     section,
 )
 from bolt_app.services.cases.fields import LANGUAGES
-from bolt_app.services.cases.models import CaseSummary, Communication, SearchPage
+from bolt_app.services.cases.models import CaseSummary, Communication, SearchFilter, SearchPage
 
 # ---------------------------------------------------------------------------------------------------------------
 # A case
@@ -58,6 +64,7 @@ def resolve_confirm(case: CaseSummary) -> dict[str, Any]:
         "Resolve case",
         f"Resolve case {display_id(case)}: {cut(escape(case.subject), 150)}? It can be reopened later.",
         "Resolve case",
+        style="danger",
     )
 
 
@@ -70,14 +77,24 @@ def _case_buttons(case: CaseSummary, *, details: bool, share: bool, previous: bo
     if case.resolved:
         buttons.append(button("Reopen case", REOPEN_ACTION, ref))
     else:
-        buttons.append(
-            button("Resolve case", RESOLVE_ACTION, ref, style="danger", confirm=resolve_confirm(case))
-        )
+        # Not red: resolving is an everyday step, and the confirmation it opens is where the danger is shown.
+        buttons.append(button("Resolve case", RESOLVE_ACTION, ref, confirm=resolve_confirm(case)))
     if previous:
         buttons.append(button("Previous correspondence", PREVIOUS_CORRESPONDENCE_ACTION, ref))
     if share:
         buttons.append(button("Share to channel", SHARE_ACTION, ref))
+    url = support_center_url(case)
+    if url:
+        buttons.append(link_button("View in Support Center", SUPPORT_CENTER_ACTION, url))
     return buttons
+
+
+def case_facts(case: CaseSummary, service_names: Mapping[str, str] | None = None) -> str:
+    """The context line under a case's headline: account, service, who opened it and when."""
+    return (
+        f"AWS account: {escape(case.account_shown)} · Service: {service_shown(case, service_names)} · "
+        f"Opened by {opened_by(case)} · {when(case.time_created)}"
+    )
 
 
 def _headline(case: CaseSummary, severity_names: Mapping[str, str] | None) -> str:
@@ -104,7 +121,7 @@ def case_summary_blocks(
     """A case in a few lines (a notification, or a case shared to the channel): See details, Reply, Resolve."""
     blocks = [
         section(_headline(case, severity_names)),
-        context(f"AWS account: {escape(case.account_shown)} · Created {when(case.time_created)}"),
+        context(case_facts(case)),
         actions(*_case_buttons(case, details=True, share=False, previous=False)),
     ]
     if shared_by:
@@ -122,10 +139,10 @@ def _details_fields(
         ("Case ID", display_id(case)),
         ("Status", status_name(case.status)),
         ("Severity", escape(severity_name(case.severity_code, severity_names))),
-        ("Service", escape((service_names or {}).get(case.service_code) or case.service_code or "—")),
+        ("Service", service_shown(case, service_names)),
         ("Category", escape((category_names or {}).get(case.category_code) or case.category_code or "—")),
         ("Created", when(case.time_created)),
-        ("Submitted by", escape(case.submitted_by or "—")),
+        ("Opened by", opened_by(case)),
         ("AWS account", escape(case.account_shown)),
         ("Contact language", LANGUAGES.get(case.language, case.language or "—")),
         ("Additional contacts", escape(", ".join(case.cc_emails)) or "—"),
@@ -232,6 +249,22 @@ def _failed_accounts_text(failed: Mapping[str, str]) -> str:
     return text.rstrip()
 
 
+def search_words(search: SearchFilter) -> str:
+    """The filter that produced a page of results, in words ("All open cases · created from 1 Nov 2026 …")."""
+    if search.display_id:
+        return f"case ID {escape(search.display_id)}"
+    parts = [SEARCH_STATUSES.get(search.status, search.status)]
+    if search.after and search.before:
+        parts.append(f"created {search.after:%-d %b %Y} to {search.before:%-d %b %Y}")
+    elif search.after:
+        parts.append(f"created from {search.after:%-d %b %Y}")
+    elif search.before:
+        parts.append(f"created until {search.before:%-d %b %Y}")
+    parts.append(f"in {LANGUAGES.get(search.language or 'en', search.language or 'English')}")
+    parts.append(f"account {search.account_id}" if search.account_id else "all accounts of this channel")
+    return " · ".join(parts)
+
+
 def search_results_blocks(
     page: SearchPage, page_number: int, *, severity_names: Mapping[str, str] | None = None
 ) -> list[Block]:
@@ -243,12 +276,14 @@ def search_results_blocks(
         blocks.append(section(f"*Search results* {first}–{last} of {page.total} (page {page_number})"))
     else:
         blocks.append(section("*Search results*: no case matches this search."))
+    if page.search is not None:
+        blocks.append(context(f"Searched for: {search_words(page.search)}"))
     for case in page.cases:
         ref = CaseRef.of(case).encode()
         blocks += [
             divider(),
             section(_headline(case, severity_names)),
-            context(f"AWS account: {escape(case.account_shown)} · Created {when(case.time_created)}"),
+            context(case_facts(case)),
             actions(
                 button("See details", SEE_DETAILS_ACTION, ref, style="primary"),
                 button("Share to channel", SHARE_ACTION, ref),
