@@ -174,6 +174,7 @@ def build_notification_service(
         reader=CaseReader(cases),
         posters=posters,
         audit=audit,
+        openers=cases.openers,
         options=options,
         clock=clock,
         checkpoint=checkpoint or (lambda step: None),

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from storage.clock import utc_now
+from storage.clock import utc_naive, utc_now
 from storage.tables import audit_events, processed_events
 from storage.workspaces import WorkspaceKey, of_workspace
 
@@ -44,6 +45,34 @@ class AuditRepository:
             rows = (await conn.execute(query)).mappings().all()
         fields = AuditEvent.__dataclass_fields__
         return [AuditEvent(**{k: r[k] for k in fields}) for r in rows]
+
+    async def last_actor(
+        self,
+        workspace: WorkspaceKey,
+        account_id: str,
+        case_id: str,
+        action: str,
+        since: datetime,
+        detail: str | None = None,
+    ) -> str | None:
+        """The Slack user whose `action` on the case succeeded last since `since`, in this workspace."""
+        query = (
+            select(audit_events.c.user_id)
+            .where(
+                of_workspace(audit_events.c, workspace),
+                audit_events.c.account_id == account_id,
+                audit_events.c.case_id == case_id,
+                audit_events.c.action == action,
+                audit_events.c.outcome == "ok",
+                audit_events.c.at >= utc_naive(since),
+            )
+            .order_by(audit_events.c.id.desc())
+            .limit(1)
+        )
+        if detail is not None:
+            query = query.where(audit_events.c.detail == detail)
+        async with self.engine.connect() as conn:
+            return (await conn.execute(query)).scalar()
 
 
 class IdempotencyKeys:

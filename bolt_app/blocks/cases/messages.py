@@ -19,10 +19,10 @@ from bolt_app.blocks.cases.parts import (
     REOPEN_ACTION,
     REPLY_ACTION,
     RESOLVE_ACTION,
+    SEARCH_STATUSES,
     SECTION_CHARS,
     SEE_DETAILS_ACTION,
     SHARE_ACTION,
-    SEARCH_STATUSES,
     SHOW_FULL_MESSAGE_ACTION,
     SUPPORT_CENTER_ACTION,
     CaseRef,
@@ -89,11 +89,12 @@ def _case_buttons(case: CaseSummary, *, details: bool, share: bool, previous: bo
     return buttons
 
 
-def case_facts(case: CaseSummary, service_names: Mapping[str, str] | None = None) -> str:
+def case_facts(case: CaseSummary, *, opener: bool = True) -> str:
     """The context line under a case's headline: account, service, who opened it and when."""
+    who = f"Opened by {opened_by(case)} · " if opener else ""
     return (
-        f"AWS account: {escape(case.account_shown)} · Service: {service_shown(case, service_names)} · "
-        f"Opened by {opened_by(case)} · {when(case.time_created)}"
+        f"AWS account: {escape(case.account_shown)} · Service: {service_shown(case)} · "
+        f"{who}{when(case.time_created)}"
     )
 
 
@@ -117,11 +118,14 @@ def case_summary_blocks(
     *,
     severity_names: Mapping[str, str] | None = None,
     shared_by: str | None = None,
+    happened: str | None = None,
 ) -> list[Block]:
-    """A case in a few lines (a notification, or a case shared to the channel): See details, Reply, Resolve."""
+    """A case in a few lines (a notification, or a case shared to the channel): See details, Reply, Resolve.
+    `happened` (a notification's root) leads the context line with what happened and who did it."""
+    facts = f"{happened} · {case_facts(case, opener=False)}" if happened else case_facts(case)
     blocks = [
         section(_headline(case, severity_names)),
-        context(case_facts(case)),
+        context(facts),
         actions(*_case_buttons(case, details=True, share=False, previous=False)),
     ]
     if shared_by:

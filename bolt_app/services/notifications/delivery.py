@@ -23,6 +23,7 @@ from bolt_app.services.notifications.options import Clock, NotificationOptions
 from bolt_app.services.notifications.outcomes import RetryDelivery, SkipDelivery
 from bolt_app.services.notifications.planner import Step, comm_floor, plan_delivery
 from storage.audit import AuditEvent, AuditRepository
+from storage.case_openers import CaseOpenerRepository
 from storage.channels import ChannelConfigRow, ChannelRepository
 from storage.notifications.deliveries import DeliveryRepository
 from storage.notifications.thread_state import ThreadChange, ThreadKey, ThreadState
@@ -31,6 +32,13 @@ from storage.notifications.values import FAILED, POSTED, SKIPPED, ChannelKey, De
 from storage.workspaces import WorkspaceKey, WorkspaceRepository
 
 log = logging.getLogger(__name__)
+
+# The audited action (and its detail) that made each lifecycle change, when the app made it.
+_LIFECYCLE_ACTIONS = {
+    "resolved": ("support:ResolveCase", None),
+    "reopened": ("support:AddCommunicationToCase", "reopen"),
+}
+LIFECYCLE_ACTOR_SECONDS = 900.0  # how long before AWS's event the app's own resolve or reopen may have been
 
 
 class ChannelPoster(Protocol):
@@ -72,6 +80,7 @@ class ChannelDelivery:
     reader: CaseReader
     posters: ChannelPosters
     audit: AuditRepository
+    openers: CaseOpenerRepository
     options: NotificationOptions
     clock: Clock
     # Failure injection for tests: called with the step name at each point a process could die.
@@ -205,6 +214,8 @@ class ChannelDelivery:
         state = await self.threads.thread(key) or ThreadState(key)
         channel = channel_account(config, workspace)
         case = await self.reader.describe(channel, event.case_id, state.language)
+        opener = await self.openers.openers(config.workspace, [(work.account_id, event.case_id)])
+        case = replace(case, opened_by=opener.get((work.account_id, event.case_id), ""))
         comms = await self.reader.communications_since(channel, case, comm_floor(event, state, self.options))
         self.checkpoint("described")
         plan = plan_delivery(event, case, comms, state, config.notifications, self.options)
@@ -213,8 +224,27 @@ class ChannelDelivery:
             return _Done(SKIPPED, plan.reason, thread)
         poster = await self.posters.for_workspace(config.workspace)
         for step in plan.steps:
-            state = await self._perform(step, case, state, key, config, poster)
+            by = (
+                await self._who(step.kind, config, key, event.event_time)
+                if step.kind in _LIFECYCLE_ACTIONS
+                else ""
+            )
+            state = await self._perform(step, case, state, key, config, poster, by)
         return _Done(POSTED, plan.kinds, thread)
+
+    async def _who(self, kind: str, config: ChannelConfigRow, key: ThreadKey, at: datetime) -> str:
+        """Who resolved or reopened the case through the app, in this workspace, shortly before `at` (else
+        nobody known: it happened in the console or through the API)."""
+        action, detail = _LIFECYCLE_ACTIONS[kind]
+        since = at - timedelta(seconds=LIFECYCLE_ACTOR_SECONDS)
+        try:
+            found = await self.audit.last_actor(
+                config.workspace, key.account_id, key.case_id, action, since, detail
+            )
+        except Exception:  # naming who did it must never hold a delivery back
+            log.exception("could not look up who changed case %s", key.case_id)
+            return ""
+        return found or ""
 
     async def _perform(
         self,
@@ -224,6 +254,7 @@ class ChannelDelivery:
         key: ThreadKey,
         config: ChannelConfigRow,
         poster: ChannelPoster,
+        by: str = "",
     ) -> ThreadState:
         """One Slack write, then its record: the only window in which a crash can repeat a post."""
         channel_id = config.channel_id
@@ -232,7 +263,7 @@ class ChannelDelivery:
             await poster.update(channel_id, state.root_ts or "", CaseMessage("root", case))
             change = step.change
         else:
-            message = CaseMessage(step.kind, case, step.communication)
+            message = CaseMessage(step.kind, case, step.communication, by)
             ts = await poster.post(channel_id, message, None if step.kind == "root" else state.root_ts)
             change = replace(step.change, root_ts=ts) if step.kind == "root" else step.change
         self.checkpoint("after_post")

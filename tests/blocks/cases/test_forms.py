@@ -117,7 +117,10 @@ def test_severities_say_what_each_is_for_mildest_first() -> None:
         "Production system down",
     ]
     described = {o["text"]["text"]: o["description"]["text"] for o in options}
-    assert described["Production system down"] == "Business significantly impacted; important functions unavailable"
+    assert (
+        described["Production system down"]
+        == "Business significantly impacted; important functions unavailable"
+    )
     assert all(len(d) <= 75 for d in described.values())
 
 

@@ -194,7 +194,9 @@ def test_an_empty_first_page_says_so_without_paging() -> None:
 
 def test_search_results_say_what_was_searched_for_and_each_cases_service() -> None:
     cases = (a_case(service_name="EC2 - Linux", opened_by="U42"), a_case(case_id="case-2", display_id="2"))
-    search = SearchFilter(after=date(2026, 11, 1), status="resolved", language="ja", account_id="210987654321")
+    search = SearchFilter(
+        after=date(2026, 11, 1), status="resolved", language="ja", account_id="210987654321"
+    )
     blocks = search_results_blocks(SearchPage(cases, None, total=2, search=search), 1)
     text = text_of(blocks)
     assert "Searched for: Resolved · created from 1 Nov 2026 · in Japanese · account 210987654321" in text
