@@ -125,7 +125,7 @@ async def build_services(
         role_sessions=role_sessions,
         accounts=accounts,
         channels=channels,
-        home=HomeService(workspaces, accounts, channels),
+        home=HomeService(workspaces, accounts, channels, openers),
         audit=audit,
         quotas=QuotaService(role_sessions, audit, idempotency),
         cases=cases,

@@ -18,6 +18,7 @@ from bolt_app.blocks.common import (
     modal,
     more_line,
     option,
+    overflow,
     section,
     static_select,
     text_input,
@@ -30,6 +31,10 @@ RENAME_ACCOUNT_VIEW = "rename_account_view"
 REGISTER_ORGANIZATION_VIEW = "register_organization_view"
 EDIT_ACCOUNT_NAME_ACTION = "edit_account_name"
 REMOVE_ACCOUNT_ACTION = "remove_account"
+HOME_ACCOUNT_MENU_ACTION = (
+    "home_account_menu"  # App Home's overflow menu of an account: edit:<id>, remove:<id>
+)
+REMOVE_ACCOUNT_VIEW = "remove_account_view"
 ROLE_ARN_BLOCK = "role_arn"
 ACCOUNT_NAME_BLOCK = "account_name"
 ACCOUNT_BLOCK = "account"
@@ -146,6 +151,59 @@ def accounts_blocks(
     if shown < len(rows):
         blocks.append(more_line(len(rows) - shown, ACCOUNTS_ELSEWHERE))
     return blocks
+
+
+def role_name(role_arn: str | None) -> str:
+    """The role's name, which is what people recognise (the account is shown beside it)."""
+    return (role_arn or "").rpartition("/")[2] or (role_arn or "")
+
+
+def home_account_line(row: AuthorizationRow) -> str:
+    account = row.account
+    name = (
+        f"*{escape(account.account_name)}* · `{account.account_id}`"
+        if account.account_name
+        else (f"*{account.account_id}*")
+    )
+    if row.state != AUTHORIZED:
+        return f"{name}\nPending: finish with `/aws-support authorize-account`"
+    how = "Authorized through its organization" if row.via == "organization" else "Authorized"
+    role = f" · role `{escape(role_name(row.verified_role_arn))}`" if row.verified_role_arn else ""
+    return f"{name}\n{how}{role}"
+
+
+def home_accounts_blocks(rows: list[AuthorizationRow], *, max_blocks: int) -> list[Block]:
+    """App Home's accounts: a heading with the count, one section per account with its menu, cut to fit."""
+    if not rows:
+        return [section("*AWS accounts*\nNone yet.")]
+    blocks: list[Block] = [section(f"*AWS accounts* ({len(rows)})")]
+    shown = len(rows) if len(rows) + 1 <= max_blocks else max(max_blocks - 2, 0)
+    for row in rows[:shown]:
+        account_id = row.account.account_id
+        actions_menu = overflow(
+            HOME_ACCOUNT_MENU_ACTION, ("Edit name", f"edit:{account_id}"), ("Remove…", f"remove:{account_id}")
+        )
+        blocks.append(
+            section(home_account_line(row), accessory=actions_menu, block_id=f"account_{account_id}")
+        )
+    if shown < len(rows):
+        blocks.append(more_line(len(rows) - shown, ACCOUNTS_ELSEWHERE))
+    return blocks
+
+
+def remove_account_modal(row: AuthorizationRow) -> View:
+    """The confirmation App Home's "Remove…" opens (an overflow menu cannot carry one per choice)."""
+    text = (
+        f"Remove *{escape(display_name(row.account))}* from this workspace? It will no longer be usable here. "
+        "Channels that use it must be unconfigured first."
+    )
+    return modal(
+        REMOVE_ACCOUNT_VIEW,
+        "Remove account",
+        [section(text)],
+        submit="Remove",
+        private_metadata=metadata(account_id=row.account.account_id),
+    )
 
 
 def rename_account_modal(row: AuthorizationRow, metadata: str, error: str | None = None) -> View:

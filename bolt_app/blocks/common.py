@@ -97,6 +97,11 @@ def link_button(text: str, action_id: str, url: str) -> dict[str, Any]:
     return {"type": "button", "text": plain(text[:75]), "action_id": action_id, "url": url[:3000]}
 
 
+def overflow(action_id: str, *choices: tuple[str, str]) -> dict[str, Any]:
+    """An overflow menu ("…") of (text, value) choices: the quiet place for Edit and Remove."""
+    return {"type": "overflow", "action_id": action_id, "options": [option(t, v) for t, v in choices][:5]}
+
+
 def actions(*elements: dict[str, Any], block_id: str | None = None) -> Block:
     block: Block = {"type": "actions", "elements": list(elements)}
     if block_id:

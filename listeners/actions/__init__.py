@@ -1,7 +1,7 @@
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 
-from bolt_app.blocks.accounts import EDIT_ACCOUNT_NAME_ACTION, REMOVE_ACCOUNT_ACTION
+from bolt_app.blocks.accounts import EDIT_ACCOUNT_NAME_ACTION, HOME_ACCOUNT_MENU_ACTION, REMOVE_ACCOUNT_ACTION
 from bolt_app.blocks.cases.parts import CATEGORY_ACTION as CASE_CATEGORY_ACTION
 from bolt_app.blocks.cases.parts import (
     EDIT_SEARCH_ACTION,
@@ -21,8 +21,10 @@ from bolt_app.blocks.channels import (
     ADD_CHANNEL_ACCOUNT_ACTION,
     CONFIGURE_ACCOUNT_ACTION,
     EDIT_CHANNEL_ACTION,
+    HOME_CHANNEL_MENU_ACTION,
     REMOVE_CHANNEL_ACTION,
 )
+from bolt_app.blocks.home import HOME_CHANNEL_ACTION, HOME_CREATE_CASE_ACTION, HOME_SEARCH_CASES_ACTION
 from bolt_app.blocks.quotas import (
     ACCOUNT_ACTION as QUOTA_ACCOUNT_ACTION,
 )
@@ -51,6 +53,12 @@ from listeners.actions.channels import (
     configure_account_selected,
     remove_channel_clicked,
 )
+from listeners.actions.home import (
+    home_account_menu,
+    home_cases_clicked,
+    home_channel_chosen,
+    home_channel_menu,
+)
 from listeners.actions.quotas import check_quota_status_clicked, quota_form_changed
 
 
@@ -66,6 +74,11 @@ def register(app: AsyncApp) -> None:
         app.action(action_id)(channel_form_clicked)
     app.action(REMOVE_CHANNEL_ACTION)(remove_channel_clicked)
     app.action(CONFIGURE_ACCOUNT_ACTION)(configure_account_selected)
+    for action_id in (HOME_CREATE_CASE_ACTION, HOME_SEARCH_CASES_ACTION):
+        app.action(action_id)(home_cases_clicked)
+    app.action(HOME_CHANNEL_ACTION)(home_channel_chosen)
+    app.action(HOME_ACCOUNT_MENU_ACTION)(home_account_menu)
+    app.action(HOME_CHANNEL_MENU_ACTION)(home_channel_menu)
     for action_id in (QUOTA_ACCOUNT_ACTION, REGION_ACTION, SERVICE_ACTION, QUOTA_ACTION):
         app.action(action_id)(quota_form_changed)
     app.action(CHECK_QUOTA_STATUS_ACTION)(check_quota_status_clicked)
