@@ -84,7 +84,11 @@ def configure_channel_modal(
     error: str | None = None,
 ) -> View:
     n = notifications or Notifications("all", True, True, True)
-    blocks: list[Block] = []
+    blocks: list[Block] = [
+        section(
+            f"*#{escape(channel_name)}* · everyone in this channel acts with the AWS account and role below."
+        )
+    ]
     if error:
         blocks.append(section(f":warning: {error}"))
     if shared_externally:
@@ -165,7 +169,10 @@ def configure_channel_modal(
                 "options": severity_options,
                 "initial_option": next(o for o in severity_options if o["value"] == n.severity),
             },
-            "hint": plain("High-severity: cases of severity high, urgent or critical."),
+            "hint": plain(
+                "Which cases this channel hears about. High-severity: Production system impaired, Production "
+                "system down and Business-critical system down."
+            ),
         }
     )
     kind_options = [option(label, value) for value, label in KINDS.items()]
@@ -177,9 +184,13 @@ def configure_channel_modal(
         {
             "type": "input",
             "block_id": NOTIFICATIONS_FIELD,
+            # Optional only because "None" takes no choice; the hint says the rule (the service enforces it).
             "optional": True,
             "label": plain("Notify about"),
             "element": kinds_element,
+            "hint": plain(
+                "With All cases or High-severity cases, check at least one. With None, leave all unchecked."
+            ),
         }
     )
     return modal(
