@@ -135,6 +135,7 @@ async def build_services(
             LinkSigner(derived_key(settings.client_secret, "role template link v1"), LINK_HOURS * 3600),
             workspaces,
             identity,
+            settings.app_base_url,
         ),
     )
 

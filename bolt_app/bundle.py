@@ -68,6 +68,7 @@ class Services:
             "quotas": self.quotas,
             "notifications": self.notifications,
             "case_actions": self.case_actions,
+            "role_templates": self.role_templates,
         }
 
     async def close(self) -> None:

@@ -27,6 +27,8 @@ from bolt_app.services.accounts import RoleSetup, display_name
 from storage.accounts import AUTHORIZED, AuthorizationRow
 
 AUTHORIZE_ACCOUNT_VIEW = "authorize_account_view"
+POLICIES_VIEW = "role_policies_view"
+SHOW_POLICIES_ACTION = "show_role_policies"
 RENAME_ACCOUNT_VIEW = "rename_account_view"
 REGISTER_ORGANIZATION_VIEW = "register_organization_view"
 EDIT_ACCOUNT_NAME_ACTION = "edit_account_name"
@@ -40,27 +42,44 @@ ACCOUNT_NAME_BLOCK = "account_name"
 ACCOUNT_BLOCK = "account"
 
 
-def role_setup_blocks(setup: RoleSetup) -> list[Block]:
-    blocks = [section(f"*This workspace's External ID:* `{setup.external_id}`")]
+def policies_modal(setup: RoleSetup) -> View:
+    """ "Show policies" (pushed over the authorize form, so Back returns to it): the trust policy and the
+    permissions the role needs."""
+    blocks: list[Block] = []
     if setup.trust_policy:
-        blocks.append(
-            section("*Trust policy* for the IAM role in your AWS account:\n" + json_code(setup.trust_policy))
-        )
+        blocks.append(section("*Trust policy* of the IAM role:\n" + json_code(setup.trust_policy)))
     else:
         blocks.append(
             context(
                 "The app could not determine its own AWS principal; ask its operator for the ARN to trust."
             )
         )
-    blocks.append(
+    blocks += [
         context(
             "Permissions: attach `AWSSupportAppFullAccess` (read and write) or `AWSSupportAppReadOnlyAccess` "
-            "(read only), or the recommended inline policy below. A CloudFormation template that creates the "
-            "role is on the page shown after installing, and `aws-support-slack accounts template` prints it."
-        )
+            "(read only), or this recommended inline policy:"
+        ),
+        section("*Recommended permissions policy:*\n" + json_code(RECOMMENDED_POLICY)),
+    ]
+    return modal(POLICIES_VIEW, "Role policies", blocks, close="Back")
+
+
+def setup_steps_blocks(setup: RoleSetup, template_link: str | None) -> list[Block]:
+    """What to do in AWS before the ARN can be filled in: the External ID, then the role."""
+    template = (
+        f"with the <{template_link}|CloudFormation template> (it makes the role, its trust and its permissions; "
+        "the link works for 24 hours)"
+        if template_link
+        else "with the CloudFormation template (`aws-support-slack accounts template` prints it)"
     )
-    blocks.append(section("*Recommended permissions policy:*\n" + json_code(RECOMMENDED_POLICY)))
-    return blocks
+    return [
+        section(f"*1. Copy this workspace's External ID*\n`{setup.external_id}`"),
+        section(
+            f"*2. Create the IAM role* in the AWS account, {template}, or by hand with the policies.",
+            accessory=button("Show policies", SHOW_POLICIES_ACTION),
+        ),
+        section("*3. Paste the role's ARN* below, and authorize."),
+    ]
 
 
 def authorize_account_modal(
@@ -70,17 +89,19 @@ def authorize_account_modal(
     role_arn: str | None = None,
     account_name: str | None = None,
     error: str | None = None,
+    template_link: str | None = None,
 ) -> View:
     blocks: list[Block] = []
     if error:
         blocks.append(section(f":warning: {error}"))
     blocks += [
+        *setup_steps_blocks(setup, template_link),
         text_input(
             ROLE_ARN_BLOCK,
             "IAM role ARN",
             initial=role_arn,
             placeholder="arn:aws:iam::123456789012:role/AWSSupportSlackRole",
-            hint="A role in the AWS account to authorize, trusting this app with this workspace's External ID.",
+            hint="The role of step 2, trusting this app with this workspace's External ID.",
         ),
         text_input(
             ACCOUNT_NAME_BLOCK,
@@ -90,7 +111,6 @@ def authorize_account_modal(
             max_length=30,
             hint="Shown next to the account ID everywhere: 1-30 letters, digits, spaces, - and _.",
         ),
-        *role_setup_blocks(setup),
     ]
     return modal(
         AUTHORIZE_ACCOUNT_VIEW, "Authorize AWS account", blocks, submit="Authorize", private_metadata=metadata

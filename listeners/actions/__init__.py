@@ -1,7 +1,12 @@
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 
-from bolt_app.blocks.accounts import EDIT_ACCOUNT_NAME_ACTION, HOME_ACCOUNT_MENU_ACTION, REMOVE_ACCOUNT_ACTION
+from bolt_app.blocks.accounts import (
+    EDIT_ACCOUNT_NAME_ACTION,
+    HOME_ACCOUNT_MENU_ACTION,
+    REMOVE_ACCOUNT_ACTION,
+    SHOW_POLICIES_ACTION,
+)
 from bolt_app.blocks.cases.parts import CATEGORY_ACTION as CASE_CATEGORY_ACTION
 from bolt_app.blocks.cases.parts import (
     EDIT_SEARCH_ACTION,
@@ -35,7 +40,11 @@ from bolt_app.blocks.quotas import (
     SERVICE_ACTION,
 )
 from bolt_app.services.cases.fields import CASE_ACCOUNT_BLOCK, ISSUE_TYPE_BLOCK
-from listeners.actions.accounts import edit_account_name_clicked, remove_account_clicked
+from listeners.actions.accounts import (
+    edit_account_name_clicked,
+    remove_account_clicked,
+    show_policies_clicked,
+)
 from listeners.actions.cases import (
     case_form_changed,
     edit_search_clicked,
@@ -70,6 +79,7 @@ async def link_clicked(ack: AsyncAck) -> None:
 def register(app: AsyncApp) -> None:
     app.action(EDIT_ACCOUNT_NAME_ACTION)(edit_account_name_clicked)
     app.action(REMOVE_ACCOUNT_ACTION)(remove_account_clicked)
+    app.action(SHOW_POLICIES_ACTION)(show_policies_clicked)
     for action_id in (EDIT_CHANNEL_ACTION, ADD_CHANNEL_ACCOUNT_ACTION):
         app.action(action_id)(channel_form_clicked)
     app.action(REMOVE_CHANNEL_ACTION)(remove_channel_clicked)
