@@ -47,6 +47,20 @@ async def test_help_lists_the_commands_without_calling_slack(harness: AppHarness
     assert harness.slack.calls() == []  # authorize answered from the store: no auth.test
 
 
+async def test_help_puts_everyday_commands_first_and_admin_commands_apart(harness: AppHarness) -> None:
+    await harness.install()
+    sections = [
+        b["text"]["text"] for b in (await harness.command("help")).json()["blocks"] if b["type"] == "section"
+    ]
+    everyday, admins = sections
+    assert everyday.startswith("*Everyday*") and admins.startswith("*For admins*")
+    for command in ("create-case", "search-case", "service-quota-increase", "help"):
+        assert f"`/aws-support {command}" in everyday and command not in admins
+    for command in ("configure-channel", "authorize-account", "register-organization"):
+        assert f"`/aws-support {command}`" in admins and command not in everyday
+    assert "(admins)" not in everyday + admins  # the heading says it once
+
+
 async def test_a_bad_signature_or_an_old_timestamp_is_refused(harness: AppHarness) -> None:
     await harness.install()
     harness.slack.clear()

@@ -15,7 +15,7 @@ from listeners.common import acting_user
 from listeners.errors import shows_errors
 
 
-@subcommand("authorize-account", "let an AWS account's IAM role serve this workspace (admins)")
+@subcommand("authorize-account", "let an AWS account's IAM role serve this workspace", admin=True)
 @shows_errors(IN_REPLY)
 async def authorize_account_subcommand(
     request: CommandRequest, accounts: AccountService, role_templates: RoleTemplates
@@ -40,7 +40,7 @@ async def accounts_subcommand(request: CommandRequest, accounts: AccountService)
     )
 
 
-@subcommand("register-organization", "authorize every account of an AWS Organization (admins)")
+@subcommand("register-organization", "authorize every account of an AWS Organization", admin=True)
 @shows_errors(IN_REPLY)
 async def register_organization_subcommand(request: CommandRequest, accounts: AccountService) -> None:
     await request.ack()
