@@ -31,7 +31,7 @@ from bolt_app.services.cases.validation import attachment_problem, new_case_erro
 from bolt_app.services.channels import ChannelService
 from bolt_app.services.choice import Choice
 from bolt_app.services.context import ChannelAccount, SlackActor
-from bolt_app.slack_directory import user_info
+from bolt_app.slack.directory import user_info
 from listeners.common import account_of, channel_accounts, pick_account, slack_actor, update_view
 from listeners.errors import Where
 

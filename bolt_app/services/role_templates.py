@@ -11,7 +11,7 @@ from bolt_app.signed_links import LinkSigner
 from storage.workspaces import WorkspaceKey
 
 LINK_HOURS = 24  # long enough to hand the link to the AWS account's admin
-TEMPLATE_PATH = "/slack/install/role-template"  # served by bolt_app.role_template_http
+TEMPLATE_PATH = "/slack/install/role-template"  # served by bolt_app.http.role_templates
 
 
 class WorkspaceNotInstalled(Exception):
@@ -28,8 +28,17 @@ class RoleTemplateFile:
     text: str
 
 
+def stack_name(key: WorkspaceKey) -> str:
+    return f"aws-support-slack-role-{key.team_id or key.enterprise_id}"
+
+
+def role_name(key: WorkspaceKey) -> str:
+    """Each workspace its own role: up to five workspaces may share one AWS account, and IAM names are unique."""
+    return f"AWSSupportSlackRole-{key.team_id or key.enterprise_id}"
+
+
 def template_filename(key: WorkspaceKey) -> str:
-    return f"aws-support-slack-role-{key.team_id or key.enterprise_id}.yml"
+    return f"{stack_name(key)}.yml"
 
 
 class RoleTemplates:
@@ -60,5 +69,5 @@ class RoleTemplates:
         if principal is None:
             raise PrincipalUnknown
         return RoleTemplateFile(
-            template_filename(key), cloudformation_template(principal, workspace.external_id)
+            template_filename(key), cloudformation_template(principal, workspace.external_id, role_name(key))
         )

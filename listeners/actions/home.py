@@ -18,7 +18,7 @@ from bolt_app.errors import UserFacingError
 from bolt_app.services.accounts import AccountService
 from bolt_app.services.cases.service import CaseService
 from bolt_app.services.channels import ChannelService
-from bolt_app.slack_directory import channel_info, member_channel_ids
+from bolt_app.slack.directory import channel_info, member_channel_ids
 from listeners.case_flow import open_create_case_modal, open_search_modal
 from listeners.channel_flows import open_configure_modal
 from listeners.common import acting_user, channel_accounts

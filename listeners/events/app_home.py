@@ -8,7 +8,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bolt_app.blocks.home import home_view
 from bolt_app.services.context import Actor
 from bolt_app.services.home import HomeService
-from bolt_app.slack_directory import member_channel_ids
+from bolt_app.slack.directory import member_channel_ids
 from listeners.common import acting_user
 
 
