@@ -70,9 +70,9 @@ def excerpt(text: str, limit: int = EXCERPT_CHARS) -> tuple[str, bool]:
 def what_happened(case: CaseSummary) -> str:
     """The root's lead: what the channel is to know of the case as it stands now, and who did it."""
     if case.resolved:
-        return ":white_check_mark: *Resolved*"
+        return f":white_check_mark: *Resolved* · opened by {opened_by(case)}"
     if case.status == "reopened":
-        return ":arrows_counterclockwise: *Reopened*"
+        return f":arrows_counterclockwise: *Reopened* · opened by {opened_by(case)}"
     if case.status == "pending-customer-action":
         return f":speech_balloon: *AWS replied* · opened by {opened_by(case)}"
     return f":new: *New case opened by {opened_by(case)}*"
