@@ -19,6 +19,7 @@ from bolt_app.blocks.common import (
     more_line,
     option,
     overflow,
+    rows_that_fit,
     section,
     static_select,
     text_input,
@@ -197,7 +198,7 @@ def home_accounts_blocks(rows: list[AuthorizationRow], *, max_blocks: int) -> li
     if not rows:
         return [section("*AWS accounts*\nNone yet.")]
     blocks: list[Block] = [section(f"*AWS accounts* ({len(rows)})")]
-    shown = len(rows) if len(rows) + 1 <= max_blocks else max(max_blocks - 2, 0)
+    shown = rows_that_fit(len(rows), 1, max_blocks - 1)  # below the heading
     for row in rows[:shown]:
         account_id = row.account.account_id
         actions_menu = overflow(

@@ -22,6 +22,7 @@ from bolt_app.blocks.common import (
     option,
     overflow,
     plain,
+    rows_that_fit,
     section,
     text_input,
 )
@@ -227,19 +228,12 @@ def configuration_buttons(row: ChannelConfigRow, *, with_channel: bool) -> Block
 CHANNELS_ELSEWHERE = "an operator lists them all with `aws-support-slack channels list`."
 
 
-def _rows_that_fit(count: int, per_row: int, room: int) -> int:
-    """How many rows of `per_row` blocks fit in `room` blocks, keeping one for "… and N more" when cut."""
-    if count * per_row <= room:
-        return count
-    return max(room - 1, 0) // per_row
-
-
 def channel_configurations_blocks(
     rows: list[ChannelConfigRow], channel_name: str, admin: bool
 ) -> list[Block]:
     blocks: list[Block] = [section(f"*#{escape(channel_name)}* acts with these AWS accounts:")]
     room = MESSAGE_BLOCKS - 1 - (1 if admin else 0)  # the title, and the "Add another account" button
-    shown = _rows_that_fit(len(rows), 2 if admin else 1, room)
+    shown = rows_that_fit(len(rows), 2 if admin else 1, room)
     for row in rows[:shown]:
         blocks.append(section(_configuration_line(row)))
         if admin:
@@ -273,7 +267,7 @@ def workspace_channels_blocks(
     if not rows:
         return [section("*Channels*\nNone configured yet.")]
     blocks: list[Block] = [section(f"*Channels* ({len(rows)})")]
-    shown = _rows_that_fit(len(rows), 1, max_blocks - 1)
+    shown = rows_that_fit(len(rows), 1, max_blocks - 1)
     for row in rows[:shown]:
         value = f"{row.channel_id}|{row.account_id}"
         accessory = (

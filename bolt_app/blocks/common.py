@@ -42,6 +42,13 @@ def more_line(hidden: int, where: str) -> Block:
     return context(f"… and {hidden} more: {where}")
 
 
+def rows_that_fit(count: int, per_row: int, room: int) -> int:
+    """How many rows of `per_row` blocks fit in `room` blocks, keeping one for "… and N more" when cut."""
+    if count * per_row <= room:
+        return count
+    return max(room - 1, 0) // per_row
+
+
 def divider() -> Block:
     return {"type": "divider"}
 
