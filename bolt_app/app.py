@@ -175,7 +175,6 @@ def build_notification_service(
         reader=CaseReader(cases),
         posters=posters,
         audit=audit,
-        openers=cases.openers,
         options=options,
         clock=clock,
         checkpoint=checkpoint or (lambda step: None),

@@ -23,7 +23,6 @@ from bolt_app.services.notifications.options import Clock, NotificationOptions
 from bolt_app.services.notifications.outcomes import RetryDelivery, SkipDelivery
 from bolt_app.services.notifications.planner import Step, comm_floor, plan_delivery
 from storage.audit import AuditEvent, AuditRepository
-from storage.case_openers import CaseOpenerRepository
 from storage.channels import ChannelConfigRow, ChannelRepository
 from storage.notifications.deliveries import DeliveryRepository
 from storage.notifications.thread_state import ThreadChange, ThreadKey, ThreadState
@@ -80,7 +79,6 @@ class ChannelDelivery:
     reader: CaseReader
     posters: ChannelPosters
     audit: AuditRepository
-    openers: CaseOpenerRepository
     options: NotificationOptions
     clock: Clock
     # Failure injection for tests: called with the step name at each point a process could die.
@@ -214,8 +212,6 @@ class ChannelDelivery:
         state = await self.threads.thread(key) or ThreadState(key)
         channel = channel_account(config, workspace)
         case = await self.reader.describe(channel, event.case_id, state.language)
-        opener = await self.openers.openers(config.workspace, [(work.account_id, event.case_id)])
-        case = replace(case, opened_by=opener.get((work.account_id, event.case_id), ""))
         comms = await self.reader.communications_since(channel, case, comm_floor(event, state, self.options))
         self.checkpoint("described")
         plan = plan_delivery(event, case, comms, state, config.notifications, self.options)
