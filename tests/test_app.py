@@ -283,7 +283,9 @@ async def test_bolt_hands_each_service_to_a_listener_that_names_it(
             enterprise_id=enterprise_id, team_id=team_id, bot_token="xoxb-test", bot_id="B1"
         )
 
-    async def listener(ack, workspaces, accounts, channels, home, cases, quotas, notifications, case_actions):  # type: ignore[no-untyped-def]
+    async def listener(
+        ack, workspaces, accounts, channels, home, cases, quotas, notifications, case_actions, role_templates
+    ):  # type: ignore[no-untyped-def]
         await ack()
         received.update(
             workspaces=workspaces,
@@ -294,6 +296,7 @@ async def test_bolt_hands_each_service_to_a_listener_that_names_it(
             quotas=quotas,
             notifications=notifications,
             case_actions=case_actions,
+            role_templates=role_templates,
         )
 
     app = AsyncApp(signing_secret="s", authorize=authorize, request_verification_enabled=False)
