@@ -291,11 +291,22 @@ def create_case_modal(
     )
 
 
+SEVERITY_HINT = (
+    "From General guidance (a question) to Business-critical system down (critical functions unavailable); "
+    "each choice says what it is for. The higher the severity, the sooner AWS answers."
+)
+
+
 def _severity_block(code: str | None, levels: Sequence[Choice]) -> Block:
     if levels:
-        return _select(fields.SEVERITY_BLOCK, "Severity", severity_options(levels), initial_value=code)
-    initial = Choice(code, severity_name(code)) if code else None
-    return _external_select(fields.SEVERITY_BLOCK, "Severity", SEVERITY_ACTION, initial, "Choose a severity")
+        block = _select(fields.SEVERITY_BLOCK, "Severity", severity_options(levels), initial_value=code)
+    else:
+        initial = Choice(code, severity_name(code)) if code else None
+        block = _external_select(
+            fields.SEVERITY_BLOCK, "Severity", SEVERITY_ACTION, initial, "Choose a severity"
+        )
+    block["hint"] = plain(SEVERITY_HINT)
+    return block
 
 
 def _matches(query: str, *texts: str) -> bool:

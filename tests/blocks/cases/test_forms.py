@@ -122,6 +122,7 @@ def test_severities_say_what_each_is_for_mildest_first() -> None:
         == "Business significantly impacted; important functions unavailable"
     )
     assert all(len(d) <= 75 for d in described.values())
+    assert "each choice says what it is for" in inputs(view)[SEVERITY_BLOCK]["hint"]["text"]
 
 
 def test_chat_and_phone_are_pointed_to_the_console_and_optional_fields_come_last() -> None:
