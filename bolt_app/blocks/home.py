@@ -42,8 +42,9 @@ __all__ = [
 ]
 
 
-def cases_section(overview: WorkspaceOverview) -> list[Block]:
-    """The buttons everyone gets, for the configured channels they are in; else how to get one configured."""
+def cases_section(overview: WorkspaceOverview, chosen: str | None = None) -> list[Block]:
+    """The buttons everyone gets, for the configured channels they are in (acting in `chosen` when it is one of
+    them, else the first); else how to get one configured."""
     mine = overview.my_channels
     if mine is None:
         return [
@@ -57,16 +58,17 @@ def cases_section(overview: WorkspaceOverview) -> list[Block]:
                 "channel you are in."
             )
         ]
-    first = mine[0].channel_id
+    listed = mine[:MAX_CHANNEL_CHOICES]
+    first = next((row.channel_id for row in listed if row.channel_id == chosen), listed[0].channel_id)
     elements: list[dict[str, Any]] = []
     if len(mine) > 1:
-        choices = [option(f"#{row.channel_name}", row.channel_id) for row in mine[:MAX_CHANNEL_CHOICES]]
+        choices = [option(f"#{row.channel_name}", row.channel_id) for row in listed]
         elements.append(
             {
                 "type": "static_select",
                 "action_id": HOME_CHANNEL_ACTION,
                 "options": choices,
-                "initial_option": choices[0],
+                "initial_option": next(o for o in choices if o["value"] == first),
             }
         )
     elements += [
@@ -99,8 +101,12 @@ def next_step(overview: WorkspaceOverview) -> str | None:
     return None
 
 
-def home_view(overview: WorkspaceOverview) -> View:
-    blocks: list[Block] = [header("AWS Support"), *cases_section(overview), *recent_cases_section(overview)]
+def home_view(overview: WorkspaceOverview, *, chosen_channel: str | None = None) -> View:
+    blocks: list[Block] = [
+        header("AWS Support"),
+        *cases_section(overview, chosen_channel),
+        *recent_cases_section(overview),
+    ]
     step = next_step(overview) if overview.admin else None
     footer = context(f"{step} {HELP_HINT}" if step else HELP_HINT)
     if overview.admin:

@@ -18,11 +18,13 @@ from bolt_app.errors import UserFacingError
 from bolt_app.services.accounts import AccountService
 from bolt_app.services.cases.service import CaseService
 from bolt_app.services.channels import ChannelService
+from bolt_app.services.home import HomeService
 from bolt_app.slack.directory import channel_info, member_channel_ids
 from listeners.case_flow import open_create_case_modal, open_search_modal
 from listeners.channel_flows import open_configure_modal
 from listeners.common import acting_user, channel_accounts
 from listeners.errors import TO_CLICKER, shows_errors
+from listeners.events.app_home import publish_home
 
 
 async def _chosen_channel(
@@ -63,9 +65,18 @@ async def home_cases_clicked(
     await open_search_modal(client, accounts, body["trigger_id"], channel_id)
 
 
-async def home_channel_chosen(ack: AsyncAck) -> None:
-    """Picking the channel only sets what the buttons beside it act on."""
+async def home_channel_chosen(
+    ack: AsyncAck,
+    action: dict[str, Any],
+    client: AsyncWebClient,
+    context: AsyncBoltContext,
+    home: HomeService,
+) -> None:
+    """Picking the channel sets what the buttons beside it act on: App Home is drawn again with their values
+    set to it, so a click never depends on Slack reporting the select's state."""
     await ack()
+    chosen = str((action.get("selected_option") or {}).get("value") or "")
+    await publish_home(client, home, await acting_user(client, context), chosen)
 
 
 def _choice(action: dict[str, Any], separator: str) -> tuple[str, list[str]]:

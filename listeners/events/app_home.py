@@ -12,10 +12,14 @@ from bolt_app.slack.directory import member_channel_ids
 from listeners.common import acting_user
 
 
-async def publish_home(client: AsyncWebClient, home: HomeService, viewer: Actor) -> None:
+async def publish_home(
+    client: AsyncWebClient, home: HomeService, viewer: Actor, chosen_channel: str | None = None
+) -> None:
+    """`chosen_channel`: the channel picked beside "Create case" and "Search cases", which they then act in."""
     member_of = await member_channel_ids(client, viewer.user_id)
     overview = await home.overview(viewer, member_of)
-    await client.views_publish(user_id=viewer.user_id, view=home_view(overview))
+    view = home_view(overview, chosen_channel=chosen_channel)
+    await client.views_publish(user_id=viewer.user_id, view=view)
 
 
 async def app_home_opened_callback(

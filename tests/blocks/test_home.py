@@ -105,3 +105,12 @@ def test_a_next_step_only_when_there_is_one() -> None:
     assert "Next: in a private channel" in text_of(home_view(overview(admin=True, channels=[]))["blocks"])
     none = text_of(home_view(overview(admin=True, accounts=[], channels=[]))["blocks"])
     assert "Next: authorize an AWS account" in none
+
+
+def test_the_chosen_channel_is_what_the_buttons_act_in() -> None:
+    view = home_view(overview(my_channels=[OPS, DEV]), chosen_channel="C2")
+    [select] = elements(view, "static_select")
+    assert select["initial_option"]["value"] == "C2"
+    assert {b["value"] for b in elements(view, "button")} == {"C2"}
+    forged = home_view(overview(my_channels=[OPS, DEV]), chosen_channel="C9")  # not one of theirs
+    assert {b["value"] for b in elements(forged, "button")} == {"C1"}

@@ -80,6 +80,36 @@ async def test_a_member_opens_create_case_and_search_from_app_home_in_their_chan
     assert "Search support cases" in text_of(searched[-1])
 
 
+async def test_choosing_another_channel_beside_the_buttons_points_them_at_it(
+    harness: AppHarness, aws: AwsDouble
+) -> None:
+    await configured_channel(harness, aws, {ACCOUNT: "full"}, channel_id="C0001")
+    await configured_channel(harness, aws, {"310987654321": "full"}, channel_id="C0002")
+    harness.slack.set_members("C0001", MEMBER)
+    harness.slack.set_members("C0002", MEMBER)
+    home = await home_of(harness, MEMBER)
+    [select] = [
+        e
+        for b in home["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["type"] == "static_select"
+    ]
+    chosen = next(o for o in select["options"] if o["value"] == "C0002")
+    action = {
+        "action_id": select["action_id"],
+        "block_id": "b",
+        "type": "static_select",
+        "selected_option": chosen,
+    }
+    before = len(harness.slack.calls("views.publish"))
+    await harness.post(
+        block_actions_body(block_actions_payload(action | {"action_ts": "1.2"}, view=home, user_id=MEMBER))
+    )
+    again = view_of((await harness.slack.wait_for("views.publish", count=before + 1))[-1])
+    assert {b["value"] for b in buttons(again).values()} == {"C0002"}
+
+
 async def test_a_channel_the_member_is_not_in_is_refused_and_one_without_channels_is_told_what_to_do(
     harness: AppHarness, aws: AwsDouble
 ) -> None:
