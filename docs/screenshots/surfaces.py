@@ -98,8 +98,10 @@ def a_case(**changes: Any) -> CaseSummary:
     return CaseSummary(**(values | changes))
 
 
-def message(blocks: list[dict[str, Any]], text: str, **more: Any) -> dict[str, Any]:
-    return {"text": text, "blocks": blocks, **more}
+def message(blocks: list[dict[str, Any]], text: str, minutes: int = 75, **more: Any) -> dict[str, Any]:
+    """A message as posted `minutes` after the case was opened (a fixed time: the PNGs change only with the code)."""
+    ts = f"{(CREATED + timedelta(minutes=minutes)).timestamp():.6f}"
+    return {"text": text, "blocks": blocks, "ts": ts, **more}
 
 
 def authorizations() -> list[AuthorizationRow]:
@@ -175,7 +177,7 @@ def case_thread() -> dict[str, Any]:
     resolved = lifecycle_message(case, "resolved", SAM)
     return {
         "thread": True,
-        "messages": [message(m.blocks, m.text) for m in (root, reply, resolved)],
+        "messages": [message(m.blocks, m.text, at) for m, at in ((root, 1), (reply, 72), (resolved, 190))],
     }
 
 
