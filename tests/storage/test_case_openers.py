@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from storage import db
 from storage.case_openers import CaseOpenerRepository, OpenedCase
 from storage.workspaces import WorkspaceKey
-from tests.conftest import postgres_database
+from tests.storage.test_migrations import database_at
 
 ONE, OTHER = WorkspaceKey("", "T0000000001"), WorkspaceKey("E0000000009", "T0000000001")
 AT = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
@@ -57,12 +57,7 @@ async def test_a_persons_recent_cases_are_theirs_newest_first_and_bounded(repo: 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def url_at_0003(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path / 'old.db'}"
-        db.upgrade(url, "0003")
-        yield url
-        return
-    with postgres_database("aws_support_slack_openers", "0003") as url:
+    with database_at(request.param, tmp_path, "0003") as url:
         yield url
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -23,15 +24,21 @@ E1, E2 = WorkspaceKey("E0001", ""), WorkspaceKey("E0002", "")  # two Grid orgs, 
 AT = datetime(2026, 11, 30, 12, 0, 0)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def url_at_0001(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A database of its own, migrated to revision 0001 only."""
-    if request.param == "sqlite":
+@contextmanager
+def database_at(kind: str, tmp_path: Path, revision: str) -> Iterator[str]:
+    """A database of its own (SQLite or PostgreSQL), migrated to `revision` only."""
+    if kind == "sqlite":
         url = f"sqlite+aiosqlite:///{tmp_path / 'old.db'}"
-        db.upgrade(url, "0001")
+        db.upgrade(url, revision)
         yield url
         return
-    with postgres_database("aws_support_slack_migration", "0001") as url:
+    with postgres_database(f"aws_support_slack_migration_{revision}", revision) as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def url_at_0001(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    with database_at(request.param, tmp_path, "0001") as url:
         yield url
 
 
