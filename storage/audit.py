@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.clock import utc_naive, utc_now
+from storage.db import reader
 from storage.tables import audit_events, processed_events
 from storage.workspaces import WorkspaceKey, of_workspace
 
@@ -41,7 +42,7 @@ class AuditRepository:
         query = select(audit_events).order_by(audit_events.c.id.desc()).limit(limit)
         if workspace is not None:
             query = query.where(of_workspace(audit_events.c, workspace))
-        async with self.engine.connect() as conn:
+        async with reader(self.engine).connect() as conn:
             rows = (await conn.execute(query)).mappings().all()
         fields = AuditEvent.__dataclass_fields__
         return [AuditEvent(**{k: r[k] for k in fields}) for r in rows]
@@ -71,7 +72,7 @@ class AuditRepository:
         )
         if detail is not None:
             query = query.where(audit_events.c.detail == detail)
-        async with self.engine.connect() as conn:
+        async with reader(self.engine).connect() as conn:
             return (await conn.execute(query)).scalar()
 
 

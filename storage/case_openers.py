@@ -10,6 +10,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.clock import as_utc, utc_naive, utc_now
+from storage.db import reader
 from storage.notifications.sql import insert_ignore
 from storage.tables import case_openers
 from storage.workspaces import WorkspaceKey, of_workspace
@@ -61,7 +62,7 @@ class CaseOpenerRepository:
             of_workspace(openers, workspace),
             or_(*(and_(openers.account_id == a, openers.case_id == c) for a, c in wanted)),
         )
-        async with self.engine.connect() as conn:
+        async with reader(self.engine).connect() as conn:
             rows = (await conn.execute(query)).all()
         return {(r.account_id, r.case_id): r.user_id for r in rows}
 
@@ -73,7 +74,7 @@ class CaseOpenerRepository:
             .order_by(openers.opened_at.desc())
             .limit(limit)
         )
-        async with self.engine.connect() as conn:
+        async with reader(self.engine).connect() as conn:
             rows = (await conn.execute(query)).mappings().all()
         return [
             OpenedCase(
