@@ -273,6 +273,38 @@ MUTATIONS: tuple[Mutation, ...] = (
         "the success page reads at 390 px without sideways scrolling",
         ("tests/http/test_pages_browser.py",),
     ),
+    Mutation(
+        "aws-budget-pacing",
+        "bolt_app/aws/budget.py",
+        "        if not self._queue and now >= self._next_at:",
+        "        if True:",
+        "calls of one account start no faster than AWS's rate (5 per second for Support)",
+        ("tests/aws/test_budget.py", "tests/listeners/test_surge.py"),
+    ),
+    Mutation(
+        "aws-single-flight",
+        "bolt_app/aws/budget.py",
+        "        flight = self._flights.get(key)\n",
+        "        flight = None\n",
+        "identical reads in flight are made once",
+        ("tests/aws/test_budget.py", "tests/listeners/test_surge.py"),
+    ),
+    Mutation(
+        "aws-write-resent-after-lost-answer",
+        "bolt_app/aws/budget.py",
+        "not (throttled or (transient and not write))",
+        "not (throttled or transient)",
+        "a write is resent only after AWS said it throttled, never after a lost answer",
+        ("tests/aws/test_budget.py", "tests/services/cases/test_service.py"),
+    ),
+    Mutation(
+        "create-case-not-looked-for",
+        "bolt_app/services/cases/service.py",
+        "                existing = await _find_created(support, params, started)",
+        "                existing = None",
+        "a CreateCase whose answer was lost is looked for before it is sent again",
+        ("tests/services/cases/test_service.py",),
+    ),
 )
 
 

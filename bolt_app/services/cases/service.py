@@ -10,9 +10,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bolt_app.aws.case_errors import case_not_found, create_outcome_unknown
@@ -50,6 +50,7 @@ from storage.case_openers import CaseOpenerRepository, OpenedCase
 log = logging.getLogger(__name__)
 
 COMMUNICATIONS_PAGE_SIZE = 10
+CREATED_CLOCK_SKEW_SECONDS = 300  # the app's clock against AWS's, when looking for a case it may have made
 
 
 class CaseService:
@@ -132,8 +133,7 @@ class CaseService:
                     params["ccEmailAddresses"] = list(new.cc_emails)
                 if set_id:
                     params["attachmentSetId"] = set_id
-                response = await _write(claim, support.create_case(params), support, "support:CreateCase")
-            trail.case_id = str(response["caseId"])
+                trail.case_id = await self._create_once(claim, support, params)
             created = await self._created(channel, actor, trail.case_id, new)
             await self._record_opener(channel, actor, created)
             return replace(created, opened_by=actor.user_id)
@@ -149,18 +149,44 @@ class CaseService:
             # The case exists at AWS: failing now would tell the user it was not opened.
             log.exception("could not record who opened case %s", case.case_id)
 
-    async def _named(self, channel: ChannelAccount, cases: Sequence[CaseSummary]) -> list[CaseSummary]:
-        """The cases with who opened them through the app, and their service by name when the catalogue is
-        cached (search results and details; nothing is asked of AWS for it)."""
-        by = await self.openers.openers(channel.workspace, ((c.account_id, c.case_id) for c in cases))
+    async def _named(
+        self, channels: Sequence[ChannelAccount], cases: Sequence[CaseSummary]
+    ) -> list[CaseSummary]:
+        """The cases with who opened them through the app, and their service by name when the account's
+        catalogue is cached (search results and details; nothing is asked of AWS for it)."""
+        roles = {c.account_id: c.role_arn for c in channels}
+        by = await self.openers.openers(channels[0].workspace, ((c.account_id, c.case_id) for c in cases))
         named = []
         for case in cases:
-            services = self._catalogue.peek(("services", case.account_id, "en"))
+            services = self._catalogue.peek(
+                ("services", case.account_id, roles.get(case.account_id, ""), "en")
+            )
             name = next((s.name for s in services if s.code == case.service_code), case.service_name)
             named.append(
                 replace(case, opened_by=by.get((case.account_id, case.case_id), ""), service_name=name)
             )
         return named
+
+    async def _create_once(self, claim: Claim, support: SupportClient, params: dict[str, Any]) -> str:
+        """CreateCase; when its answer was lost, AWS is asked whether the case exists (a case of this subject and
+        body created since just before the attempt) before it is created once more. AWS itself resends nothing
+        (the budget resends a write only after AWS said it throttled, when it was not processed)."""
+        started = datetime.now(UTC) - timedelta(seconds=CREATED_CLOCK_SKEW_SECONDS)
+        try:
+            response = await support.create_case(params)
+        except AwsError as e:
+            if not outcome_unknown(e):
+                raise
+            claim.kept = True  # the case may exist: a retried submission must not make a second one
+            try:
+                existing = await _find_created(support, params, started)
+            except AwsError:
+                raise create_outcome_unknown(support.target.context("support:CreateCase")) from e.__cause__
+            if existing:
+                return existing
+            response = await _write(claim, support.create_case(params), support, "support:CreateCase")
+        claim.kept = True
+        return str(response["caseId"])
 
     async def _created(
         self, channel: ChannelAccount, actor: SlackActor, case_id: str, new: NewCase
@@ -210,7 +236,7 @@ class CaseService:
         page = merged_page(search, targets, answers, offset, page_size)
         if not page.cases:
             return page
-        return replace(page, cases=tuple(await self._named(channels[0], page.cases)))
+        return replace(page, cases=tuple(await self._named(channels, page.cases)))
 
     async def _search_account(
         self, channel: ChannelAccount, actor: SlackActor, search: SearchFilter
@@ -236,7 +262,7 @@ class CaseService:
         async with self._actions.audited(channel, actor, "support:DescribeCases", case_id) as trail:
             support = await self._support(channel, actor, trail)
             case = await self._describe(channel, support, case_id, language=language, communications=True)
-        return (await self._named(channel, [case]))[0]
+        return (await self._named([channel], [case]))[0]
 
     async def communications(
         self, channel: ChannelAccount, actor: SlackActor, case_id: str, next_token: str | None = None
@@ -350,7 +376,7 @@ class CaseService:
             ]
 
         require_member(channel, actor)
-        return await self._catalogue.get(("services", channel.account_id, language), read)
+        return await self._catalogue.get(("services", channel.account_id, channel.role_arn, language), read)
 
     async def severity_levels(
         self, channel: ChannelAccount, actor: SlackActor, language: str = "en"
@@ -362,7 +388,7 @@ class CaseService:
             return [Choice(str(s["code"]), str(s["name"])) for s in response.get("severityLevels") or []]
 
         require_member(channel, actor)
-        return await self._catalogue.get(("severity", channel.account_id, language), read)
+        return await self._catalogue.get(("severity", channel.account_id, channel.role_arn, language), read)
 
     async def languages(
         self,
@@ -381,8 +407,34 @@ class CaseService:
             ]
 
         require_member(channel, actor)
-        key = ("languages", channel.account_id, issue_type, service_code, category_code)
+        key = ("languages", channel.account_id, channel.role_arn, issue_type, service_code, category_code)
         return await self._catalogue.get(key, read)
+
+
+async def _find_created(support: SupportClient, params: Mapping[str, Any], since: datetime) -> str | None:
+    """The ID of a case this create made, if AWS has it: same subject, same signed body, created since."""
+    token: str | None = None
+    for _ in range(5):
+        request: dict[str, Any] = {
+            "afterTime": since.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "includeResolvedCases": True,
+            "includeCommunications": True,
+            "language": params["language"],
+            "maxResults": 100,
+        }
+        if token:
+            request["nextToken"] = token
+        response = await support.describe_cases(request)
+        for raw in response.get("cases") or []:
+            bodies = [
+                c.get("body") for c in (raw.get("recentCommunications") or {}).get("communications") or []
+            ]
+            if raw.get("subject") == params["subject"] and params["communicationBody"] in bodies:
+                return str(raw["caseId"])
+        token = response.get("nextToken")
+        if not token:
+            return None
+    return None
 
 
 async def _write(
