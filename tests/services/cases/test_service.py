@@ -182,6 +182,10 @@ async def test_who_opened_a_case_here_is_on_its_details_and_search_results_not_o
         "Opened in the console": "",
     }
     assert page.search == SearchFilter()
+    assert {c.service_name for c in page.cases} == {""}  # no catalogue read yet: nothing asked of AWS for it
+    names = {s.code: s.name for s in await service.services(full, ACTOR)}
+    named = await service.search([full], ACTOR, SearchFilter())
+    assert {c.service_name for c in named.cases} == {names[c.service_code] for c in named.cases}
     recent = await service.openers.recent(WORKSPACE, ACTOR.user_id)
     assert [(c.case_id, c.subject, c.channel_id) for c in recent] == [
         (created.case_id, "EC2 instance unreachable", full.channel_id)
