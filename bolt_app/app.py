@@ -48,6 +48,7 @@ from bolt_app.slack.retries import drop_retries_after_timeout
 from listeners import register_listeners
 from storage.accounts import AccountRepository
 from storage.audit import AuditRepository, IdempotencyKeys
+from storage.case_openers import CaseOpenerRepository
 from storage.change_feed import ChangeFeed, announces_changes
 from storage.channels import ChannelRepository
 from storage.crypto import configure_token_cipher
@@ -91,7 +92,8 @@ async def build_services(
     accounts = AccountService(AccountRepository(engine), workspaces, aws, identity)
     audit, idempotency = AuditRepository(engine), IdempotencyKeys(engine)
     audit_log = AuditLog(audit, workspaces, settings.audit_retention_days)
-    cases = CaseService(role_sessions, audit, idempotency)
+    openers = CaseOpenerRepository(engine)
+    cases = CaseService(role_sessions, audit, idempotency, openers)
     channels = ChannelService(ChannelRepository(engine), accounts, workspaces, role_sessions)
     notifications = build_notification_service(
         engine=engine,
@@ -127,7 +129,7 @@ async def build_services(
         role_sessions=role_sessions,
         accounts=accounts,
         channels=channels,
-        home=HomeService(workspaces, accounts, channels, audit_log),
+        home=HomeService(workspaces, accounts, channels, openers, audit_log),
         audit=audit,
         audit_log=audit_log,
         quotas=QuotaService(role_sessions, audit, idempotency),
@@ -138,6 +140,7 @@ async def build_services(
             LinkSigner(derived_key(settings.client_secret, "role template link v1"), LINK_HOURS * 3600),
             workspaces,
             identity,
+            settings.app_base_url,
         ),
     )
 

@@ -71,6 +71,7 @@ class Services:
             "notifications": self.notifications,
             "case_actions": self.case_actions,
             "audit_log": self.audit_log,
+            "role_templates": self.role_templates,
         }
 
     async def close(self) -> None:

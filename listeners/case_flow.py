@@ -51,12 +51,16 @@ class MessageClick:
     channel_id: str
     message_ts: str | None
     ephemeral: bool
+    in_thread: bool = False  # a reply in a case's thread (a correspondence), not a case message
 
 
 def message_click(body: Mapping[str, Any]) -> MessageClick:
     container = body.get("container") or {}
     channel_id = (body.get("channel") or {}).get("id") or container.get("channel_id") or ""
-    return MessageClick(str(channel_id), container.get("message_ts"), bool(container.get("is_ephemeral")))
+    message_ts = container.get("message_ts")
+    thread_ts = (body.get("message") or {}).get("thread_ts") or container.get("thread_ts")
+    in_thread = bool(thread_ts) and thread_ts != message_ts
+    return MessageClick(str(channel_id), message_ts, bool(container.get("is_ephemeral")), in_thread)
 
 
 def view_state(view: Mapping[str, Any]) -> ViewState:
@@ -291,7 +295,7 @@ async def open_case_modal(
         account_id=account.account_id,
         case_id=ref.case_id,
         language=ref.language,
-        message_ts=None if click.ephemeral else click.message_ts,
+        message_ts=None if click.ephemeral or click.in_thread else click.message_ts,
         channel_name=account.channel_name,
     )
     opened = await client.views_open(

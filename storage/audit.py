@@ -9,7 +9,7 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from storage.clock import utc_now
+from storage.clock import utc_naive, utc_now
 from storage.db import reader
 from storage.tables import audit_events, processed_events
 from storage.workspaces import WorkspaceKey, of_workspace
@@ -91,7 +91,7 @@ class AuditRepository:
             query = query.where(c.at >= where.since)
         if where.before_id is not None:
             query = query.where(c.id < where.before_id)
-        async with self.engine.connect() as conn:
+        async with reader(self.engine).connect() as conn:
             rows = (await conn.execute(query.order_by(c.id.desc()).limit(limit))).mappings().all()
         return [AuditEntry(**{k: r[k] for k in _ENTRY_FIELDS}) for r in rows]
 
@@ -107,6 +107,34 @@ class AuditRepository:
             deleted += done
             if done < batch:
                 return deleted
+
+    async def last_actor(
+        self,
+        workspace: WorkspaceKey,
+        account_id: str,
+        case_id: str,
+        action: str,
+        since: datetime,
+        detail: str | None = None,
+    ) -> str | None:
+        """The Slack user whose `action` on the case succeeded last since `since`, in this workspace."""
+        query = (
+            select(audit_events.c.user_id)
+            .where(
+                of_workspace(audit_events.c, workspace),
+                audit_events.c.account_id == account_id,
+                audit_events.c.case_id == case_id,
+                audit_events.c.action == action,
+                audit_events.c.outcome == "ok",
+                audit_events.c.at >= utc_naive(since),
+            )
+            .order_by(audit_events.c.id.desc())
+            .limit(1)
+        )
+        if detail is not None:
+            query = query.where(audit_events.c.detail == detail)
+        async with reader(self.engine).connect() as conn:
+            return (await conn.execute(query)).scalar()
 
 
 class IdempotencyKeys:

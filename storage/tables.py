@@ -211,6 +211,24 @@ audit_events = Table(
 )
 
 
+# Who opened each case through the app (AWS only knows the channel's role): "Opened by <@U…>" on case messages,
+# and a person's recent cases in App Home. Keyed by the workspace that owns the channel the case was opened in.
+case_openers = Table(
+    "case_openers",
+    metadata,
+    Column("enterprise_id", String(32), nullable=False, default=""),
+    Column("team_id", String(32), nullable=False),
+    Column("account_id", String(12), nullable=False),
+    Column("case_id", String(64), nullable=False),
+    Column("display_id", String(32)),
+    Column("subject", String(255), nullable=False),
+    Column("user_id", String(32), nullable=False),
+    Column("channel_id", String(32), nullable=False),
+    Column("opened_at", DateTime, nullable=False),
+    PrimaryKeyConstraint("enterprise_id", "team_id", "account_id", "case_id"),
+    Index("ix_case_openers_user", "enterprise_id", "team_id", "user_id", "opened_at"),
+)
+
 # ---- case notifications (the delivery protocol: storage/notifications/__init__.py) ----
 
 # One token per AWS account for `POST /aws/events`; only its SHA-256 is kept.

@@ -50,6 +50,20 @@ async def test_help_lists_the_commands_without_calling_slack(harness: AppHarness
     assert harness.slack.calls() == []  # authorize answered from the store: no auth.test
 
 
+async def test_help_puts_everyday_commands_first_and_admin_commands_apart(harness: AppHarness) -> None:
+    await harness.install()
+    sections = [
+        b["text"]["text"] for b in (await harness.command("help")).json()["blocks"] if b["type"] == "section"
+    ]
+    everyday, admins = sections
+    assert everyday.startswith("*Everyday*") and admins.startswith("*For admins*")
+    for command in ("create-case", "search-case", "service-quota-increase", "help"):
+        assert f"`/aws-support {command}" in everyday and command not in admins
+    for command in ("configure-channel", "authorize-account", "register-organization", "audit"):
+        assert f"`/aws-support {command}" in admins and command not in everyday
+    assert "(admins)" not in everyday + admins  # the heading says it once
+
+
 async def test_a_bad_signature_or_an_old_timestamp_is_refused(harness: AppHarness) -> None:
     await harness.install()
     harness.slack.clear()
@@ -277,7 +291,17 @@ async def test_bolt_hands_each_service_to_a_listener_that_names_it(
         )
 
     async def listener(  # type: ignore[no-untyped-def]
-        ack, workspaces, accounts, channels, home, cases, quotas, notifications, case_actions, audit_log
+        ack,
+        workspaces,
+        accounts,
+        channels,
+        home,
+        cases,
+        quotas,
+        notifications,
+        case_actions,
+        audit_log,
+        role_templates,
     ):
         await ack()
         received.update(
@@ -290,6 +314,7 @@ async def test_bolt_hands_each_service_to_a_listener_that_names_it(
             notifications=notifications,
             case_actions=case_actions,
             audit_log=audit_log,
+            role_templates=role_templates,
         )
 
     app = AsyncApp(signing_secret="s", authorize=authorize, request_verification_enabled=False)

@@ -22,6 +22,8 @@ from bolt_app.blocks.common import (
     modal,
     more_line,
     option,
+    overflow,
+    rows_that_fit,
     section,
     static_select,
     text_input,
@@ -32,37 +34,60 @@ from bolt_app.services.choice import Choice, filter_choices
 from storage.accounts import AUTHORIZED, AuthorizationRow
 
 AUTHORIZE_ACCOUNT_VIEW = "authorize_account_view"
+POLICIES_VIEW = "role_policies_view"
+SHOW_POLICIES_ACTION = "show_role_policies"
 RENAME_ACCOUNT_VIEW = "rename_account_view"
 REGISTER_ORGANIZATION_VIEW = "register_organization_view"
 EDIT_ACCOUNT_NAME_ACTION = "edit_account_name"
 REMOVE_ACCOUNT_ACTION = "remove_account"
+HOME_ACCOUNT_MENU_ACTION = (
+    "home_account_menu"  # App Home's overflow menu of an account: edit:<id>, remove:<id>
+)
+REMOVE_ACCOUNT_VIEW = "remove_account_view"
 ROLE_ARN_BLOCK = "role_arn"
 ACCOUNT_NAME_BLOCK = "account_name"
 ACCOUNT_BLOCK = "account"
 ORGANIZATION_ACCOUNT_ACTION = "organization_account"  # the type-ahead of a workspace with over 100 accounts
 
 
-def role_setup_blocks(setup: RoleSetup) -> list[Block]:
-    blocks = [section(f"*This workspace's External ID:* `{setup.external_id}`")]
+def policies_modal(setup: RoleSetup) -> View:
+    """ "Show policies" (pushed over the authorize form, so Back returns to it): the trust policy and the
+    permissions the role needs."""
+    blocks: list[Block] = []
     if setup.trust_policy:
-        blocks.append(
-            section("*Trust policy* for the IAM role in your AWS account:\n" + json_code(setup.trust_policy))
-        )
+        blocks.append(section("*Trust policy* of the IAM role:\n" + json_code(setup.trust_policy)))
     else:
         blocks.append(
             context(
                 "The app could not determine its own AWS principal; ask its operator for the ARN to trust."
             )
         )
-    blocks.append(
+    blocks += [
         context(
             "Permissions: attach `AWSSupportAppFullAccess` (read and write) or `AWSSupportAppReadOnlyAccess` "
-            "(read only), or the recommended inline policy below. A CloudFormation template that creates the "
-            "role is on the page shown after installing, and `aws-support-slack accounts template` prints it."
-        )
+            "(read only), or this recommended inline policy:"
+        ),
+        section("*Recommended permissions policy:*\n" + json_code(RECOMMENDED_POLICY)),
+    ]
+    return modal(POLICIES_VIEW, "Role policies", blocks, close="Back")
+
+
+def setup_steps_blocks(setup: RoleSetup, template_link: str | None) -> list[Block]:
+    """What to do in AWS before the ARN can be filled in: the External ID, then the role."""
+    template = (
+        f"with the <{template_link}|CloudFormation template> (it makes the role, its trust and its permissions; "
+        "the link works for 24 hours)"
+        if template_link
+        else "with the CloudFormation template (`aws-support-slack accounts template` prints it)"
     )
-    blocks.append(section("*Recommended permissions policy:*\n" + json_code(RECOMMENDED_POLICY)))
-    return blocks
+    return [
+        section(f"*1. Copy this workspace's External ID*\n`{setup.external_id}`"),
+        section(
+            f"*2. Create the IAM role* in the AWS account, {template}, or by hand with the policies.",
+            accessory=button("Show policies", SHOW_POLICIES_ACTION),
+        ),
+        section("*3. Paste the role's ARN* below, and authorize."),
+    ]
 
 
 def authorize_account_modal(
@@ -72,17 +97,19 @@ def authorize_account_modal(
     role_arn: str | None = None,
     account_name: str | None = None,
     error: str | None = None,
+    template_link: str | None = None,
 ) -> View:
     blocks: list[Block] = []
     if error:
         blocks.append(section(f":warning: {error}"))
     blocks += [
+        *setup_steps_blocks(setup, template_link),
         text_input(
             ROLE_ARN_BLOCK,
             "IAM role ARN",
             initial=role_arn,
             placeholder="arn:aws:iam::123456789012:role/AWSSupportSlackRole",
-            hint="A role in the AWS account to authorize, trusting this app with this workspace's External ID.",
+            hint="The role of step 2, trusting this app with this workspace's External ID.",
         ),
         text_input(
             ACCOUNT_NAME_BLOCK,
@@ -92,7 +119,6 @@ def authorize_account_modal(
             max_length=30,
             hint="Shown next to the account ID everywhere: 1-30 letters, digits, spaces, - and _.",
         ),
-        *role_setup_blocks(setup),
     ]
     return modal(
         AUTHORIZE_ACCOUNT_VIEW, "Authorize AWS account", blocks, submit="Authorize", private_metadata=metadata
@@ -153,6 +179,59 @@ def accounts_blocks(
     if shown < len(rows):
         blocks.append(more_line(len(rows) - shown, ACCOUNTS_ELSEWHERE))
     return blocks
+
+
+def role_name(role_arn: str | None) -> str:
+    """The role's name, which is what people recognise (the account is shown beside it)."""
+    return (role_arn or "").rpartition("/")[2] or (role_arn or "")
+
+
+def home_account_line(row: AuthorizationRow) -> str:
+    account = row.account
+    name = (
+        f"*{escape(account.account_name)}* · `{account.account_id}`"
+        if account.account_name
+        else (f"*{account.account_id}*")
+    )
+    if row.state != AUTHORIZED:
+        return f"{name}\nPending: finish with `/aws-support authorize-account`"
+    how = "Authorized through its organization" if row.via == "organization" else "Authorized"
+    role = f" · role `{escape(role_name(row.verified_role_arn))}`" if row.verified_role_arn else ""
+    return f"{name}\n{how}{role}"
+
+
+def home_accounts_blocks(rows: list[AuthorizationRow], *, max_blocks: int) -> list[Block]:
+    """App Home's accounts: a heading with the count, one section per account with its menu, cut to fit."""
+    if not rows:
+        return [section("*AWS accounts*\nNone yet.")]
+    blocks: list[Block] = [section(f"*AWS accounts* ({len(rows)})")]
+    shown = rows_that_fit(len(rows), 1, max_blocks - 1)  # below the heading
+    for row in rows[:shown]:
+        account_id = row.account.account_id
+        actions_menu = overflow(
+            HOME_ACCOUNT_MENU_ACTION, ("Edit name", f"edit:{account_id}"), ("Remove…", f"remove:{account_id}")
+        )
+        blocks.append(
+            section(home_account_line(row), accessory=actions_menu, block_id=f"account_{account_id}")
+        )
+    if shown < len(rows):
+        blocks.append(more_line(len(rows) - shown, ACCOUNTS_ELSEWHERE))
+    return blocks
+
+
+def remove_account_modal(row: AuthorizationRow) -> View:
+    """The confirmation App Home's "Remove…" opens (an overflow menu cannot carry one per choice)."""
+    text = (
+        f"Remove *{escape(display_name(row.account))}* from this workspace? It will no longer be usable here. "
+        "Channels that use it must be unconfigured first."
+    )
+    return modal(
+        REMOVE_ACCOUNT_VIEW,
+        "Remove account",
+        [section(text)],
+        submit="Remove",
+        private_metadata=metadata(account_id=row.account.account_id),
+    )
 
 
 def rename_account_modal(row: AuthorizationRow, metadata: str, error: str | None = None) -> View:

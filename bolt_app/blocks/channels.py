@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from typing import Any
 
+from bolt_app.blocks.accounts import role_name
 from bolt_app.blocks.common import (
     MAX_OPTIONS,
     MESSAGE_BLOCKS,
@@ -18,13 +20,15 @@ from bolt_app.blocks.common import (
     modal,
     more_line,
     option,
+    overflow,
     plain,
+    rows_that_fit,
     section,
     text_input,
 )
 from bolt_app.services.accounts import display_name
 from bolt_app.services.channel_fields import NOTIFICATIONS_FIELD, SEVERITIES
-from bolt_app.services.channels import configuration_line
+from bolt_app.services.channels import configuration_line, notifications_text
 from storage.accounts import AuthorizationRow
 from storage.channels import ChannelConfigRow, Notifications
 
@@ -33,6 +37,8 @@ CONFIGURE_ACCOUNT_ACTION = "configure_account"
 EDIT_CHANNEL_ACTION = "edit_channel_configuration"
 REMOVE_CHANNEL_ACTION = "remove_channel_configuration"
 ADD_CHANNEL_ACCOUNT_ACTION = "add_channel_account"
+HOME_CHANNEL_MENU_ACTION = "home_channel_menu"  # App Home's overflow menu: edit|<channel>|<account>, remove|…
+REMOVE_CHANNEL_VIEW = "remove_channel_view"
 ACCOUNT_BLOCK = "account"
 ROLE_ARN_BLOCK = "role_arn"
 SEVERITY_BLOCK = "notify_severity"
@@ -79,7 +85,11 @@ def configure_channel_modal(
     error: str | None = None,
 ) -> View:
     n = notifications or Notifications("all", True, True, True)
-    blocks: list[Block] = []
+    blocks: list[Block] = [
+        section(
+            f"*#{escape(channel_name)}* · everyone in this channel acts with the AWS account and role below."
+        )
+    ]
     if error:
         blocks.append(section(f":warning: {error}"))
     if shared_externally:
@@ -160,7 +170,10 @@ def configure_channel_modal(
                 "options": severity_options,
                 "initial_option": next(o for o in severity_options if o["value"] == n.severity),
             },
-            "hint": plain("High-severity: cases of severity high, urgent or critical."),
+            "hint": plain(
+                "Which cases this channel hears about. High-severity: Production system impaired, Production "
+                "system down and Business-critical system down."
+            ),
         }
     )
     kind_options = [option(label, value) for value, label in KINDS.items()]
@@ -172,9 +185,13 @@ def configure_channel_modal(
         {
             "type": "input",
             "block_id": NOTIFICATIONS_FIELD,
+            # Optional only because "None" takes no choice; the hint says the rule (the service enforces it).
             "optional": True,
             "label": plain("Notify about"),
             "element": kinds_element,
+            "hint": plain(
+                "With All cases or High-severity cases, check at least one. With None, leave all unchecked."
+            ),
         }
     )
     return modal(
@@ -211,19 +228,12 @@ def configuration_buttons(row: ChannelConfigRow, *, with_channel: bool) -> Block
 CHANNELS_ELSEWHERE = "an operator lists them all with `aws-support-slack channels list`."
 
 
-def _rows_that_fit(count: int, per_row: int, room: int) -> int:
-    """How many rows of `per_row` blocks fit in `room` blocks, keeping one for "… and N more" when cut."""
-    if count * per_row <= room:
-        return count
-    return max(room - 1, 0) // per_row
-
-
 def channel_configurations_blocks(
     rows: list[ChannelConfigRow], channel_name: str, admin: bool
 ) -> list[Block]:
     blocks: list[Block] = [section(f"*#{escape(channel_name)}* acts with these AWS accounts:")]
     room = MESSAGE_BLOCKS - 1 - (1 if admin else 0)  # the title, and the "Add another account" button
-    shown = _rows_that_fit(len(rows), 2 if admin else 1, room)
+    shown = rows_that_fit(len(rows), 2 if admin else 1, room)
     for row in rows[:shown]:
         blocks.append(section(_configuration_line(row)))
         if admin:
@@ -239,17 +249,52 @@ def channel_configurations_blocks(
     return blocks
 
 
+def home_channel_line(row: ChannelConfigRow) -> str:
+    account = (
+        f"{escape(row.account_name)} · `{row.account_id}`" if row.account_name else f"`{row.account_id}`"
+    )
+    return (
+        f"<#{row.channel_id}> · {account}\nRole `{escape(role_name(row.role_arn))}` · "
+        f"{notifications_text(row.notifications).capitalize()}"
+    )
+
+
 def workspace_channels_blocks(
     rows: list[ChannelConfigRow], admin: bool, *, max_blocks: int = MESSAGE_BLOCKS
 ) -> list[Block]:
+    """App Home's channels: a heading with the count, one section per configuration (with its menu for admins),
+    cut to fit with where the rest is."""
     if not rows:
-        return [context("No channel is configured yet.")]
-    blocks: list[Block] = []
-    shown = _rows_that_fit(len(rows), 2 if admin else 1, max_blocks)
+        return [section("*Channels*\nNone configured yet.")]
+    blocks: list[Block] = [section(f"*Channels* ({len(rows)})")]
+    shown = rows_that_fit(len(rows), 1, max_blocks - 1)
     for row in rows[:shown]:
-        blocks.append(section(f"<#{row.channel_id}> — {_configuration_line(row)}"))
-        if admin:
-            blocks.append(configuration_buttons(row, with_channel=True))
+        value = f"{row.channel_id}|{row.account_id}"
+        accessory = (
+            overflow(HOME_CHANNEL_MENU_ACTION, ("Edit", f"edit|{value}"), ("Remove…", f"remove|{value}"))
+            if admin
+            else None
+        )
+        blocks.append(
+            section(
+                home_channel_line(row), accessory=accessory, block_id=f"cfg_{row.channel_id}_{row.account_id}"
+            )
+        )
     if shown < len(rows):
         blocks.append(more_line(len(rows) - shown, CHANNELS_ELSEWHERE))
     return blocks
+
+
+def remove_channel_modal(row: ChannelConfigRow) -> View:
+    """The confirmation App Home's "Remove…" opens."""
+    text = (
+        f"Detach *{escape(row.account_name or row.account_id)}* (`{row.account_id}`) from <#{row.channel_id}>? "
+        "Cases can then no longer be opened there with it. The Slack channel itself is not deleted."
+    )
+    return modal(
+        REMOVE_CHANNEL_VIEW,
+        "Remove configuration",
+        [section(text)],
+        submit="Remove",
+        private_metadata=json.dumps({"channel_id": row.channel_id, "account_id": row.account_id}),
+    )

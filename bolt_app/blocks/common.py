@@ -43,6 +43,13 @@ def more_line(hidden: int, where: str) -> Block:
     return context(f"… and {hidden} more: {where}")
 
 
+def rows_that_fit(count: int, per_row: int, room: int) -> int:
+    """How many rows of `per_row` blocks fit in `room` blocks, keeping one for "… and N more" when cut."""
+    if count * per_row <= room:
+        return count
+    return max(room - 1, 0) // per_row
+
+
 def divider() -> Block:
     return {"type": "divider"}
 
@@ -76,13 +83,28 @@ def button(
     return element
 
 
-def confirm_dialog(title: str, text: str, confirm: str, deny: str = "Cancel") -> dict[str, Any]:
-    return {
+def confirm_dialog(
+    title: str, text: str, confirm: str, deny: str = "Cancel", *, style: str | None = None
+) -> dict[str, Any]:
+    dialog: dict[str, Any] = {
         "title": plain(title[:100]),
         "text": mrkdwn(text[:300]),
         "confirm": plain(confirm),
         "deny": plain(deny),
     }
+    if style:
+        dialog["style"] = style  # the dialog's confirm button: "danger" (red) or "primary"
+    return dialog
+
+
+def link_button(text: str, action_id: str, url: str) -> dict[str, Any]:
+    """A button that opens `url` (Slack still sends the click, so `action_id` needs a listener that acks)."""
+    return {"type": "button", "text": plain(text[:75]), "action_id": action_id, "url": url[:3000]}
+
+
+def overflow(action_id: str, *choices: tuple[str, str]) -> dict[str, Any]:
+    """An overflow menu ("…") of (text, value) choices: the quiet place for Edit and Remove."""
+    return {"type": "overflow", "action_id": action_id, "options": [option(t, v) for t, v in choices][:5]}
 
 
 def actions(*elements: dict[str, Any], block_id: str | None = None) -> Block:
@@ -118,8 +140,11 @@ def text_input(
     return block
 
 
-def option(text: str, value: str) -> dict[str, Any]:
-    return {"text": plain(text[:75]), "value": value[:150]}
+def option(text: str, value: str, description: str | None = None) -> dict[str, Any]:
+    element: dict[str, Any] = {"text": plain(text[:75]), "value": value[:150]}
+    if description:
+        element["description"] = plain(description[:75])
+    return element
 
 
 def note_option(text: str) -> dict[str, Any]:

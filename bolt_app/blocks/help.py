@@ -13,17 +13,26 @@ class CommandHelp:
     usage: str
     aliases: tuple[str, ...]
     summary: str
+    admin: bool = False  # listed under "For admins": only workspace admins and owners may run it
 
 
 @lru_cache(maxsize=8)
 def _command_list(commands: tuple[CommandHelp, ...]) -> tuple[Block, ...]:
     # Built once: help is the hottest request and its list only changes when the code does.
-    lines = []
-    for c in commands:
-        alias = f" (or `{'`, `'.join(c.aliases)}`)" if c.aliases else ""
-        lines.append(f"• `/aws-support {c.usage}`{alias}: {c.summary}")
+
+    def lines(admin: bool) -> str:
+        return "\n".join(
+            f"• `/aws-support {c.usage}`"
+            + (f" (or `{'`, `'.join(c.aliases)}`)" if c.aliases else "")
+            + f": {c.summary}"
+            for c in commands
+            if c.admin == admin
+        )
+
+    admin_lines = lines(True)
     return (
-        section("*AWS Support commands*\n" + "\n".join(lines)),
+        section("*Everyday*\n" + lines(False)),
+        *([section("*For admins* (workspace admins and owners)\n" + admin_lines)] if admin_lines else []),
         context(
             "Cases are opened with the IAM role that an admin attached to this channel: "
             "everyone here has exactly that role's permissions."

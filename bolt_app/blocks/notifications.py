@@ -7,13 +7,15 @@ from datetime import datetime
 from typing import Any
 
 from bolt_app.blocks.cases import (
+    REPLY_ACTION,
     SHOW_FULL_MESSAGE_ACTION,
     CaseRef,
     case_summary_blocks,
+    opened_by,
     severity_name,
     status_name,
 )
-from bolt_app.blocks.common import Block, button, context, escape, section
+from bolt_app.blocks.common import Block, actions, button, context, escape, section
 from bolt_app.services.cases import CaseSummary, Communication
 from bolt_app.services.notifications.messages import AWS_AUTHOR, is_from_aws
 
@@ -65,14 +67,27 @@ def excerpt(text: str, limit: int = EXCERPT_CHARS) -> tuple[str, bool]:
     return (cut[:space] if space > limit // 2 else cut).rstrip() + "…", True
 
 
+def what_happened(case: CaseSummary) -> str:
+    """The root's lead: what the channel is to know of the case as it stands now, and who did it."""
+    if case.resolved:
+        return f":white_check_mark: *Resolved* · opened by {opened_by(case)}"
+    if case.status == "reopened":
+        return f":arrows_counterclockwise: *Reopened* · opened by {opened_by(case)}"
+    if case.status == "pending-customer-action":
+        return f":speech_balloon: *AWS replied* · opened by {opened_by(case)}"
+    return f":new: *New case opened by {opened_by(case)}*"
+
+
 def root_message(case: CaseSummary) -> SlackMessage:
     """The first message about a case in a channel; later notifications are replies in its thread. Kept current
-    with chat.update as the case's status changes."""
+    with chat.update as the case's status changes, its context line saying what happened last."""
     text = (
         f"{_case_words(case)} — {severity_name(case.severity_code)}, {status_name(case.status)} "
         f"(AWS account {escape(case.account_shown)})"
     )
-    return SlackMessage(text, case_summary_blocks(case), _metadata(case, "root"))
+    return SlackMessage(
+        text, case_summary_blocks(case, happened=what_happened(case)), _metadata(case, "root")
+    )
 
 
 def _full_message_value(case: CaseSummary, communication: Communication) -> str:
@@ -83,25 +98,42 @@ def _full_message_value(case: CaseSummary, communication: Communication) -> str:
 
 
 def correspondence_message(case: CaseSummary, communication: Communication) -> SlackMessage:
-    """A new correspondence: who wrote it, when, and an excerpt; "Show full message" when it was cut."""
-    who = author(communication)
+    """A new correspondence: who wrote it, when, and an excerpt; "Show full message" when it was cut, and Reply
+    under AWS's answers, so the channel answers from the thread."""
+    from_aws = is_from_aws(communication)
+    who = "AWS" if from_aws else escape(communication.submitted_by or "the customer")
     shown, cut = excerpt(communication.body)
-    heading = f"*New correspondence* from {escape(who)}, {_when(communication.time_created)}"
+    icon = ":speech_balloon:" if from_aws else ":bust_in_silhouette:"
+    heading = f"{icon} *{who} replied* · {_when(communication.time_created)}"
     body = "\n".join(f"> {line}" if line else ">" for line in escape(shown).splitlines()) or "> (empty)"
-    more = button("Show full message", SHOW_FULL_MESSAGE_ACTION, _full_message_value(case, communication))
-    blocks = [section(f"{heading}\n{body}", accessory=more if cut else None)]
+    blocks = [section(f"{heading}\n{body}")]
     if communication.attachment_names:
         blocks.append(context("Attachments: " + escape(", ".join(communication.attachment_names))))
-    text = f"{_case_words(case)} — new correspondence from {escape(who)}"
+    buttons = []
+    if from_aws:
+        buttons.append(button("Reply", REPLY_ACTION, CaseRef.of(case).encode(), style="primary"))
+    if cut:
+        buttons.append(
+            button("Show full message", SHOW_FULL_MESSAGE_ACTION, _full_message_value(case, communication))
+        )
+    if buttons:
+        blocks.append(actions(*buttons))
+    text = f"{_case_words(case)} — {'AWS replied' if from_aws else f'{who} replied'}"
     return SlackMessage(text, blocks, _metadata(case, "correspondence"))
 
 
-def lifecycle_message(case: CaseSummary, kind: str) -> SlackMessage:
-    """ "resolved" or "reopened"."""
-    words = "was resolved" if kind == "resolved" else "was reopened"
+def lifecycle_message(case: CaseSummary, kind: str, by: str = "") -> SlackMessage:
+    """ "resolved" or "reopened", and by whom when the app did it (`by`, a Slack user ID)."""
+    icon, words = (
+        (":white_check_mark:", "resolved")
+        if kind == "resolved"
+        else (":arrows_counterclockwise:", "reopened")
+    )
+    who = f" by <@{by}>" if by else ""
     blocks = [
         section(
-            f"*Case {escape(case.display_id or case.case_id)} {words}.* Status: {status_name(case.status)}"
+            f"{icon} *Case {escape(case.display_id or case.case_id)} was {words}{who}.* "
+            f"Status: {status_name(case.status)}"
         ),
     ]
-    return SlackMessage(f"{_case_words(case)} {words}", blocks, _metadata(case, kind))
+    return SlackMessage(f"{_case_words(case)} was {words}{who}", blocks, _metadata(case, kind))

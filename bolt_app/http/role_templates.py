@@ -9,12 +9,17 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from bolt_app.http import pages
-from bolt_app.services.role_templates import PrincipalUnknown, RoleTemplates, WorkspaceNotInstalled
+from bolt_app.services.role_templates import (
+    TEMPLATE_PATH,
+    PrincipalUnknown,
+    RoleTemplates,
+    WorkspaceNotInstalled,
+)
 from bolt_app.signed_links import LinkExpired, LinkInvalid
 
 log = logging.getLogger(__name__)
 
-TEMPLATE_PATH = "/slack/install/role-template"
+__all__ = ["TEMPLATE_PATH", "role_template_route", "template_url"]
 
 _AGAIN = (
     "The app's operator can print the template with aws-support-slack accounts template, or a workspace admin "

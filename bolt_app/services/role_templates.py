@@ -11,6 +11,7 @@ from bolt_app.signed_links import LinkSigner
 from storage.workspaces import WorkspaceKey
 
 LINK_HOURS = 24  # long enough to hand the link to the AWS account's admin
+TEMPLATE_PATH = "/slack/install/role-template"  # served by bolt_app.http.role_templates
 
 
 class WorkspaceNotInstalled(Exception):
@@ -41,13 +42,20 @@ def template_filename(key: WorkspaceKey) -> str:
 
 
 class RoleTemplates:
-    def __init__(self, signer: LinkSigner, workspaces: WorkspaceService, identity: AppIdentity) -> None:
+    def __init__(
+        self, signer: LinkSigner, workspaces: WorkspaceService, identity: AppIdentity, base_url: str = ""
+    ) -> None:
         self.signer = signer
         self.workspaces = workspaces
         self.identity = identity
+        self.base_url = base_url.rstrip("/")
 
     def link_token(self, key: WorkspaceKey) -> str:
         return self.signer.sign([key.enterprise_id, key.team_id])
+
+    def link_url(self, key: WorkspaceKey) -> str:
+        """The download link of the workspace's template, valid for LINK_HOURS (for the authorize form)."""
+        return f"{self.base_url}{TEMPLATE_PATH}?link={self.link_token(key)}"
 
     async def for_link(self, token: str) -> RoleTemplateFile:
         """The template of the link's workspace; LinkInvalid, LinkExpired, WorkspaceNotInstalled or

@@ -40,7 +40,7 @@ def render(message: CaseMessage) -> SlackMessage:
         return root_message(message.case)
     if message.kind == "correspondence" and message.communication is not None:
         return correspondence_message(message.case, message.communication)
-    return lifecycle_message(message.case, message.kind)
+    return lifecycle_message(message.case, message.kind, message.by)
 
 
 def _retry_after(error: SlackApiError) -> float:

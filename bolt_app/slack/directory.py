@@ -48,3 +48,26 @@ async def channel_info(client: AsyncWebClient, channel_id: str) -> SlackChannel 
         is_shared=bool(c.get("is_ext_shared") or c.get("is_shared") or c.get("is_pending_ext_shared")),
         is_ext_shared=bool(c.get("is_ext_shared") or c.get("is_pending_ext_shared")),
     )
+
+
+async def member_channel_ids(client: AsyncWebClient, user_id: str, limit: int = 1000) -> set[str] | None:
+    """The channels `user_id` is in that the app can see (users.conversations, paged); None when Slack refused.
+    Bounded by `limit`: App Home only needs to meet the configured ones."""
+    found: set[str] = set()
+    cursor: str | None = None
+    try:
+        while len(found) < limit:
+            response = await client.users_conversations(
+                user=user_id,
+                types="public_channel,private_channel",
+                exclude_archived=True,
+                limit=200,
+                cursor=cursor,
+            )
+            found |= {str(c["id"]) for c in response.get("channels") or []}
+            cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
+            if not cursor:
+                break
+    except SlackApiError:
+        return None
+    return found

@@ -9,7 +9,7 @@ from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bolt_app.blocks.accounts import accounts_blocks, metadata, rename_account_modal
+from bolt_app.blocks.accounts import accounts_blocks, metadata, policies_modal, rename_account_modal
 from bolt_app.services.accounts import AccountService
 from bolt_app.services.home import HomeService
 from listeners.common import acting_user
@@ -60,3 +60,18 @@ async def remove_account_clicked(
         blocks=accounts_blocks(await accounts.list(actor.workspace), admin=True),
         replace_original=True,
     )
+
+
+@shows_errors(TO_CLICKER)
+async def show_policies_clicked(
+    ack: AsyncAck,
+    body: dict[str, Any],
+    client: AsyncWebClient,
+    context: AsyncBoltContext,
+    respond: AsyncRespond,
+    accounts: AccountService,
+) -> None:
+    """ "Show policies" in the authorize form: the policies, pushed over the form (Back returns to it)."""
+    await ack()
+    setup = await accounts.setup_to_authorize(await acting_user(client, context))
+    await client.views_push(trigger_id=body["trigger_id"], view=policies_modal(setup))

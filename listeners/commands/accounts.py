@@ -9,17 +9,24 @@ from bolt_app.blocks.accounts import (
     register_organization_modal,
 )
 from bolt_app.services.accounts import AccountService
+from bolt_app.services.role_templates import RoleTemplates
 from listeners.commands.aws_support import IN_REPLY, CommandRequest, subcommand
 from listeners.common import acting_user
 from listeners.errors import shows_errors
 
 
-@subcommand("authorize-account", "let an AWS account's IAM role serve this workspace (admins)")
+@subcommand("authorize-account", "let an AWS account's IAM role serve this workspace", admin=True)
 @shows_errors(IN_REPLY)
-async def authorize_account_subcommand(request: CommandRequest, accounts: AccountService) -> None:
+async def authorize_account_subcommand(
+    request: CommandRequest, accounts: AccountService, role_templates: RoleTemplates
+) -> None:
     await request.ack()
-    setup = await accounts.setup_to_authorize(await acting_user(request.client, request.context))
-    view = authorize_account_modal(setup, metadata(channel_id=request.channel_id))
+    actor = await acting_user(request.client, request.context)
+    setup = await accounts.setup_to_authorize(actor)
+    link = role_templates.link_url(actor.workspace)
+    view = authorize_account_modal(
+        setup, metadata(channel_id=request.channel_id, template=link), template_link=link
+    )
     await request.client.views_open(trigger_id=request.trigger_id, view=view)
 
 
@@ -33,7 +40,7 @@ async def accounts_subcommand(request: CommandRequest, accounts: AccountService)
     )
 
 
-@subcommand("register-organization", "authorize every account of an AWS Organization (admins)")
+@subcommand("register-organization", "authorize every account of an AWS Organization", admin=True)
 @shows_errors(IN_REPLY)
 async def register_organization_subcommand(request: CommandRequest, accounts: AccountService) -> None:
     await request.ack()

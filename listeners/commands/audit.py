@@ -38,7 +38,7 @@ def audit_query(args: str) -> AuditQuery:
     )
 
 
-@subcommand("audit [case ID | @user]", "this channel's audit trail, 20 entries at a time (admins)")
+@subcommand("audit [case ID | @user]", "this channel's audit trail, 20 entries at a time", admin=True)
 @shows_errors(IN_REPLY)
 async def audit_subcommand(request: CommandRequest, audit_log: AuditLog) -> None:
     await request.ack()

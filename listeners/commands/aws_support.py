@@ -88,11 +88,14 @@ HELP_ORDER = [
 ]
 
 
-def subcommand(usage: str, summary: str, aliases: tuple[str, ...] = ()) -> Callable[[Handler], Handler]:
-    """Registers a handler for `/aws-support <usage>`; the help list shows them in registration order."""
+def subcommand(
+    usage: str, summary: str, aliases: tuple[str, ...] = (), *, admin: bool = False
+) -> Callable[[Handler], Handler]:
+    """Registers a handler for `/aws-support <usage>`; help lists it under "Everyday", or "For admins" when
+    `admin` (only workspace admins and owners may run it), in HELP_ORDER."""
 
     def register(handler: Handler) -> Handler:
-        _SUBCOMMANDS.append(Subcommand(CommandHelp(usage, aliases, summary), handler))
+        _SUBCOMMANDS.append(Subcommand(CommandHelp(usage, aliases, summary, admin), handler))
         _SUBCOMMANDS.sort(key=lambda s: HELP_ORDER.index(s.names[0]))
         return handler
 

@@ -12,7 +12,7 @@ from listeners.errors import shows_errors
 
 
 @subcommand(
-    "configure-channel", "attach an AWS account and IAM role to this channel (admins)", ("configure",)
+    "configure-channel", "attach an AWS account and IAM role to this channel", ("configure",), admin=True
 )
 @shows_errors(IN_REPLY)
 async def configure_channel_subcommand(request: CommandRequest, channels: ChannelService) -> None:

@@ -1,8 +1,13 @@
 from slack_bolt.async_app import AsyncApp
 
-from bolt_app.blocks.accounts import AUTHORIZE_ACCOUNT_VIEW, REGISTER_ORGANIZATION_VIEW, RENAME_ACCOUNT_VIEW
+from bolt_app.blocks.accounts import (
+    AUTHORIZE_ACCOUNT_VIEW,
+    REGISTER_ORGANIZATION_VIEW,
+    REMOVE_ACCOUNT_VIEW,
+    RENAME_ACCOUNT_VIEW,
+)
 from bolt_app.blocks.cases.parts import CREATE_CASE_VIEW, REOPEN_CASE_VIEW, REPLY_CASE_VIEW, SEARCH_CASES_VIEW
-from bolt_app.blocks.channels import CONFIGURE_CHANNEL_VIEW
+from bolt_app.blocks.channels import CONFIGURE_CHANNEL_VIEW, REMOVE_CHANNEL_VIEW
 from bolt_app.blocks.quotas import QUOTA_INCREASE_VIEW
 from listeners.views.accounts import (
     authorize_account_submitted,
@@ -16,6 +21,7 @@ from listeners.views.cases import (
     search_cases_submitted,
 )
 from listeners.views.channels import configure_channel_submitted
+from listeners.views.home import remove_account_confirmed, remove_channel_confirmed
 from listeners.views.quotas import quota_increase_submitted
 
 
@@ -29,3 +35,5 @@ def register(app: AsyncApp) -> None:
     app.view(SEARCH_CASES_VIEW)(search_cases_submitted)
     app.view(REPLY_CASE_VIEW)(reply_submitted)
     app.view(REOPEN_CASE_VIEW)(reopen_submitted)
+    app.view(REMOVE_ACCOUNT_VIEW)(remove_account_confirmed)
+    app.view(REMOVE_CHANNEL_VIEW)(remove_channel_confirmed)

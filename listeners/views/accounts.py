@@ -64,7 +64,12 @@ async def authorize_account_submitted(
     except UserFacingError as e:  # the form again, with what to fix
         setup = await accounts.role_setup(workspace_of(context))
         retry = authorize_account_modal(
-            setup, view.get("private_metadata", ""), role_arn=role_arn, account_name=name, error=e.message
+            setup,
+            view.get("private_metadata", ""),
+            role_arn=role_arn,
+            account_name=name,
+            error=e.message,
+            template_link=read_metadata(view).get("template"),
         )
         await client.views_update(view_id=view["id"], view=retry)
         return

@@ -32,6 +32,7 @@ from bolt_app.services.cases.models import SearchFilter, SupportService
 from bolt_app.services.channels import ACCOUNTS_PER_CHANNEL
 from bolt_app.services.choice import Choice
 from bolt_app.services.context import ChannelAccount
+from bolt_app.services.home import WorkspaceOverview
 from bolt_app.services.quotas.fields import REGIONS
 from storage.accounts import AccountRow, AuthorizationRow
 from storage.channels import ChannelConfigRow
@@ -162,16 +163,22 @@ def test_channel_with_many_accounts_keeps_add_another_account(n: int) -> None:
 
 @pytest.mark.parametrize("accounts", [0, 1, 60, 150])
 @pytest.mark.parametrize("channels", [0, 1, 60, 150])
-@pytest.mark.parametrize("admin", [True, False])
+@pytest.mark.parametrize("mine", [0, 1, 150])
 def test_app_home_keeps_the_hint_and_says_how_much_of_each_list_is_left(
-    accounts: int, channels: int, admin: bool
+    accounts: int, channels: int, mine: int
 ) -> None:
-    view = home_view(_authorizations(accounts), admin, _configurations(channels, channels=True))
-    blocks = view["blocks"]
+    rows = _configurations(channels, channels=True)
+    overview = WorkspaceOverview(_authorizations(accounts), rows, True, my_channels=rows[:mine])
+    blocks = home_view(overview)["blocks"]
     _within_limits(blocks, 100)
     assert "`/aws-support help` lists every command" in blocks[-1]["elements"][0]["text"]
-    channels_at = next(i for i, b in enumerate(blocks) if b.get("text", {}).get("text") == "*Channels*")
-    account_part, channel_part = blocks[:channels_at], blocks[channels_at:]
+    channels_at = next(
+        i for i, b in enumerate(blocks) if b.get("text", {}).get("text", "").startswith("*Channels*")
+    )
+    accounts_at = next(
+        i for i, b in enumerate(blocks) if b.get("text", {}).get("text", "").startswith("*AWS accounts*")
+    )
+    account_part, channel_part = blocks[accounts_at:channels_at], blocks[channels_at:]
     _says_the_rest(account_part, accounts, len(_shown_ids(account_part)))
     shown_channels = {
         b["text"]["text"].split(">")[0] for b in channel_part if "<#C" in b.get("text", {}).get("text", "")

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from bolt_app.blocks.accounts import accounts_blocks
+from bolt_app.blocks.accounts import accounts_blocks, remove_account_modal
 from bolt_app.blocks.cases.forms import create_case_modal, reopen_modal, reply_modal
 from bolt_app.blocks.cases.messages import (
     case_details_blocks,
@@ -30,17 +30,20 @@ from bolt_app.blocks.cases.messages import (
 from bolt_app.blocks.channels import (
     channel_configurations_blocks,
     configure_channel_modal,
+    remove_channel_modal,
     workspace_channels_blocks,
 )
 from bolt_app.blocks.help import CommandHelp, help_blocks
 from bolt_app.blocks.home import home_view
 from bolt_app.blocks.notifications import correspondence_message, lifecycle_message, root_message
 from bolt_app.blocks.quotas import quota_modal, quota_request_blocks, quota_request_text, warnings_text
-from bolt_app.services.cases.models import CaseSummary, Communication, SearchPage
+from bolt_app.services.cases.models import CaseSummary, Communication, SearchFilter, SearchPage
 from bolt_app.services.choice import Choice
 from bolt_app.services.context import ChannelAccount
+from bolt_app.services.home import WorkspaceOverview
 from bolt_app.services.quotas.models import QuotaDetails, QuotaRequest
 from storage.accounts import AccountRow, AuthorizationRow
+from storage.case_openers import OpenedCase
 from storage.channels import ChannelConfigRow, Notifications
 from storage.workspaces import WorkspaceKey
 
@@ -146,7 +149,14 @@ BUILDERS: dict[str, Callable[[], Built]] = {
     "resolve_confirm": lambda: resolve_confirm(CASE),
     "create_case_modal": lambda: create_case_modal([ACCOUNT, OTHER], notice=HOSTILE),
     "search_results_blocks": lambda: search_results_blocks(
-        SearchPage((CASE,), None, {HOSTILE: HOSTILE}, accounts_truncated=(HOSTILE,), total=1),
+        SearchPage(
+            (CASE,),
+            None,
+            {HOSTILE: HOSTILE},
+            accounts_truncated=(HOSTILE,),
+            total=1,
+            search=SearchFilter(display_id=HOSTILE),
+        ),
         1,
         severity_names=NAMES,
     ),
@@ -160,7 +170,17 @@ BUILDERS: dict[str, Callable[[], Built]] = {
         [ACCOUNT, OTHER], "us-east-1", Choice("ec2", HOSTILE), Choice("L-1", HOSTILE), DETAILS
     ),
     "accounts_blocks": lambda: accounts_blocks([AUTHORIZATION], admin=True),
-    "home_view": lambda: home_view([AUTHORIZATION], True, [CONFIGURATION]),
+    "home_view": lambda: home_view(
+        WorkspaceOverview(
+            [AUTHORIZATION],
+            [CONFIGURATION],
+            True,
+            my_channels=[CONFIGURATION, CONFIGURATION],
+            recent=[OpenedCase(WORKSPACE, "210987654321", "case-1", HOSTILE, HOSTILE, "U1", "C1", AT)],
+        )
+    ),
+    "remove_account_modal": lambda: remove_account_modal(AUTHORIZATION),
+    "remove_channel_modal": lambda: remove_channel_modal(CONFIGURATION),
     "configure_channel_modal": lambda: configure_channel_modal(
         [AUTHORIZATION], "{}", channel_name=HOSTILE, public=True, account_id="210987654321"
     ),

@@ -143,6 +143,7 @@ class FakeSlackApi:
         self._used_refresh_tokens: set[str] = set()
         self._users: dict[str, Json] = {}
         self._channels: dict[str, Json] = {}
+        self._members: dict[str, set[str]] = {}  # channel -> users in it (users.conversations)
         self._files: dict[str, FakeFile] = {}
         self._views: dict[str, Json] = {}
         self._home_views: dict[str, str] = {}
@@ -168,6 +169,7 @@ class FakeSlackApi:
             "views.publish": self._views_publish,
             "users.info": self._users_info,
             "conversations.info": self._conversations_info,
+            "users.conversations": self._users_conversations,
             "files.info": self._files_info,
         }
 
@@ -366,6 +368,11 @@ class FakeSlackApi:
         """Override ``conversations.info`` fields (is_private, is_member, is_archived, name, ...)."""
         with self._cond:
             self._channels[channel_id] = self._channel(channel_id) | fields
+
+    def set_members(self, channel_id: str, *user_ids: str) -> None:
+        """Who is in the channel, as ``users.conversations`` tells (a channel never given members lists nobody)."""
+        with self._cond:
+            self._members[channel_id] = set(user_ids)
 
     def add_file(
         self, file_id: str, name: str, content: bytes, mimetype: str = "application/octet-stream", **info: Any
@@ -746,6 +753,19 @@ class FakeSlackApi:
         if not p.get("channel"):
             raise SlackError("channel_not_found")
         return {"channel": self._channel(p["channel"])}
+
+    def _users_conversations(self, p: Json, _: TokenInfo) -> Json:
+        """The channels the user is in that the app can see (a private one only with the app in it), paged."""
+        user = p.get("user") or ""
+        visible = [
+            self._channel(c)
+            for c, members in sorted(self._members.items())
+            if user in members and (self._channel(c)["is_member"] or not self._channel(c)["is_private"])
+        ]
+        start, size = int(p.get("cursor") or 0), int(p.get("limit") or 100)
+        page = visible[start : start + size]
+        more = str(start + size) if start + size < len(visible) else ""
+        return {"channels": page, "response_metadata": {"next_cursor": more}}
 
     def _channel(self, channel_id: str) -> Json:
         if channel_id in self._channels:

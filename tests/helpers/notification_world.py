@@ -120,6 +120,16 @@ def shown(call: Call) -> str:
     return json.dumps({k: call.params.get(k) for k in ("text", "blocks")})
 
 
+def buttons_of(call: Call) -> dict[str, str]:
+    """The buttons of a posted message: text -> action id."""
+    blocks = call.params.get("blocks") or []
+    if isinstance(blocks, str):
+        blocks = json.loads(blocks)
+    return {
+        e["text"]["text"]: e["action_id"] for b in blocks if b["type"] == "actions" for e in b["elements"]
+    }
+
+
 @dataclass
 class World:
     services: Services

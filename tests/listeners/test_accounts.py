@@ -73,7 +73,7 @@ async def test_install_link_to_authorized_account(harness: AppHarness, aws: AwsD
     assert calls[0].external_id == ext and calls[0].session_name == f"T0001.{ADMIN}" and calls[0].allowed
     assert calls[1].external_id != ext and not calls[1].allowed  # the probe with another External ID
     home = await harness.slack.wait_for("views.publish")
-    assert "Prod (210987654321)" in json.dumps(home[-1].params)
+    assert "*Prod* · `210987654321`" in json.dumps(home[-1].params, ensure_ascii=False)
     ephemeral = await harness.slack.wait_for("chat.postEphemeral")
     assert "is authorized" in json.dumps(ephemeral[-1].params)
 
@@ -328,3 +328,28 @@ async def test_over_100_accounts_are_offered_by_type_ahead_to_register_an_organi
     # the note is not an account: submitting it asks for the management account
     response = await submit(harness, view, {"account": ("option", everything[-1]["value"])})
     assert response.json()["errors"] == {"account": "Pick the organization's management account."}
+
+
+async def test_authorize_shows_the_steps_before_the_arn_and_the_policies_on_demand(
+    harness: AppHarness,
+) -> None:
+    view = await open_modal(harness, "authorize-account")
+    kinds = [b.get("block_id") or b["type"] for b in view["blocks"]]
+    assert kinds.index("role_arn") > 2  # the three steps come first
+    steps = [b["text"]["text"] for b in view["blocks"][:3]]
+    assert (
+        steps[0].startswith("*1. Copy this workspace's External ID*")
+        and await external_id(harness) in steps[0]
+    )
+    assert "/slack/install/role-template?link=" in steps[1] and "CloudFormation template" in steps[1]
+    assert "Trust policy" not in json.dumps(view) and "Recommended permissions" not in json.dumps(view)
+
+    show = view["blocks"][1]["accessory"]
+    assert show["text"]["text"] == "Show policies"
+    await click(harness, show["action_id"], "", view=view)
+    [pushed] = await harness.slack.wait_for("views.push")
+    policies = json.dumps(pushed.params)
+    assert (
+        "Trust policy" in policies and "sts:ExternalId" in policies and "Recommended permissions" in policies
+    )
+    assert pushed.params["view"]["close"]["text"] == "Back"

@@ -183,7 +183,7 @@ async def test_create_case_opens_the_modal_before_aws_and_posts_the_new_case_in_
         ACCOUNT,
     ):
         assert words in message
-    assert list(buttons(posted)) == ["See details", "Reply", "Resolve case"]
+    assert list(buttons(posted)) == ["See details", "Reply", "Resolve case", "View in Support Center"]
     assert (case.subject, case.service_code, case.category_code, case.severity_code) == (
         "EC2 instance unreachable",
         EC2_LINUX,
@@ -516,7 +516,13 @@ async def test_see_details_shows_the_case_with_its_correspondence_full_and_paged
     assert details.params["response_type"] == "ephemeral"
     for words in ("Throttled API", "EC2 - Linux", "Performance", "Update 10", "Amazon Web Services", ACCOUNT):
         assert words in shown
-    assert list(buttons(details)) == ["Reply", "Resolve case", "Previous correspondence", "Share to channel"]
+    assert list(buttons(details)) == [
+        "Reply",
+        "Resolve case",
+        "Previous correspondence",
+        "Share to channel",
+        "View in Support Center",
+    ]
 
     await click_message(harness, parts.PREVIOUS_CORRESPONDENCE_ACTION, ref_of(case), ephemeral=True)
     first_page = (await response_url_posts(harness, 2))[-1]
@@ -614,7 +620,7 @@ async def test_share_to_channel_posts_the_case_for_everyone(harness: AppHarness,
     assert shared.params["channel"] == "C0001"
     for words in (case.display_id, "Quota for GPUs", "Production system down", "Shared by <@U0001>"):
         assert words in text_of(shared)
-    assert list(buttons(shared)) == ["See details", "Reply", "Resolve case"]
+    assert list(buttons(shared)) == ["See details", "Reply", "Resolve case", "View in Support Center"]
 
 
 # ---- permissions follow the channel's role ---------------------------------------------------------------------

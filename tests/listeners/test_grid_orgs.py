@@ -160,9 +160,10 @@ async def test_each_org_sees_and_changes_only_its_own_configuration_of_a_shared_
     await harness.command("configure-channel", channel_id=SHARED, **E1.who())
     listed = (await replies(harness, 1))[-1]
     assert role1 in listed and "Edit" in listed and "Remove" in listed
-    assert role1 in await home_of(harness, E1)
+    home_one = await home_of(harness, E1)
+    assert SHARED in home_one and "GridOne" in home_one  # the role by its name
     home_two = await home_of(harness, E2)
-    assert role1 not in home_two and SHARED not in home_two
+    assert "GridOne" not in home_two and SHARED not in home_two
 
     # Org Two pressing Edit/Remove on Org One's configuration (its button value) touches nothing of Org One's.
     opened_before = len(harness.slack.calls("views.open"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -24,20 +25,22 @@ E1, E2 = WorkspaceKey("E0001", ""), WorkspaceKey("E0002", "")  # two Grid orgs, 
 AT = datetime(2026, 11, 30, 12, 0, 0)
 
 
-def database_at(revision: str, kind: str, tmp_path: Path) -> Iterator[str]:
-    """A database of its own, migrated to `revision` only."""
+@contextmanager
+def database_at(kind: str, tmp_path: Path, revision: str) -> Iterator[str]:
+    """A database of its own (SQLite or PostgreSQL), migrated to `revision` only."""
     if kind == "sqlite":
         url = f"sqlite+aiosqlite:///{tmp_path / 'old.db'}"
         db.upgrade(url, revision)
         yield url
         return
-    with postgres_database("aws_support_slack_migration", revision) as url:
+    with postgres_database(f"aws_support_slack_migration_{revision}", revision) as url:
         yield url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def url_at_0001(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    yield from database_at("0001", request.param, tmp_path)
+    with database_at(request.param, tmp_path, "0001") as url:
+        yield url
 
 
 @pytest.fixture
@@ -121,7 +124,8 @@ async def test_rows_written_at_0001_keep_their_org_and_a_second_org_gets_rows_of
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def url_at_0003(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    yield from database_at("0003", request.param, tmp_path)
+    with database_at(request.param, tmp_path, "0003") as url:
+        yield url
 
 
 AUDIT_ROW = text(

@@ -3,12 +3,21 @@
 Labels follow the original product. What the notification messages build on is handed on here."""
 
 from bolt_app.blocks.cases.messages import case_summary_blocks
-from bolt_app.blocks.cases.parts import SHOW_FULL_MESSAGE_ACTION, CaseRef, severity_name, status_name
+from bolt_app.blocks.cases.parts import (
+    REPLY_ACTION,
+    SHOW_FULL_MESSAGE_ACTION,
+    CaseRef,
+    opened_by,
+    severity_name,
+    status_name,
+)
 
 __all__ = [
+    "REPLY_ACTION",
     "SHOW_FULL_MESSAGE_ACTION",
     "CaseRef",
     "case_summary_blocks",
+    "opened_by",
     "severity_name",
     "status_name",
 ]

@@ -17,6 +17,8 @@ from bolt_app.blocks.cases.parts import (
     SEARCH_STATUSES,
     SERVICE_ACTION,
     SEVERITY_ACTION,
+    SEVERITY_MEANINGS,
+    SEVERITY_ORDER,
     TEXT_INPUT_CHARS,
     cut,
     display_id,
@@ -28,6 +30,7 @@ from bolt_app.blocks.common import (
     View,
     context,
     cut_options,
+    divider,
     escape,
     modal,
     option,
@@ -186,7 +189,18 @@ def language_options(languages: Sequence[SupportedLanguage] = ()) -> list[dict[s
 
 
 def severity_options(levels: Sequence[Choice]) -> list[dict[str, Any]]:
-    return cut_options([option(level.name, level.code) for level in levels])
+    """The plan's severities, mildest ("General guidance") first, each saying what it is for in AWS's words."""
+    ordered = sorted(levels, key=lambda level: SEVERITY_ORDER.get(level.code, len(SEVERITY_ORDER)))
+    return cut_options(
+        [option(level.name, level.code, description=SEVERITY_MEANINGS.get(level.code)) for level in ordered]
+    )
+
+
+CONSOLE_CONTACT_NOTE = (
+    "Chat and phone contact are available in the "
+    "<https://support.console.aws.amazon.com/support/home#/case/create|AWS Support Center console>; "
+    "cases opened here are answered by email and in Slack."
+)
 
 
 def create_case_modal(
@@ -198,12 +212,17 @@ def create_case_modal(
     private_metadata: str = "",
     notice: str | None = None,
 ) -> View:
-    """ "Create a support case". The AWS account select appears only when the channel has several accounts.
+    """ "Create a support case": what AWS needs first (account, subject, description, issue type, service,
+    category, severity), then the optional fields after a divider. The AWS account select appears only when the
+    channel has several accounts; the only one is named instead.
     Severity is a static select once `severity_levels` are known, else an external select (`SEVERITY_ACTION`)."""
     blocks: list[Block] = []
     if notice:
         blocks.append(section(f":warning: {escape(notice)}"))
-    if len(accounts) > 1:
+    if len(accounts) == 1:
+        # As in the original, no field to fill in: the channel's one account is already chosen, and said.
+        blocks.append(context(f"AWS account: *{escape(accounts[0].account_shown)}*"))
+    elif accounts:
         blocks.append(
             _account_select(
                 fields.CASE_ACCOUNT_BLOCK,
@@ -251,26 +270,10 @@ def create_case_modal(
             "Choose the service first",
             dispatch=True,
         ),
-    ]
-    if severity_levels:
-        blocks.append(
-            _select(
-                fields.SEVERITY_BLOCK,
-                "Severity",
-                severity_options(severity_levels),
-                initial_value=prefill.severity_code,
-            )
-        )
-    else:
-        initial = (
-            Choice(prefill.severity_code, severity_name(prefill.severity_code))
-            if prefill.severity_code
-            else None
-        )
-        blocks.append(
-            _external_select(fields.SEVERITY_BLOCK, "Severity", SEVERITY_ACTION, initial, "Choose a severity")
-        )
-    blocks += [
+        _severity_block(prefill.severity_code, severity_levels),
+        context(CONSOLE_CONTACT_NOTE),
+        divider(),
+        context("*Optional*"),
         _select(
             fields.LANGUAGE_BLOCK,
             "Contact language",
@@ -287,6 +290,24 @@ def create_case_modal(
         submit="Create case",
         private_metadata=private_metadata,
     )
+
+
+SEVERITY_HINT = (
+    "From General guidance (a question) to Business-critical system down (critical functions unavailable); "
+    "each choice says what it is for. The higher the severity, the sooner AWS answers."
+)
+
+
+def _severity_block(code: str | None, levels: Sequence[Choice]) -> Block:
+    if levels:
+        block = _select(fields.SEVERITY_BLOCK, "Severity", severity_options(levels), initial_value=code)
+    else:
+        initial = Choice(code, severity_name(code)) if code else None
+        block = _external_select(
+            fields.SEVERITY_BLOCK, "Severity", SEVERITY_ACTION, initial, "Choose a severity"
+        )
+    block["hint"] = plain(SEVERITY_HINT)
+    return block
 
 
 def _matches(query: str, *texts: str) -> bool:

@@ -19,17 +19,22 @@ from bolt_app.blocks.cases.parts import (
     REOPEN_ACTION,
     REPLY_ACTION,
     RESOLVE_ACTION,
+    SEARCH_STATUSES,
     SECTION_CHARS,
     SEE_DETAILS_ACTION,
     SHARE_ACTION,
     SHOW_FULL_MESSAGE_ACTION,
+    SUPPORT_CENTER_ACTION,
     CaseRef,
     button_value,
     cut,
     display_id,
     message_blocks,
+    opened_by,
+    service_shown,
     severity_name,
     status_name,
+    support_center_url,
     when,
 )
 from bolt_app.blocks.common import (
@@ -41,11 +46,12 @@ from bolt_app.blocks.common import (
     context,
     divider,
     escape,
+    link_button,
     modal,
     section,
 )
 from bolt_app.services.cases.fields import LANGUAGES
-from bolt_app.services.cases.models import CaseSummary, Communication, SearchPage
+from bolt_app.services.cases.models import CaseSummary, Communication, SearchFilter, SearchPage
 
 # ---------------------------------------------------------------------------------------------------------------
 # A case
@@ -58,6 +64,7 @@ def resolve_confirm(case: CaseSummary) -> dict[str, Any]:
         "Resolve case",
         f"Resolve case {display_id(case)}: {cut(escape(case.subject), 150)}? It can be reopened later.",
         "Resolve case",
+        style="danger",
     )
 
 
@@ -70,14 +77,25 @@ def _case_buttons(case: CaseSummary, *, details: bool, share: bool, previous: bo
     if case.resolved:
         buttons.append(button("Reopen case", REOPEN_ACTION, ref))
     else:
-        buttons.append(
-            button("Resolve case", RESOLVE_ACTION, ref, style="danger", confirm=resolve_confirm(case))
-        )
+        # Not red: resolving is an everyday step, and the confirmation it opens is where the danger is shown.
+        buttons.append(button("Resolve case", RESOLVE_ACTION, ref, confirm=resolve_confirm(case)))
     if previous:
         buttons.append(button("Previous correspondence", PREVIOUS_CORRESPONDENCE_ACTION, ref))
     if share:
         buttons.append(button("Share to channel", SHARE_ACTION, ref))
+    url = support_center_url(case)
+    if url:
+        buttons.append(link_button("View in Support Center", SUPPORT_CENTER_ACTION, url))
     return buttons
+
+
+def case_facts(case: CaseSummary, *, opener: bool = True) -> str:
+    """The context line under a case's headline: account, service, who opened it and when."""
+    who = f"Opened by {opened_by(case)} · " if opener else ""
+    return (
+        f"AWS account: {escape(case.account_shown)} · Service: {service_shown(case)} · "
+        f"{who}{when(case.time_created)}"
+    )
 
 
 def _headline(case: CaseSummary, severity_names: Mapping[str, str] | None) -> str:
@@ -100,11 +118,14 @@ def case_summary_blocks(
     *,
     severity_names: Mapping[str, str] | None = None,
     shared_by: str | None = None,
+    happened: str | None = None,
 ) -> list[Block]:
-    """A case in a few lines (a notification, or a case shared to the channel): See details, Reply, Resolve."""
+    """A case in a few lines (a notification, or a case shared to the channel): See details, Reply, Resolve.
+    `happened` (a notification's root) leads the context line with what happened and who did it."""
+    facts = f"{happened} · {case_facts(case, opener=False)}" if happened else case_facts(case)
     blocks = [
         section(_headline(case, severity_names)),
-        context(f"AWS account: {escape(case.account_shown)} · Created {when(case.time_created)}"),
+        context(facts),
         actions(*_case_buttons(case, details=True, share=False, previous=False)),
     ]
     if shared_by:
@@ -122,10 +143,10 @@ def _details_fields(
         ("Case ID", display_id(case)),
         ("Status", status_name(case.status)),
         ("Severity", escape(severity_name(case.severity_code, severity_names))),
-        ("Service", escape((service_names or {}).get(case.service_code) or case.service_code or "—")),
+        ("Service", service_shown(case, service_names)),
         ("Category", escape((category_names or {}).get(case.category_code) or case.category_code or "—")),
         ("Created", when(case.time_created)),
-        ("Submitted by", escape(case.submitted_by or "—")),
+        ("Opened by", opened_by(case)),
         ("AWS account", escape(case.account_shown)),
         ("Contact language", LANGUAGES.get(case.language, case.language or "—")),
         ("Additional contacts", escape(", ".join(case.cc_emails)) or "—"),
@@ -232,6 +253,22 @@ def _failed_accounts_text(failed: Mapping[str, str]) -> str:
     return text.rstrip()
 
 
+def search_words(search: SearchFilter) -> str:
+    """The filter that produced a page of results, in words ("All open cases · created from 1 Nov 2026 …")."""
+    if search.display_id:
+        return f"case ID {escape(search.display_id)}"
+    parts = [SEARCH_STATUSES.get(search.status, search.status)]
+    if search.after and search.before:
+        parts.append(f"created {search.after:%-d %b %Y} to {search.before:%-d %b %Y}")
+    elif search.after:
+        parts.append(f"created from {search.after:%-d %b %Y}")
+    elif search.before:
+        parts.append(f"created until {search.before:%-d %b %Y}")
+    parts.append(f"in {LANGUAGES.get(search.language or 'en', search.language or 'English')}")
+    parts.append(f"account {search.account_id}" if search.account_id else "all accounts of this channel")
+    return " · ".join(parts)
+
+
 def search_results_blocks(
     page: SearchPage, page_number: int, *, severity_names: Mapping[str, str] | None = None
 ) -> list[Block]:
@@ -243,12 +280,14 @@ def search_results_blocks(
         blocks.append(section(f"*Search results* {first}–{last} of {page.total} (page {page_number})"))
     else:
         blocks.append(section("*Search results*: no case matches this search."))
+    if page.search is not None:
+        blocks.append(context(f"Searched for: {search_words(page.search)}"))
     for case in page.cases:
         ref = CaseRef.of(case).encode()
         blocks += [
             divider(),
             section(_headline(case, severity_names)),
-            context(f"AWS account: {escape(case.account_shown)} · Created {when(case.time_created)}"),
+            context(case_facts(case)),
             actions(
                 button("See details", SEE_DETAILS_ACTION, ref, style="primary"),
                 button("Share to channel", SHARE_ACTION, ref),

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
-from bolt_app.blocks.common import Block
+from bolt_app.blocks.common import Block, escape
 from bolt_app.identifiers import is_account_id, is_case_id
 from bolt_app.services.cases.models import CaseSummary
 
@@ -26,6 +26,7 @@ REPLY_ACTION = "case_reply"
 RESOLVE_ACTION = "case_resolve"
 REOPEN_ACTION = "case_reopen"
 SHARE_ACTION = "case_share"
+SUPPORT_CENTER_ACTION = "case_support_center"  # a link button: its click is only acknowledged
 SHOW_FULL_MESSAGE_ACTION = "case_show_full_message"
 PREVIOUS_CORRESPONDENCE_ACTION = "case_previous_correspondence"
 NEXT_RESULTS_ACTION = "search_next_results"
@@ -48,6 +49,16 @@ SEVERITY_NAMES = {
     "high": "Production system impaired",
     "urgent": "Production system down",
     "critical": "Business-critical system down",
+}
+SEVERITY_ORDER = {code: i for i, code in enumerate(SEVERITY_NAMES)}
+# What each level is for, after AWS's own descriptions (Support Center's "Choosing a severity"), cut to
+# Slack's 75 characters of an option's description.
+SEVERITY_MEANINGS = {
+    "low": "A general development question, or a feature request",
+    "normal": "Non-critical functions behave abnormally, or a time-sensitive question",
+    "high": "Important functions of your application are impaired or degraded",
+    "urgent": "Business significantly impacted; important functions unavailable",
+    "critical": "Business at risk; critical functions of your application unavailable",
 }
 STATUS_NAMES = {
     "opened": "Opened",
@@ -123,6 +134,25 @@ def when(moment: datetime | None) -> str:
 
 def display_id(case: CaseSummary) -> str:
     return case.display_id or case.case_id
+
+
+SUPPORT_CENTER_CASE_URL = "https://support.console.aws.amazon.com/support/home#/case/?displayId={}"
+
+
+def support_center_url(case: CaseSummary) -> str | None:
+    """The case in the AWS Support Center console (once AWS gave it a display ID)."""
+    return SUPPORT_CENTER_CASE_URL.format(case.display_id) if case.display_id else None
+
+
+def opened_by(case: CaseSummary) -> str:
+    """The Slack person who opened the case through the app, else whom AWS names (the console, the API)."""
+    if case.opened_by:
+        return f"<@{case.opened_by}>"
+    return escape(case.submitted_by) if case.submitted_by else "unknown"
+
+
+def service_shown(case: CaseSummary, names: Mapping[str, str] | None = None) -> str:
+    return escape((names or {}).get(case.service_code) or case.service_name or case.service_code or "—")
 
 
 def severity_name(code: str, names: Mapping[str, str] | None = None) -> str:

@@ -30,3 +30,7 @@ class CatalogueCache:
             cached = await read()
             self._entries[key] = cached
         return list(cached)  # a copy: callers may sort or filter it
+
+    def peek(self, key: CatalogueKey) -> list[Any]:
+        """The cached list, or nothing: for what is only nicer with it (service names on search results)."""
+        return list(self._entries.get(key) or [])

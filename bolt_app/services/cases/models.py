@@ -90,6 +90,8 @@ class CaseSummary:
     account_shown: str
     recent: tuple[Communication, ...] = ()  # newest first, at most 5
     more_communications: bool = False  # older correspondence exists ("Previous correspondence")
+    opened_by: str = ""  # the Slack user who opened it through this app ("" when opened elsewhere)
+    service_name: str = ""  # the service by name, when the account's catalogue is at hand
 
     @property
     def resolved(self) -> bool:
@@ -118,6 +120,7 @@ class SearchPage:
     offset: int = 0  # index of the first case of this page among all results
     total: int = 0
     accounts_truncated: tuple[str, ...] = ()  # accounts with more matches than one search fetches
+    search: SearchFilter | None = None  # what was searched for
 
 
 @dataclass(frozen=True)

@@ -148,5 +148,6 @@ def merged_page(
         previous_token=_page_token(search, max(offset - page_size, 0)) if offset > 0 else None,
         offset=offset,
         total=len(found),
+        search=search,
         accounts_truncated=tuple(truncated),
     )

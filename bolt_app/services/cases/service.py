@@ -8,8 +8,10 @@ values (`ChannelAccount`, `SlackActor`, dataclasses) and return dataclasses; the
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -43,6 +45,9 @@ from bolt_app.services.context import ChannelAccount, SlackActor
 from bolt_app.services.membership import require_member
 from bolt_app.services.role_target import role_target
 from storage.audit import AuditRepository, IdempotencyKeys
+from storage.case_openers import CaseOpenerRepository, OpenedCase
+
+log = logging.getLogger(__name__)
 
 COMMUNICATIONS_PAGE_SIZE = 10
 CREATED_CLOCK_SKEW_SECONDS = 300  # the app's clock against AWS's, when looking for a case it may have made
@@ -54,6 +59,7 @@ class CaseService:
         role_sessions: RoleSessions,
         audit: AuditRepository,
         idempotency: IdempotencyKeys,
+        openers: CaseOpenerRepository,
         *,
         catalogue_ttl_seconds: float = CATALOGUE_TTL_SECONDS,
         clock: Callable[[], float] = time.monotonic,
@@ -61,6 +67,7 @@ class CaseService:
         self.role_sessions = role_sessions
         self.audit = audit
         self._actions = AuditedActions(audit, idempotency)
+        self.openers = openers
         self._catalogue = CatalogueCache(catalogue_ttl_seconds, clock)
 
     async def _support(
@@ -127,7 +134,38 @@ class CaseService:
                 if set_id:
                     params["attachmentSetId"] = set_id
                 trail.case_id = await self._create_once(claim, support, params)
-            return await self._created(channel, actor, trail.case_id, new)
+            created = await self._created(channel, actor, trail.case_id, new)
+            await self._record_opener(channel, actor, created)
+            return replace(created, opened_by=actor.user_id)
+
+    async def _record_opener(self, channel: ChannelAccount, actor: SlackActor, case: CaseSummary) -> None:
+        opened = OpenedCase(
+            channel.workspace, channel.account_id, case.case_id, case.display_id, case.subject,
+            actor.user_id, channel.channel_id, case.time_created,
+        )  # fmt: skip
+        try:
+            await self.openers.record(opened)
+        except Exception:
+            # The case exists at AWS: failing now would tell the user it was not opened.
+            log.exception("could not record who opened case %s", case.case_id)
+
+    async def _named(
+        self, channels: Sequence[ChannelAccount], cases: Sequence[CaseSummary]
+    ) -> list[CaseSummary]:
+        """The cases with who opened them through the app, and their service by name when the account's
+        catalogue is cached (search results and details; nothing is asked of AWS for it)."""
+        roles = {c.account_id: c.role_arn for c in channels}
+        by = await self.openers.openers(channels[0].workspace, ((c.account_id, c.case_id) for c in cases))
+        named = []
+        for case in cases:
+            services = self._catalogue.peek(
+                ("services", case.account_id, roles.get(case.account_id, ""), "en")
+            )
+            name = next((s.name for s in services if s.code == case.service_code), case.service_name)
+            named.append(
+                replace(case, opened_by=by.get((case.account_id, case.case_id), ""), service_name=name)
+            )
+        return named
 
     async def _create_once(self, claim: Claim, support: SupportClient, params: dict[str, Any]) -> str:
         """CreateCase; when its answer was lost, AWS is asked whether the case exists (a case of this subject and
@@ -195,7 +233,10 @@ class CaseService:
         answers = await asyncio.gather(
             *(self._search_account(c, actor, search) for c in targets), return_exceptions=True
         )
-        return merged_page(search, targets, answers, offset, page_size)
+        page = merged_page(search, targets, answers, offset, page_size)
+        if not page.cases:
+            return page
+        return replace(page, cases=tuple(await self._named(channels, page.cases)))
 
     async def _search_account(
         self, channel: ChannelAccount, actor: SlackActor, search: SearchFilter
@@ -220,7 +261,8 @@ class CaseService:
         """The case with its 5 most recent communications."""
         async with self._actions.audited(channel, actor, "support:DescribeCases", case_id) as trail:
             support = await self._support(channel, actor, trail)
-            return await self._describe(channel, support, case_id, language=language, communications=True)
+            case = await self._describe(channel, support, case_id, language=language, communications=True)
+        return (await self._named([channel], [case]))[0]
 
     async def communications(
         self, channel: ChannelAccount, actor: SlackActor, case_id: str, next_token: str | None = None

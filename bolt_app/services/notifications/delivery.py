@@ -32,6 +32,13 @@ from storage.workspaces import WorkspaceKey, WorkspaceRepository
 
 log = logging.getLogger(__name__)
 
+# The audited action (and its detail) that made each lifecycle change, when the app made it.
+_LIFECYCLE_ACTIONS = {
+    "resolved": ("support:ResolveCase", None),
+    "reopened": ("support:AddCommunicationToCase", "reopen"),
+}
+LIFECYCLE_ACTOR_SECONDS = 900.0  # how long before AWS's event the app's own resolve or reopen may have been
+
 
 class ChannelPoster(Protocol):
     """Writes to the channels of one workspace as its bot. Waits out Slack's rate limits itself; raises
@@ -231,8 +238,27 @@ class ChannelDelivery:
             return _Done(SKIPPED, plan.reason, thread)
         poster = await self.posters.for_workspace(config.workspace)
         for step in plan.steps:
-            state = await self._perform(step, case, state, key, config, poster)
+            by = (
+                await self._who(step.kind, config, key, event.event_time)
+                if step.kind in _LIFECYCLE_ACTIONS
+                else ""
+            )
+            state = await self._perform(step, case, state, key, config, poster, by)
         return _Done(POSTED, plan.kinds, thread)
+
+    async def _who(self, kind: str, config: ChannelConfigRow, key: ThreadKey, at: datetime) -> str:
+        """Who resolved or reopened the case through the app, in this workspace, shortly before `at` (else
+        nobody known: it happened in the console or through the API)."""
+        action, detail = _LIFECYCLE_ACTIONS[kind]
+        since = at - timedelta(seconds=LIFECYCLE_ACTOR_SECONDS)
+        try:
+            found = await self.audit.last_actor(
+                config.workspace, key.account_id, key.case_id, action, since, detail
+            )
+        except Exception:  # naming who did it must never hold a delivery back
+            log.exception("could not look up who changed case %s", key.case_id)
+            return ""
+        return found or ""
 
     async def _perform(
         self,
@@ -242,6 +268,7 @@ class ChannelDelivery:
         key: ThreadKey,
         config: ChannelConfigRow,
         poster: ChannelPoster,
+        by: str = "",
     ) -> ThreadState:
         """One Slack write, then its record: the only window in which a crash can repeat a post."""
         channel_id = config.channel_id
@@ -250,7 +277,7 @@ class ChannelDelivery:
             await poster.update(channel_id, state.root_ts or "", CaseMessage("root", case))
             change = step.change
         else:
-            message = CaseMessage(step.kind, case, step.communication)
+            message = CaseMessage(step.kind, case, step.communication, by)
             ts = await poster.post(channel_id, message, None if step.kind == "root" else state.root_ts)
             change = replace(step.change, root_ts=ts) if step.kind == "root" else step.change
         self.checkpoint("after_post")

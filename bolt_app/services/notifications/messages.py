@@ -21,3 +21,4 @@ class CaseMessage:
     kind: str
     case: CaseSummary
     communication: Communication | None = None
+    by: str = ""  # the Slack user who resolved or reopened the case through the app, when it was one

@@ -82,6 +82,45 @@ def test_the_account_field_appears_only_with_several_accounts() -> None:
     ]
 
 
+def test_the_channels_only_account_is_named_at_the_top_and_nothing_asks_for_it() -> None:
+    view = create_case_modal([PROD])
+    assert view["blocks"][0]["type"] == "context"
+    assert view["blocks"][0]["elements"][0]["text"] == "AWS account: *Prod (210987654321)*"
+    assert fields.CASE_ACCOUNT_BLOCK not in inputs(view)
+
+
+def test_severities_say_what_each_is_for_mildest_first() -> None:
+    levels = [Choice("urgent", "Production system down"), Choice("low", "General guidance"),
+              Choice("high", "Production system impaired"), Choice("normal", "System impaired")]  # fmt: skip
+    view = create_case_modal([PROD], severity_levels=levels)
+    options = inputs(view)[fields.SEVERITY_BLOCK]["element"]["options"]
+    assert [o["text"]["text"] for o in options] == [
+        "General guidance",
+        "System impaired",
+        "Production system impaired",
+        "Production system down",
+    ]
+    described = {o["text"]["text"]: o["description"]["text"] for o in options}
+    assert (
+        described["Production system down"]
+        == "Business significantly impacted; important functions unavailable"
+    )
+    assert all(len(d) <= 75 for d in described.values())
+    assert "each choice says what it is for" in inputs(view)[fields.SEVERITY_BLOCK]["hint"]["text"]
+
+
+def test_chat_and_phone_are_pointed_to_the_console_and_optional_fields_come_last() -> None:
+    view = create_case_modal([PROD, DEV])
+    kinds = [(b["type"], b.get("block_id")) for b in view["blocks"]]
+    severity, divider = kinds.index(("input", fields.SEVERITY_BLOCK)), kinds.index(("divider", None))
+    note = view["blocks"][severity + 1]["elements"][0]["text"]
+    assert "Chat and phone" in note and "support.console.aws.amazon.com" in note
+    assert severity < divider
+    after = [b for _, b in kinds[divider:] if b]
+    assert after == [fields.LANGUAGE_BLOCK, fields.CC_BLOCK, fields.ATTACHMENTS_BLOCK]
+    assert inputs(view)[fields.DESCRIPTION_BLOCK]["hint"]["text"].startswith("How you use the service")
+
+
 def test_a_prefilled_create_case_modal_keeps_the_values_and_its_state() -> None:
     state = ViewState(channel_id="C1", message_ts="1700000000.000100")
     view = create_case_modal(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from bolt_app.blocks.cases import parts
 from bolt_app.blocks.cases.messages import (
@@ -14,7 +14,7 @@ from bolt_app.blocks.cases.messages import (
     resolve_confirm,
     search_results_blocks,
 )
-from bolt_app.services.cases.models import Communication, SearchPage
+from bolt_app.services.cases.models import Communication, SearchFilter, SearchPage
 from tests.blocks.cases.kit import (
     CREATED,
     a_case,
@@ -33,11 +33,12 @@ def test_case_summary_shows_the_case_and_its_buttons() -> None:
         assert words in text
     assert "Prod (210987654321)" in text
     found = buttons(blocks)
-    assert list(found) == ["See details", "Reply", "Resolve case"]
+    assert list(found) == ["See details", "Reply", "Resolve case", "View in Support Center"]
     assert {b["action_id"] for b in found.values()} == {
         parts.SEE_DETAILS_ACTION,
         parts.REPLY_ACTION,
         parts.RESOLVE_ACTION,
+        parts.SUPPORT_CENTER_ACTION,
     }
     assert parts.CaseRef.decode(found["Reply"]["value"]) == parts.CaseRef(
         "210987654321", a_case().case_id, "en"
@@ -46,6 +47,26 @@ def test_case_summary_shows_the_case_and_its_buttons() -> None:
     assert resolve_confirm(a_case())["title"]["text"] == "Resolve case"
     assert resolve_confirm(a_case())["confirm"]["text"] == "Resolve case"
     assert_within_slack_limits(blocks, 50)
+
+
+def test_a_case_opened_here_names_its_slack_opener_and_links_to_support_center() -> None:
+    blocks = case_summary_blocks(a_case(opened_by="U42", service_name="EC2 - Linux"))
+    facts = text_of([b for b in blocks if b["type"] == "context"])
+    assert "Opened by <@U42>" in facts and "AWSSupportSlackRole" not in facts
+    assert "Service: EC2 - Linux" in facts
+    link = buttons(blocks)["View in Support Center"]
+    assert link["url"] == "https://support.console.aws.amazon.com/support/home#/case/?displayId=1700000001"
+    # Opened elsewhere (console, API): whom AWS names, escaped; without a display ID yet, no link.
+    other = case_summary_blocks(a_case(display_id="", submitted_by="Admin (Role) <jane@example.com>"))
+    assert "Opened by Admin (Role) &lt;jane@example.com&gt;" in text_of(other)
+    assert "View in Support Center" not in buttons(other)
+
+
+def test_resolve_case_is_a_normal_button_whose_confirmation_is_the_danger() -> None:
+    for blocks in (case_summary_blocks(a_case()), case_details_blocks(a_case())):
+        resolve = buttons(blocks)["Resolve case"]
+        assert "style" not in resolve and resolve["confirm"]["style"] == "danger"
+        assert buttons(blocks).get("See details", {}).get("style") in (None, "primary")
 
 
 def test_a_resolved_case_offers_reopen_instead_of_resolve() -> None:
@@ -85,7 +106,7 @@ def test_case_details_show_fields_latest_correspondence_and_actions() -> None:
         "*Service*\nEC2 - Linux",
         "*Category*\nInstance Issue",
         f"*Created*\n<!date^{int(created.timestamp())}^",
-        "*Submitted by*\nDevOpsRole (Role) &lt;T0009.U77&gt;",
+        "*Opened by*\nDevOpsRole (Role) &lt;T0009.U77&gt;",  # opened elsewhere: whom AWS names
         "*Additional contacts*\na@example.com, b@example.com",
         "*AWS account*\nStaging (310987654321)",
         f"*Latest correspondence* from Amazon Web Services, <!date^{int(answered.timestamp())}^",
@@ -94,7 +115,13 @@ def test_case_details_show_fields_latest_correspondence_and_actions() -> None:
     ):
         assert words in text
     assert "Original" not in text and str(int(asked.timestamp())) not in text
-    assert list(buttons(blocks)) == ["Reply", "Resolve case", "Previous correspondence", "Share to channel"]
+    assert list(buttons(blocks)) == [
+        "Reply",
+        "Resolve case",
+        "Previous correspondence",
+        "Share to channel",
+        "View in Support Center",
+    ]
     assert buttons(blocks)["Share to channel"]["action_id"] == parts.SHARE_ACTION
     assert_within_slack_limits(blocks, 50)
 
@@ -112,7 +139,7 @@ def test_a_long_correspondence_is_cut_with_show_full_message() -> None:
 
 def test_resolved_case_details_offer_reopen() -> None:
     found = buttons(case_details_blocks(a_case(status="resolved", recent=())))
-    assert list(found) == ["Reply", "Reopen case", "Share to channel"]
+    assert list(found) == ["Reply", "Reopen case", "Share to channel", "View in Support Center"]
 
 
 def test_previous_correspondence_pages_with_a_button() -> None:
@@ -152,3 +179,17 @@ def test_an_empty_first_page_says_so_without_paging() -> None:
     blocks = search_results_blocks(SearchPage((), None, {}), 1)
     assert "no case matches" in text_of(blocks)
     assert list(buttons(blocks)) == ["Edit Search"]
+
+
+def test_search_results_say_what_was_searched_for_and_each_cases_service() -> None:
+    cases = (a_case(service_name="EC2 - Linux", opened_by="U42"), a_case(case_id="case-2", display_id="2"))
+    search = SearchFilter(
+        after=date(2026, 11, 1), status="resolved", language="ja", account_id="210987654321"
+    )
+    blocks = search_results_blocks(SearchPage(cases, None, total=2, search=search), 1)
+    text = text_of(blocks)
+    assert "Searched for: Resolved · created from 1 Nov 2026 · in Japanese · account 210987654321" in text
+    assert "Service: EC2 - Linux · Opened by <@U42>" in text
+    assert "Service: amazon-elastic-compute-cloud-linux" in text  # no catalogue at hand: the code
+    by_id = search_results_blocks(SearchPage((), None, search=SearchFilter(display_id="1700000001")), 1)
+    assert "Searched for: case ID 1700000001" in text_of(by_id)

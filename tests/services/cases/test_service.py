@@ -39,6 +39,7 @@ from bolt_app.services.cases.service import CaseService
 from bolt_app.services.cases.validation import signature_line, validate_search
 from bolt_app.services.context import ChannelAccount, SlackActor
 from storage.audit import AuditEvent, AuditRepository, IdempotencyKeys
+from storage.case_openers import CaseOpenerRepository
 from storage.db import create_engine
 from storage.workspaces import WorkspaceKey
 from tests.fakes.aws import TEST_CLIENT_CONFIG, AwsDouble
@@ -99,6 +100,7 @@ def make_service(engine: AsyncEngine, *, retries: bool = False) -> CaseService:
         RoleSessions(AwsClients(TEST_CLIENT_CONFIG), budget=budget),
         AuditRepository(engine),
         IdempotencyKeys(engine),
+        CaseOpenerRepository(engine),
     )
 
 
@@ -164,6 +166,30 @@ async def test_full_access_role_creates_reads_replies_resolves_and_reopens_a_cas
     await service.reopen(full, ACTOR, created.case_id, "It happened again.", (), "reopen-1")
     assert aws.case(created.case_id).status == "reopened"
     assert aws.case(created.case_id).communications[-1].body.startswith("It happened again.")
+
+
+async def test_who_opened_a_case_here_is_on_its_details_and_search_results_not_on_cases_opened_elsewhere(
+    service: CaseService, full: ChannelAccount, aws: AwsDouble
+) -> None:
+    created = await service.create_case(full, ACTOR, new_case(), "view-opener")
+    assert created.opened_by == ACTOR.user_id
+    elsewhere = aws.put_case(ACCOUNT, subject="Opened in the console")
+    assert (await service.details(full, ACTOR, created.case_id)).opened_by == ACTOR.user_id
+    assert (await service.details(full, ACTOR, elsewhere)).opened_by == ""
+    page = await service.search([full], ACTOR, SearchFilter())
+    assert {c.subject: c.opened_by for c in page.cases} == {
+        "EC2 instance unreachable": ACTOR.user_id,
+        "Opened in the console": "",
+    }
+    assert page.search == SearchFilter()
+    assert {c.service_name for c in page.cases} == {""}  # no catalogue read yet: nothing asked of AWS for it
+    names = {s.code: s.name for s in await service.services(full, ACTOR)}
+    named = await service.search([full], ACTOR, SearchFilter())
+    assert {c.service_name for c in named.cases} == {names[c.service_code] for c in named.cases}
+    recent = await service.openers.recent(WORKSPACE, ACTOR.user_id)
+    assert [(c.case_id, c.subject, c.channel_id) for c in recent] == [
+        (created.case_id, "EC2 instance unreachable", full.channel_id)
+    ]
 
 
 async def test_read_only_role_searches_and_reads_but_cannot_create_reply_or_resolve(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from bolt_app.blocks.cases.parts import REPLY_ACTION
 from bolt_app.services.notifications.events import (
     ADD_COMMUNICATION,
     CREATE,
@@ -14,7 +15,8 @@ from bolt_app.services.notifications.events import (
     parse_event,
 )
 from bolt_app.services.notifications.options import NotificationOptions
-from storage.audit import AuditRepository
+from storage.audit import AuditEvent, AuditRepository
+from storage.case_openers import CaseOpenerRepository, OpenedCase
 from storage.channels import Notifications
 from storage.notifications.thread_state import ThreadKey
 from storage.tables import processed_events
@@ -26,6 +28,7 @@ from tests.helpers.notification_world import (
     TEAM,
     SimulatedCrash,
     World,
+    buttons_of,
     case_of,
     channel_key,
     crash,
@@ -119,7 +122,7 @@ async def test_root_message_then_thread_replies_then_status_updates(sqlite_url: 
             display_id,
             "Database &lt;unreachable&gt;",
             "Production system down",
-            "Opened",
+            "New case opened by seeded (Role) &lt;tester&gt;",  # opened outside the app: whom AWS names
             "Prod (210987654321)",
         ):
             assert words in shown(root), words
@@ -143,11 +146,13 @@ async def test_root_message_then_thread_replies_then_status_updates(sqlite_url: 
         replies = (from_aws, from_customer, resolved)
         assert [kind_of(c) for c in replies] == ["correspondence", "correspondence", "resolved"]
         assert all(c.params["thread_ts"] == root_ts for c in replies)
-        assert "Amazon Web Services" in shown(from_aws) and "Please send the logs" in shown(from_aws)
+        assert "*AWS replied*" in shown(from_aws) and "Please send the logs" in shown(from_aws)
         assert "Show full message" not in shown(from_aws)
-        assert "Customer (Ops (Role) &lt;T0001.U1&gt;)" in shown(from_customer)
+        assert buttons_of(from_aws) == {"Reply": REPLY_ACTION}  # answering AWS from the thread
+        assert "*Ops (Role) &lt;T0001.U1&gt; replied*" in shown(from_customer)
         assert "Show full message" in shown(from_customer) and "End of the logs" not in shown(from_customer)
-        assert "was resolved" in shown(resolved)
+        assert "Reply" not in buttons_of(from_customer)
+        assert "was resolved." in shown(resolved) and "by <@" not in shown(resolved)  # resolved at AWS
         updates = world.updates("C0001")
         assert [u.params["ts"] for u in updates] == [root_ts] * 3
         for words, update in zip(
@@ -155,6 +160,33 @@ async def test_root_message_then_thread_replies_then_status_updates(sqlite_url: 
         ):
             assert words in shown(update)
         assert "Reopen case" in shown(updates[-1])
+
+
+async def test_a_case_opened_and_resolved_through_the_app_names_the_slack_people_who_did_it(
+    sqlite_url: str, aws: AwsDouble
+) -> None:
+    async with notification_world(sqlite_url, aws) as world:
+        workspace = await world.workspace()
+        await world.configure("C0001", role=world.role())
+        case_id = world.put_case(subject="Disk full")
+        openers = CaseOpenerRepository(world.services.engine)
+        await openers.record(OpenedCase(workspace, ACCOUNT, case_id, None, "Disk full", "U42", "C0001", None))
+        await world.send(CREATE, case_id)
+        await world.deliver()
+        [root] = world.posts("C0001")
+        assert "New case opened by <@U42>" in shown(root) and "seeded (Role)" not in shown(root)
+
+        aws.set_case_status(case_id, "resolved")
+        await world.services.audit.record(
+            AuditEvent(
+                "support:ResolveCase", "ok", team_id=TEAM, user_id="U7", account_id=ACCOUNT, case_id=case_id
+            )
+        )
+        await world.send(RESOLVE, case_id)
+        await world.deliver()
+        [_, resolved] = world.posts("C0001")
+        assert "was resolved by <@U7>." in shown(resolved)
+        assert ":white_check_mark: *Resolved*" in shown(world.updates("C0001")[-1])
 
 
 async def test_a_channel_whose_role_may_not_read_cases_gets_nothing_while_another_gets_the_event(

@@ -1,0 +1,1 @@
+"""Documentation that travels with the code: docs/architecture.md, and the screenshots script."""
