@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -112,3 +113,37 @@ async def test_rows_written_at_0001_keep_their_org_and_a_second_org_gets_rows_of
     with pytest.raises(IntegrityError):
         await write_org_rows(engine, E1, root_ts="1700000000.000300")
     assert await roots(engine) == [("E0001", "1700000000.000100"), ("E0002", "1700000000.000200")]
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def url_at_0003(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path / 'at-0003.db'}"
+        db.upgrade(url, "0003")
+        yield url
+        return
+    with postgres_database("aws_support_slack_migration", "0003") as url:
+        yield url
+
+
+async def test_a_configuration_written_before_0004_has_no_member_policy_and_can_be_given_one(
+    url_at_0003: str,
+) -> None:
+    engine = db.create_engine(url_at_0003)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(
+                CONFIGURATION, {"e": "E0001", "c": CHANNEL, "a": ACCOUNT, "role": role(E1), "at": AT}
+            )
+
+        await db.upgrade_async(url_at_0003)
+
+        channels = ChannelRepository(engine)
+        [row] = await channels.for_workspace(E1)
+        assert row.members is None  # everyone in the channel, as before
+        policy = {"resolve": ["S0ONCALL"], "quota": "admins", "max_severity": "high"}
+        await channels.save(replace(row, members=policy), per_account=20, per_channel=100)
+        [saved] = await channels.for_workspace(E1)
+        assert saved.members == policy and saved.role_arn == role(E1)
+    finally:
+        await engine.dispose()
