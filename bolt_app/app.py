@@ -26,6 +26,7 @@ from bolt_app.services.cases.channel_actions import CaseActions
 from bolt_app.services.cases.service import CaseService
 from bolt_app.services.channels import ChannelService
 from bolt_app.services.home import HomeService
+from bolt_app.services.member_rules import MemberRules
 from bolt_app.services.notifications.case_reading import CaseReader
 from bolt_app.services.notifications.delivery import ChannelDelivery
 from bolt_app.services.notifications.events_tokens import EventsTokens
@@ -41,6 +42,7 @@ from bolt_app.shared_caches import forget_changed, forget_everything
 from bolt_app.signed_links import LinkSigner, derived_key
 from bolt_app.slack_client import build_web_client, new_http_session
 from bolt_app.slack_delivery import SlackDelivery
+from bolt_app.slack_people import SlackPeopleDirectory
 from bolt_app.slack_retries import drop_retries_after_timeout
 from listeners import register_listeners
 from storage.accounts import AccountRepository
@@ -87,7 +89,10 @@ async def build_services(
     role_sessions = RoleSessions(aws)
     accounts = AccountService(AccountRepository(engine), workspaces, aws, identity)
     audit, idempotency = AuditRepository(engine), IdempotencyKeys(engine)
-    cases = CaseService(role_sessions, audit, idempotency)
+    members = MemberRules(
+        SlackPeopleDirectory(client, store, rotation, settings.bot_token), workspaces.repository
+    )
+    cases = CaseService(role_sessions, audit, idempotency, members=members)
     channels = ChannelService(ChannelRepository(engine), accounts, workspaces, role_sessions)
     notifications = build_notification_service(
         engine=engine,
@@ -125,7 +130,8 @@ async def build_services(
         channels=channels,
         home=HomeService(workspaces, accounts, channels),
         audit=audit,
-        quotas=QuotaService(role_sessions, audit, idempotency),
+        quotas=QuotaService(role_sessions, audit, idempotency, members=members),
+        members=members,
         cases=cases,
         notifications=notifications,
         case_actions=CaseActions(cases, notifications),

@@ -13,6 +13,7 @@ from bolt_app.errors import UserFacingError
 from bolt_app.services.accounts import AccountService, display_name, parse_role_arn
 from bolt_app.services.channel_fields import NOTIFICATIONS_FIELD, SEVERITIES
 from bolt_app.services.context import Actor, ChannelAccount
+from bolt_app.services.member_policy import stored_policy
 from bolt_app.services.workspaces import WorkspaceService
 from bolt_app.slack_directory import SlackChannel
 from storage.accounts import AccountRow, AuthorizationRow
@@ -216,6 +217,7 @@ class ChannelService:
                 role_arn=row.role_arn,
                 external_id=workspace.external_id,
                 workspace_name=workspace.team_name,
+                members=stored_policy(row.members),
             )
             for row in rows
         ]

@@ -192,3 +192,15 @@ def parse_policy(raw: Mapping[str, Any] | None) -> MemberPolicy:
     if problems:
         raise InvalidPolicy(problems)
     return MemberPolicy(**{k: v for k, v in values.items() if v is not None})
+
+
+ADMINS_ONLY = MemberPolicy(*(Who(ADMINS) for _ in ACTIONS))
+
+
+def stored_policy(raw: Mapping[str, Any] | None) -> MemberPolicy:
+    """The policy a configuration row holds. Every writer validated it; should a row still not parse (edited by
+    hand), only the app's admins may act until it is set again: a guardrail fails closed."""
+    try:
+        return parse_policy(raw)
+    except InvalidPolicy:
+        return ADMINS_ONLY

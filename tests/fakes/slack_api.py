@@ -143,6 +143,7 @@ class FakeSlackApi:
         self._used_refresh_tokens: set[str] = set()
         self._users: dict[str, Json] = {}
         self._channels: dict[str, Json] = {}
+        self._groups: dict[str, list[str]] = {}
         self._files: dict[str, FakeFile] = {}
         self._views: dict[str, Json] = {}
         self._home_views: dict[str, str] = {}
@@ -169,6 +170,7 @@ class FakeSlackApi:
             "users.info": self._users_info,
             "conversations.info": self._conversations_info,
             "files.info": self._files_info,
+            "usergroups.users.list": self._usergroups_users_list,
         }
 
     # ---- lifecycle -------------------------------------------------------------------------------
@@ -361,6 +363,11 @@ class FakeSlackApi:
         profile |= {"real_name": name, "display_name": name, "email": email or profile["email"]}
         with self._cond:
             self._users[user_id] = user | fields
+
+    def set_group(self, group_id: str, user_ids: list[str]) -> None:
+        """A user group (S…) and its members, as ``usergroups.users.list`` answers."""
+        with self._cond:
+            self._groups[group_id] = list(user_ids)
 
     def set_channel(self, channel_id: str, **fields: Any) -> None:
         """Override ``conversations.info`` fields (is_private, is_member, is_archived, name, ...)."""
@@ -741,6 +748,12 @@ class FakeSlackApi:
             "tz": "Europe/Paris",
             "profile": {"real_name": name, "display_name": name, "email": f"{user_id.lower()}@example.com"},
         }
+
+    def _usergroups_users_list(self, p: Json, _: TokenInfo) -> Json:
+        group_id = p.get("usergroup")
+        if not group_id or group_id not in self._groups:
+            raise SlackError("no_such_subteam")
+        return {"users": list(self._groups[group_id])}
 
     def _conversations_info(self, p: Json, _: TokenInfo) -> Json:
         if not p.get("channel"):
