@@ -103,6 +103,23 @@ class AuditedActions:
             raise
         await self._record(channel, actor, trail, "ok", trail.request_id)
 
+    async def permitted(
+        self,
+        channel: ChannelAccount,
+        actor: SlackActor,
+        action: str,
+        rule: Action,
+        case_id: str | None = None,
+    ) -> None:
+        """Before a form for `action` opens: the refusal the action itself would meet, audited the same way;
+        nothing is recorded when the user may go on (the action writes its own row)."""
+        try:
+            require_member(channel, actor)
+            await self.members.require(channel, actor, rule)
+        except (NotAMember, MemberRefused) as e:
+            await self._record(channel, actor, Trail(action, case_id, detail=e.message), "refused", None)
+            raise
+
     async def _record(
         self, channel: ChannelAccount, actor: SlackActor, trail: Trail, outcome: str, request_id: str | None
     ) -> None:

@@ -144,9 +144,16 @@ class MemberRules:
 def severity_refusal(policy: MemberPolicy) -> str:
     allowed = [c for c in SEVERITY_ORDER if severity_rank(c) <= severity_rank(policy.max_severity or "")]
     above = ", ".join(mention(i) for i in policy.critical_allowed)
-    who = f"only {above} can" if above else "nobody can"
+    return _severity_words(allowed, f"only {above} can" if above else "nobody can")
+
+
+def offered_severity_error(offered: Iterable[str]) -> str:
+    """A submission with a severity the form did not offer (forged): the same rule, before anything is sent."""
+    return _severity_words(list(offered), "only the members it names can")
+
+
+def _severity_words(allowed: list[str], above: str) -> str:
     return (
-        f"In this channel the highest severity you can choose is {policy.max_severity} "
-        f"({', '.join(allowed)}); {who} go above it (the channel's “{RULE_NAMES['max_severity']}” rule). Ask an "
-        f"app admin to change it in {CONFIGURE}."
+        f"Severity: in this channel you can choose {', '.join(allowed) or 'no severity'}; {above} go higher (the "
+        f"channel's “{RULE_NAMES['max_severity']}” rule). Ask an app admin to change it in {CONFIGURE}."
     )

@@ -40,12 +40,18 @@ from bolt_app.services.cases.search import merged_page, search_params, start_of,
 from bolt_app.services.cases.validation import signed_body
 from bolt_app.services.choice import Choice
 from bolt_app.services.context import ChannelAccount, SlackActor
+from bolt_app.services.member_policy import Action
 from bolt_app.services.member_rules import MemberRules
 from bolt_app.services.membership import require_member
 from bolt_app.services.role_target import role_target
 from storage.audit import AuditRepository, IdempotencyKeys
 
 COMMUNICATIONS_PAGE_SIZE = 10
+_RULE_ACTIONS = {
+    "create": "support:CreateCase",
+    "reply": "support:AddCommunicationToCase",
+    "resolve": "support:AddCommunicationToCase",  # the form is Reopen's; Resolve has none
+}
 
 
 class CaseService:
@@ -99,6 +105,13 @@ class CaseService:
             if response.get("cases"):
                 return summary_of(response["cases"][0], channel)
         raise case_not_found(support.target.context("support:DescribeCases"), case_id)
+
+    async def permitted(
+        self, channel: ChannelAccount, actor: SlackActor, rule: Action, case_id: str | None = None
+    ) -> None:
+        """Before the create, reply or reopen form opens: `MemberRefused` (audited) when the channel's member
+        policy would refuse its submission, so nobody fills in a form for nothing."""
+        await self._actions.permitted(channel, actor, _RULE_ACTIONS[rule], rule, case_id)
 
     # ---- create -------------------------------------------------------------------------------------------
 
