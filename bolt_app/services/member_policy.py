@@ -94,13 +94,16 @@ class MemberPolicy:
         return [c for c in codes if severity_rank(c) <= severity_rank(self.max_severity)]
 
     def as_mapping(self) -> dict[str, Any] | None:
-        """The file vocabulary, only what differs from the default; None for the default policy."""
-        out: dict[str, Any] = {a: self.who(a).as_value() for a in ACTIONS if not self.who(a).everyone}  # type: ignore[arg-type]
+        """The file vocabulary (`channels list` prints it): every action, then the severity ceiling when there is
+        one; None for the default policy, which the file leaves out."""
+        if self.is_default:
+            return None
+        out: dict[str, Any] = {a: self.who(a).as_value() for a in ACTIONS}  # type: ignore[arg-type]
         if self.max_severity is not None:
             out["max_severity"] = self.max_severity
         if self.critical_allowed:
             out["critical_allowed"] = list(self.critical_allowed)
-        return out or None
+        return out
 
     def summary(self) -> str:
         """One line: what is narrowed, or that everyone may do everything the role allows."""
