@@ -18,15 +18,16 @@ from bolt_app.app import build_services
 from bolt_app.aws.policies import cloudformation_template
 from bolt_app.bundle import Services
 from bolt_app.errors import UserFacingError
-from bolt_app.identifiers import ACCOUNT_ID, ENTERPRISE_ID, ROLE_ARN, TEAM_ID
-from bolt_app.notifications_http import (
+from bolt_app.http.notifications import (
     app_event_bus_template,
     events_token_instructions,
     forwarding_template,
 )
+from bolt_app.identifiers import ACCOUNT_ID, ENTERPRISE_ID, ROLE_ARN, TEAM_ID
 from bolt_app.services.accounts import display_name
 from bolt_app.services.channel_files import ChannelFiles, rows_as_file
 from bolt_app.services.context import Actor
+from bolt_app.services.role_templates import role_name
 from bolt_app.settings import Settings
 from storage.workspace_summaries import WorkspaceSummary
 from storage.workspaces import WorkspaceKey
@@ -203,7 +204,7 @@ async def _accounts(services: Services, args: argparse.Namespace) -> str:
         raise UserFacingError(
             "The app's AWS principal is unknown (sts:GetCallerIdentity failed); check AWS_* settings."
         )
-    return cloudformation_template(setup.app_principal_arn, setup.external_id)
+    return cloudformation_template(setup.app_principal_arn, setup.external_id, role_name(actor.workspace))
 
 
 async def _channels(services: Services, args: argparse.Namespace) -> str:

@@ -10,17 +10,11 @@ from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bolt_app.authorize import (
-    StoredInstallationAuthorize,
-    TokenRotation,
-    answer_when_not_installed,
-    not_installed_message,
-)
 from bolt_app.aws.identity import AppIdentity
 from bolt_app.aws.sessions import AwsClients, RoleSessions
 from bolt_app.bundle import Services
+from bolt_app.http.oauth import build_install_flow
 from bolt_app.logging_setup import bolt_log_context
-from bolt_app.oauth import build_install_flow
 from bolt_app.services.accounts import AccountService
 from bolt_app.services.cases.channel_actions import CaseActions
 from bolt_app.services.cases.service import CaseService
@@ -40,10 +34,16 @@ from bolt_app.services.workspaces import WorkspaceService
 from bolt_app.settings import Settings
 from bolt_app.shared_caches import forget_changed, forget_everything
 from bolt_app.signed_links import LinkSigner, derived_key
-from bolt_app.slack_client import build_web_client, new_http_session
-from bolt_app.slack_delivery import SlackDelivery
-from bolt_app.slack_people import SlackPeopleDirectory
-from bolt_app.slack_retries import drop_retries_after_timeout
+from bolt_app.slack.authorize import (
+    StoredInstallationAuthorize,
+    TokenRotation,
+    answer_when_not_installed,
+    not_installed_message,
+)
+from bolt_app.slack.client import build_web_client, new_http_session
+from bolt_app.slack.delivery import SlackDelivery
+from bolt_app.slack.people import SlackPeopleDirectory
+from bolt_app.slack.retries import drop_retries_after_timeout
 from listeners import register_listeners
 from storage.accounts import AccountRepository
 from storage.audit import AuditRepository, IdempotencyKeys

@@ -12,7 +12,6 @@ import aiohttp
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bolt_app.authorize import TokenRotation
 from bolt_app.aws.identity import AppIdentity
 from bolt_app.aws.sessions import AwsClients, RoleSessions
 from bolt_app.services.accounts import AccountService
@@ -26,6 +25,7 @@ from bolt_app.services.quotas.service import QuotaService
 from bolt_app.services.role_templates import RoleTemplates
 from bolt_app.services.workspaces import WorkspaceService
 from bolt_app.settings import Settings
+from bolt_app.slack.authorize import TokenRotation
 from storage.audit import AuditRepository
 from storage.change_feed import ChangeFeed
 from storage.installation_store import InstallationStore

@@ -48,7 +48,7 @@ async def _check_database(settings: Settings) -> None:
 
 
 def _serve(mode: Mode) -> int:
-    from bolt_app.socket_mode import SocketModeSetupError
+    from bolt_app.slack.socket_mode import SocketModeSetupError
     from bolt_app.web import create_web_app
 
     settings = _settings(mode)

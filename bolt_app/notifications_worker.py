@@ -36,7 +36,7 @@ from botocore.client import BaseClient
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from bolt_app.event_bodies import case_account, decode_event, sender_problem
+from bolt_app.http.event_bodies import case_account, decode_event, sender_problem
 from bolt_app.metrics import Metrics
 from bolt_app.services.notifications.options import NotificationOptions
 from bolt_app.services.notifications.service import NotificationService

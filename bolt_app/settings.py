@@ -18,6 +18,7 @@ DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./aws-support-slack.db"
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_APP_BASE_URL = "http://localhost:3000"
 SUPPORTED_DATABASE_SCHEMES = ("postgresql+asyncpg", "sqlite+aiosqlite")
+PLAIN_POSTGRES_SCHEMES = ("postgres://", "postgresql://")
 
 
 class Mode(Enum):
@@ -141,8 +142,9 @@ def load_settings(mode: Mode, env: Mapping[str, str] | None = None) -> Settings:
         problems.append(
             f"DATABASE_URL={database_url!r} is not a SQLAlchemy URL (e.g. {DEFAULT_DATABASE_URL})."
         )
-    elif database_url.startswith(("postgres://", "postgresql://")):
-        problems.append("DATABASE_URL must name an async driver: use postgresql+asyncpg://…")
+    elif database_url.startswith(PLAIN_POSTGRES_SCHEMES):
+        # Hosting platforms hand out postgres://…; the app's one PostgreSQL driver is asyncpg.
+        database_url = "postgresql+asyncpg://" + database_url.split("://", 1)[1]
     elif database_url.split("://", 1)[0] not in SUPPORTED_DATABASE_SCHEMES:
         problems.append(
             f"DATABASE_URL scheme {database_url.split('://', 1)[0]!r} is not supported: use "

@@ -13,15 +13,15 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
 from bolt_app.app import build_app, build_services
 from bolt_app.bundle import Services
+from bolt_app.http.notifications import EVENTS_PATH, events_route
+from bolt_app.http.role_templates import TEMPLATE_PATH, role_template_route
+from bolt_app.http.security_headers import security_headers
 from bolt_app.logging_setup import bind, start_request
 from bolt_app.metrics import Metrics
-from bolt_app.notifications_http import EVENTS_PATH, events_route
 from bolt_app.notifications_worker import options_from_env, serve_deliveries
-from bolt_app.role_template_http import TEMPLATE_PATH, role_template_route
-from bolt_app.security_headers import security_headers
 from bolt_app.settings import Settings
-from bolt_app.slack_payload_shapes import reject_malformed_payloads
-from bolt_app.socket_mode import prepare_socket_mode_bot
+from bolt_app.slack.payload_shapes import reject_malformed_payloads
+from bolt_app.slack.socket_mode import prepare_socket_mode_bot
 from storage.db import current_revision, head_revision, ping
 
 log = logging.getLogger(__name__)

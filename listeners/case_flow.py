@@ -33,7 +33,7 @@ from bolt_app.services.choice import Choice
 from bolt_app.services.context import ChannelAccount, SlackActor
 from bolt_app.services.member_policy import Action
 from bolt_app.services.member_rules import offered_severity_error
-from bolt_app.slack_directory import user_info
+from bolt_app.slack.directory import user_info
 from listeners.common import account_of, channel_accounts, pick_account, slack_actor, update_view
 from listeners.errors import Where
 

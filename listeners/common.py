@@ -12,7 +12,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bolt_app.errors import UserFacingError
 from bolt_app.services.channels import ChannelService
 from bolt_app.services.context import Actor, ChannelAccount, SlackActor
-from bolt_app.slack_directory import user_info
+from bolt_app.slack.directory import user_info
 from storage.workspaces import WorkspaceKey
 
 

@@ -91,7 +91,7 @@ MUTATIONS: tuple[Mutation, ...] = (
         "            ).first()\n"
         "        if row is None:\n",
         "an events token's hash matches whole, not by a prefix",
-        ("tests/test_notifications_http.py",),
+        ("tests/http/test_notifications.py",),
     ),
     Mutation(
         "events-token-every-character",
@@ -99,7 +99,7 @@ MUTATIONS: tuple[Mutation, ...] = (
         "    return hashlib.sha256(token.encode()).hexdigest()\n",
         "    return hashlib.sha256(token[:-1].encode()).hexdigest()\n",
         "every character of an events token counts",
-        ("tests/test_notifications_http.py",),
+        ("tests/http/test_notifications.py",),
     ),
     Mutation(
         "slack-retry-dropped",
@@ -211,11 +211,11 @@ MUTATIONS: tuple[Mutation, ...] = (
     ),
     Mutation(
         "events-of-the-tokens-account",
-        "bolt_app/notifications_http.py",
+        "bolt_app/http/notifications.py",
         "        problem = sender_problem(event, account_id)\n",
         "        problem = None\n",
         "an events token sends events of its own account only",
-        ("tests/test_notifications_http.py",),
+        ("tests/http/test_notifications.py",),
     ),
     Mutation(
         "channel-accounts-per-workspace",
@@ -227,11 +227,11 @@ MUTATIONS: tuple[Mutation, ...] = (
     ),
     Mutation(
         "pages-autoescape",
-        "bolt_app/pages.py",
+        "bolt_app/http/pages.py",
         "    autoescape=True,",
         "    autoescape=False,",
         "the install pages escape what Slack and users named (team names) before it reaches HTML",
-        ("tests/test_pages.py",),
+        ("tests/http/test_pages.py",),
     ),
     Mutation(
         "template-link-signature",
@@ -239,7 +239,7 @@ MUTATIONS: tuple[Mutation, ...] = (
         " or not hmac.compare_digest(mac.encode(), self._mac(text).encode()):",
         ":",
         "a role-template link is honoured only as the app signed it (no other workspace's ID in it)",
-        ("tests/test_pages.py",),
+        ("tests/http/test_pages.py",),
     ),
     Mutation(
         "template-link-expiry",
@@ -247,23 +247,23 @@ MUTATIONS: tuple[Mutation, ...] = (
         "        if int(expires) <= self.clock():",
         "        if int(expires) <= 0:",
         "a role-template link stops working when it expires",
-        ("tests/test_pages.py",),
+        ("tests/http/test_pages.py",),
     ),
     Mutation(
         "deploy-named-iam",
-        "bolt_app/pages.py",
+        "bolt_app/http/pages.py",
         '"--capabilities CAPABILITY_NAMED_IAM",',
         '"--capabilities CAPABILITY_IAM",',
         "the deploy command acknowledges CAPABILITY_NAMED_IAM: the template names the role",
-        ("tests/test_pages.py",),
+        ("tests/http/test_pages.py",),
     ),
     Mutation(
         "csp-script-hash",
-        "bolt_app/security_headers.py",
+        "bolt_app/http/security_headers.py",
         '        f"script-src {_sha256(SCRIPT)}",\n',
         "",
         "the copy buttons' script runs under the strict CSP because its hash is allowed",
-        ("tests/test_pages_browser.py",),
+        ("tests/http/test_pages_browser.py",),
     ),
     Mutation(
         "pages-narrow-screens",
@@ -271,7 +271,7 @@ MUTATIONS: tuple[Mutation, ...] = (
         "code{padding:0 .2rem;overflow-wrap:anywhere}",
         "code{padding:0 .2rem}",
         "the success page reads at 390 px without sideways scrolling",
-        ("tests/test_pages_browser.py",),
+        ("tests/http/test_pages_browser.py",),
     ),
 )
 

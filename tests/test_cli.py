@@ -16,7 +16,7 @@ import pytest
 from storage import db
 from storage.crypto import generate_key
 from storage.workspaces import WorkspaceKey
-from tests.conftest import POSTGRES_ADMIN_URL, _postgres_available
+from tests.conftest import POSTGRES_ADMIN_URL, _postgres_available, postgres_database
 from tests.helpers.installed import configure_workspace, install_workspaces
 from tests.helpers.process import app_env, free_port
 
@@ -129,6 +129,15 @@ def test_an_unknown_database_is_one_line(env: dict[str, str], command: list[str]
 def test_an_unsupported_database_url_scheme_is_one_line(env: dict[str, str], url: str) -> None:
     env["DATABASE_URL"] = url
     assert_one_line_failure(cli(env, "workspaces", "list"), "is not supported", "postgresql+asyncpg://")
+
+
+def test_a_plain_postgres_url_as_hosting_platforms_give_it_is_served_by_asyncpg(env: dict[str, str]) -> None:
+    with postgres_database("cli_plain_url") as url:
+        asyncio.run(install_workspaces(url, env["TOKEN_ENCRYPTION_KEY"], (ONE, "Acme")))
+        env["DATABASE_URL"] = url.replace("postgresql+asyncpg://", "postgres://", 1)
+        done = cli(env, "workspaces", "list", "--format", "json")
+    assert done.returncode == 0, done.stderr
+    assert [w["name"] for w in json.loads(done.stdout)] == ["Acme"]
 
 
 @pytest.mark.parametrize(

@@ -16,6 +16,7 @@ from botocore.exceptions import (
 )
 
 from bolt_app.errors import UserFacingError
+from bolt_app.mrkdwn import escape
 
 _DENIED_CODES = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "403"}
 _THROTTLED_CODES = {"Throttling", "ThrottlingException", "TooManyRequestsException", "RequestLimitExceeded"}
@@ -118,7 +119,9 @@ def _explain_client_error(error: ClientError, ctx: CallContext) -> AwsError:
             code=code,
             request_id=rid,
         )
-    message = str(error.response.get("Error", {}).get("Message", "")) or code
+    message = escape(str(error.response.get("Error", {}).get("Message", "")) or code)
     return AwsError(
-        f"AWS refused {ctx.action} in account {ctx.account}: {message} ({code}).", code=code, request_id=rid
+        f"AWS refused {ctx.action} in account {ctx.account}: {message} ({escape(code)}).",
+        code=code,
+        request_id=rid,
     )

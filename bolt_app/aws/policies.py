@@ -82,13 +82,15 @@ def trust_policy(app_principal_arn: str, external_id: str) -> dict[str, Any]:
     }
 
 
-def cloudformation_template(app_principal_arn: str, external_id: str) -> str:
+def cloudformation_template(
+    app_principal_arn: str, external_id: str, role_name: str = "AWSSupportSlackRole"
+) -> str:
     """A template that creates the channel role in the customer's account (deploy in any Region)."""
     template = {
         "AWSTemplateFormatVersion": "2010-09-09",
         "Description": "IAM role that lets aws-support-slack act on AWS Support cases for one Slack workspace",
         "Parameters": {
-            "RoleName": {"Type": "String", "Default": "AWSSupportSlackRole"},
+            "RoleName": {"Type": "String", "Default": role_name},
             "Access": {
                 "Type": "String",
                 "AllowedValues": ["recommended", "full", "read-only"],

@@ -5,13 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from bolt_app.mrkdwn import escape  # noqa: F401  (re-exported: the builders' one escape)
+
 Block = dict[str, Any]
 View = dict[str, Any]
-
-
-def escape(text: str) -> str:
-    """Text from users or AWS inside mrkdwn: `<`, `>` and `&` would otherwise form links and mentions."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def plain(text: str) -> dict[str, Any]:

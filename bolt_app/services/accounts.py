@@ -209,11 +209,12 @@ class AccountService:
 
     @staticmethod
     def _limit_error(e: WorkspaceLimitReached) -> UserFacingError:
-        names = ", ".join(w.team_name for w in e.workspaces)
+        # The other workspaces are other tenants: their names are not this workspace's to read.
         return UserFacingError(
             f"AWS account {e.account_id} has already authorized {len(e.workspaces)} Slack workspaces, the most "
-            f"an account can: {names}. To add this one, remove the account from one of them first "
-            "(`/aws-support accounts` → Remove in that workspace, or `aws-support-slack accounts remove`)."
+            "an account can. To add this one, an admin of one of the others removes the account there first "
+            "(`/aws-support accounts` → Remove), or the app's operator does (`aws-support-slack workspaces list` "
+            "shows where it is, `aws-support-slack accounts remove` removes it)."
         )
 
     async def record_pending(self, key: WorkspaceKey, account_id: str, requested_by: str | None) -> None:

@@ -14,8 +14,8 @@ from bolt_app.services.accounts import AccountService, display_name, parse_role_
 from bolt_app.services.channel_fields import NOTIFICATIONS_FIELD, SEVERITIES
 from bolt_app.services.context import Actor, ChannelAccount
 from bolt_app.services.member_policy import stored_policy
+from bolt_app.services.slack_facts import SlackChannel
 from bolt_app.services.workspaces import WorkspaceService
-from bolt_app.slack_directory import SlackChannel
 from storage.accounts import AccountRow, AuthorizationRow
 from storage.channels import (
     ChannelConfigRow,

@@ -27,8 +27,17 @@ class RoleTemplateFile:
     text: str
 
 
+def stack_name(key: WorkspaceKey) -> str:
+    return f"aws-support-slack-role-{key.team_id or key.enterprise_id}"
+
+
+def role_name(key: WorkspaceKey) -> str:
+    """Each workspace its own role: up to five workspaces may share one AWS account, and IAM names are unique."""
+    return f"AWSSupportSlackRole-{key.team_id or key.enterprise_id}"
+
+
 def template_filename(key: WorkspaceKey) -> str:
-    return f"aws-support-slack-role-{key.team_id or key.enterprise_id}.yml"
+    return f"{stack_name(key)}.yml"
 
 
 class RoleTemplates:
@@ -52,5 +61,5 @@ class RoleTemplates:
         if principal is None:
             raise PrincipalUnknown
         return RoleTemplateFile(
-            template_filename(key), cloudformation_template(principal, workspace.external_id)
+            template_filename(key), cloudformation_template(principal, workspace.external_id, role_name(key))
         )

@@ -35,7 +35,7 @@ from bolt_app.services.cases.service import CaseService
 from bolt_app.services.channels import ChannelService
 from bolt_app.services.context import ChannelAccount, SlackActor
 from bolt_app.services.member_policy import Action
-from bolt_app.slack_case_messages import SlackCaseMessages
+from bolt_app.slack.case_messages import SlackCaseMessages
 from listeners.case_flow import (
     MessageClick,
     details_blocks,

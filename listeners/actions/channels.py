@@ -24,7 +24,7 @@ from bolt_app.services.accounts import AccountService
 from bolt_app.services.channel_fields import NOTIFICATIONS_FIELD
 from bolt_app.services.channels import ChannelService
 from bolt_app.services.home import HomeService
-from bolt_app.slack_directory import channel_info
+from bolt_app.slack.directory import channel_info
 from listeners.actions.accounts import from_home
 from listeners.channel_flows import open_configure_modal
 from listeners.common import acting_user, read_metadata, workspace_of

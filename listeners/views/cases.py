@@ -29,8 +29,8 @@ from bolt_app.services.cases.models import InvalidInput
 from bolt_app.services.cases.service import CaseService
 from bolt_app.services.cases.validation import validate_new_case, validate_reply, validate_search
 from bolt_app.services.channels import ChannelService
-from bolt_app.slack_case_messages import SlackCaseMessages
-from bolt_app.slack_files import download_attachments
+from bolt_app.slack.case_messages import SlackCaseMessages
+from bolt_app.slack.files import download_attachments
 from listeners.case_flow import (
     TO_SUBMITTER,
     Show,

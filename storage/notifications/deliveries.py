@@ -70,15 +70,25 @@ class DeliveryRepository:
         """Claims the event's idempotency keys, stores it and one pending delivery per channel configuration of
         its account, all in one transaction. None: a key was already claimed (a duplicate), nothing stored."""
         at = utc_naive(now)
+        claimed = list(dict.fromkeys(idempotency_key(k) for k in keys))
         try:
             async with self.engine.begin() as conn:
-                for key in dict.fromkeys(idempotency_key(k) for k in keys):
+                for key in claimed:
                     await conn.execute(insert(processed_events).values(key=key, seen_at=at))
                 event_id = await self._insert_event(conn, event, at)
                 count = await self._insert_deliveries(conn, event_id, event.account_id, at)
         except IntegrityError:
-            return None
+            # Only a key claimed before is a duplicate; any other broken constraint is a failure the caller
+            # must see (the worker then leaves the message in the queue instead of deleting it).
+            if await self._any_claimed(claimed):
+                return None
+            raise
         return Recorded(event_id, count)
+
+    async def _any_claimed(self, keys: Sequence[str]) -> bool:
+        async with self.engine.connect() as conn:
+            found = await conn.execute(select(processed_events.c.key).where(processed_events.c.key.in_(keys)))
+            return found.first() is not None
 
     async def _insert_event(self, conn: AsyncConnection, event: NewEvent, at: datetime) -> int:
         result = await conn.execute(

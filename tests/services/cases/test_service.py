@@ -654,3 +654,15 @@ async def test_catalogues_come_from_aws_once_per_account_and_language(
     assert [lang.code for lang in billing] == ["en", "ja"]
     assert len(aws.calls_to("support", "DescribeSupportedLanguages")) == 2
     assert await audit_rows(service) == []
+
+
+async def test_what_aws_says_in_a_refusal_reaches_mrkdwn_escaped(
+    service: CaseService, full: ChannelAccount, aws: AwsDouble
+) -> None:
+    aws.fail_next(
+        "support", "CreateCase", "ValidationException", message="Value '<!channel>' & <https://x|y>"
+    )
+    with pytest.raises(AwsError) as failed:
+        await service.create_case(full, ACTOR, new_case(), "k-escaped")
+    assert "Value '&lt;!channel&gt;' &amp; &lt;https://x|y&gt;" in failed.value.message
+    assert "<!channel>" not in failed.value.message

@@ -15,12 +15,18 @@ from slack_sdk.oauth.installation_store import Installation
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.exc import SQLAlchemyError
 
-from bolt_app import pages
 from bolt_app.aws.identity import AppIdentity
+from bolt_app.http import pages
+from bolt_app.http.role_templates import template_url
 from bolt_app.identifiers import is_account_id
-from bolt_app.role_template_http import template_url
 from bolt_app.services.accounts import AccountService
-from bolt_app.services.role_templates import LINK_HOURS, RoleTemplates, template_filename
+from bolt_app.services.role_templates import (
+    LINK_HOURS,
+    RoleTemplates,
+    role_name,
+    stack_name,
+    template_filename,
+)
 from bolt_app.services.workspaces import WorkspaceService
 from bolt_app.settings import Settings
 from storage.installation_store import InstallationStore
@@ -135,7 +141,11 @@ async def _install_outcome(
         aws_account_id=aws_account_id,
         slack_url=f"slack://app?team={inst.team_id or ''}&id={inst.app_id or ''}",
         template=pages.RoleTemplateLink(
-            url=template_url(templates.link_token(key)), filename=template_filename(key), hours=LINK_HOURS
+            url=template_url(templates.link_token(key)),
+            filename=template_filename(key),
+            hours=LINK_HOURS,
+            stack_name=stack_name(key),
+            role_name=role_name(key),
         ),
     )
 

@@ -15,8 +15,8 @@ from importlib import resources
 
 from aiohttp import web
 
-from bolt_app.event_bodies import MAX_BODY_BYTES, decode_event, sender_problem
-from bolt_app.events_token_gate import EventsTokenGate
+from bolt_app.http.event_bodies import MAX_BODY_BYTES, decode_event, sender_problem
+from bolt_app.http.events_token_gate import EventsTokenGate
 from bolt_app.services.notifications.events import InvalidEvent
 from bolt_app.services.notifications.service import NotificationService
 

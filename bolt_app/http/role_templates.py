@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from bolt_app import pages
+from bolt_app.http import pages
 from bolt_app.services.role_templates import PrincipalUnknown, RoleTemplates, WorkspaceNotInstalled
 from bolt_app.signed_links import LinkExpired, LinkInvalid
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 from slack_sdk.errors import SlackApiError, SlackTokenRotationError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bolt_app.authorize import TokenRotation
 from bolt_app.errors import UserFacingError
+from bolt_app.slack.authorize import TokenRotation
 from storage.installation_store import InstallationStore
 from storage.workspaces import WorkspaceKey
 

@@ -20,7 +20,7 @@ def _asset(name: str) -> str:
 
 
 # The pages' only style and script, inline and allowed by their hashes in the Content-Security-Policy
-# (bolt_app/security_headers.py).
+# (bolt_app/http/security_headers.py).
 STYLE = _asset("pages.css")
 SCRIPT = _asset("copy.js")
 
@@ -74,6 +74,8 @@ class RoleTemplateLink:
     url: str
     filename: str
     hours: int
+    stack_name: str
+    role_name: str
 
 
 @dataclass(frozen=True)
@@ -86,12 +88,12 @@ class InstallOutcome:
     template: RoleTemplateLink | None = None
 
 
-def deploy_command(template_filename: str) -> str:
+def deploy_command(template_filename: str, stack_name: str) -> str:
     # The template names the role (RoleName), which CloudFormation accepts only with CAPABILITY_NAMED_IAM.
     return " \\\n  ".join(
         [
             "aws cloudformation deploy",
-            "--stack-name aws-support-slack-role",
+            f"--stack-name {shlex.quote(stack_name)}",
             f"--template-file {shlex.quote(template_filename)}",
             "--capabilities CAPABILITY_NAMED_IAM",
         ]
@@ -115,10 +117,14 @@ def success_page(outcome: InstallOutcome) -> str:
             "template_url": template.url if template else "",
             "template_filename": template.filename if template else "",
             "link_hours": template.hours if template else 0,
-            "deploy_command": deploy_command(template.filename if template else "role.yml"),
+            "deploy_command": deploy_command(
+                template.filename if template else "role.yml",
+                template.stack_name if template else "aws-support-slack-role",
+            ),
             "console_url": f"{_CONSOLE.get(partition, _CONSOLE['aws'])}/cloudformation/home#/stacks/create",
             "role_arn_example": (
-                f"arn:{partition}:iam::{outcome.aws_account_id or '123456789012'}:role/AWSSupportSlackRole"
+                f"arn:{partition}:iam::{outcome.aws_account_id or '123456789012'}:role/"
+                + (template.role_name if template else "AWSSupportSlackRole")
             ),
         }
     return _render(

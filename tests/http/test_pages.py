@@ -11,11 +11,11 @@ from urllib.parse import parse_qs, urlparse
 import yaml
 from sqlalchemy import text
 
-from bolt_app.oauth import BOT_SCOPES
+from bolt_app.http.oauth import BOT_SCOPES
 from tests.fakes.aws import AwsDouble
 from tests.helpers.app import AppHarness, PageResponse
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 async def _external_id(h: AppHarness, team_id: str = "T0001") -> str:
@@ -50,14 +50,15 @@ async def test_the_download_delivers_this_workspaces_role_template(
     # the command deploys that file, with the capability a named role needs
     command = html.unescape(re.search(r'<pre id="deploy-command">(.*?)</pre>', page.text, re.S)[1])
     assert command.split() == [
-        "aws", "cloudformation", "deploy", "\\", "--stack-name", "aws-support-slack-role", "\\",
+        "aws", "cloudformation", "deploy", "\\", "--stack-name", "aws-support-slack-role-T0001", "\\",
         "--template-file", "aws-support-slack-role-T0001.yml", "\\", "--capabilities", "CAPABILITY_NAMED_IAM",
     ]  # fmt: skip
     assert 'href="https://console.aws.amazon.com/cloudformation/home#/stacks/create"' in page.text
     # the policies are there, folded away
     details = re.search(r"<details>(.*?)</details>", page.text, re.S)
     assert details and "<summary>Do it by hand</summary>" in details[1] and "sts:ExternalId" in details[1]
-    assert "arn:aws:iam::210987654321:role/AWSSupportSlackRole" in page.text
+    assert "arn:aws:iam::210987654321:role/AWSSupportSlackRole-T0001" in page.text
+    assert template["Parameters"]["RoleName"]["Default"] == "AWSSupportSlackRole-T0001"
 
 
 async def test_a_download_link_that_expired_or_was_changed_delivers_nothing(

@@ -8,7 +8,7 @@ import hashlib
 
 from aiohttp import web
 
-from bolt_app.pages import IMAGE_ORIGIN, SCRIPT, STYLE
+from bolt_app.http.pages import IMAGE_ORIGIN, SCRIPT, STYLE
 
 
 def _sha256(text: str) -> str:

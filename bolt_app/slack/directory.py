@@ -2,33 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bolt_app.errors import UserFacingError
-
-
-@dataclass(frozen=True)
-class SlackUser:
-    id: str
-    name: str
-    is_admin: bool
-    is_owner: bool
-
-
-@dataclass(frozen=True)
-class SlackChannel:
-    id: str
-    name: str
-    is_private: bool
-    is_im: bool
-    is_mpim: bool
-    is_member: bool
-    is_archived: bool
-    is_shared: bool  # Slack Connect or shared between workspaces of an org
-    is_ext_shared: bool = False  # Slack Connect: members of other organizations are in it (or invited)
+from bolt_app.services.slack_facts import SlackChannel, SlackUser
 
 
 async def user_info(client: AsyncWebClient, user_id: str) -> SlackUser:

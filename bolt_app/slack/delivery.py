@@ -14,7 +14,6 @@ import aiohttp
 from slack_sdk.errors import SlackApiError, SlackTokenRotationError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bolt_app.authorize import TokenRotation
 from bolt_app.blocks.notifications import (
     SlackMessage,
     correspondence_message,
@@ -23,6 +22,7 @@ from bolt_app.blocks.notifications import (
 )
 from bolt_app.services.notifications.messages import CaseMessage
 from bolt_app.services.notifications.outcomes import RetryDelivery, SkipDelivery
+from bolt_app.slack.authorize import TokenRotation
 from storage.installation_store import InstallationStore
 from storage.workspaces import ChannelKey, WorkspaceKey
 

@@ -18,8 +18,8 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 from sqlalchemy import func, select
 
+from bolt_app.http.notifications import EVENTS_PATH, app_event_bus_template, events_route, forwarding_template
 from bolt_app.metrics import Metrics
-from bolt_app.notifications_http import EVENTS_PATH, app_event_bus_template, events_route, forwarding_template
 from bolt_app.notifications_worker import WorkerOptions, serve_deliveries
 from bolt_app.services.accounts import Actor
 from bolt_app.services.notifications.events import CREATE

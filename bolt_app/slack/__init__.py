@@ -1,0 +1,1 @@
+"""Slack adapters: authorization and the install flow, delivery, case messages, files, retries, payload shapes."""
