@@ -22,9 +22,11 @@ from bolt_app.blocks.common import (
     section,
     text_input,
 )
+from bolt_app.blocks.members import members_summary, who_can_blocks
 from bolt_app.services.accounts import display_name
 from bolt_app.services.channel_fields import NOTIFICATIONS_FIELD, SEVERITIES
 from bolt_app.services.channels import configuration_line
+from bolt_app.services.member_policy import MemberPolicy
 from storage.accounts import AuthorizationRow
 from storage.channels import ChannelConfigRow, Notifications
 
@@ -76,6 +78,7 @@ def configure_channel_modal(
     role_arn: str | None = None,
     verified_role_arn: str | None = None,
     notifications: Notifications | None = None,
+    members: MemberPolicy | None = None,
     error: str | None = None,
 ) -> View:
     n = notifications or Notifications("all", True, True, True)
@@ -177,15 +180,18 @@ def configure_channel_modal(
             "element": kinds_element,
         }
     )
+    blocks.extend(who_can_blocks(members or MemberPolicy()))
     return modal(
         CONFIGURE_CHANNEL_VIEW, "Configure channel", blocks, submit="Save", private_metadata=metadata
     )
 
 
 def _configuration_line(row: ChannelConfigRow) -> str:
-    return configuration_line(
+    line = configuration_line(
         replace(row, account_name=escape(row.account_name) if row.account_name else None)
     )
+    summary = members_summary(row.members)
+    return f"{line} — {summary}" if summary else line
 
 
 def configuration_buttons(row: ChannelConfigRow, *, with_channel: bool) -> Block:

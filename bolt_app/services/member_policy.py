@@ -35,6 +35,7 @@ ACTION_WORDS: dict[str, str] = {
     "resolve": "resolve or reopen cases",
     "quota": "request quota increases",
 }
+SHORT_NAMES = {"create": "create", "reply": "reply", "resolve": "resolve/reopen", "quota": "quotas"}
 
 EVERYONE = "everyone"
 ADMINS = "admins"
@@ -108,7 +109,7 @@ class MemberPolicy:
     def summary(self) -> str:
         """One line: what is narrowed, or that everyone may do everything the role allows."""
         parts = [
-            f"{ACTION_WORDS[a].split()[0]}: {self.who(a).shown()}"  # type: ignore[arg-type]
+            f"{SHORT_NAMES[a]}: {self.who(a).shown()}"  # type: ignore[arg-type]
             for a in ACTIONS
             if not self.who(a).everyone  # type: ignore[arg-type]
         ]

@@ -17,6 +17,7 @@ from cachetools import TTLCache
 
 from bolt_app.errors import UserFacingError
 from bolt_app.services.admins import is_admin
+from bolt_app.services.choice import Choice
 from bolt_app.services.context import Actor, ChannelAccount, SlackActor
 from bolt_app.services.member_policy import (
     ACTION_WORDS,
@@ -42,6 +43,10 @@ class SlackPeople(Protocol):
 
     async def is_admin_or_owner(self, workspace: WorkspaceKey, user_id: str) -> bool: ...
 
+    async def groups(self, workspace: WorkspaceKey) -> list[Choice]:
+        """The workspace's enabled user groups: ID and "@handle (name)"."""
+        ...
+
 
 class MemberRefused(UserFacingError):
     """The channel's member policy does not let this user do this; `rule` names the rule (a policy key)."""
@@ -61,6 +66,9 @@ class NobodyInSlack:
     async def is_admin_or_owner(self, workspace: WorkspaceKey, user_id: str) -> bool:
         return False
 
+    async def groups(self, workspace: WorkspaceKey) -> list[Choice]:
+        return []
+
 
 class MemberRules:
     def __init__(
@@ -76,11 +84,23 @@ class MemberRules:
         self._groups: TTLCache[tuple[WorkspaceKey, str], frozenset[str]] = TTLCache(
             maxsize=10_000, ttl=ttl_seconds, timer=clock
         )
+        self._group_lists: TTLCache[WorkspaceKey, list[Choice]] = TTLCache(
+            maxsize=1_000, ttl=ttl_seconds, timer=clock
+        )
+
+    async def workspace_groups(self, workspace: WorkspaceKey, query: str = "") -> list[Choice]:
+        """The user groups an admin may name in "Who can…" (the type-ahead), those matching `query` first."""
+        groups = self._group_lists.get(workspace)
+        if groups is None:
+            groups = self._group_lists[workspace] = await self.people.groups(workspace)
+        q = query.strip().lower().lstrip("@")
+        return [g for g in groups if q in g.name.lower() or q == g.code.lower()]
 
     def forget_group(self, group_id: str) -> None:
         """Slack said the group's members or the group changed (group IDs are unique across workspaces)."""
         for key in [k for k in self._groups if k[1] == group_id]:
             self._groups.pop(key, None)
+        self._group_lists.clear()  # a renamed or disabled group
 
     async def _members(self, workspace: WorkspaceKey, group_id: str) -> frozenset[str]:
         key = (workspace, group_id)

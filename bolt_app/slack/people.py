@@ -1,5 +1,6 @@
 """The Slack side of the member rules (`bolt_app.services.member_rules.SlackPeople`): who is in a user group
-(`usergroups.users.list`, scope `usergroups:read`) and whether a user is a workspace admin or owner (`users.info`),
+(`usergroups.users.list`, scope `usergroups:read`), the workspace's groups for the "Who can…" type-ahead
+(`usergroups.list`) and whether a user is a workspace admin or owner (`users.info`),
 asked with the bot token of the workspace whose channel configuration it is."""
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from slack_sdk.errors import SlackApiError, SlackTokenRotationError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bolt_app.errors import UserFacingError
+from bolt_app.services.choice import Choice
 from bolt_app.slack.authorize import TokenRotation
 from storage.installation_store import InstallationStore
 from storage.workspaces import WorkspaceKey
@@ -66,3 +68,16 @@ class SlackPeopleDirectory:
             ) from e
         user = response.get("user") or {}
         return bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
+
+    async def groups(self, workspace: WorkspaceKey) -> list[Choice]:
+        try:
+            response = await self.client.usergroups_list(token=await self._token(workspace))
+        except SlackApiError as e:
+            raise UserFacingError(
+                f"Slack did not list the workspace's user groups ({e.response.get('error')}); try again."
+            ) from e
+        return [
+            Choice(str(g["id"]), f"@{g.get('handle') or g['id']} ({g.get('name') or ''})")
+            for g in response.get("usergroups") or []
+            if not g.get("date_delete")
+        ]

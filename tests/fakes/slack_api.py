@@ -144,6 +144,7 @@ class FakeSlackApi:
         self._users: dict[str, Json] = {}
         self._channels: dict[str, Json] = {}
         self._groups: dict[str, list[str]] = {}
+        self._group_handles: dict[str, str] = {}
         self._files: dict[str, FakeFile] = {}
         self._views: dict[str, Json] = {}
         self._home_views: dict[str, str] = {}
@@ -171,6 +172,7 @@ class FakeSlackApi:
             "conversations.info": self._conversations_info,
             "files.info": self._files_info,
             "usergroups.users.list": self._usergroups_users_list,
+            "usergroups.list": self._usergroups_list,
         }
 
     # ---- lifecycle -------------------------------------------------------------------------------
@@ -364,10 +366,11 @@ class FakeSlackApi:
         with self._cond:
             self._users[user_id] = user | fields
 
-    def set_group(self, group_id: str, user_ids: list[str]) -> None:
-        """A user group (S…) and its members, as ``usergroups.users.list`` answers."""
+    def set_group(self, group_id: str, user_ids: list[str], handle: str | None = None) -> None:
+        """A user group (S…) and its members, as ``usergroups.users.list`` and ``usergroups.list`` answer."""
         with self._cond:
             self._groups[group_id] = list(user_ids)
+            self._group_handles[group_id] = handle or group_id.lower()
 
     def set_channel(self, channel_id: str, **fields: Any) -> None:
         """Override ``conversations.info`` fields (is_private, is_member, is_archived, name, ...)."""
@@ -754,6 +757,14 @@ class FakeSlackApi:
         if not group_id or group_id not in self._groups:
             raise SlackError("no_such_subteam")
         return {"users": list(self._groups[group_id])}
+
+    def _usergroups_list(self, _: Json, __: TokenInfo) -> Json:
+        return {
+            "usergroups": [
+                {"id": g, "handle": h, "name": f"Group {h}", "date_delete": 0}
+                for g, h in self._group_handles.items()
+            ]
+        }
 
     def _conversations_info(self, p: Json, _: TokenInfo) -> Json:
         if not p.get("channel"):
