@@ -35,6 +35,7 @@ ACTION_WORDS: dict[str, str] = {
     "resolve": "resolve or reopen cases",
     "quota": "request quota increases",
 }
+SHOWN_IDS = 5  # a summary names this many and counts the rest (lists keep to Slack's text limits)
 SHORT_NAMES = {"create": "create", "reply": "reply", "resolve": "resolve/reopen", "quota": "quotas"}
 
 EVERYONE = "everyone"
@@ -61,7 +62,9 @@ class Who:
         """In Slack's words: mentions of the groups and users (the IDs were checked, nothing to escape)."""
         if self.kind != "listed":
             return "the app's admins" if self.kind == ADMINS else "everyone"
-        return ", ".join(mention(i) for i in self.ids) or "nobody"
+        shown = ", ".join(mention(i) for i in self.ids[:SHOWN_IDS]) or "nobody"
+        more = len(self.ids) - SHOWN_IDS
+        return f"{shown} and {more} more" if more > 0 else shown
 
 
 ANYONE = Who()
