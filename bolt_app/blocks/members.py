@@ -27,6 +27,7 @@ from bolt_app.services.member_policy import (
 )
 
 GROUPS_ACTION = "member_policy_groups"  # the user-group type-ahead (listeners/options/channels.py)
+WHO_ACTION = "member_policy_who"  # a rule's choice changed: the modal shows or hides its pickers
 LISTED = "listed"
 ANY_SEVERITY = "any"
 WHO_CHOICES = {
@@ -57,16 +58,17 @@ def _select(block_id: str, label: str, choices: Mapping[str, str], initial: str)
         "type": "input",
         "block_id": block_id,
         "label": plain(label),
+        "dispatch_action": True,  # "Only these people and groups" (or a ceiling) shows the pickers
         "element": {
             "type": "static_select",
-            "action_id": "value",
+            "action_id": WHO_ACTION,
             "options": options,
             "initial_option": next(o for o in options if o["value"] == initial),
         },
     }
 
 
-def _pickers(rule: str, ids: tuple[str, ...], label: str) -> list[Block]:
+def _pickers(rule: str, ids: tuple[str, ...], prefix: str = "") -> list[Block]:
     users = [i for i in ids if not i.startswith("S")]
     groups = [i for i in ids if i.startswith("S")]
     people: dict[str, Any] = {"type": "multi_users_select", "action_id": "value"}
@@ -85,14 +87,14 @@ def _pickers(rule: str, ids: tuple[str, ...], label: str) -> list[Block]:
             "type": "input",
             "block_id": people_block(rule),
             "optional": True,
-            "label": plain(f"{label}: people"),
+            "label": plain(f"{prefix}people" if prefix else "People"),
             "element": people,
         },
         {
             "type": "input",
             "block_id": groups_block(rule),
             "optional": True,
-            "label": plain(f"{label}: user groups"),
+            "label": plain(f"{prefix}user groups" if prefix else "User groups"),
             "element": group_select,
         },
     ]
@@ -111,7 +113,8 @@ def who_can_blocks(policy: MemberPolicy) -> list[Block]:
         who = policy.who(rule)  # type: ignore[arg-type]
         initial = LISTED if who.kind == "listed" else who.kind
         blocks.append(_select(who_block(rule), RULE_NAMES[rule], WHO_CHOICES, initial))
-        blocks.extend(_pickers(rule, who.ids, "Only"))
+        if who.kind == LISTED:
+            blocks.extend(_pickers(rule, who.ids))
     blocks.append(
         _select(
             who_block("max_severity"),
@@ -120,7 +123,8 @@ def who_can_blocks(policy: MemberPolicy) -> list[Block]:
             policy.max_severity or ANY_SEVERITY,
         )
     )
-    blocks.extend(_pickers("critical_allowed", policy.critical_allowed, RULE_NAMES["critical_allowed"]))
+    if policy.max_severity is not None:
+        blocks.extend(_pickers("critical_allowed", policy.critical_allowed, "Above it: "))
     return blocks
 
 
@@ -137,15 +141,16 @@ def _choice(state: Mapping[str, Any], block_id: str) -> str | None:
     return str(selected["value"]) if selected else None
 
 
-def read_who_can(state: Mapping[str, Any]) -> MemberPolicy:
+def read_who_can(state: Mapping[str, Any], *, complete: bool = True) -> MemberPolicy:
     """The policy the section states; UserFacingError on the field at fault. A form without the section (an
-    older modal) states the default policy."""
+    older modal) states the default policy. Not `complete`: the choices so far, while the admin is still
+    picking (a rule may list nobody yet)."""
     raw: dict[str, Any] = {}
     for rule in ACTIONS:
         kind = _choice(state, who_block(rule)) or EVERYONE
         if kind == LISTED:
             ids = _selected(state, people_block(rule)) + _selected(state, groups_block(rule))
-            if not ids:
+            if not ids and complete:
                 raise UserFacingError(
                     f"{RULE_NAMES[rule]}: choose at least one person or user group, or pick Everyone in the "
                     "channel or The app's admins.",

@@ -21,6 +21,7 @@ from bolt_app.blocks.channels import (
     EDIT_CHANNEL_ACTION,
     REMOVE_CHANNEL_ACTION,
 )
+from bolt_app.blocks.members import WHO_ACTION
 from bolt_app.blocks.quotas import (
     ACCOUNT_ACTION as QUOTA_ACCOUNT_ACTION,
 )
@@ -59,6 +60,7 @@ def register(app: AsyncApp) -> None:
         app.action(action_id)(channel_form_clicked)
     app.action(REMOVE_CHANNEL_ACTION)(remove_channel_clicked)
     app.action(CONFIGURE_ACCOUNT_ACTION)(configure_account_selected)
+    app.action(WHO_ACTION)(configure_account_selected)
     for action_id in (QUOTA_ACCOUNT_ACTION, REGION_ACTION, SERVICE_ACTION, QUOTA_ACTION):
         app.action(action_id)(quota_form_changed)
     app.action(CHECK_QUOTA_STATUS_ACTION)(check_quota_status_clicked)

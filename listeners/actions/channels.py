@@ -91,7 +91,8 @@ async def configure_account_selected(
     context: AsyncBoltContext,
     accounts: AccountService,
 ) -> None:
-    """Choosing the account in "Configure channel" shows the role verified for it (used when the field is empty)."""
+    """Choosing the account in "Configure channel" shows the role verified for it (used when the field is empty);
+    a "Who can…" choice shows or hides its people and group pickers."""
     await ack()
     view = body["view"]
     state = view["state"]
@@ -119,6 +120,6 @@ async def configure_account_selected(
 def _members_so_far(state: dict[str, Any]) -> MemberPolicy:
     """The "Who can…" choices made so far; a half-made one (people still to pick) is checked on submission."""
     try:
-        return read_who_can(state)
+        return read_who_can(state, complete=False)
     except UserFacingError:
         return MemberPolicy()

@@ -269,7 +269,7 @@ def who(rule: str, kind: str, people: tuple[str, ...] = (), groups: tuple[str, .
 async def test_who_can_is_set_in_the_modal_prefilled_on_edit_and_summarised_in_the_lists(
     harness: AppHarness, aws: AwsDouble
 ) -> None:
-    from tests.helpers.scenario import suggest, view_of
+    from tests.helpers.scenario import choose_in_modal, suggest, view_of
 
     await authorized_role(harness, aws)
     harness.slack.set_group("S0ONCALL", [MEMBER], handle="oncall")
@@ -280,6 +280,18 @@ async def test_who_can_is_set_in_the_modal_prefilled_on_edit_and_summarised_in_t
         o["text"]["text"]
         for o in await suggest(harness, view, "member_policy_groups", "who_resolve_groups", "on")
     ] == ["@oncall (Group oncall)"]
+
+    # The pickers show once "Only these people and groups" is chosen.
+    assert "who_resolve_people" not in shown
+    await choose_in_modal(
+        harness,
+        view | {"id": "V1", "hash": "h"},
+        "who_resolve",
+        "member_policy_who",
+        {"who_resolve": ("option", "listed")},
+    )
+    revealed = await last_view_update(harness, 1)
+    assert "who_resolve_people" in revealed and "who_reply_people" not in revealed
 
     # "Only these people and groups" with nobody chosen is refused under the field.
     state = values(ACCOUNT) | who("resolve", "listed")
