@@ -236,3 +236,19 @@ async def test_max_severity_hides_higher_levels_refuses_a_forged_critical_and_le
     assert response.status == 200 and not response.text
     await harness.settled()
     assert [c.severity_code for c in aws.cases(ACCOUNT)] == ["critical"]
+
+    # A form opened while on call, submitted after leaving the group: the service refuses it.
+    stale = await completed_create_modal(harness, ONCALL)
+    harness.slack.set_group("S0ONCALL", [])
+    event = {"type": "subteam_members_changed", "subteam_id": "S0ONCALL", "removed_users": [ONCALL]}
+    await harness.post(event_body(event))
+    await harness.settled()
+    await submit(harness, stale, case_values(**{SEVERITY_BLOCK: ("option", "critical")}), user_id=ONCALL)
+    await harness.settled()
+    assert "Highest severity" in text_of(harness.slack.calls("chat.postEphemeral")[-1])
+    assert len(aws.cases(ACCOUNT)) == 1
+    [row] = await audit_rows(harness)
+    assert (row[0], row[1]) == (
+        ONCALL,
+        "support:CreateCase",
+    ) and "you can choose low, normal, high; only <!subteam^S0ONCALL> can go higher" in row[3]
