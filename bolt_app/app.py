@@ -89,9 +89,7 @@ async def build_services(
     role_sessions = RoleSessions(aws)
     accounts = AccountService(AccountRepository(engine), workspaces, aws, identity)
     audit, idempotency = AuditRepository(engine), IdempotencyKeys(engine)
-    members = MemberRules(
-        SlackPeopleDirectory(client, store, rotation, settings.bot_token), workspaces.repository
-    )
+    members = MemberRules(SlackPeopleDirectory(client, rotation, settings.bot_token), workspaces.repository)
     cases = CaseService(role_sessions, audit, idempotency, members=members)
     channels = ChannelService(ChannelRepository(engine), accounts, workspaces, role_sessions)
     notifications = build_notification_service(

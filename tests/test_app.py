@@ -269,9 +269,12 @@ async def test_bolt_hands_each_service_to_a_listener_that_names_it(
             enterprise_id=enterprise_id, team_id=team_id, bot_token="xoxb-test", bot_id="B1"
         )
 
-    async def listener(ack, workspaces, accounts, channels, home, cases, quotas, notifications, case_actions):  # type: ignore[no-untyped-def]
+    async def listener(
+        ack, workspaces, accounts, channels, home, cases, quotas, notifications, case_actions, members
+    ):  # type: ignore[no-untyped-def]
         await ack()
         received.update(
+            members=members,
             workspaces=workspaces,
             accounts=accounts,
             channels=channels,

@@ -11,7 +11,6 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bolt_app.errors import UserFacingError
 from bolt_app.services.choice import Choice
 from bolt_app.slack.authorize import TokenRotation
-from storage.installation_store import InstallationStore
 from storage.workspaces import WorkspaceKey
 
 
@@ -19,30 +18,23 @@ class SlackPeopleDirectory:
     def __init__(
         self,
         client: AsyncWebClient,
-        installations: InstallationStore,
         rotation: TokenRotation,
         bot_token: str | None = None,
     ) -> None:
         self.client = client
-        self.installations = installations
         self.rotation = rotation
         self.bot_token = bot_token  # Socket Mode: the one workspace's token, when nothing is stored
 
     async def _token(self, workspace: WorkspaceKey) -> str:
-        bot = await self.installations.async_find_bot(
-            enterprise_id=workspace.enterprise_id or None,
-            team_id=workspace.team_id or None,
-            is_enterprise_install=not workspace.team_id,
-        )
-        if bot is None or not bot.bot_token:
-            if self.bot_token:
-                return self.bot_token
-            raise UserFacingError("AWS Support is no longer installed in this workspace; reinstall it.")
         try:
-            bot = await self.rotation.fresh(bot)
+            bot = await self.rotation.stored_bot(workspace)
         except SlackTokenRotationError as e:
             raise UserFacingError("Slack did not renew the app's token; try again in a moment.") from e
-        return str(bot.bot_token)
+        if bot is not None:
+            return str(bot.bot_token)
+        if self.bot_token:
+            return self.bot_token
+        raise UserFacingError("AWS Support is no longer installed in this workspace; reinstall it.")
 
     async def group_members(self, workspace: WorkspaceKey, group_id: str) -> frozenset[str]:
         try:

@@ -24,16 +24,20 @@ E1, E2 = WorkspaceKey("E0001", ""), WorkspaceKey("E0002", "")  # two Grid orgs, 
 AT = datetime(2026, 11, 30, 12, 0, 0)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def url_at_0001(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A database of its own, migrated to revision 0001 only."""
+def _database_at(request: pytest.FixtureRequest, tmp_path: Path, revision: str) -> Iterator[str]:
+    """A database of its own, migrated to `revision` only."""
     if request.param == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path / 'old.db'}"
-        db.upgrade(url, "0001")
+        url = f"sqlite+aiosqlite:///{tmp_path / f'at-{revision}.db'}"
+        db.upgrade(url, revision)
         yield url
         return
-    with postgres_database("aws_support_slack_migration", "0001") as url:
+    with postgres_database("aws_support_slack_migration", revision) as url:
         yield url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def url_at_0001(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    yield from _database_at(request, tmp_path, "0001")
 
 
 @pytest.fixture
@@ -117,13 +121,7 @@ async def test_rows_written_at_0001_keep_their_org_and_a_second_org_gets_rows_of
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def url_at_0003(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path / 'at-0003.db'}"
-        db.upgrade(url, "0003")
-        yield url
-        return
-    with postgres_database("aws_support_slack_migration", "0003") as url:
-        yield url
+    yield from _database_at(request, tmp_path, "0003")
 
 
 async def test_a_configuration_written_before_0004_has_no_member_policy_and_can_be_given_one(
