@@ -16,6 +16,7 @@ from typing import Protocol
 from cachetools import TTLCache
 
 from bolt_app.errors import UserFacingError
+from bolt_app.mrkdwn import escape
 from bolt_app.services.admins import is_admin
 from bolt_app.services.choice import Choice
 from bolt_app.services.context import Actor, ChannelAccount, SlackActor
@@ -139,8 +140,8 @@ class MemberRules:
         who = channel.members.who(action)
         only = "the app's admins" if who.kind == "admins" else who.shown()
         raise MemberRefused(
-            f"In #{channel.channel_name or channel.channel_id}, only {only} can {ACTION_WORDS[action]} with "
-            f"AWS account {channel.account_shown} (the channel's “{RULE_NAMES[action]}” rule). Ask an app "
+            f"In #{escape(channel.channel_name or channel.channel_id)}, only {only} can {ACTION_WORDS[action]} "
+            f"with AWS account {escape(channel.account_shown)} (the channel's “{RULE_NAMES[action]}” rule). Ask an app "
             f"admin to change “{RULE_NAMES[action]}” in {CONFIGURE}.",
             action,
         )
