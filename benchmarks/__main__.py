@@ -9,7 +9,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from benchmarks.harness import Bench
+from benchmarks.harness import AWS_KINDS, Bench
 from benchmarks.scenarios import (
     Figures,
     run_create_open,
@@ -20,8 +20,9 @@ from benchmarks.scenarios import (
     run_startup,
     seed_channel,
 )
+from benchmarks.surge import SurgeSize, run_surge, surge_table
 
-SCENARIOS = ("help", "create-open", "create-submit", "search", "fanout", "startup")
+SCENARIOS = ("help", "create-open", "create-submit", "search", "fanout", "startup", "surge")
 
 
 def _table(rows: list[Figures]) -> str:
@@ -86,6 +87,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--channels", type=int, default=10, help="fanout: channels configured for the account"
     )
+    parser.add_argument(
+        "--aws",
+        choices=AWS_KINDS,
+        default="instant",
+        help="the AWS double: instant moto, or realistic (AWS's latencies and throttling)",
+    )
+    parser.add_argument(
+        "--surge-scale", type=float, default=1.0, help="surge: fraction of its users, flows and window"
+    )
     parser.add_argument("--json", type=Path, help="write the figures here as JSON")
     args = parser.parse_args(argv)
     scenarios = [s for s in args.scenarios.split(",") if s]
@@ -93,10 +103,19 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown scenarios: {', '.join(sorted(unknown))}")
     rows: list[Figures] = []
+    surges: list[dict[str, object]] = []
     with tempfile.TemporaryDirectory(prefix="aws-support-slack-bench-") as tmp:
         for db in args.databases.split(","):
             for latency_ms in (int(x) for x in args.slack_latency_ms.split(",")):
-                with Bench(Path(tmp), latency_ms / 1000) as bench:
+                with Bench(Path(tmp), latency_ms / 1000, args.aws) as bench:
+                    if "surge" in scenarios:  # its own app process: its peak memory is the surge's
+                        surge_db = bench.database(db)
+                        with bench.app(surge_db) as app:
+                            bench.install(app)
+                            size = SurgeSize().scaled(args.surge_scale)
+                            surges.append(run_surge(bench, app, surge_db, db, latency_ms, size))
+                    if not set(scenarios) - {"surge"}:
+                        continue
                     database_url = bench.database(db)
                     if "startup" in scenarios and latency_ms == 0:
                         rows += run_startup(bench, bench.database(db), db)
@@ -117,7 +136,10 @@ def main(argv: list[str] | None = None) -> int:
                             rows += run_search(bench, app, db, latency_ms, args.count, args.concurrency)
                         if "fanout" in scenarios and latency_ms == 0:
                             rows += run_fanout(bench, app, database_url, db, args.events, args.channels)
-    print(_table(rows))
+    if rows:
+        print(_table(rows))
+    for report in surges:
+        print(surge_table(report))
     compared = ratios(rows)
     for r in compared:
         print(
@@ -125,7 +147,15 @@ def main(argv: list[str] | None = None) -> int:
         )
     if args.json:
         args.json.write_text(
-            json.dumps({"figures": [f.as_dict() for f in rows], "ratios": compared}, indent=2)
+            json.dumps(
+                {
+                    "aws": args.aws,
+                    "figures": [f.as_dict() for f in rows],
+                    "ratios": compared,
+                    "surge": surges,
+                },
+                indent=2,
+            )
         )
     return 0
 

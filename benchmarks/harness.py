@@ -33,6 +33,7 @@ from tests.helpers.process import free_port
 
 SIGNING_SECRET = "bench-signing-secret"
 CLIENT_ID, CLIENT_SECRET = "111.222", "bench-client-secret"
+AWS_KINDS = ("instant", "realistic")
 POSTGRES_ADMIN_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
@@ -42,6 +43,7 @@ class Process:
     base_url: str
     popen: subprocess.Popen[bytes]
     started_at: float
+    log: Path
     healthy_at: float = 0.0
 
     def rss_peak_kib(self) -> int:
@@ -90,7 +92,7 @@ def _wait_healthy(process: Process, timeout: float = 60.0) -> None:
 def _process(name: str, argv: list[str], env: dict[str, str], port: int, log: Path) -> Iterator[Process]:
     with log.open("wb") as out:
         popen = subprocess.Popen(argv, env=env, stdout=out, stderr=subprocess.STDOUT)
-    process = Process(name, f"http://127.0.0.1:{port}", popen, time.monotonic())
+    process = Process(name, f"http://127.0.0.1:{port}", popen, time.monotonic(), log)
     try:
         _wait_healthy(process)
         yield process
@@ -106,7 +108,12 @@ def _process(name: str, argv: list[str], env: dict[str, str], port: int, log: Pa
 class Bench:
     """One benchmark environment: fake Slack (with a response latency), moto, and helpers to start processes."""
 
-    def __init__(self, workdir: Path, slack_latency: float) -> None:
+    def __init__(self, workdir: Path, slack_latency: float, aws: str = "instant") -> None:
+        """`aws`: "instant" (moto as fast as it goes, never throttled) or "realistic" (AWS's latencies and
+        throttling, tests/fakes/aws_realism.py)."""
+        if aws not in AWS_KINDS:
+            raise ValueError(f"unknown AWS double {aws!r}: {', '.join(AWS_KINDS)}")
+        self.aws_kind = aws
         self.workdir = workdir
         self.stack = ExitStack()
         self.slack = FakeSlackApi(latency=slack_latency)
@@ -124,6 +131,8 @@ class Bench:
         self.aws = AwsDouble.start(MotoServerHandle.for_url(f"http://{host}:{port}"), self.mp)
         self.stack.callback(self.mp.undo)
         self.stack.callback(self.aws.stop)
+        if self.aws_kind == "realistic":
+            self.aws.realistic()
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -209,9 +218,16 @@ class Bench:
     # ---- load --------------------------------------------------------------------------------------------
 
     def load(
-        self, url: str, bodies: list[str], concurrency: int, content_type: str, deadline_s: float = 120
+        self,
+        url: str,
+        bodies: list[str],
+        concurrency: int,
+        content_type: str,
+        deadline_s: float = 120,
+        at: list[float] | None = None,
     ) -> list[dict[str, Any]]:
-        job = {
+        """Sends `bodies` `concurrency` at a time, or each at its time `at` (seconds after the start)."""
+        job: dict[str, Any] = {
             "url": url,
             "signing_secret": SIGNING_SECRET,
             "content_type": content_type,
@@ -220,6 +236,8 @@ class Bench:
             "timeout_s": 10,
             "deadline_s": deadline_s,
         }
+        if at is not None:
+            job["at"] = at
         result = subprocess.run(
             [sys.executable, "-m", "benchmarks.loadgen"],
             input=json.dumps(job),

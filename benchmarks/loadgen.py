@@ -1,7 +1,8 @@
 """The load generator, run as its own process: reads a JSON job on stdin, sends Slack-signed requests at the
 given concurrency, prints one JSON result per request on stdout.
 
-Job: {"url", "signing_secret", "content_type", "bodies": [str], "concurrency", "timeout_s", "deadline_s"}.
+Job: {"url", "signing_secret", "content_type", "bodies": [str], "concurrency", "timeout_s", "deadline_s"}, and
+optionally "at": [seconds], when to send each body after the start (an arrival schedule instead of a queue).
 Times are time.monotonic() of this machine (system-wide on Linux), so the caller can line them up with the
 times its fake Slack recorded.
 """
@@ -59,6 +60,17 @@ async def run(job: dict[str, Any]) -> list[dict[str, Any]]:
     connector = aiohttp.TCPConnector(limit=job["concurrency"])
 
     async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
+        if "at" in job:
+            start = time.monotonic()
+
+            async def scheduled(index: int, body: str, at: float) -> None:
+                await asyncio.sleep(max(0.0, start + at - time.monotonic()))
+                results.append(await _send(session, job, verifier, index, body))
+
+            await asyncio.gather(
+                *(scheduled(i, b, a) for (i, b), a in zip(enumerate(job["bodies"]), job["at"], strict=True))
+            )
+            return results
 
         async def worker() -> None:
             while not queue.empty() and time.monotonic() < deadline:

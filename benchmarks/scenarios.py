@@ -305,6 +305,19 @@ def _completed_create_view(bench: Bench, app: Process) -> dict[str, Any]:
     return view_of(call)
 
 
+def case_form(subject: str) -> dict[str, Any]:
+    """A valid "Create a support case" form (block id -> value, as `with_values` takes it)."""
+    return {
+        "subject": subject,
+        "description": "Opened by the benchmark.",
+        "issue_type": ("option", "technical"),
+        "service": ("option", "amazon-elastic-compute-cloud-linux"),
+        "category": ("option", "instance-issue"),
+        "severity": ("option", "normal"),
+        "language": ("option", "en"),
+    }
+
+
 def run_create_submit(
     bench: Bench, app: Process, db: str, latency_ms: int, count: int, concurrency: int
 ) -> list[Figures]:
@@ -312,15 +325,7 @@ def run_create_submit(
     view = _completed_create_view(bench, app)
     bodies = []
     for i in range(count):
-        values = {
-            "subject": f"bench case {i:05d}",
-            "description": "Opened by the benchmark.",
-            "issue_type": ("option", "technical"),
-            "service": ("option", "amazon-elastic-compute-cloud-linux"),
-            "category": ("option", "instance-issue"),
-            "severity": ("option", "normal"),
-            "language": ("option", "en"),
-        }
+        values = case_form(f"bench case {i:05d}")
         submitted = with_values(view | {"id": f"VBENCH{i:05d}", "hash": "h"}, values)
         bodies.append(view_submission_body(view_submission_payload(submitted)))
     bench.slack.clear()

@@ -22,6 +22,8 @@ from prometheus_client import (
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from storage.db import reader
+
 PREFIX = "aws_support_slack"
 # Labels come from a fixed vocabulary: a request body is the sender's to choose, and every label value is a
 # series kept for the life of the process.
@@ -123,11 +125,13 @@ class Metrics:
         return self.registry.get_sample_value(f"{PREFIX}_{name}_total", labels) or 0.0
 
     def watch_engine(self, engine: AsyncEngine) -> None:
-        """Counts every statement sent to the database (one round trip each)."""
+        """Counts every statement sent to the database (one round trip each), on the read pool too."""
 
-        @event.listens_for(engine.sync_engine, "before_cursor_execute")
         def _count(*_: Any) -> None:
             self.db_statements.inc()
+
+        for watched in {engine, reader(engine)}:
+            event.listen(watched.sync_engine, "before_cursor_execute", _count)
 
     def watch_open_deliveries(self, count_open: Callable[[], Awaitable[int]]) -> None:
         self._open_deliveries = count_open

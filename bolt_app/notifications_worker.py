@@ -129,6 +129,8 @@ class DeliveryLoop:
                 self.notifications.wake.clear()
                 free = self.options.max_channels - len(tasks)
                 for key in await self._claim(free) if free > 0 else []:
+                    if key in tasks:  # our own lease ran out while its task was starved: the task goes on
+                        continue
                     tasks[key] = asyncio.create_task(
                         self.notifications.run_channel(self.worker, key, stop.is_set)
                     )

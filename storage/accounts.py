@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from storage.clock import utc_now
+from storage.db import reader
 from storage.tables import (
     aws_accounts,
     channel_configurations,
@@ -92,7 +93,7 @@ class AccountRepository:
         self.engine = engine
 
     async def get_account(self, account_id: str) -> AccountRow | None:
-        async with self.engine.connect() as conn:
+        async with reader(self.engine).connect() as conn:
             r = (
                 await conn.execute(select(aws_accounts).where(aws_accounts.c.account_id == account_id))
             ).first()
@@ -233,7 +234,7 @@ class AccountRepository:
         )
         if account_id is not None:
             query = query.where(c.account_id == account_id)
-        async with self.engine.connect() as conn:
+        async with reader(self.engine).connect() as conn:
             rows = (await conn.execute(query)).all()
         return [
             AuthorizationRow(
@@ -341,7 +342,7 @@ class AccountRepository:
 
     async def organization_registered(self, key: WorkspaceKey, organization_id: str) -> bool:
         o = organization_registrations.c
-        async with self.engine.connect() as conn:
+        async with reader(self.engine).connect() as conn:
             n = (
                 await conn.execute(
                     select(func.count()).where(

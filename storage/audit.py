@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.clock import utc_now
+from storage.db import reader
 from storage.tables import audit_events, processed_events
 from storage.workspaces import WorkspaceKey, of_workspace
 
@@ -40,7 +41,7 @@ class AuditRepository:
         query = select(audit_events).order_by(audit_events.c.id.desc()).limit(limit)
         if workspace is not None:
             query = query.where(of_workspace(audit_events.c, workspace))
-        async with self.engine.connect() as conn:
+        async with reader(self.engine).connect() as conn:
             rows = (await conn.execute(query)).mappings().all()
         fields = AuditEvent.__dataclass_fields__
         return [AuditEvent(**{k: r[k] for k in fields}) for r in rows]

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from storage.accounts import lock_account
 from storage.clock import utc_now
+from storage.db import reader
 from storage.tables import aws_accounts, channel_configurations, workspaces
 from storage.workspaces import ChannelKey, WorkspaceKey, of_channel, of_workspace
 
@@ -114,7 +115,7 @@ class ChannelRepository:
         self.engine = engine
 
     async def _fetch(self, *conditions: object) -> list[ChannelConfigRow]:
-        async with self.engine.connect() as conn:
+        async with reader(self.engine).connect() as conn:
             rows = (await conn.execute(_select().where(*conditions))).all()
         return [_row(r) for r in rows]
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 
-from cachetools import TTLCache
 from slack_sdk.oauth.installation_store import Bot, Installation
 from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
 from sqlalchemy import select, update
@@ -12,6 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage import tables
 from storage.crypto import EncryptedToken
+from storage.db import reader
+from storage.shared_loads import SharedLoadCache
 
 _WorkspaceKey = tuple[str | None, str | None]
 
@@ -33,11 +34,23 @@ class InstallationStore(AsyncSQLAlchemyInstallationStore):
         # Decrypted bots by workspace, so a warm request costs no database round trip and no decryption. Bounded
         # and short-lived: this process's own changes drop the entry at once, another process's when PostgreSQL
         # announces them (`forget`, storage.change_feed), or within 30 s when an announcement is missed.
-        self.bot_cache: TTLCache[_WorkspaceKey, Bot] = TTLCache(maxsize=10_000, ttl=30.0)
+        # Concurrent misses of one workspace (a burst of commands) share one query.
+        self.bot_cache: SharedLoadCache[_WorkspaceKey, Bot | None] = SharedLoadCache(
+            maxsize=10_000, ttl=30.0, keep=lambda bot: bot is not None
+        )
+        # The same store on the read pool: lookups take no write lock (storage.db.reader).
+        self._reads = AsyncSQLAlchemyInstallationStore(
+            client_id=client_id, engine=reader(engine), logger=self.logger
+        )
+        self._reads.metadata, self._reads.installations, self._reads.bots = (
+            self.metadata,
+            self.installations,
+            self.bots,
+        )
 
     def forget(self, enterprise_id: str | None, team_id: str | None) -> None:
         """Drops the cached bot of a workspace (team_id None: an org-wide install) that changed elsewhere."""
-        self.bot_cache.pop((enterprise_id or None, team_id or None), None)
+        self.bot_cache.pop((enterprise_id or None, team_id or None))
 
     async def create_tables(self) -> None:
         raise NotImplementedError("tables are created by migrations: aws-support-slack db upgrade")
@@ -46,11 +59,11 @@ class InstallationStore(AsyncSQLAlchemyInstallationStore):
         if installation.is_enterprise_install:
             # slack_sdk stores org-wide installs without a team (python-slack-sdk #1639)
             installation.team_id = None
-        self.bot_cache.pop(workspace_key(installation.enterprise_id, installation.team_id, None), None)
+        self.bot_cache.pop(workspace_key(installation.enterprise_id, installation.team_id, None))
         await super().async_save(installation)
 
     async def async_save_bot(self, bot: Bot) -> None:
-        self.bot_cache.pop(workspace_key(bot.enterprise_id, bot.team_id, bot.is_enterprise_install), None)
+        self.bot_cache.pop(workspace_key(bot.enterprise_id, bot.team_id, bot.is_enterprise_install))
         await super().async_save_bot(bot)
 
     async def async_find_bot(
@@ -61,26 +74,39 @@ class InstallationStore(AsyncSQLAlchemyInstallationStore):
         is_enterprise_install: bool | None = False,
     ) -> Bot | None:
         key = workspace_key(enterprise_id, team_id, is_enterprise_install)
-        bot = self.bot_cache.get(key)
-        if bot is None:
-            bot = await self.find_bot_uncached(
+        return await self.bot_cache.get(
+            key,
+            lambda: self.find_bot_uncached(
                 enterprise_id=enterprise_id, team_id=team_id, is_enterprise_install=is_enterprise_install
-            )
-            if bot is not None:
-                self.bot_cache[key] = bot
-        return bot
+            ),
+        )
 
     async def find_bot_uncached(
         self, *, enterprise_id: str | None, team_id: str | None, is_enterprise_install: bool | None
     ) -> Bot | None:
-        return await super().async_find_bot(
+        return await self._reads.async_find_bot(
             enterprise_id=enterprise_id, team_id=team_id, is_enterprise_install=is_enterprise_install
+        )
+
+    async def async_find_installation(
+        self,
+        *,
+        enterprise_id: str | None,
+        team_id: str | None,
+        user_id: str | None = None,
+        is_enterprise_install: bool | None = False,
+    ) -> Installation | None:
+        return await self._reads.async_find_installation(
+            enterprise_id=enterprise_id,
+            team_id=team_id,
+            user_id=user_id,
+            is_enterprise_install=is_enterprise_install,
         )
 
     async def installed_bots(self) -> list[Bot]:
         """The latest bot of every workspace installed for this app (Socket Mode serves what is stored)."""
         c = self.bots.c
-        async with self.engine.connect() as conn:
+        async with reader(self.engine).connect() as conn:
             rows = (
                 await conn.execute(
                     select(c.enterprise_id, c.team_id, c.is_enterprise_install)
@@ -99,13 +125,13 @@ class InstallationStore(AsyncSQLAlchemyInstallationStore):
         return [b for b in bots if b is not None]
 
     async def async_delete_bot(self, *, enterprise_id: str | None, team_id: str | None) -> None:
-        self.bot_cache.pop((enterprise_id, team_id), None)
+        self.bot_cache.pop((enterprise_id, team_id))
         await super().async_delete_bot(enterprise_id=enterprise_id, team_id=team_id)
 
     async def async_delete_installation(
         self, *, enterprise_id: str | None, team_id: str | None, user_id: str | None = None
     ) -> None:
-        self.bot_cache.pop((enterprise_id, team_id), None)
+        self.bot_cache.pop((enterprise_id, team_id))
         await super().async_delete_installation(enterprise_id=enterprise_id, team_id=team_id, user_id=user_id)
 
 

@@ -25,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.clock import utc_naive
+from storage.db import reader
 from storage.tables import slack_oauth_states
 
 _NO_ACCOUNT = "-"
@@ -124,6 +125,6 @@ class OAuthStateStore(AsyncOAuthStateStore):
         if signed is None:
             return None
         c = slack_oauth_states.c
-        async with self.engine.connect() as conn:
+        async with reader(self.engine).connect() as conn:
             row = (await conn.execute(select(c.id).where(c.state == signed.nonce))).first()
         return None if row is None else ConsumedState(aws_account_id=signed.aws_account_id)

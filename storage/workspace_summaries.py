@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, distinct, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from storage.db import reader
 from storage.tables import channel_configurations, workspace_authorizations, workspaces
 from storage.workspaces import WorkspaceKey
 
@@ -47,7 +48,7 @@ async def installed_workspaces(engine: AsyncEngine) -> list[WorkspaceSummary]:
         .where(workspaces.c.uninstalled_at.is_(None))
         .order_by(workspaces.c.enterprise_id, workspaces.c.team_id)
     )
-    async with engine.connect() as conn:
+    async with reader(engine).connect() as conn:
         rows = (await conn.execute(query)).all()
     return [
         WorkspaceSummary(

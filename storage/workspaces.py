@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.clock import utc_now
+from storage.db import reader
 from storage.tables import workspaces
 
 
@@ -83,7 +84,7 @@ class WorkspaceRepository:
         self.engine = engine
 
     async def get(self, key: WorkspaceKey) -> WorkspaceRow | None:
-        async with self.engine.connect() as conn:
+        async with reader(self.engine).connect() as conn:
             r = (await conn.execute(select(workspaces).where(_where(key)))).first()
         return None if r is None else _row(r)
 

@@ -21,9 +21,16 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from bolt_app.notifications_worker import QueueConsumer, options_from_env, sqs_client
+from bolt_app.notifications_worker import (
+    DeliveryLoop,
+    QueueConsumer,
+    WorkerOptions,
+    options_from_env,
+    sqs_client,
+)
 from bolt_app.services.notifications.events import CREATE
 from bolt_app.settings import SettingsError
+from storage.workspaces import ChannelKey, WorkspaceKey
 from tests.fakes.aws import APP_ACCOUNT_ID, APP_USER_NAME, AwsDouble
 from tests.helpers.notification_world import (
     ACCOUNT,
@@ -420,3 +427,41 @@ async def test_sigterm_finishes_the_batch_in_hand_and_exits(
         assert queue_depth(aws, queue.url) == 0  # deleted, none left invisible
         assert len(await world.deliveries.deliveries()) == 10
         assert "stopped" in worker.log()
+
+
+class _ReclaimingNotifications:
+    """Hands out the same channel at every claim, as the database does when this process's own lease ran out
+    while the channel's task was starved of the CPU."""
+
+    def __init__(self, key: ChannelKey) -> None:
+        self.key = key
+        self.wake = asyncio.Event()
+        self.claims = 0
+        self.started = 0
+        self.finish = asyncio.Event()
+        self.claimed_five_times = asyncio.Event()
+
+    async def claim_channels(self, worker: str, limit: int) -> list[ChannelKey]:
+        self.claims += 1
+        if self.claims >= 5:
+            self.claimed_five_times.set()
+        self.wake.set()  # claim again at once
+        return [self.key]
+
+    async def run_channel(self, worker: str, channel: ChannelKey, stopping: Callable[[], bool]) -> int:
+        self.started += 1
+        await self.finish.wait()
+        return 1
+
+
+async def test_a_channel_claimed_again_while_its_task_runs_gets_no_second_task() -> None:
+    key = ChannelKey(WorkspaceKey("", "T0001"), "C0001")
+    notifications = _ReclaimingNotifications(key)
+    loop = DeliveryLoop(notifications, "worker-1", WorkerOptions(poll_seconds=0.01))  # type: ignore[arg-type]
+    stop = asyncio.Event()
+    running = asyncio.create_task(loop.run(stop))
+    await asyncio.wait_for(notifications.claimed_five_times.wait(), 10)
+    assert notifications.started == 1  # two tasks on one channel would post its deliveries twice
+    notifications.finish.set()
+    stop.set()
+    await asyncio.wait_for(running, 10)

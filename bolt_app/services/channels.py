@@ -6,8 +6,6 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from enum import Enum
 
-from cachetools import TTLCache
-
 from bolt_app.aws.sessions import RoleSessions
 from bolt_app.errors import UserFacingError
 from bolt_app.services.accounts import AccountService, display_name, parse_role_arn
@@ -24,6 +22,7 @@ from storage.channels import (
     LimitReached,
     Notifications,
 )
+from storage.shared_loads import SharedLoadCache
 from storage.workspaces import ChannelKey, WorkspaceKey
 
 CONFIGURATIONS_PER_ACCOUNT = 20
@@ -157,8 +156,10 @@ class ChannelService:
         # Every command in a channel needs its accounts before it can open a modal, whose trigger lives 3 s:
         # answering them from memory keeps the database off that path. This process's own changes drop the
         # entry at once; another process's when the composition root hears of them (the `forget_*` hooks), or
-        # within the time-to-live when it does not.
-        self._accounts_cache: TTLCache[ChannelKey, list[ChannelAccount]] = TTLCache(maxsize=10_000, ttl=10.0)
+        # within the time-to-live when it does not. Concurrent misses of one channel (a burst) share one load.
+        self._accounts_cache: SharedLoadCache[ChannelKey, list[ChannelAccount]] = SharedLoadCache(
+            maxsize=10_000, ttl=10.0
+        )
 
     async def for_channel(self, key: WorkspaceKey, channel_id: str) -> list[ChannelConfigRow]:
         return await self.repository.for_channel(ChannelKey(key, channel_id))
@@ -169,10 +170,7 @@ class ChannelService:
     async def channel_accounts(self, key: WorkspaceKey, channel_id: str) -> list[ChannelAccount]:
         """The accounts a channel acts with (for creating cases, searching, quotas). Empty when unconfigured."""
         channel = ChannelKey(key, channel_id)
-        cached = self._accounts_cache.get(channel)
-        if cached is None:
-            cached = self._accounts_cache[channel] = await self._channel_accounts(channel)
-        return cached
+        return await self._accounts_cache.get(channel, lambda: self._channel_accounts(channel))
 
     async def configured_accounts(self, key: WorkspaceKey, channel_id: str) -> list[ChannelAccount]:
         """The accounts a channel acts with; UserFacingError saying how to set it up when there are none."""
@@ -191,18 +189,17 @@ class ChannelService:
 
     def forget_channel(self, channel: ChannelKey) -> None:
         """The channel's configurations changed elsewhere."""
-        self._accounts_cache.pop(channel, None)
+        self._accounts_cache.pop(channel)
 
     def forget_workspace(self, key: WorkspaceKey) -> None:
         """The workspace (installation, External ID, authorizations) changed elsewhere."""
-        for channel in [c for c in self._accounts_cache if c.workspace == key]:
-            self._accounts_cache.pop(channel, None)
+        self._accounts_cache.forget_where(lambda channel, _: channel.workspace == key)
 
     def forget_account(self, account_id: str) -> None:
         """The AWS account (its name) changed elsewhere."""
-        for channel, accounts in list(self._accounts_cache.items()):
-            if any(a.account_id == account_id for a in accounts):
-                self._accounts_cache.pop(channel, None)
+        self._accounts_cache.forget_where(
+            lambda _, accounts: any(a.account_id == account_id for a in accounts)
+        )
 
     async def _channel_accounts(self, channel: ChannelKey) -> list[ChannelAccount]:
         rows = await self.repository.for_channel(channel)
@@ -303,7 +300,7 @@ class ChannelService:
         except (LimitReached, ChannelOwnedElsewhere) as e:
             raise limit_error(e, {actor.workspace}) from e
         self.role_sessions.forget(row.role_arn)
-        self._accounts_cache.pop(row.channel, None)
+        self._accounts_cache.pop(row.channel)
         return row
 
     async def remove(self, actor: Actor, channel_id: str, account_id: str) -> ChannelConfigRow:
@@ -313,7 +310,7 @@ class ChannelService:
             raise UserFacingError(f"This channel is not configured for AWS account {account_id}.")
         await self.repository.delete(*row.key)
         self.role_sessions.forget(row.role_arn)
-        self._accounts_cache.pop(row.channel, None)
+        self._accounts_cache.pop(row.channel)
         return row
 
 

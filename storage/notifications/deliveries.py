@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from storage.clock import as_utc, utc_naive
+from storage.db import reader
 from storage.notifications.sql import insert_ignore, lease_free
 from storage.notifications.thread_state import ThreadChange, ThreadKey
 from storage.notifications.threads import change_thread_in
@@ -209,6 +210,8 @@ class DeliveryRepository:
     async def release_channel(
         self, worker: str, channel: ChannelKey, not_before: datetime | None = None
     ) -> None:
+        """Gives the channel back; a delivery this worker left `posting` (its work stopped by an error) may
+        then be taken by whoever claims the channel next, without waiting for the delivery's own lease."""
         async with self.engine.begin() as conn:
             await conn.execute(
                 update(notification_channels)
@@ -218,6 +221,13 @@ class DeliveryRepository:
                     lease_until=None,
                     not_before=utc_naive(not_before) if not_before else None,
                 )
+            )
+            await conn.execute(
+                update(notification_deliveries)
+                .where(
+                    of_channel(delivery, channel), delivery.state == POSTING, delivery.claimed_by == worker
+                )
+                .values(lease_until=None)
             )
 
     # ---- deliveries ---------------------------------------------------------------------------------------
@@ -343,7 +353,7 @@ class DeliveryRepository:
             query = query.where(events.case_id == case_id)
         if state is not None:
             query = query.where(delivery.state == state)
-        async with self.engine.connect() as conn:
+        async with reader(self.engine).connect() as conn:
             rows = (await conn.execute(query)).all()
         return [
             DeliveryRow(
@@ -362,7 +372,7 @@ class DeliveryRepository:
         ]
 
     async def count_open(self) -> int:
-        async with self.engine.connect() as conn:
+        async with reader(self.engine).connect() as conn:
             return int(
                 (await conn.execute(select(func.count()).where(delivery.state.in_(OPEN_STATES)))).scalar_one()
             )

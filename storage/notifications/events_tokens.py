@@ -9,6 +9,7 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.clock import utc_naive
+from storage.db import reader
 from storage.tables import events_tokens, workspace_authorizations
 
 
@@ -18,7 +19,7 @@ class EventsTokenRepository:
 
     async def account_is_authorized(self, account_id: str) -> bool:
         authorizations = workspace_authorizations.c
-        async with self.engine.connect() as conn:
+        async with reader(self.engine).connect() as conn:
             row = (
                 await conn.execute(
                     select(authorizations.account_id)
@@ -45,7 +46,7 @@ class EventsTokenRepository:
 
     async def account_for_token_hash(self, token_hash: str) -> str | None:
         """The account whose token has exactly this hash (the whole hash, compared in constant time)."""
-        async with self.engine.connect() as conn:
+        async with reader(self.engine).connect() as conn:
             row = (
                 await conn.execute(
                     select(events_tokens.c.account_id, events_tokens.c.token_hash).where(

@@ -9,6 +9,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.clock import as_utc, utc_naive
+from storage.db import reader
 from storage.notifications.sql import insert_ignore, lease_free
 from storage.tables import channel_configurations, notification_reconciliations
 
@@ -21,7 +22,7 @@ class ReconciliationRepository:
 
     async def accounts_with_channels(self) -> list[str]:
         configs = channel_configurations.c
-        async with self.engine.connect() as conn:
+        async with reader(self.engine).connect() as conn:
             rows = await conn.execute(select(configs.account_id).distinct().order_by(configs.account_id))
             return [r.account_id for r in rows]
 

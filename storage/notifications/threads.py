@@ -9,6 +9,7 @@ from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from storage.clock import as_utc, utc_naive
+from storage.db import reader
 from storage.notifications.sql import insert_ignore
 from storage.notifications.thread_state import RESOLVED, ThreadChange, ThreadKey, ThreadState, merge_thread
 from storage.tables import case_threads
@@ -87,7 +88,7 @@ class ThreadRepository:
         self.engine = engine
 
     async def thread(self, key: ThreadKey) -> ThreadState | None:
-        async with self.engine.connect() as conn:
+        async with reader(self.engine).connect() as conn:
             row = (await conn.execute(select(case_threads).where(_thread_where(key)))).first()
         return None if row is None else _thread(row)
 
@@ -113,5 +114,5 @@ class ThreadRepository:
             .order_by(func.max(threads.updated_at).desc())
             .limit(limit)
         )
-        async with self.engine.connect() as conn:
+        async with reader(self.engine).connect() as conn:
             return [(r.case_id, r.language) for r in (await conn.execute(query)).all()]

@@ -32,6 +32,7 @@ import json
 import os
 import re
 import secrets
+import socket
 import sys
 import threading
 import time
@@ -56,6 +57,7 @@ from moto.sts.models import sts_backends
 
 from bolt_app.aws.policies import RECOMMENDED_POLICY
 from tests.fakes import moto_quotas, moto_support, moto_trust
+from tests.fakes.aws_realism import Realism, most_in_one_second, per_second
 from tests.fakes.moto_quotas import QuotaRequest, QuotasWorld
 from tests.fakes.moto_support import Case, SupportWorld
 
@@ -163,6 +165,7 @@ class AwsCall:
     status: int
     access_key_id: str
     admin: bool = False
+    error: str | None = None  # the error code when the double itself answered with one (realism, injection)
 
     @property
     def failed(self) -> bool:
@@ -347,6 +350,9 @@ class AwsDouble:
     _reported_accounts: dict[str, str] = field(default_factory=dict)
     _clients: dict[tuple[str, str, str], BaseClient] = field(default_factory=dict)
     _member_counter: int = 0
+    _lost_answers: list[tuple[str, str, bool]] = field(default_factory=list)
+    #: None: the instant double (moto's own speed, never throttled); see :meth:`realistic`.
+    realism: Realism | None = None
 
     # --- lifecycle ------------------------------------------------------------------------------------------
 
@@ -693,6 +699,12 @@ class AwsDouble:
                 )
             )
 
+    def lose_answer_next(self, service: str, operation: str, *, processed: bool) -> None:
+        """The next permitted call of ``operation`` loses its answer: the connection closes (botocore raises
+        ``ConnectionClosedError``) after AWS acted on it (``processed=True``) or before."""
+        with self._lock:
+            self._lost_answers.append((_norm_service(service), _norm_op(operation), processed))
+
     def clear_failures(self) -> None:
         with self._lock:
             self._failures.clear()
@@ -703,6 +715,31 @@ class AwsDouble:
         with self._lock:
             self._gates.append(gate)
         return gate
+
+    # --- realism ------------------------------------------------------------------------------------------
+
+    def realistic(self, scale: float = 1.0, **options: Any) -> Realism:
+        """From now on AWS answers with its latencies times ``scale`` and throttles as AWS does
+        (``tests.fakes.aws_realism``); ``options`` go to :class:`Realism`."""
+        self.realism = Realism(scale=scale, **options)
+        return self.realism
+
+    def calls_per_second(self, service: str, account: str, origin: float | None = None) -> dict[int, int]:
+        """Calls of one account to ``service`` (throttled ones too) per whole second since ``origin``."""
+        return per_second((c.at for c in self.calls_to(service) if c.account == account), origin)
+
+    def most_calls_in_one_second(self, service: str, account: str) -> int:
+        """The most calls of one account to ``service`` (throttled ones too) within any one second."""
+        return most_in_one_second(c.at for c in self.calls_to(service) if c.account == account)
+
+    def throttled_calls(self, service: str | None = None) -> list[AwsCall]:
+        codes = {"ThrottlingException", "TooManyRequestsException", "CaseCreationLimitExceeded"}
+        with self._lock:
+            return [
+                c
+                for c in self._all_calls
+                if c.error in codes and (service is None or c.service == _norm_service(service))
+            ]
 
     # --- records --------------------------------------------------------------------------------------------
 
@@ -843,20 +880,55 @@ class AwsDouble:
         account = response.current_account
         admin = self._is_admin(response)
         access_key = response.get_access_key()
-        status = 500  # if moto raises (e.g. an operation it does not implement)
+        status, error = 500, None  # if moto raises (e.g. an operation it does not implement)
         try:
             if not admin:
                 gate = self._take_gate(service, op)
                 if gate is not None:
                     gate.reached.set()
                     gate.released.wait(GATE_TIMEOUT_SECONDS)
-                result = self._early_answer(response, service, op, account) or _original_call_action(response)
+                result = self._realistic_answer(response, service, op, account)
             else:
                 result = _original_call_action(response)
             status = int(result[0]) if isinstance(result, tuple) else 200
+            if isinstance(result, tuple) and len(result) > 1 and isinstance(result[1], dict):
+                error = result[1].get("X-Amzn-ErrorType")
             return result
         finally:
-            self._record(response, service, operation, account, at, status, access_key, admin)
+            self._record(response, service, operation, account, at, status, access_key, admin, error)
+
+    def _realistic_answer(self, response: BaseResponse, service: str, op: str, account: str) -> Any:
+        """Throttle or wait as AWS would (when realistic), then answer; an answer to lose is lost."""
+        realism = self.realism
+        if realism is not None:
+            throttled = realism.throttle(service, op, account, response.region)
+            if throttled is not None:
+                return error_response(service, throttled.code, throttled.message, 400)
+            time.sleep(realism.latency(service, op))
+        lost = self._take_lost_answer(response, service, op)
+        if lost is not None and not lost:
+            _drop_connection(response)
+            return error_response(
+                service, "InternalFailure", "connection dropped by the AWS test double", 500
+            )
+        result = self._early_answer(response, service, op, account) or _original_call_action(response)
+        if lost:
+            _drop_connection(response)
+        return result
+
+    def _take_lost_answer(self, response: BaseResponse, service: str, op: str) -> bool | None:
+        """Whether AWS acts on the call whose answer is lost; None when this call's answer arrives."""
+        with self._lock:
+            if not any(entry[:2] == (service, op) for entry in self._lost_answers):
+                return None
+        if not self._passes_iam(response):
+            return None
+        with self._lock:
+            for entry in self._lost_answers:
+                if entry[:2] == (service, op):
+                    self._lost_answers.remove(entry)
+                    return entry[2]
+        return None
 
     def _record(
         self,
@@ -868,11 +940,12 @@ class AwsDouble:
         status: int,
         access_key: str,
         admin: bool,
+        error: str | None = None,
     ) -> None:
         op = _norm_op(operation)
         with self._lock:
             self._all_calls.append(
-                AwsCall(service, operation, account, response.region, at, status, access_key, admin)
+                AwsCall(service, operation, account, response.region, at, status, access_key, admin, error)
             )
             if service == "sts" and op == "assumerole" and not admin:
                 qs = response.querystring
@@ -887,6 +960,14 @@ class AwsDouble:
                         status=status,
                     )
                 )
+
+
+def _drop_connection(response: BaseResponse) -> None:
+    """Closes the request's connection under werkzeug: the client sees it closed without an answer."""
+    sock = response.normalized_request.environ.get("werkzeug.socket")
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
 
 
 def _post(endpoint_url: str, path: str, body: bytes) -> bytes:

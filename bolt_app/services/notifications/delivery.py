@@ -105,11 +105,29 @@ class ChannelDelivery:
                 done += 1
             await self.deliveries.release_channel(worker, channel)
             return done
+        except Exception:
+            # The database failed under the channel's bookkeeping (e.g. PostgreSQL ended the connection in the
+            # middle of a transaction: asyncpg's "cannot switch to state 12; another operation (2) is in
+            # progress"). Give the channel back, to be claimed again after a short wait, rather than hold it
+            # for the rest of the lease with no task working on it.
+            log.exception("channel %s: stopped by an error; giving it back", channel.channel_id)
+            await self._release_after_error(worker, channel)
+            return done
         finally:
             # Stopped, never cancelled: a task cancelled inside a transaction can leave its connection (on
             # SQLite, the database's write lock) held.
             finished.set()
             await heartbeat
+
+    async def _release_after_error(self, worker: str, channel: ChannelKey) -> None:
+        retry_at = self.clock() + timedelta(seconds=self.options.retry_base_seconds)
+        try:
+            await self.deliveries.release_channel(worker, channel, not_before=retry_at)
+        except Exception:
+            log.warning(
+                "channel %s: could not give it back either; it is free again when its lease ends",
+                channel.channel_id,
+            )
 
     async def _heartbeat(
         self, worker: str, channel: ChannelKey, lost: asyncio.Event, finished: asyncio.Event
