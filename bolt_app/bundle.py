@@ -78,3 +78,4 @@ class Services:
             await self.changes.stop()
         await self.http.close()
         await self.engine.dispose()
+        self.role_sessions.budget.close()

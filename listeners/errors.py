@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
+from bolt_app.aws.budget import patience
 from bolt_app.blocks.common import message_modal
 from bolt_app.errors import UserFacingError
 
@@ -112,6 +113,10 @@ def reason_option(text: str) -> dict[str, Any]:
     return {"text": {"type": "plain_text", "text": text[:75]}, "value": "error"}
 
 
+# Slack waits 3 seconds for options; a turn at AWS further away than this is not waited for.
+OPTIONS_AWS_PATIENCE_SECONDS = 1.5
+
+
 def answers_options(listener: OptionsListener) -> Callable[..., Awaitable[None]]:
     """Decorates an options listener that returns its options: they are the answer, and a failure becomes the
     one option saying why (an options request must be answered, or Slack shows nothing)."""
@@ -121,7 +126,8 @@ def answers_options(listener: OptionsListener) -> Callable[..., Awaitable[None]]
     @functools.wraps(listener)
     async def run(**kwargs: Any) -> None:
         try:
-            options = await listener(**kwargs)
+            with patience(OPTIONS_AWS_PATIENCE_SECONDS):  # answer in time, if only to say AWS is busy
+                options = await listener(**kwargs)
         except UserFacingError as e:
             options = [reason_option(e.message)]
         except Exception as e:  # noqa: BLE001 - the log has the details

@@ -24,13 +24,13 @@ class RoleTarget:
 
 
 async def role_client(
-    role_sessions: RoleSessions, target: RoleTarget, service: str, region: str, *, retries: bool = True
+    role_sessions: RoleSessions, target: RoleTarget, service: str, region: str
 ) -> BaseClient:
-    """The client; `retries=False` for writes that must not be sent twice. Raises AwsError (a UserFacingError)
-    when the role cannot be assumed."""
+    """The client (call it through `role_sessions.read`/`write`). Raises AwsError (a UserFacingError) when the
+    role cannot be assumed."""
     try:
         return await role_sessions.client(
-            target.role_arn, target.external_id, target.session_name, service, region, retries=retries
+            target.role_arn, target.external_id, target.session_name, service, region
         )
     except Exception as e:
         raise explain(e, target.context("sts:AssumeRole")) from e

@@ -1,12 +1,13 @@
-"""Role sessions: AssumeRole with the workspace's External ID, cached, shared, and off the event loop."""
+"""Role sessions: AssumeRole with the workspace's External ID, cached, shared, and off the event loop; their calls
+go through the process's AWS budget."""
 
 from __future__ import annotations
 
 import asyncio
-import random
 import re
 import threading
 import time
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,16 +17,20 @@ from typing import Any
 import botocore.session
 from botocore.client import BaseClient
 from botocore.config import Config
-from botocore.exceptions import ClientError
+
+from bolt_app.aws.budget import AwsBudget, CallSite
 
 SESSION_SECONDS = 3600
 REFRESH_BEFORE_SECONDS = 300
 CLIENT_CONFIG = Config(
     connect_timeout=3, read_timeout=20, retries={"mode": "standard", "total_max_attempts": 4}
 )
-# Writes that are not idempotent at AWS (CreateCase, AddCommunicationToCase, RequestServiceQuotaIncrease) must not
-# be resent by botocore after a read timeout or a 5xx: the first attempt may have succeeded.
-WRITE_CLIENT_CONFIG = CLIENT_CONFIG.merge(Config(retries={"mode": "standard", "total_max_attempts": 1}))
+# Role clients (Support, Service Quotas) never retry inside botocore: the budget (`budget.AwsBudget`) retries,
+# so every attempt waits for the account's turn and is counted; and writes that AWS does not deduplicate
+# (CreateCase, AddCommunicationToCase, RequestServiceQuotaIncrease) are never resent after a timeout or a 5xx,
+# when the first attempt may have succeeded.
+ROLE_CLIENT_CONFIG = CLIENT_CONFIG.merge(Config(retries={"mode": "standard", "total_max_attempts": 1}))
+_ROLE_ACCOUNT = re.compile(r"^arn:aws[\w-]*:iam::(\d{12}):")
 
 
 def session_name(team_id: str, user_id: str) -> str:
@@ -53,7 +58,7 @@ class _Key:
 class _Entry:
     def __init__(self, credentials: Credentials) -> None:
         self.credentials = credentials
-        self.clients: dict[tuple[str, str, bool], BaseClient] = {}
+        self.clients: dict[tuple[str, str], BaseClient] = {}
 
 
 class AwsClients:
@@ -129,9 +134,16 @@ class RoleSessions:
     fetched once however many requests miss at the same moment."""
 
     def __init__(
-        self, aws: AwsClients, *, max_entries: int = 5_000, clock: Callable[[], float] = time.time
+        self,
+        aws: AwsClients,
+        *,
+        budget: AwsBudget | None = None,
+        max_entries: int = 5_000,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.aws = aws
+        self.budget = budget or AwsBudget()
+        self._sites: weakref.WeakKeyDictionary[BaseClient, CallSite] = weakref.WeakKeyDictionary()
         self.max_entries = max_entries
         self._clock = clock
         self._entries: OrderedDict[_Key, _Entry] = OrderedDict()
@@ -148,7 +160,7 @@ class RoleSessions:
         future: asyncio.Future[_Entry] = asyncio.get_running_loop().create_future()
         self._pending[key] = future
         try:
-            credentials = await asyncio.to_thread(
+            credentials = await self.budget.blocking(
                 self.aws.assume_role, key.role_arn, key.external_id, key.session_name
             )
             entry = _Entry(credentials)
@@ -165,46 +177,32 @@ class RoleSessions:
             del self._pending[key]
 
     async def client(
-        self, role_arn: str, external_id: str, name: str, service: str, region: str, *, retries: bool = True
+        self, role_arn: str, external_id: str, name: str, service: str, region: str
     ) -> BaseClient:
-        """A client acting as the role; `retries=False` for writes that must not be sent twice."""
+        """A client acting as the role; call it through `read` and `write`."""
         entry = await self._entry(_Key(role_arn, external_id, name))
-        key = (service, region, retries)
+        key = (service, region)
         client = entry.clients.get(key)
         if client is None:
-            config = None if retries else WRITE_CLIENT_CONFIG
-            client = await asyncio.to_thread(self.aws.client_for, entry.credentials, service, region, config)
+            client = await self.budget.blocking(
+                self.aws.client_for, entry.credentials, service, region, ROLE_CLIENT_CONFIG
+            )
             client = entry.clients.setdefault(key, client)
+            match = _ROLE_ACCOUNT.match(role_arn)
+            self._sites[client] = CallSite(
+                match.group(1) if match else role_arn, role_arn, external_id, service, region
+            )
         return client
+
+    async def read(self, client: BaseClient, operation: str, **params: Any) -> dict[str, Any]:
+        """A read with a client of `client()`, within its account's budget (see `budget`)."""
+        return await self.budget.read(self._sites[client], client, operation, params)
+
+    async def write(self, client: BaseClient, operation: str, **params: Any) -> dict[str, Any]:
+        """A write AWS does not deduplicate: resent only after AWS said it throttled."""
+        return await self.budget.write(self._sites[client], client, operation, params)
 
     def forget(self, role_arn: str) -> None:
         """Drops every cached session of a role (its configuration changed or it was removed)."""
         for key in [k for k in self._entries if k.role_arn == role_arn]:
             del self._entries[key]
-
-
-async def call(client: BaseClient, operation: str, **params: Any) -> dict[str, Any]:
-    """Runs a boto3 call in a thread so the event loop never blocks on AWS."""
-    return await asyncio.to_thread(getattr(client, operation), **params)
-
-
-WRITE_RETRY_BASE_SECONDS = 0.5
-THROTTLING_CODES = frozenset(
-    {"Throttling", "ThrottlingException", "TooManyRequestsException", "RequestLimitExceeded"}
-)
-
-
-async def call_write(
-    client: BaseClient, operation: str, *, attempts: int = 4, **params: Any
-) -> dict[str, Any]:
-    """A non-idempotent write, on a client made with `retries=False`: retried only when AWS says it throttled
-    (the request was then not processed). botocore's retry modes cannot do that without also resending after a
-    timeout or a 5xx, when the first attempt may have succeeded."""
-    for attempt in range(attempts):
-        try:
-            return await call(client, operation, **params)
-        except ClientError as e:
-            if e.response.get("Error", {}).get("Code") not in THROTTLING_CODES or attempt == attempts - 1:
-                raise
-            await asyncio.sleep(min(WRITE_RETRY_BASE_SECONDS * 2**attempt, 4.0) * (0.5 + random.random() / 2))
-    raise AssertionError("unreachable")

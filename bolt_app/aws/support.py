@@ -1,5 +1,6 @@
 """The AWS Support API as one channel role: one method per operation the app uses, each run off the event loop,
-each failure translated into words (`AwsError`). Writes go through a client that botocore never resends."""
+each failure translated into words (`AwsError`). Every call waits for the account's turn (`budget`); writes are
+resent only after AWS said it throttled."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from botocore.exceptions import BotoCoreError, ClientError, ConnectionClosedErro
 
 from bolt_app.aws.case_errors import explain_case_error
 from bolt_app.aws.role_client import RoleTarget, role_client
-from bolt_app.aws.sessions import RoleSessions, call, call_write
+from bolt_app.aws.sessions import RoleSessions
 
 SUPPORT_SERVICE = "support"
 SUPPORT_REGION = "us-east-1"  # the Support API is global, served and signed in us-east-1
@@ -38,11 +39,11 @@ def outcome_unknown(error: BaseException) -> bool:
 
 class SupportClient:
     def __init__(
-        self, role_sessions: RoleSessions, target: RoleTarget, reader: BaseClient, record: CallRecord | None
+        self, role_sessions: RoleSessions, target: RoleTarget, client: BaseClient, record: CallRecord | None
     ) -> None:
         self._role_sessions = role_sessions
         self.target = target
-        self._reader = reader
+        self._client = client
         self._record = record
 
     @classmethod
@@ -50,19 +51,14 @@ class SupportClient:
         cls, role_sessions: RoleSessions, target: RoleTarget, record: CallRecord | None = None
     ) -> SupportClient:
         """Assumes the role now (AwsError when it cannot); `record` hears of every call made with it."""
-        reader = await role_client(role_sessions, target, SUPPORT_SERVICE, SUPPORT_REGION)
-        return cls(role_sessions, target, reader, record)
+        client = await role_client(role_sessions, target, SUPPORT_SERVICE, SUPPORT_REGION)
+        return cls(role_sessions, target, client, record)
 
     async def _call(self, operation: str, *, write: bool = False, **params: Any) -> dict[str, Any]:
         action = iam_action(operation)
         try:
-            if write:
-                writer = await role_client(
-                    self._role_sessions, self.target, SUPPORT_SERVICE, SUPPORT_REGION, retries=False
-                )
-                response = await call_write(writer, operation, **params)
-            else:
-                response = await call(self._reader, operation, **params)
+            send = self._role_sessions.write if write else self._role_sessions.read
+            response = await send(self._client, operation, **params)
         except (ClientError, BotoCoreError) as e:
             if self._record is not None:
                 self._record.failed(action)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bolt_app.blocks.cases.messages import search_results_blocks
+from bolt_app.errors import UserFacingError
 from bolt_app.services.cases.models import SearchFilter
 from bolt_app.services.cases.service import CaseService
 from bolt_app.services.cases.validation import validate_search
@@ -11,6 +12,7 @@ from listeners.case_flow import open_create_case_modal, open_search_modal
 from listeners.commands.aws_support import IN_REPLY, CommandRequest, subcommand
 from listeners.common import channel_accounts, slack_actor
 from listeners.errors import shows_errors
+from listeners.waiting import waiting_in_line
 
 
 @subcommand("create-case", "open an AWS support case from this channel", ("create",))
@@ -37,7 +39,12 @@ async def search_case_subcommand(
         await open_search_modal(request.client, accounts, request.trigger_id, request.channel_id)
         return
     search = validate_search(SearchFilter(display_id=request.args))
-    page = await cases.search(accounts, slack_actor(request.context), search)
-    await request.say_ephemeral(
-        f"Search results for case {search.display_id}", search_results_blocks(page, 1)
-    )
+    async with waiting_in_line(request.respond, "your search") as reply:
+        try:
+            page = await cases.search(accounts, slack_actor(request.context), search)
+        except UserFacingError as e:
+            if not reply.shown:
+                raise
+            await reply.answer(e.message)  # in place of "AWS is busy…"
+            return
+    await reply.answer(f"Search results for case {search.display_id}", search_results_blocks(page, 1))

@@ -14,6 +14,7 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bolt_app.aws.budget import waiting_notice
 from bolt_app.blocks.cases.messages import search_results_blocks
 from bolt_app.blocks.cases.parts import ViewState, status_name
 from bolt_app.blocks.cases.readers import (
@@ -43,6 +44,7 @@ from listeners.case_flow import (
 )
 from listeners.common import account_of, channel_accounts, slack_actor
 from listeners.errors import shows_errors
+from listeners.waiting import ToldOnce
 
 F = TypeVar("F")
 ViewListener = Callable[..., Awaitable[None]]
@@ -101,7 +103,8 @@ async def _create_case(sub: Submission, form: CaseForm) -> None:
     new = validate_new_case(
         form, attachments=attachments, actor_name=actor.name, channel_name=account.channel_name
     )
-    await sub.case_actions.create(account, actor, new, sub.idempotency_key, SlackCaseMessages(sub.client))
+    with waiting_notice(ToldOnce(sub.show, "your case")):
+        await sub.case_actions.create(account, actor, new, sub.idempotency_key, SlackCaseMessages(sub.client))
 
 
 def _send_message(kind: MessageKind, done: str) -> Act[MessageForm]:
@@ -119,17 +122,19 @@ def _send_message(kind: MessageKind, done: str) -> Act[MessageForm]:
         message = validate_reply(
             form, attachments=attachments, actor_name=actor.name, channel_name=account.channel_name
         )
-        sent = await sub.case_actions.send_message(
-            kind,
-            account,
-            actor,
-            state.case_id,
-            message,
-            sub.idempotency_key,
-            SlackCaseMessages(sub.client),
-            language=state.language,
-            message_ts=state.message_ts,
-        )
+        what = "your reply" if kind == "reply" else "your message reopening the case"
+        with waiting_notice(ToldOnce(sub.show, what)):
+            sent = await sub.case_actions.send_message(
+                kind,
+                account,
+                actor,
+                state.case_id,
+                message,
+                sub.idempotency_key,
+                SlackCaseMessages(sub.client),
+                language=state.language,
+                message_ts=state.message_ts,
+            )
         if sent is None:
             return  # Slack's retry or a second click: the first submission sent it
         if sent.case is None:

@@ -165,7 +165,8 @@ class AwsCall:
     status: int
     access_key_id: str
     admin: bool = False
-    error: str | None = None  # the error code when the double itself answered with one (realism, injection)
+    #: the error code when the double answered with one (realism, injection); "AnswerLost": no answer went back
+    error: str | None = None
 
     @property
     def failed(self) -> bool:
@@ -887,34 +888,35 @@ class AwsDouble:
                 if gate is not None:
                     gate.reached.set()
                     gate.released.wait(GATE_TIMEOUT_SECONDS)
-                result = self._realistic_answer(response, service, op, account)
+                result, lost = self._realistic_answer(response, service, op, account)
             else:
-                result = _original_call_action(response)
+                result, lost = _original_call_action(response), False
             status = int(result[0]) if isinstance(result, tuple) else 200
-            if isinstance(result, tuple) and len(result) > 1 and isinstance(result[1], dict):
+            if lost:
+                error = "AnswerLost"
+            elif isinstance(result, tuple) and len(result) > 1 and isinstance(result[1], dict):
                 error = result[1].get("X-Amzn-ErrorType")
             return result
         finally:
             self._record(response, service, operation, account, at, status, access_key, admin, error)
+            if error == "AnswerLost":  # recorded first: the client learns of it only when the connection goes
+                _drop_connection(response)
 
-    def _realistic_answer(self, response: BaseResponse, service: str, op: str, account: str) -> Any:
-        """Throttle or wait as AWS would (when realistic), then answer; an answer to lose is lost."""
+    def _realistic_answer(
+        self, response: BaseResponse, service: str, op: str, account: str
+    ) -> tuple[Any, bool]:
+        """Throttle or wait as AWS would (when realistic), then answer; an answer to lose is lost (True)."""
         realism = self.realism
         if realism is not None:
             throttled = realism.throttle(service, op, account, response.region)
             if throttled is not None:
-                return error_response(service, throttled.code, throttled.message, 400)
+                return error_response(service, throttled.code, throttled.message, 400), False
             time.sleep(realism.latency(service, op))
         lost = self._take_lost_answer(response, service, op)
         if lost is not None and not lost:
-            _drop_connection(response)
-            return error_response(
-                service, "InternalFailure", "connection dropped by the AWS test double", 500
-            )
+            return error_response(service, "InternalFailure", "dropped by the AWS test double", 500), True
         result = self._early_answer(response, service, op, account) or _original_call_action(response)
-        if lost:
-            _drop_connection(response)
-        return result
+        return result, lost is not None
 
     def _take_lost_answer(self, response: BaseResponse, service: str, op: str) -> bool | None:
         """Whether AWS acts on the call whose answer is lost; None when this call's answer arrives."""

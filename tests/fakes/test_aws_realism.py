@@ -80,7 +80,7 @@ def test_the_instant_double_never_throttles(aws: AwsDouble) -> None:
 
 def test_support_throttles_beyond_five_calls_per_second_per_account(aws: AwsDouble) -> None:
     support, other = support_of(aws), support_of(aws, OTHER_CUSTOMER)
-    aws.realistic(scale=0.0)
+    aws.realistic(scale=0.0, clock=lambda: 0.0)  # time stands still: no token comes back
     codes = codes_of([lambda: support.describe_severity_levels(language="en")] * 7)
     assert codes[:5] == [None] * 5 and "ThrottlingException" in codes[5:]
     # another account has its own bucket
@@ -98,7 +98,7 @@ def test_support_throttles_beyond_five_calls_per_second_per_account(aws: AwsDoub
 def test_service_quotas_throttle_per_operation_with_too_many_requests(aws: AwsDouble) -> None:
     role = aws.create_role(CUSTOMER, external_id=EXTERNAL_ID, policy="full")
     quotas = aws.role_client("service-quotas", role, external_id=EXTERNAL_ID)
-    aws.realistic(scale=0.0)
+    aws.realistic(scale=0.0, clock=lambda: 0.0)
     read = lambda: quotas.get_service_quota(ServiceCode="ec2", QuotaCode="L-1216C47A")  # noqa: E731
     codes = codes_of([read] * 7)
     assert codes[:5] == [None] * 5 and "TooManyRequestsException" in codes[5:]
@@ -130,6 +130,7 @@ def test_a_lost_answer_after_aws_acted_leaves_the_case(aws: AwsDouble) -> None:
     with pytest.raises(ConnectionClosedError):
         new_case(support, subject="lost answer")
     assert [c.subject for c in aws.cases(CUSTOMER)] == ["lost answer"]
+    assert [c.error for c in aws.calls_to("support", "CreateCase")] == ["AnswerLost"]
     new_case(support, subject="answered")  # only the next call lost its answer
     assert len(aws.cases(CUSTOMER)) == 2
 

@@ -817,4 +817,5 @@ async def test_fifty_concurrent_commands_of_one_user_assume_the_role_once(
     said = await said_back(harness, 50)
     assert all("Popular case" in s for s in said)
     assert aws.assume_role_count == 1
-    assert len(aws.calls_to("support", "DescribeCases")) == 50
+    # identical searches in flight at the same moment share one DescribeCases (tests/listeners/test_surge.py)
+    assert len(aws.calls_to("support", "DescribeCases")) < 50

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable, Sequence
-from datetime import UTC, datetime
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bolt_app.aws.case_errors import case_not_found, create_outcome_unknown
@@ -47,6 +47,7 @@ from bolt_app.services.role_target import role_target
 from storage.audit import AuditRepository, IdempotencyKeys
 
 COMMUNICATIONS_PAGE_SIZE = 10
+CREATED_CLOCK_SKEW_SECONDS = 300  # the app's clock against AWS's, when looking for a case it may have made
 _RULE_ACTIONS = {
     "create": "support:CreateCase",
     "reply": "support:AddCommunicationToCase",
@@ -142,9 +143,29 @@ class CaseService:
                     params["ccEmailAddresses"] = list(new.cc_emails)
                 if set_id:
                     params["attachmentSetId"] = set_id
-                response = await _write(claim, support.create_case(params), support, "support:CreateCase")
-            trail.case_id = str(response["caseId"])
+                trail.case_id = await self._create_once(claim, support, params)
             return await self._created(channel, actor, trail.case_id, new)
+
+    async def _create_once(self, claim: Claim, support: SupportClient, params: dict[str, Any]) -> str:
+        """CreateCase; when its answer was lost, AWS is asked whether the case exists (a case of this subject and
+        body created since just before the attempt) before it is created once more. AWS itself resends nothing
+        (the budget resends a write only after AWS said it throttled, when it was not processed)."""
+        started = datetime.now(UTC) - timedelta(seconds=CREATED_CLOCK_SKEW_SECONDS)
+        try:
+            response = await support.create_case(params)
+        except AwsError as e:
+            if not outcome_unknown(e):
+                raise
+            claim.kept = True  # the case may exist: a retried submission must not make a second one
+            try:
+                existing = await _find_created(support, params, started)
+            except AwsError:
+                raise create_outcome_unknown(support.target.context("support:CreateCase")) from e.__cause__
+            if existing:
+                return existing
+            response = await _write(claim, support.create_case(params), support, "support:CreateCase")
+        claim.kept = True
+        return str(response["caseId"])
 
     async def _created(
         self, channel: ChannelAccount, actor: SlackActor, case_id: str, new: NewCase
@@ -338,7 +359,7 @@ class CaseService:
             ]
 
         require_member(channel, actor)
-        return await self._catalogue.get(("services", channel.account_id, language), read)
+        return await self._catalogue.get(("services", channel.account_id, channel.role_arn, language), read)
 
     async def severity_levels(
         self, channel: ChannelAccount, actor: SlackActor, language: str = "en"
@@ -351,7 +372,7 @@ class CaseService:
             return [Choice(str(s["code"]), str(s["name"])) for s in response.get("severityLevels") or []]
 
         require_member(channel, actor)
-        levels = await self._catalogue.get(("severity", channel.account_id, language), read)
+        levels = await self._catalogue.get(("severity", channel.account_id, channel.role_arn, language), read)
         allowed = set(await self.members.severities(channel, actor, [c.code for c in levels]))
         return [c for c in levels if c.code in allowed]
 
@@ -372,8 +393,34 @@ class CaseService:
             ]
 
         require_member(channel, actor)
-        key = ("languages", channel.account_id, issue_type, service_code, category_code)
+        key = ("languages", channel.account_id, channel.role_arn, issue_type, service_code, category_code)
         return await self._catalogue.get(key, read)
+
+
+async def _find_created(support: SupportClient, params: Mapping[str, Any], since: datetime) -> str | None:
+    """The ID of a case this create made, if AWS has it: same subject, same signed body, created since."""
+    token: str | None = None
+    for _ in range(5):
+        request: dict[str, Any] = {
+            "afterTime": since.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "includeResolvedCases": True,
+            "includeCommunications": True,
+            "language": params["language"],
+            "maxResults": 100,
+        }
+        if token:
+            request["nextToken"] = token
+        response = await support.describe_cases(request)
+        for raw in response.get("cases") or []:
+            bodies = [
+                c.get("body") for c in (raw.get("recentCommunications") or {}).get("communications") or []
+            ]
+            if raw.get("subject") == params["subject"] and params["communicationBody"] in bodies:
+                return str(raw["caseId"])
+        token = response.get("nextToken")
+        if not token:
+            return None
+    return None
 
 
 async def _write(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from bolt_app.aws.budget import background
 from bolt_app.aws.errors import AwsError
 from bolt_app.errors import UserFacingError
 from bolt_app.services.accounts import display_name
@@ -48,7 +49,8 @@ class CaseReader:
     async def describe(self, channel: ChannelAccount, case_id: str, language: str | None) -> CaseSummary:
         actor = SlackActor.member(channel.workspace, NOTIFIER_USER, "AWS Support notifications")
         try:
-            return await self.cases.details(channel, actor, case_id, language)
+            with background():  # a notification waits behind every user's call of the account
+                return await self.cases.details(channel, actor, case_id, language)
         except AwsError as e:  # CaseService has written the audit row
             raise _outcome_of(e) from e
         except UserFacingError as e:
@@ -68,7 +70,8 @@ class CaseReader:
         token: str | None = None
         for _ in range(5):
             try:
-                page, token = await self.cases.communications(channel, actor, case.case_id, token)
+                with background():
+                    page, token = await self.cases.communications(channel, actor, case.case_id, token)
             except AwsError as e:
                 raise _outcome_of(e) from e
             found += page

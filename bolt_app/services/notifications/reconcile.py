@@ -12,9 +12,10 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from bolt_app.aws.budget import background
 from bolt_app.aws.case_errors import explain_case_error
 from bolt_app.aws.errors import AwsError, CallContext
-from bolt_app.aws.sessions import RoleSessions, call, session_name
+from bolt_app.aws.sessions import RoleSessions, session_name
 from bolt_app.services.cases import LANGUAGES, SUPPORT_REGION, SUPPORT_SERVICE
 from bolt_app.services.context import ChannelAccount
 from bolt_app.services.notifications.case_reading import NOTIFIER_USER, channel_account
@@ -149,7 +150,8 @@ class Reconciliation:
             if token:
                 request["nextToken"] = token
             try:
-                response = await call(client, "describe_cases", **request)
+                with background():  # behind every user's call of the account
+                    response = await self.role_sessions.read(client, "describe_cases", **request)
             except (ClientError, BotoCoreError) as e:
                 ctx = CallContext(channel.role_arn, channel.account_shown, "support:DescribeCases")
                 raise explain_case_error(e, ctx) from e

@@ -8,7 +8,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-from botocore.exceptions import ClientError, ReadTimeoutError
+from botocore.exceptions import ClientError, ConnectionClosedError, ReadTimeoutError
 from cachetools import TTLCache
 
 from bolt_app.aws.errors import AwsError, CallContext, error_code, is_access_denied
@@ -157,10 +157,10 @@ class QuotaService:
         ):
             trail.detail = detail
             try:
-                client = await self._client(channel, actor, region, retries=False)
+                client = await self._client(channel, actor, region)
                 response = await client.request_increase(service_code, quota_code, desired_value)
             except Exception as e:
-                claim.kept = isinstance(e, ReadTimeoutError)  # AWS may have taken it: no blind retry
+                claim.kept = isinstance(e, ReadTimeoutError | ConnectionClosedError)  # AWS may have taken it
                 error = (
                     request_outcome_unknown(
                         CallContext(channel.role_arn, channel.account_shown, INCREASE_ACTION), target
@@ -203,12 +203,8 @@ class QuotaService:
 
     # --- AWS calls ------------------------------------------------------------------------------------------
 
-    async def _client(
-        self, channel: ChannelAccount, actor: SlackActor, region: str, *, retries: bool = True
-    ) -> ServiceQuotasClient:
-        return await ServiceQuotasClient.open(
-            self.role_sessions, role_target(channel, actor), region, retries=retries
-        )
+    async def _client(self, channel: ChannelAccount, actor: SlackActor, region: str) -> ServiceQuotasClient:
+        return await ServiceQuotasClient.open(self.role_sessions, role_target(channel, actor), region)
 
     async def _list_services(self, channel: ChannelAccount, actor: SlackActor, region: str) -> list[Choice]:
         client = await self._client(channel, actor, region)

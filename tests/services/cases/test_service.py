@@ -8,11 +8,11 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
-from botocore.exceptions import ClientError, ConnectTimeoutError, ReadTimeoutError
+from botocore.exceptions import ClientError, ConnectTimeoutError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bolt_app.aws import sessions
-from bolt_app.aws import support as support_module
+from bolt_app.aws import budget as budget_module
+from bolt_app.aws.budget import AwsBudget
 from bolt_app.aws.case_errors import explain_case_error
 from bolt_app.aws.errors import AwsError, CallContext
 from bolt_app.aws.sessions import AwsClients, RoleSessions
@@ -92,10 +92,13 @@ def role(
     return aws.create_role(account_id, name, external_id=EXTERNAL_ID, policy=policy)
 
 
-def make_service(engine: AsyncEngine) -> CaseService:
-    # No retries: an injected error must reach the service once, as AWS's last answer would.
+def make_service(engine: AsyncEngine, *, retries: bool = False) -> CaseService:
+    """By default no retries: an injected error must reach the service once, as AWS's last answer would."""
+    budget = AwsBudget() if retries else AwsBudget(read_attempts=1, write_attempts=1)
     return CaseService(
-        RoleSessions(AwsClients(TEST_CLIENT_CONFIG)), AuditRepository(engine), IdempotencyKeys(engine)
+        RoleSessions(AwsClients(TEST_CLIENT_CONFIG), budget=budget),
+        AuditRepository(engine),
+        IdempotencyKeys(engine),
     )
 
 
@@ -333,17 +336,45 @@ async def test_a_submission_that_failed_before_the_case_existed_can_be_retried(
     assert len(aws.cases(ACCOUNT)) == 1
 
 
-async def test_a_create_case_without_answer_keeps_the_key_and_says_the_case_may_exist(
-    service: CaseService, full: ChannelAccount, aws: AwsDouble, monkeypatch: pytest.MonkeyPatch
+async def test_a_create_case_whose_answer_was_lost_finds_the_case_instead_of_creating_it_again(
+    service: CaseService, full: ChannelAccount, aws: AwsDouble
 ) -> None:
-    async def lost_answer(client: Any, operation: str, **params: Any) -> dict[str, Any]:
-        raise ReadTimeoutError(endpoint_url="https://support.us-east-1.amazonaws.com")
-
-    monkeypatch.setattr(support_module, "call_write", lost_answer)
-    with pytest.raises(AwsError, match="may or may not have been created"):
-        await service.create_case(full, ACTOR, new_case(), "view-10")
+    aws.lose_answer_next("support", "CreateCase", processed=True)
+    created = await service.create_case(full, ACTOR, new_case(), "view-10")
+    assert [c.case_id for c in aws.cases(ACCOUNT)] == [created.case_id]
+    assert len(aws.calls_to("support", "CreateCase")) == 1  # checked with DescribeCases, not resent
     with pytest.raises(DuplicateSubmission):
         await service.create_case(full, ACTOR, new_case(), "view-10")
+    assert len(aws.cases(ACCOUNT)) == 1
+
+
+async def test_a_lost_create_case_then_throttled_is_checked_then_created_once(
+    sqlite_engine: AsyncEngine, full: ChannelAccount, aws: AwsDouble, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(budget_module, "_backoff", lambda attempt: 0.01)
+    service = make_service(sqlite_engine, retries=True)
+    other = aws.put_case(ACCOUNT, subject=new_case().subject)  # same subject, another body: not this one
+    aws.lose_answer_next("support", "CreateCase", processed=False)
+    aws.fail_next("support", "CreateCase", "ThrottlingException")
+    created = await service.create_case(full, ACTOR, new_case(), "view-11")
+    assert created.case_id != other
+    assert sorted(c.case_id for c in aws.cases(ACCOUNT)) == sorted([other, created.case_id])
+    creates = aws.calls_to("support", "CreateCase")
+    assert [c.error for c in creates] == ["AnswerLost", "ThrottlingException", None]
+    checks = [c for c in aws.calls_to("support", "DescribeCases") if c.at < creates[1].at]
+    assert checks, "the case was looked for before CreateCase was sent again"
+
+
+async def test_a_lost_create_case_that_cannot_be_checked_keeps_the_key_and_says_the_case_may_exist(
+    service: CaseService, full: ChannelAccount, aws: AwsDouble
+) -> None:
+    aws.lose_answer_next("support", "CreateCase", processed=True)
+    aws.fail_next("support", "DescribeCases", "InternalServerError")
+    with pytest.raises(AwsError, match="may or may not have been created"):
+        await service.create_case(full, ACTOR, new_case(), "view-12")
+    with pytest.raises(DuplicateSubmission):
+        await service.create_case(full, ACTOR, new_case(), "view-12")
+    assert len(aws.cases(ACCOUNT)) == 1 and len(aws.calls_to("support", "CreateCase")) == 1
 
 
 async def test_the_same_reply_twice_is_sent_once(
@@ -449,9 +480,7 @@ async def test_each_support_error_has_its_words(
     words: str,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(
-        sessions, "WRITE_RETRY_BASE_SECONDS", 0.0
-    )  # throttled writes are retried; do not wait
+    monkeypatch.setattr(budget_module, "_backoff", lambda attempt: 0.0)  # throttles are retried; do not wait
     aws.fail_next("support", operation, code, times=None)
     with pytest.raises(AwsError) as failed:
         await service.create_case(
@@ -516,7 +545,7 @@ async def test_a_timeout_is_explained(
     async def no_answer(client: Any, operation: str, **params: Any) -> dict[str, Any]:
         raise ConnectTimeoutError(endpoint_url="https://support.us-east-1.amazonaws.com")
 
-    monkeypatch.setattr(support_module, "call", no_answer)
+    monkeypatch.setattr(service.role_sessions, "read", no_answer)
     with pytest.raises(AwsError, match="did not answer in time") as failed:
         await service.resolve(full, ACTOR, "case-1")
     assert failed.value.code == "Timeout"

@@ -5,11 +5,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
-from botocore.exceptions import ReadTimeoutError
 from botocore.retries.standard import ExponentialBackoff
 
 from bolt_app.app import Services, build_services
-from bolt_app.aws import service_quotas as quotas_module
 from bolt_app.aws.errors import AwsError
 from bolt_app.errors import UserFacingError
 from bolt_app.services.audited import DuplicateSubmission
@@ -293,7 +291,7 @@ async def test_throttling_after_retries(
     quotas: QuotaService, aws: AwsDouble, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(ExponentialBackoff, "delay_amount", lambda self, context: 0)  # retry without waiting
-    monkeypatch.setattr("bolt_app.aws.sessions.random.random", lambda: 0.0)
+    monkeypatch.setattr("bolt_app.aws.budget._backoff", lambda attempt: 0.0)
     channel = _channel(aws)
     aws.fail_next("service-quotas", "RequestServiceQuotaIncrease", "TooManyRequestsException", times=None)
     with pytest.raises(AwsError) as throttled:
@@ -325,16 +323,10 @@ async def test_no_answer_keeps_the_submission_claimed(
     quotas: QuotaService, aws: AwsDouble, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     channel = _channel(aws)
-    real_call = quotas_module.call_write
-
-    async def no_answer(client: object, operation: str, **params: object) -> dict[str, object]:
-        raise ReadTimeoutError(endpoint_url="http://service-quotas")
-
-    monkeypatch.setattr(quotas_module, "call_write", no_answer)
+    aws.lose_answer_next("service-quotas", "RequestServiceQuotaIncrease", processed=True)
     with pytest.raises(AwsError) as unknown:
         await quotas.request_increase(channel, ACTOR, "us-east-1", LAMBDA, CONCURRENCY, 1500, "view-1")
     assert "may or may not have been made" in unknown.value.message
-    monkeypatch.setattr(quotas_module, "call_write", real_call)
     with pytest.raises(DuplicateSubmission):  # a retry of the same submission could double the request
         await quotas.request_increase(channel, ACTOR, "us-east-1", LAMBDA, CONCURRENCY, 1500, "view-1")
 
