@@ -23,6 +23,7 @@ from bolt_app.services.cases.channel_actions import CaseActions
 from bolt_app.services.cases.service import CaseService
 from bolt_app.services.channels import ChannelService
 from bolt_app.services.home import HomeService
+from bolt_app.services.member_rules import MemberRules
 from bolt_app.services.notifications.case_reading import CaseReader
 from bolt_app.services.notifications.delivery import ChannelDelivery
 from bolt_app.services.notifications.events_tokens import EventsTokens
@@ -44,6 +45,7 @@ from bolt_app.slack.authorize import (
 )
 from bolt_app.slack.client import build_web_client, new_http_session
 from bolt_app.slack.delivery import SlackDelivery
+from bolt_app.slack.people import SlackPeopleDirectory
 from bolt_app.slack.retries import drop_retries_after_timeout
 from listeners import register_listeners
 from storage.accounts import AccountRepository
@@ -93,7 +95,8 @@ async def build_services(
     audit, idempotency = AuditRepository(engine), IdempotencyKeys(engine)
     audit_log = AuditLog(audit, workspaces, settings.audit_retention_days)
     openers = CaseOpenerRepository(engine)
-    cases = CaseService(role_sessions, audit, idempotency, openers)
+    members = MemberRules(SlackPeopleDirectory(client, rotation, settings.bot_token), workspaces.repository)
+    cases = CaseService(role_sessions, audit, idempotency, openers, members=members)
     channels = ChannelService(ChannelRepository(engine), accounts, workspaces, role_sessions)
     notifications = build_notification_service(
         engine=engine,
@@ -132,7 +135,8 @@ async def build_services(
         home=HomeService(workspaces, accounts, channels, openers, audit_log),
         audit=audit,
         audit_log=audit_log,
-        quotas=QuotaService(role_sessions, audit, idempotency),
+        quotas=QuotaService(role_sessions, audit, idempotency, members=members),
+        members=members,
         cases=cases,
         notifications=notifications,
         case_actions=CaseActions(cases, notifications),

@@ -20,6 +20,7 @@ from bolt_app.services.cases.channel_actions import CaseActions
 from bolt_app.services.cases.service import CaseService
 from bolt_app.services.channels import ChannelService
 from bolt_app.services.home import HomeService
+from bolt_app.services.member_rules import MemberRules
 from bolt_app.services.notifications.service import NotificationService
 from bolt_app.services.quotas.service import QuotaService
 from bolt_app.services.role_templates import RoleTemplates
@@ -55,6 +56,7 @@ class Services:
     notifications: NotificationService
     case_actions: CaseActions
     role_templates: RoleTemplates
+    members: MemberRules
     changes: ChangeFeed | None = None  # other processes' changes, heard on PostgreSQL when serving
 
     def for_listeners(self) -> dict[str, object]:
@@ -72,6 +74,7 @@ class Services:
             "case_actions": self.case_actions,
             "audit_log": self.audit_log,
             "role_templates": self.role_templates,
+            "members": self.members,
         }
 
     async def close(self) -> None:

@@ -24,13 +24,15 @@ from bolt_app.blocks.cases.readers import CaseForm, MessageForm, SlackFile
 from bolt_app.blocks.common import Block, View, message_modal
 from bolt_app.errors import UserFacingError
 from bolt_app.file_hosts import remote_file_problem
-from bolt_app.services.cases.fields import ATTACHMENTS_BLOCK, CATEGORY_BLOCK, SERVICE_BLOCK
+from bolt_app.services.cases.fields import ATTACHMENTS_BLOCK, CATEGORY_BLOCK, SERVICE_BLOCK, SEVERITY_BLOCK
 from bolt_app.services.cases.models import CaseSummary, SupportService
 from bolt_app.services.cases.service import CaseService
 from bolt_app.services.cases.validation import attachment_problem, new_case_errors, reply_errors
 from bolt_app.services.channels import ChannelService
 from bolt_app.services.choice import Choice
 from bolt_app.services.context import ChannelAccount, SlackActor
+from bolt_app.services.member_policy import Action
+from bolt_app.services.member_rules import offered_severity_error
 from bolt_app.slack.directory import user_info
 from listeners.common import account_of, channel_accounts, pick_account, slack_actor, update_view
 from listeners.errors import Where
@@ -130,7 +132,15 @@ def create_form_errors(form: CaseForm, state: ViewState, fallback_name: str) -> 
     errors = new_case_errors(
         form, actor_name=state.actor_name or fallback_name, channel_name=state.channel_name or ""
     )
+    if state.severities is not None and form.severity_code and form.severity_code not in state.severities:
+        # Not offered, so forged: refused here, under the field. The service checks again after ack().
+        errors[SEVERITY_BLOCK] = offered_severity_error(state.severities)
     return _with_file_errors(errors, form.files)
+
+
+def offered_severities(account: ChannelAccount, levels: list[Choice]) -> list[str] | None:
+    """What the create form remembers it offered, when the channel's member policy narrows the severities."""
+    return [c.code for c in levels] if account.members.max_severity is not None else None
 
 
 def message_form_errors(form: MessageForm, state: ViewState, fallback_name: str) -> dict[str, str]:
@@ -200,6 +210,8 @@ async def open_create_case_modal(
 
     account = pick_account(accounts, prefill.account_id)
     actor = slack_actor(context)
+    if not await _permitted(client, opened["view"], cases, account, actor, "create"):
+        return
     name, (levels, notice), link, _ = await asyncio.gather(
         _name_or_none(client, context),
         severity_levels(cases, account, actor),
@@ -212,10 +224,31 @@ async def open_create_case_modal(
         accounts,
         prefill=prefill,
         severity_levels=levels,
-        private_metadata=replace(state, actor_name=name).encode(),
+        private_metadata=replace(
+            state, actor_name=name, severities=offered_severities(account, levels)
+        ).encode(),
         notice=notice,
     )
     await update_view(client, opened["view"], completed)
+
+
+async def _permitted(
+    client: AsyncWebClient,
+    view: dict[str, Any],
+    cases: CaseService,
+    account: ChannelAccount,
+    actor: SlackActor,
+    rule: Action,
+    case_id: str | None = None,
+) -> bool:
+    """Whether the form just opened may be filled in; if not, it shows why instead (the refusal is audited)."""
+    try:
+        await cases.permitted(account, actor, rule, case_id)
+    except UserFacingError as e:
+        title = view.get("title", {}).get("text") or "AWS Support"
+        await update_view(client, view, message_modal(title, f":warning: {e.message}"))
+        return False
+    return True
 
 
 async def severity_levels(
@@ -285,6 +318,7 @@ async def open_case_modal(
     cases: CaseService,
     body: Mapping[str, Any],
     ref: CaseRef,
+    rule: Action,
 ) -> None:
     """Opens a modal about one case (`reply_modal`, `reopen_modal`) before asking AWS anything, then shows the
     case in it. The modal remembers the message clicked, so that the message can be refreshed afterwards."""
@@ -302,6 +336,8 @@ async def open_case_modal(
         trigger_id=body["trigger_id"],
         view=build(placeholder_case(ref, account), private_metadata=state.encode()),
     )
+    if not await _permitted(client, opened["view"], cases, account, slack_actor(context), rule, ref.case_id):
+        return
     try:
         case, name = await asyncio.gather(
             cases.details(account, slack_actor(context), ref.case_id, ref.language),

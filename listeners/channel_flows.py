@@ -25,5 +25,6 @@ async def open_configure_modal(client: AsyncWebClient, trigger_id: str, form: Co
         account_id=form.account_id,
         role_arn=form.role_arn,
         notifications=form.notifications,
+        members=form.members,
     )
     await client.views_open(trigger_id=trigger_id, view=view)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, delete, func, insert, not_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -34,6 +36,7 @@ class ChannelConfigRow:
     role_arn: str
     notifications: Notifications = field(default_factory=Notifications)
     created_by: str | None = None
+    members: Mapping[str, Any] | None = None  # the member policy as stored (None: everyone in the channel)
 
     @property
     def channel(self) -> ChannelKey:
@@ -75,6 +78,7 @@ def _row(r: object) -> ChannelConfigRow:
             m["notify_on_resolve_case"],
         ),
         created_by=m["created_by"],
+        members=m.get("member_policy") or None,
     )
 
 
@@ -98,6 +102,7 @@ def _values(config: ChannelConfigRow) -> dict[str, object]:
         "notify_on_create_or_reopen_case": n.on_create_or_reopen,
         "notify_on_add_correspondence_to_case": n.on_correspondence,
         "notify_on_resolve_case": n.on_resolve,
+        "member_policy": dict(config.members) if config.members else None,
     }
 
 

@@ -170,6 +170,8 @@ channel_configurations = Table(
     Column("notify_on_create_or_reopen_case", Boolean, nullable=False, default=False),
     Column("notify_on_add_correspondence_to_case", Boolean, nullable=False, default=False),
     Column("notify_on_resolve_case", Boolean, nullable=False, default=False),
+    # Who in the channel may do what (bolt_app.services.member_policy's file vocabulary); NULL: everyone.
+    Column("member_policy", JSON),
     Column("created_by", String(64)),
     Column("created_at", DateTime, nullable=False, default=func.now()),
     Column("updated_at", DateTime, nullable=False, default=func.now()),

@@ -321,6 +321,30 @@ MUTATIONS: tuple[Mutation, ...] = (
         "a CreateCase whose answer was lost is looked for before it is sent again",
         ("tests/services/cases/test_service.py",),
     ),
+    Mutation(
+        "member-rule-in-service",
+        "bolt_app/services/audited.py",
+        "            if rule is not None:\n                await self.members.require(channel, actor, rule)\n",
+        "",
+        "the channel's member policy refuses an action in the service, whatever the form showed",
+        ("tests/listeners/test_member_policy.py", "tests/services/quotas/test_service.py"),
+    ),
+    Mutation(
+        "member-severity-ceiling",
+        "bolt_app/services/cases/service.py",
+        "            await self.members.require_severity(channel, actor, new.severity_code, SEVERITY_BLOCK)\n",
+        "",
+        "a severity above the channel's ceiling is refused by the service, not only hidden in the form",
+        ("tests/listeners/test_member_policy.py",),
+    ),
+    Mutation(
+        "member-group-event",
+        "bolt_app/services/member_rules.py",
+        "        for key in [k for k in self._groups if k[1] == group_id]:\n",
+        "        for key in []:\n",
+        "a user group's change event takes effect on the next action, not when the cache expires",
+        ("tests/listeners/test_member_policy.py",),
+    ),
 )
 
 

@@ -302,9 +302,11 @@ async def test_bolt_hands_each_service_to_a_listener_that_names_it(
         case_actions,
         audit_log,
         role_templates,
+        members,
     ):
         await ack()
         received.update(
+            members=members,
             workspaces=workspaces,
             accounts=accounts,
             channels=channels,

@@ -26,9 +26,11 @@ from bolt_app.blocks.common import (
     section,
     text_input,
 )
+from bolt_app.blocks.members import members_summary, who_can_blocks
 from bolt_app.services.accounts import display_name
 from bolt_app.services.channel_fields import NOTIFICATIONS_FIELD, SEVERITIES
 from bolt_app.services.channels import configuration_line, notifications_text
+from bolt_app.services.member_policy import MemberPolicy
 from storage.accounts import AuthorizationRow
 from storage.channels import ChannelConfigRow, Notifications
 
@@ -82,6 +84,7 @@ def configure_channel_modal(
     role_arn: str | None = None,
     verified_role_arn: str | None = None,
     notifications: Notifications | None = None,
+    members: MemberPolicy | None = None,
     error: str | None = None,
 ) -> View:
     n = notifications or Notifications("all", True, True, True)
@@ -194,15 +197,18 @@ def configure_channel_modal(
             ),
         }
     )
+    blocks.extend(who_can_blocks(members or MemberPolicy()))
     return modal(
         CONFIGURE_CHANNEL_VIEW, "Configure channel", blocks, submit="Save", private_metadata=metadata
     )
 
 
 def _configuration_line(row: ChannelConfigRow) -> str:
-    return configuration_line(
+    line = configuration_line(
         replace(row, account_name=escape(row.account_name) if row.account_name else None)
     )
+    summary = members_summary(row.members)
+    return f"{line} — {summary}" if summary else line
 
 
 def configuration_buttons(row: ChannelConfigRow, *, with_channel: bool) -> Block:
@@ -253,10 +259,12 @@ def home_channel_line(row: ChannelConfigRow) -> str:
     account = (
         f"{escape(row.account_name)} · `{row.account_id}`" if row.account_name else f"`{row.account_id}`"
     )
-    return (
+    line = (
         f"<#{row.channel_id}> · {account}\nRole `{escape(role_name(row.role_arn))}` · "
         f"{notifications_text(row.notifications).capitalize()}"
     )
+    summary = members_summary(row.members)
+    return f"{line}\n{summary[0].upper()}{summary[1:]}" if summary else line
 
 
 def workspace_channels_blocks(

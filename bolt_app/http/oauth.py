@@ -45,6 +45,7 @@ SCOPES = [
     pages.Scope(
         "files:read", "Download the files you attach in the case and reply forms, to send them to AWS."
     ),
+    pages.Scope("usergroups:read", "See who is in the user groups a channel's “Who can…” rules name."),
 ]
 BOT_SCOPES = [scope.name for scope in SCOPES]
 

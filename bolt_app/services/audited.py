@@ -13,6 +13,8 @@ from botocore.exceptions import ClientError
 from bolt_app.aws.errors import AwsError, error_code, is_access_denied
 from bolt_app.errors import UserFacingError
 from bolt_app.services.context import ChannelAccount, SlackActor
+from bolt_app.services.member_policy import Action
+from bolt_app.services.member_rules import MemberRefused, MemberRules, NobodyInSlack
 from bolt_app.services.membership import NotAMember, require_member
 from bolt_app.services.role_target import session_of
 from storage.audit import AuditEvent, AuditRepository, IdempotencyKeys
@@ -55,7 +57,7 @@ class Claim:
 def outcome_of(error: BaseException) -> str:
     """ "denied" or "error: <code>" (storage.audit's format). The column is short, so a trailing "Exception" is
     dropped and the rest cut to fit; the whole message is kept in the row's detail."""
-    if isinstance(error, NotAMember):
+    if isinstance(error, (NotAMember, MemberRefused)):
         return "refused"
     if isinstance(error, ClientError):
         code = "denied" if is_access_denied(error) else error_code(error)
@@ -67,19 +69,31 @@ def outcome_of(error: BaseException) -> str:
 
 
 class AuditedActions:
-    def __init__(self, audit: AuditRepository, idempotency: IdempotencyKeys) -> None:
+    def __init__(
+        self, audit: AuditRepository, idempotency: IdempotencyKeys, members: MemberRules | None = None
+    ) -> None:
         self.audit = audit
         self.idempotency = idempotency
+        self.members = members or MemberRules(NobodyInSlack(), None)
 
     @asynccontextmanager
     async def audited(
-        self, channel: ChannelAccount, actor: SlackActor, action: str, case_id: str | None = None
+        self,
+        channel: ChannelAccount,
+        actor: SlackActor,
+        action: str,
+        case_id: str | None = None,
+        *,
+        rule: Action | None = None,
     ) -> AsyncIterator[Trail]:
-        """One audit row for the body, whatever its outcome; a user of another workspace is refused (and the
-        refusal audited) before the body runs."""
+        """One audit row for the body, whatever its outcome; a user of another workspace, or one the channel's
+        member policy does not let do `rule`, is refused (and the refusal audited with its reason) before the
+        body runs."""
         trail = Trail(action, case_id)
         try:
             require_member(channel, actor)
+            if rule is not None:
+                await self.members.require(channel, actor, rule)
             yield trail
         except Exception as e:
             request_id = e.request_id if isinstance(e, AwsError) and e.request_id else trail.request_id
@@ -89,6 +103,23 @@ class AuditedActions:
             await self._record(channel, actor, trail, trail.outcome or outcome_of(e), request_id)
             raise
         await self._record(channel, actor, trail, "ok", trail.request_id)
+
+    async def permitted(
+        self,
+        channel: ChannelAccount,
+        actor: SlackActor,
+        action: str,
+        rule: Action,
+        case_id: str | None = None,
+    ) -> None:
+        """Before a form for `action` opens: the refusal the action itself would meet, audited the same way;
+        nothing is recorded when the user may go on (the action writes its own row)."""
+        try:
+            require_member(channel, actor)
+            await self.members.require(channel, actor, rule)
+        except (NotAMember, MemberRefused) as e:
+            await self._record(channel, actor, Trail(action, case_id, detail=e.message), "refused", None)
+            raise
 
     async def _record(
         self, channel: ChannelAccount, actor: SlackActor, trail: Trail, outcome: str, request_id: str | None

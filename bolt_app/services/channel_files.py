@@ -23,11 +23,19 @@ from bolt_app.services.channels import (
     limit_error,
 )
 from bolt_app.services.context import Actor
+from bolt_app.services.member_policy import InvalidPolicy, MemberPolicy, parse_policy, stored_policy
 from storage.channels import ChannelConfigRow, ChannelOwnedElsewhere, LimitReached, Notifications
 from storage.workspaces import ChannelKey, WorkspaceKey
 
 _WORKSPACE_KEYS = {"team": str, "enterprise": str, "channels": list}
-_CHANNEL_KEYS = {"channel": str, "name": str, "account": str, "role_arn": str, "notifications": dict}
+_CHANNEL_KEYS = {
+    "channel": str,
+    "name": str,
+    "account": str,
+    "role_arn": str,
+    "notifications": dict,
+    "members": dict,
+}
 _NOTIFICATION_KEYS = {"severity": str, "new_and_reopened": bool, "correspondence": bool, "resolved": bool}
 _REQUIRED = {
     "workspace": ("team", "channels"),
@@ -49,6 +57,7 @@ class _LineLoader(yaml.SafeLoader):
 def _mapping_with_line(loader: _LineLoader, node: yaml.MappingNode) -> dict[str, Any]:
     mapping = loader.construct_mapping(node, deep=True)
     mapping["__line__"] = node.start_mark.line + 1
+    mapping["__lines__"] = {k.value: k.start_mark.line + 1 for k, _ in node.value if isinstance(k.value, str)}
     return mapping
 
 
@@ -92,7 +101,13 @@ def _diff(old: ChannelConfigRow, new: ChannelConfigRow) -> str:
         parts.append("notifications")
     if old.channel_name != new.channel_name:
         parts.append("name")
+    if _policy(old) != _policy(new):
+        parts.append("members")
     return ", ".join(parts)
+
+
+def _policy(row: ChannelConfigRow) -> dict[str, Any] | None:
+    return stored_policy(row.members).as_mapping()
 
 
 def _check_keys(
@@ -104,10 +119,11 @@ def _check_keys(
     line = entry.get("__line__", "?")
     ok = True
     for key, value in entry.items():
-        if key == "__line__":
+        if key in ("__line__", "__lines__"):
             continue
         if key not in allowed:
-            errors.append(f"line {line} ({where}): unknown key {key!r}; allowed: {', '.join(allowed)}")
+            at = entry.get("__lines__", {}).get(key, line)
+            errors.append(f"line {at} ({where}): unknown key {key!r}; allowed: {', '.join(allowed)}")
             ok = False
         elif not isinstance(value, allowed[key]) or (allowed[key] is not bool and isinstance(value, bool)):
             errors.append(f"line {line} ({where}): {key} must be a {allowed[key].__name__}, got {value!r}")
@@ -148,6 +164,18 @@ def _notifications(raw: dict[str, Any] | None, where: str, errors: list[str]) ->
     return n
 
 
+def _members(raw: dict[str, Any] | None, where: str, errors: list[str]) -> MemberPolicy | None:
+    """The `members:` block; each problem on the line of the key it is about."""
+    try:
+        return parse_policy(raw)
+    except InvalidPolicy as e:
+        lines = (raw or {}).get("__lines__") or {}
+        for p in e.problems:
+            line = lines.get(p.key, (raw or {}).get("__line__", "?"))
+            errors.append(f"line {line} ({where}): {p.message}")
+        return None
+
+
 def parse_file(text: str) -> list[Wanted]:
     """The configurations a file declares; FileErrors listing every problem (nothing is applied then)."""
     errors: list[str] = []
@@ -184,6 +212,7 @@ def parse_file(text: str) -> list[Wanted]:
                 continue
             line = ch["__line__"]
             n = _notifications(ch.get("notifications"), where + ".notifications", errors)
+            members = _members(ch.get("members"), where + ".members", errors)
             try:
                 if not CHANNEL_ID.fullmatch(ch["channel"]):
                     raise UserFacingError(
@@ -200,7 +229,7 @@ def parse_file(text: str) -> list[Wanted]:
                 errors.append(f"line {line} ({where}): the same channel and account as line {seen[ident]}")
                 continue
             seen[ident] = line
-            if n is None:
+            if n is None or members is None:
                 continue
             config = ChannelConfigRow(
                 workspace=key,
@@ -210,6 +239,7 @@ def parse_file(text: str) -> list[Wanted]:
                 account_name=None,
                 role_arn=ch.get("role_arn", ""),
                 notifications=n,
+                members=members.as_mapping(),
             )
             wanted.append(Wanted(line, config, "role_arn" in ch))
     if errors:
@@ -250,10 +280,11 @@ class ChannelFiles:
             named = row if row.channel_name or old is None else replace(row, channel_name=old.channel_name)
             if old is None:
                 plan.create.append(named)
-            elif (old.role_arn, old.notifications, old.channel_name) != (
+            elif (old.role_arn, old.notifications, old.channel_name, _policy(old)) != (
                 named.role_arn,
                 named.notifications,
                 named.channel_name,
+                _policy(named),
             ):
                 plan.update.append((old, named))
             else:
@@ -305,6 +336,9 @@ def rows_as_file(rows: list[ChannelConfigRow]) -> dict[str, Any]:
             "correspondence": n.on_correspondence,
             "resolved": n.on_resolve,
         }
+        members = _policy(r)
+        if members:
+            entry["members"] = members
         by_ws.setdefault(r.workspace, []).append(entry)
     return {
         "workspaces": [

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 
 from bolt_app.aws.sessions import RoleSessions
@@ -11,6 +11,7 @@ from bolt_app.errors import UserFacingError
 from bolt_app.services.accounts import AccountService, display_name, parse_role_arn
 from bolt_app.services.channel_fields import NOTIFICATIONS_FIELD, SEVERITIES
 from bolt_app.services.context import Actor, ChannelAccount
+from bolt_app.services.member_policy import MemberPolicy, stored_policy
 from bolt_app.services.slack_facts import SlackChannel
 from bolt_app.services.workspaces import WorkspaceService
 from storage.accounts import AccountRow, AuthorizationRow
@@ -117,6 +118,7 @@ class ConfigureRequest:
     account_id: str
     role_arn: str | None  # None: the role verified when the account was authorized
     notifications: Notifications
+    members: MemberPolicy = field(default_factory=MemberPolicy)  # who in the channel may do what
 
 
 @dataclass(frozen=True)
@@ -128,6 +130,7 @@ class ConfigureForm:
     account_id: str | None
     role_arn: str | None
     notifications: Notifications | None
+    members: MemberPolicy = field(default_factory=MemberPolicy)
 
 
 @dataclass(frozen=True)
@@ -213,6 +216,7 @@ class ChannelService:
                 role_arn=row.role_arn,
                 external_id=workspace.external_id,
                 workspace_name=workspace.team_name,
+                members=stored_policy(row.members),
             )
             for row in rows
         ]
@@ -253,6 +257,7 @@ class ChannelService:
             account_id=account_id,
             role_arn=existing.role_arn if existing else (chosen.verified_role_arn if chosen else None),
             notifications=existing.notifications if existing else None,
+            members=stored_policy(existing.members) if existing else MemberPolicy(),
         )
 
     async def prepare(self, actor: Actor, request: ConfigureRequest) -> ChannelConfigRow:
@@ -282,6 +287,7 @@ class ChannelService:
             role_arn=role_arn,
             notifications=request.notifications,
             created_by=actor.label,
+            members=request.members.as_mapping(),
         )
 
     async def configure(self, actor: Actor, request: ConfigureRequest) -> ChannelConfigRow:

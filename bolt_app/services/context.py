@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from bolt_app.services.member_policy import MemberPolicy
 from storage.workspaces import ChannelKey, WorkspaceKey
 
 
@@ -50,6 +51,7 @@ class ChannelAccount:
     role_arn: str
     external_id: str
     workspace_name: str = ""  # the configuration's workspace as its members know it, for refusals
+    members: MemberPolicy = field(default_factory=MemberPolicy)  # who in the channel may do what
 
     @property
     def owner_shown(self) -> str:

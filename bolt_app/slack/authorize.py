@@ -23,6 +23,7 @@ from slack_sdk.oauth.token_rotation.async_rotator import AsyncTokenRotator
 from slack_sdk.web.async_client import AsyncWebClient
 
 from storage.installation_store import InstallationStore, workspace_key
+from storage.workspaces import WorkspaceKey
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +57,16 @@ class TokenRotation:
         if bot.bot_refresh_token is None or bot.bot_token_expires_at is None:
             return False
         return bot.bot_token_expires_at - time.time() < self.minutes_before_expiration * 60
+
+    async def stored_bot(self, workspace: WorkspaceKey) -> Bot | None:
+        """The workspace's stored bot with a token fresh enough to use (None when it has none: not installed).
+        For work outside a request, which Bolt does not authorize. Raises SlackTokenRotationError."""
+        bot = await self.store.async_find_bot(
+            enterprise_id=workspace.enterprise_id or None,
+            team_id=workspace.team_id or None,
+            is_enterprise_install=not workspace.team_id,
+        )
+        return await self.fresh(bot) if bot is not None and bot.bot_token else None
 
     async def fresh(self, bot: Bot) -> Bot:
         """`bot`, or the bot with a rotated token when its token is near expiry. Raises SlackTokenRotationError."""

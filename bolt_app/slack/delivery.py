@@ -73,23 +73,18 @@ class SlackDelivery:
         return WorkspacePoster(self, workspace, await self._token(workspace))
 
     async def _token(self, workspace: WorkspaceKey) -> str:
-        bot = await self.installations.async_find_bot(
-            enterprise_id=workspace.enterprise_id or None,
-            team_id=workspace.team_id or None,
-            is_enterprise_install=not workspace.team_id,
-        )
-        if bot is None or not bot.bot_token:
-            if self.bot_token:
-                return self.bot_token
-            raise SkipDelivery("not_installed")
         try:
-            bot = await self.rotation.fresh(bot)
+            bot = await self.rotation.stored_bot(workspace)
         except SlackTokenRotationError as e:
             api_error = getattr(e, "api_error", None)
             code = str(api_error.response.get("error", "")) if api_error is not None else ""
             if code in TOKEN_GONE or code == "invalid_refresh_token":
                 raise SkipDelivery(code) from e
             raise RetryDelivery("slack:rotation") from e
+        if bot is None:
+            if self.bot_token:
+                return self.bot_token
+            raise SkipDelivery("not_installed")
         return str(bot.bot_token)
 
     async def _pace(self, channel: ChannelKey) -> None:

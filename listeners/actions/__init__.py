@@ -17,6 +17,7 @@ from bolt_app.blocks.channels import (
     REMOVE_CHANNEL_ACTION,
 )
 from bolt_app.blocks.home import HOME_CHANNEL_ACTION, HOME_CREATE_CASE_ACTION, HOME_SEARCH_CASES_ACTION
+from bolt_app.blocks.members import WHO_ACTION
 from bolt_app.blocks.quotas import (
     ACCOUNT_ACTION as QUOTA_ACCOUNT_ACTION,
 )
@@ -77,6 +78,7 @@ def register(app: AsyncApp) -> None:
     app.action(HOME_CHANNEL_ACTION)(home_channel_chosen)
     app.action(HOME_ACCOUNT_MENU_ACTION)(home_account_menu)
     app.action(HOME_CHANNEL_MENU_ACTION)(home_channel_menu)
+    app.action(WHO_ACTION)(configure_account_selected)
     for action_id in (QUOTA_ACCOUNT_ACTION, REGION_ACTION, SERVICE_ACTION, QUOTA_ACTION):
         app.action(action_id)(quota_form_changed)
     app.action(CHECK_QUOTA_STATUS_ACTION)(check_quota_status_clicked)

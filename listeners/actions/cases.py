@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -33,12 +34,14 @@ from bolt_app.services.cases.search import search_filter_of
 from bolt_app.services.cases.service import CaseService
 from bolt_app.services.channels import ChannelService
 from bolt_app.services.context import ChannelAccount, SlackActor
+from bolt_app.services.member_policy import Action
 from bolt_app.slack.case_messages import SlackCaseMessages
 from listeners.case_flow import (
     MessageClick,
     details_blocks,
     ephemeral,
     message_click,
+    offered_severities,
     open_case_modal,
     open_search_modal,
     prefill_of,
@@ -120,7 +123,7 @@ async def case_form_changed(
         prefill=prefill_of(form, view["state"], service_changed=service_changed),
         severity_levels=levels,
         languages=languages,
-        private_metadata=str(view.get("private_metadata") or ""),
+        private_metadata=replace(view_state(view), severities=offered_severities(account, levels)).encode(),
         notice=notice,
     )
     await update_view(client, view, updated)
@@ -236,8 +239,9 @@ async def share_clicked(
 # ---- changing a case -------------------------------------------------------------------------------------------
 
 
-def _case_modal_clicked(build: Callable[..., View]) -> ActionListener:
-    """ "Reply" and "Reopen case": the modal about the case clicked (`reply_modal`, `reopen_modal`)."""
+def _case_modal_clicked(build: Callable[..., View], rule: Action) -> ActionListener:
+    """ "Reply" and "Reopen case": the modal about the case clicked (`reply_modal`, `reopen_modal`), unless the
+    channel's member policy (`rule`) would refuse its submission."""
 
     @shows_errors(BELOW_MESSAGE)
     async def clicked(
@@ -252,13 +256,13 @@ def _case_modal_clicked(build: Callable[..., View]) -> ActionListener:
     ) -> None:
         await ack()
         ref = CaseRef.decode(str(action.get("value", "")))
-        await open_case_modal(build, client, context, channels, cases, body, ref)
+        await open_case_modal(build, client, context, channels, cases, body, ref, rule)
 
     return clicked
 
 
-reply_clicked = _case_modal_clicked(reply_modal)
-reopen_clicked = _case_modal_clicked(reopen_modal)
+reply_clicked = _case_modal_clicked(reply_modal, "reply")
+reopen_clicked = _case_modal_clicked(reopen_modal, "resolve")
 
 
 @shows_errors(BELOW_MESSAGE)

@@ -20,10 +20,13 @@ from bolt_app.blocks.channels import (
     notifications_from,
 )
 from bolt_app.blocks.common import input_value, input_values
+from bolt_app.blocks.members import read_who_can
+from bolt_app.errors import UserFacingError
 from bolt_app.services.accounts import AccountService
 from bolt_app.services.channel_fields import NOTIFICATIONS_FIELD
 from bolt_app.services.channels import ChannelService
 from bolt_app.services.home import HomeService
+from bolt_app.services.member_policy import MemberPolicy
 from bolt_app.slack.directory import channel_info
 from listeners.actions.accounts import from_home
 from listeners.channel_flows import open_configure_modal
@@ -88,7 +91,8 @@ async def configure_account_selected(
     context: AsyncBoltContext,
     accounts: AccountService,
 ) -> None:
-    """Choosing the account in "Configure channel" shows the role verified for it (used when the field is empty)."""
+    """Choosing the account in "Configure channel" shows the role verified for it (used when the field is empty);
+    a "Who can…" choice shows or hides its people and group pickers."""
     await ack()
     view = body["view"]
     state = view["state"]
@@ -108,5 +112,14 @@ async def configure_account_selected(
         notifications=notifications_from(
             input_value(state, SEVERITY_BLOCK), input_values(state, NOTIFICATIONS_FIELD)
         ),
+        members=_members_so_far(state),
     )
     await client.views_update(view_id=view["id"], hash=view.get("hash"), view=updated)
+
+
+def _members_so_far(state: dict[str, Any]) -> MemberPolicy:
+    """The "Who can…" choices made so far; a half-made one (people still to pick) is checked on submission."""
+    try:
+        return read_who_can(state, complete=False)
+    except UserFacingError:
+        return MemberPolicy()

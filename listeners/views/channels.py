@@ -17,6 +17,7 @@ from bolt_app.blocks.channels import (
     notifications_from,
 )
 from bolt_app.blocks.common import input_value, input_values, message_modal
+from bolt_app.blocks.members import read_who_can
 from bolt_app.errors import UserFacingError
 from bolt_app.services.accounts import AccountService, parse_role_arn
 from bolt_app.services.channels import (
@@ -27,12 +28,13 @@ from bolt_app.services.channels import (
     validate_notifications,
 )
 from bolt_app.services.home import HomeService
+from bolt_app.services.member_policy import MemberPolicy
 from listeners.common import acting_user, read_metadata, workspace_of
 from listeners.errors import in_modal, shows_errors
 from listeners.events.app_home import publish_home
 
 
-def _request(view: dict[str, Any]) -> ConfigureRequest:
+def _request(view: dict[str, Any], members: MemberPolicy) -> ConfigureRequest:
     state, meta = view["state"], read_metadata(view)
     return ConfigureRequest(
         channel_id=meta.get("channel_id", ""),
@@ -42,6 +44,7 @@ def _request(view: dict[str, Any]) -> ConfigureRequest:
         notifications=notifications_from(
             input_value(state, SEVERITY_BLOCK), input_values(state, NOTIFICATIONS_FIELD)
         ),
+        members=members,
     )
 
 
@@ -74,7 +77,12 @@ async def configure_channel_submitted(
     channels: ChannelService,
     home: HomeService,
 ) -> None:
-    request = _request(view)
+    try:
+        members = read_who_can(view["state"])
+    except UserFacingError as e:
+        await ack(response_action="errors", errors={e.field or "": e.message})
+        return
+    request = _request(view, members)
     errors = _field_errors(view, request)
     if errors:
         await ack(response_action="errors", errors=errors)
@@ -95,6 +103,7 @@ async def configure_channel_submitted(
             account_id=request.account_id,
             role_arn=request.role_arn,
             notifications=request.notifications,
+            members=request.members,
             error=e.message,
         )
         await client.views_update(view_id=view["id"], view=retry)

@@ -144,6 +144,8 @@ class FakeSlackApi:
         self._users: dict[str, Json] = {}
         self._channels: dict[str, Json] = {}
         self._members: dict[str, set[str]] = {}  # channel -> users in it (users.conversations)
+        self._groups: dict[str, list[str]] = {}
+        self._group_handles: dict[str, str] = {}
         self._files: dict[str, FakeFile] = {}
         self._views: dict[str, Json] = {}
         self._home_views: dict[str, str] = {}
@@ -171,6 +173,8 @@ class FakeSlackApi:
             "conversations.info": self._conversations_info,
             "users.conversations": self._users_conversations,
             "files.info": self._files_info,
+            "usergroups.users.list": self._usergroups_users_list,
+            "usergroups.list": self._usergroups_list,
         }
 
     # ---- lifecycle -------------------------------------------------------------------------------
@@ -363,6 +367,12 @@ class FakeSlackApi:
         profile |= {"real_name": name, "display_name": name, "email": email or profile["email"]}
         with self._cond:
             self._users[user_id] = user | fields
+
+    def set_group(self, group_id: str, user_ids: list[str], handle: str | None = None) -> None:
+        """A user group (S…) and its members, as ``usergroups.users.list`` and ``usergroups.list`` answer."""
+        with self._cond:
+            self._groups[group_id] = list(user_ids)
+            self._group_handles[group_id] = handle or group_id.lower()
 
     def set_channel(self, channel_id: str, **fields: Any) -> None:
         """Override ``conversations.info`` fields (is_private, is_member, is_archived, name, ...)."""
@@ -747,6 +757,20 @@ class FakeSlackApi:
             "is_ultra_restricted": False,
             "tz": "Europe/Paris",
             "profile": {"real_name": name, "display_name": name, "email": f"{user_id.lower()}@example.com"},
+        }
+
+    def _usergroups_users_list(self, p: Json, _: TokenInfo) -> Json:
+        group_id = p.get("usergroup")
+        if not group_id or group_id not in self._groups:
+            raise SlackError("no_such_subteam")
+        return {"users": list(self._groups[group_id])}
+
+    def _usergroups_list(self, _: Json, __: TokenInfo) -> Json:
+        return {
+            "usergroups": [
+                {"id": g, "handle": h, "name": f"Group {h}", "date_delete": 0}
+                for g, h in self._group_handles.items()
+            ]
         }
 
     def _conversations_info(self, p: Json, _: TokenInfo) -> Json:

@@ -111,7 +111,7 @@ async def test_install_and_success_pages_in_a_browser(
     await page.goto(app.url("/slack/install?aws_account=210987654321"))
     assert await page.get_by_role("heading", name="What the app asks Slack for").is_visible()
     assert await page.locator("dl.scopes dt").all_inner_texts() == [
-        "commands", "chat:write", "users:read", "channels:read", "groups:read", "files:read",
+        "commands", "chat:write", "users:read", "channels:read", "groups:read", "files:read", "usergroups:read",
     ]  # fmt: skip
     await _no_sideways_scrolling(page)
     await page.screenshot(path=tmp_path / "install-390.png", full_page=True)

@@ -239,3 +239,86 @@ async def test_app_home_lists_configured_channels(harness: AppHarness, aws: AwsD
     published = await harness.slack.wait_for("views.publish", where=lambda c: CHANNEL in json.dumps(c.params))
     shown = json.dumps(published[-1].params)
     assert role.rpartition("/")[2] in shown and "home_channel_menu" in shown
+
+
+# ---- "Who can…": the member policy in the modal ------------------------------------------------------------------
+
+
+def who(rule: str, kind: str, people: tuple[str, ...] = (), groups: tuple[str, ...] = ()) -> dict:
+    """The "Who can…" choices of one rule as Slack submits them."""
+    return {
+        f"who_{rule}": {"value": {"type": "static_select", "selected_option": {"value": kind}}},
+        f"who_{rule}_people": {"value": {"type": "multi_users_select", "selected_users": list(people)}},
+        f"who_{rule}_groups": {
+            "member_policy_groups": {
+                "type": "multi_external_select",
+                "selected_options": [{"value": g, "text": {"type": "plain_text", "text": g}} for g in groups],
+            }
+        },
+    }
+
+
+async def test_who_can_is_set_in_the_modal_prefilled_on_edit_and_summarised_in_the_lists(
+    harness: AppHarness, aws: AwsDouble
+) -> None:
+    from tests.helpers.scenario import choose_in_modal, suggest, view_of
+
+    await authorized_role(harness, aws)
+    harness.slack.set_group("S0ONCALL", [MEMBER], handle="oncall")
+    view = await open_modal(harness, "configure-channel", channel_id=CHANNEL)
+    shown = json.dumps(view)
+    assert "Who can resolve and reopen" in shown and "Everyone in the channel" in shown
+    assert [
+        o["text"]["text"]
+        for o in await suggest(harness, view, "member_policy_groups", "who_resolve_groups", "on")
+    ] == ["@oncall (Group oncall)"]
+
+    # The pickers show once "Only these people and groups" is chosen.
+    assert "who_resolve_people" not in shown
+    await choose_in_modal(
+        harness,
+        view | {"id": "V1", "hash": "h"},
+        "who_resolve",
+        "member_policy_who",
+        {"who_resolve": ("option", "listed")},
+    )
+    revealed = await last_view_update(harness, 1)
+    assert "who_resolve_people" in revealed and "who_reply_people" not in revealed
+
+    # "Only these people and groups" with nobody chosen is refused under the field.
+    state = values(ACCOUNT) | who("resolve", "listed")
+    errors = (await submit_state(harness, view, state)).json()["errors"]
+    assert "choose at least one person or user group" in errors["who_resolve"]
+
+    state = (
+        values(ACCOUNT)
+        | who("resolve", "listed", people=("U0CHIEF",), groups=("S0ONCALL",))
+        | who("quota", "admins")
+        | {"who_max_severity": {"value": {"type": "static_select", "selected_option": {"value": "high"}}}}
+        | who("critical_allowed", "", groups=("S0ONCALL",))
+    )
+    before = len(harness.slack.calls("views.update"))
+    assert (await submit_state(harness, view, state)).json().get("response_action") == "update"
+    await last_view_update(harness, before + 1)
+    [row] = await harness.services.channels.for_workspace(TEAM)
+    assert row.members == {
+        "create": "everyone",
+        "reply": "everyone",
+        "resolve": ["U0CHIEF", "S0ONCALL"],
+        "quota": "admins",
+        "max_severity": "high",
+        "critical_allowed": ["S0ONCALL"],
+    }
+
+    await harness.command("configure", channel_id=CHANNEL)
+    listed = (await replies(harness, 1))[-1]
+    assert "who can: resolve/reopen: <@U0CHIEF>, <!subteam^S0ONCALL>; quotas: the app's admins" in listed
+    assert "severity up to high (above: <!subteam^S0ONCALL>)" in listed
+    await click(harness, "edit_channel_configuration", f"{CHANNEL}|{ACCOUNT}")
+    opened = (await harness.slack.wait_for("views.open", count=2))[-1]
+    blocks = {b.get("block_id"): b for b in view_of(opened)["blocks"]}
+    assert blocks["who_resolve"]["element"]["initial_option"]["value"] == "listed"
+    assert blocks["who_resolve_people"]["element"]["initial_users"] == ["U0CHIEF"]
+    assert [o["value"] for o in blocks["who_resolve_groups"]["element"]["initial_options"]] == ["S0ONCALL"]
+    assert blocks["who_quota"]["element"]["initial_option"]["value"] == "admins"
+    assert blocks["who_max_severity"]["element"]["initial_option"]["value"] == "high"

@@ -291,3 +291,92 @@ def test_workspace_ids_in_a_channel_file_are_ascii(team: str, enterprise: str, o
     else:
         with pytest.raises(FileErrors, match="team must be a Slack team ID"):
             parse_file(text)
+
+
+MEMBERS_ENTRY = """\
+- channel: C0001
+  name: ops
+  account: "210987654321"
+  members:
+    create: everyone            # everyone | admins | [S0ONCALL, U0123ABCD]
+    reply: everyone
+    resolve: [S0ONCALL]
+    quota: admins
+    max_severity: high          # low | normal | high | urgent | critical
+    critical_allowed: [S0ONCALL]
+"""
+MEMBERS_BLOCK = """\
+members:
+  create: everyone
+  reply: everyone
+  resolve:
+  - S0ONCALL
+  quota: admins
+  max_severity: high
+  critical_allowed:
+  - S0ONCALL
+"""
+
+
+async def test_apply_round_trips_the_members_block(services: Services, aws: AwsDouble) -> None:
+    import yaml
+
+    await _setup(services, aws)
+    files = ChannelFiles(services.channels)
+    assert (await files.apply(_file(MEMBERS_ENTRY), "cli:test")).changes == 1
+    [row] = await services.channels.for_workspace(A)
+    [account] = await services.channels.channel_accounts(A, "C0001")
+    assert account.members.resolve.ids == ("S0ONCALL",) and account.members.quota.kind == "admins"
+
+    listed = rows_as_file([row])
+    entry = listed["workspaces"][0]["channels"][0]
+    assert yaml.safe_dump({"members": entry["members"]}, sort_keys=False) == MEMBERS_BLOCK
+    again = await files.apply(yaml.safe_dump(listed, sort_keys=False), "cli:test")
+    assert again.changes == 0 and len(again.unchanged) == 1
+
+    # Taking the block out gives the channel back to everyone.
+    plain = await files.apply(_file(ENTRY), "cli:test")
+    assert [line for line in plain.lines() if line.startswith("update")] == [
+        "update    T0001 #ops 210987654321 (notifications, members)"
+    ]
+    [account] = await services.channels.channel_accounts(A, "C0001")
+    assert account.members.is_default
+
+
+def _members_entry(block: str) -> str:
+    return '- channel: C0001\n  account: "210987654321"\n  members:\n' + textwrap.indent(block, "    ")
+
+
+@pytest.mark.parametrize(
+    ("block", "line", "words"),
+    [
+        ("create: admins\ncolour: red\n", 8, "unknown action 'colour' in members"),
+        ("close: [S0ONCALL]\n", 7, "unknown action 'close'"),
+        ("create: admins\nresolve: [S0ONCALL, C0001]\n", 8, "'C0001' is not a user group (S…) or user"),
+        ("quota: nobody\n", 7, "quota must be everyone, admins or a list of IDs (got 'nobody')"),
+        ("reply: [u0123abcd]\n", 7, "'u0123abcd' is not a user group"),
+        ("max_severity: medium\n", 7, "max_severity must be one of: low, normal, high, urgent, critical"),
+        ("create: admins\n\nmax_severity: sev1\n", 9, "(got 'sev1')"),
+        ("critical_allowed: S0ONCALL\n", 7, "critical_allowed must be a list"),
+    ],
+)
+async def test_apply_refuses_each_invalid_members_form_with_its_line(
+    services: Services, aws: AwsDouble, block: str, line: int, words: str
+) -> None:
+    await _setup(services, aws)
+    with pytest.raises(FileErrors) as refused:
+        await ChannelFiles(services.channels).apply(_file(_members_entry(block)), "cli:test")
+    [error] = refused.value.errors
+    assert error.startswith(f"line {line} (workspaces[0].channels[0].members): ") and words in error
+    assert await services.channels.for_workspace(A) == []
+
+
+async def test_a_channel_key_misspelt_next_to_members_is_an_unknown_key(
+    services: Services, aws: AwsDouble
+) -> None:
+    await _setup(services, aws)
+    entry = '- channel: C0001\n  account: "210987654321"\n  memebers:\n    create: admins\n'
+    with pytest.raises(
+        FileErrors, match=r"line 6 \(workspaces\[0\]\.channels\[0\]\): unknown key 'memebers'"
+    ):
+        await ChannelFiles(services.channels).apply(_file(entry), "cli:test")

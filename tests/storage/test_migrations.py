@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -167,5 +168,34 @@ async def test_audit_rows_written_before_0004_keep_their_fields_and_read_with_no
                 lambda c: {x["name"] for x in inspect(c).get_columns("audit_events")}
             )
         assert "session_name" not in columns and "user_name" not in columns
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def url_at_0005(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    with database_at(request.param, tmp_path, "0005") as url:
+        yield url
+
+
+async def test_a_configuration_written_before_0006_has_no_member_policy_and_can_be_given_one(
+    url_at_0005: str,
+) -> None:
+    engine = db.create_engine(url_at_0005)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(
+                CONFIGURATION, {"e": "E0001", "c": CHANNEL, "a": ACCOUNT, "role": role(E1), "at": AT}
+            )
+
+        await db.upgrade_async(url_at_0005)
+
+        channels = ChannelRepository(engine)
+        [row] = await channels.for_workspace(E1)
+        assert row.members is None  # everyone in the channel, as before
+        policy = {"resolve": ["S0ONCALL"], "quota": "admins", "max_severity": "high"}
+        await channels.save(replace(row, members=policy), per_account=20, per_channel=100)
+        [saved] = await channels.for_workspace(E1)
+        assert saved.members == policy and saved.role_arn == role(E1)
     finally:
         await engine.dispose()

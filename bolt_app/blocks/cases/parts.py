@@ -107,6 +107,9 @@ class ViewState:
     thread_ts: str | None = None
     channel_name: str | None = None  # as configured: the "in #channel" of the signature line AWS receives
     actor_name: str | None = None  # the "by <name>" of that line, once Slack said who the user is
+    severities: list[str] | None = (
+        None  # the severities offered, when the channel's member policy narrows them
+    )
 
     def encode(self) -> str:
         text = json.dumps({k: v for k, v in asdict(self).items() if v is not None}, separators=(",", ":"))

@@ -22,7 +22,7 @@ from bolt_app.aws.support import SupportClient, outcome_unknown
 from bolt_app.services.audited import AuditedActions, Claim, Trail
 from bolt_app.services.cases.answers import communication_of, summary_of
 from bolt_app.services.cases.catalogue import CATALOGUE_TTL_SECONDS, CatalogueCache
-from bolt_app.services.cases.fields import LANGUAGES, SEARCH_PAGE_SIZE
+from bolt_app.services.cases.fields import LANGUAGES, SEARCH_PAGE_SIZE, SEVERITY_BLOCK
 from bolt_app.services.cases.models import (
     RESOLVED,
     Attachment,
@@ -42,6 +42,8 @@ from bolt_app.services.cases.search import merged_page, search_params, start_of,
 from bolt_app.services.cases.validation import signed_body
 from bolt_app.services.choice import Choice
 from bolt_app.services.context import ChannelAccount, SlackActor
+from bolt_app.services.member_policy import Action
+from bolt_app.services.member_rules import MemberRules
 from bolt_app.services.membership import require_member
 from bolt_app.services.role_target import role_target
 from storage.audit import AuditRepository, IdempotencyKeys
@@ -51,6 +53,11 @@ log = logging.getLogger(__name__)
 
 COMMUNICATIONS_PAGE_SIZE = 10
 CREATED_CLOCK_SKEW_SECONDS = 300  # the app's clock against AWS's, when looking for a case it may have made
+_RULE_ACTIONS = {
+    "create": "support:CreateCase",
+    "reply": "support:AddCommunicationToCase",
+    "resolve": "support:AddCommunicationToCase",  # the form is Reopen's; Resolve has none
+}
 
 
 class CaseService:
@@ -61,12 +68,14 @@ class CaseService:
         idempotency: IdempotencyKeys,
         openers: CaseOpenerRepository,
         *,
+        members: MemberRules | None = None,
         catalogue_ttl_seconds: float = CATALOGUE_TTL_SECONDS,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.role_sessions = role_sessions
         self.audit = audit
-        self._actions = AuditedActions(audit, idempotency)
+        self._actions = AuditedActions(audit, idempotency, members)
+        self.members = self._actions.members
         self.openers = openers
         self._catalogue = CatalogueCache(catalogue_ttl_seconds, clock)
 
@@ -105,6 +114,13 @@ class CaseService:
                 return summary_of(response["cases"][0], channel)
         raise case_not_found(support.target.context("support:DescribeCases"), case_id)
 
+    async def permitted(
+        self, channel: ChannelAccount, actor: SlackActor, rule: Action, case_id: str | None = None
+    ) -> None:
+        """Before the create, reply or reopen form opens: `MemberRefused` (audited) when the channel's member
+        policy would refuse its submission, so nobody fills in a form for nothing."""
+        await self._actions.permitted(channel, actor, _RULE_ACTIONS[rule], rule, case_id)
+
     # ---- create -------------------------------------------------------------------------------------------
 
     async def create_case(
@@ -112,7 +128,8 @@ class CaseService:
     ) -> CaseSummary:
         """Opens the case with the channel's role, once per idempotency key (a retried or double-clicked
         submission raises `DuplicateSubmission` instead of opening a second case)."""
-        async with self._actions.audited(channel, actor, "support:CreateCase") as trail:
+        async with self._actions.audited(channel, actor, "support:CreateCase", rule="create") as trail:
+            await self.members.require_severity(channel, actor, new.severity_code, SEVERITY_BLOCK)
             async with self._actions.claimed(
                 idempotency_key,
                 "This case was already submitted; it is not created twice. Look for it with "
@@ -321,7 +338,13 @@ class CaseService:
             else "This reply was already sent; it is not sent twice."
         )
         async with (
-            self._actions.audited(channel, actor, "support:AddCommunicationToCase", case_id) as trail,
+            self._actions.audited(
+                channel,
+                actor,
+                "support:AddCommunicationToCase",
+                case_id,
+                rule="resolve" if reopen else "reply",
+            ) as trail,
             self._actions.claimed(idempotency_key, duplicate) as claim,
         ):
             support = await self._support(channel, actor, trail)
@@ -346,7 +369,9 @@ class CaseService:
 
     async def resolve(self, channel: ChannelAccount, actor: SlackActor, case_id: str) -> Resolution:
         """Resolves the case. Resolving is naturally idempotent; a case that was already resolved is reported."""
-        async with self._actions.audited(channel, actor, "support:ResolveCase", case_id) as trail:
+        async with self._actions.audited(
+            channel, actor, "support:ResolveCase", case_id, rule="resolve"
+        ) as trail:
             support = await self._support(channel, actor, trail)
             response = await support.resolve_case(case_id)
             resolution = Resolution(
@@ -381,14 +406,17 @@ class CaseService:
     async def severity_levels(
         self, channel: ChannelAccount, actor: SlackActor, language: str = "en"
     ) -> list[Choice]:
-        """The severities the account's support plan offers (they differ by plan, so per account)."""
+        """The severities the account's support plan offers (they differ by plan, so per account) that the
+        channel's member policy lets `actor` choose."""
 
         async def read() -> list[Any]:
             response = await (await self._support(channel, actor)).describe_severity_levels(language)
             return [Choice(str(s["code"]), str(s["name"])) for s in response.get("severityLevels") or []]
 
         require_member(channel, actor)
-        return await self._catalogue.get(("severity", channel.account_id, channel.role_arn, language), read)
+        levels = await self._catalogue.get(("severity", channel.account_id, channel.role_arn, language), read)
+        allowed = set(await self.members.severities(channel, actor, [c.code for c in levels]))
+        return [c for c in levels if c.code in allowed]
 
     async def languages(
         self,

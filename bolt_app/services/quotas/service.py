@@ -25,6 +25,7 @@ from bolt_app.errors import UserFacingError
 from bolt_app.services.audited import AuditedActions, outcome_of
 from bolt_app.services.choice import Choice, filter_choices
 from bolt_app.services.context import ChannelAccount, SlackActor
+from bolt_app.services.member_rules import MemberRules
 from bolt_app.services.membership import require_member
 from bolt_app.services.quotas.fields import QUOTA_FIELD, REGIONS, SERVICE_FIELD, VALUE_FIELD
 from bolt_app.services.quotas.models import (
@@ -57,13 +58,14 @@ class QuotaService:
         audit: AuditRepository,
         idempotency: IdempotencyKeys,
         *,
+        members: MemberRules | None = None,
         catalogue_ttl_seconds: float = 3600.0,
         max_cached: int = 2_000,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.role_sessions = role_sessions
         self.audit = audit
-        self._actions = AuditedActions(audit, idempotency)
+        self._actions = AuditedActions(audit, idempotency, members)
         self._services: TTLCache[_CacheKey, list[Choice]] = TTLCache(
             max_cached, catalogue_ttl_seconds, timer=clock
         )
@@ -151,7 +153,7 @@ class QuotaService:
                 f"quota-increase:{idempotency_key}",
                 "This quota increase request was already submitted; its result is shown in the channel.",
             ) as claim,
-            self._actions.audited(channel, actor, INCREASE_ACTION) as trail,
+            self._actions.audited(channel, actor, INCREASE_ACTION, rule="quota") as trail,
         ):
             trail.detail = detail
             try:

@@ -378,3 +378,30 @@ async def test_audit_rows_fit_every_database(database_url: str, aws: AwsDouble) 
         assert rows[1].aws_request_id
     finally:
         await services.close()
+
+
+async def test_quota_admins_refuses_a_member_before_any_aws_call_and_lets_a_listed_admin(
+    aws: AwsDouble, services: Services
+) -> None:
+    from dataclasses import replace
+
+    from bolt_app.services.member_policy import parse_policy
+    from bolt_app.services.member_rules import MemberRefused, MemberRules, NobodyInSlack
+
+    await services.workspaces.repository.record_install(WORKSPACE, "Team", "U1", EXTERNAL_ID)
+    await services.workspaces.repository.set_admins(WORKSPACE, ["U0BOSS"])
+    quotas = QuotaService(
+        services.role_sessions,
+        AuditRepository(services.engine),
+        IdempotencyKeys(services.engine),
+        members=MemberRules(NobodyInSlack(), services.workspaces.repository),
+    )
+    channel = replace(_channel(aws), members=parse_policy({"quota": "admins"}))
+    aws.reset_records()
+    with pytest.raises(MemberRefused, match="only the app's admins can request quota increases"):
+        await quotas.request_increase(channel, ACTOR, "us-east-1", LAMBDA, CONCURRENCY, 2000.0, "view-1")
+    assert aws.calls == [] and await _audit(services) == [(INCREASE, "refused")]
+
+    boss = SlackActor.member(WORKSPACE, "U0BOSS", "Boss")
+    request = await quotas.request_increase(channel, boss, "us-east-1", LAMBDA, CONCURRENCY, 2000.0, "view-1")
+    assert request.desired_value == 2000.0 and _requests_sent(aws) == 1
