@@ -180,8 +180,8 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation(
         "role-session-names-the-user",
         "bolt_app/services/role_target.py",
-        "        session_name(actor.team_for_session, actor.user_id),\n",
-        '        session_name(actor.team_for_session, "app"),\n',
+        "    return session_name(actor.team_for_session, actor.user_id)\n",
+        '    return session_name(actor.team_for_session, "app")\n',
         "every AssumeRole for a Slack user names that user in RoleSessionName (CloudTrail audit)",
         ("tests/services/test_accounts.py",),
     ),
