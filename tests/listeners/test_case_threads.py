@@ -15,7 +15,7 @@ from bolt_app.services.cases.models import Communication
 from tests.blocks.cases.kit import a_case
 from tests.fakes.aws import AwsDouble
 from tests.fakes.slack_api import FakeSlackApi
-from tests.helpers.app import AppHarness, app_settings, running_app
+from tests.helpers.app import AppHarness
 from tests.helpers.scenario import click_message, configured_channel, submit, text_of, view_of
 from tests.helpers.slack_requests import block_actions_body, block_actions_payload
 from tests.listeners.test_cases import ACCOUNT, case_values, create_modal, ref_of
@@ -27,13 +27,6 @@ ROOT_TS, REPLY_TS = "1700000000.000100", "1700000000.000200"
 async def slack() -> AsyncIterator[FakeSlackApi]:
     async with FakeSlackApi() as fake:
         yield fake
-
-
-@pytest.fixture
-async def harness(sqlite_url: str, slack: FakeSlackApi, aws: AwsDouble) -> AsyncIterator[AppHarness]:
-    async with running_app(app_settings(sqlite_url, slack), slack) as h:
-        await h.install()
-        yield h
 
 
 async def test_a_case_opened_here_says_who_opened_it_and_links_to_support_center(

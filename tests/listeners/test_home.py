@@ -14,7 +14,7 @@ from bolt_app.blocks.home import HOME_CREATE_CASE_ACTION, HOME_SEARCH_CASES_ACTI
 from storage.workspaces import ChannelKey, WorkspaceKey
 from tests.fakes.aws import AwsDouble
 from tests.fakes.slack_api import FakeSlackApi
-from tests.helpers.app import AppHarness, app_settings, running_app
+from tests.helpers.app import AppHarness
 from tests.helpers.scenario import click, configured_channel, text_of, view_of
 from tests.helpers.slack_requests import (
     block_actions_body,
@@ -34,13 +34,6 @@ async def slack() -> AsyncIterator[FakeSlackApi]:
         fake.set_user(ADMIN, is_admin=True)
         fake.set_user(MEMBER, is_admin=False)
         yield fake
-
-
-@pytest.fixture
-async def harness(sqlite_url: str, slack: FakeSlackApi, aws: AwsDouble) -> AsyncIterator[AppHarness]:
-    async with running_app(app_settings(sqlite_url, slack), slack) as h:
-        await h.install()
-        yield h
 
 
 async def home_of(h: AppHarness, user: str) -> dict[str, Any]:

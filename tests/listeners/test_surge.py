@@ -15,7 +15,7 @@ from bolt_app.blocks.cases.parts import SERVICE_ACTION
 from bolt_app.services.cases.fields import SERVICE_BLOCK, SUBJECT_BLOCK
 from tests.fakes.aws import AwsDouble
 from tests.fakes.slack_api import Call, FakeSlackApi
-from tests.helpers.app import AppHarness, app_settings, running_app
+from tests.helpers.app import AppHarness
 from tests.helpers.scenario import (
     configured_channel,
     open_modal,
@@ -37,13 +37,6 @@ SCALE = 0.05  # AssumeRole 7.5 ms, Support reads 15 ms, CreateCase 40 ms
 async def slack() -> AsyncIterator[FakeSlackApi]:
     async with FakeSlackApi() as fake:
         yield fake
-
-
-@pytest.fixture
-async def harness(sqlite_url: str, slack: FakeSlackApi, aws: AwsDouble) -> AsyncIterator[AppHarness]:
-    async with running_app(app_settings(sqlite_url, slack), slack) as h:
-        await h.install()
-        yield h
 
 
 def path_of(url: str) -> str:
