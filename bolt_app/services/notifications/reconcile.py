@@ -31,6 +31,10 @@ from storage.workspaces import WorkspaceKey, WorkspaceRepository
 
 log = logging.getLogger(__name__)
 
+CASE_IDS_PER_CALL = 100  # DescribeCases takes at most 100 case IDs
+#: The most recently changed open threads of an account checked by ID (10 calls a language, in the background)
+MAX_TRACKED_CASES = 1000
+
 
 @dataclass(frozen=True)
 class ReconcileReport:
@@ -122,16 +126,15 @@ class Reconciliation:
             channel.role_arn, channel.external_id, name, SUPPORT_SERVICE, SUPPORT_REGION
         )
         found: dict[str, _Reconciled] = {}
-        open_threads = await self.threads.open_threads(channel.account_id)
+        open_threads = await self.threads.open_threads(channel.account_id, limit=MAX_TRACKED_CASES)
         for language in LANGUAGES:
             params = {"afterTime": _aws_time(since)}
             for case in await self._describe_pages(channel, client, language, params):
                 found[case.case_id] = case
             tracked = [case_id for case_id, lang in open_threads if (lang or "en") == language]
-            if tracked:
-                for case in await self._describe_pages(
-                    channel, client, language, {"caseIdList": tracked[:100]}
-                ):
+            for start in range(0, len(tracked), CASE_IDS_PER_CALL):
+                chunk = {"caseIdList": tracked[start : start + CASE_IDS_PER_CALL]}
+                for case in await self._describe_pages(channel, client, language, chunk):
                     found[case.case_id] = case
         return list(found.values())
 

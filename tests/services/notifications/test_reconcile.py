@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from bolt_app.services.notifications.events import (
     ADD_COMMUNICATION,
     CREATE,
     RESOLVE,
 )
+from storage.notifications.thread_state import ThreadChange, ThreadKey
 from tests.fakes.aws import AwsDouble
 from tests.helpers.notification_world import (
+    ACCOUNT,
     case_of,
+    channel_key,
     kind_of,
     notification_world,
     shown,
 )
+
+NOW = datetime(2026, 1, 5, tzinfo=UTC)
 
 # Reconciliation
 # ---------------------------------------------------------------------------------------------------------------
@@ -62,3 +69,22 @@ async def test_reconciliation_finds_an_event_that_never_arrived_and_does_not_rep
 
 
 # ---------------------------------------------------------------------------------------------------------------
+
+
+async def test_reconciliation_checks_every_tracked_case_beyond_describe_cases_limit_of_100(
+    sqlite_url: str, aws: AwsDouble
+) -> None:
+    async with notification_world(sqlite_url, aws) as world:
+        await world.workspace()
+        await world.configure("C0001", role=world.role())
+        tracked = [world.put_case(subject=f"tracked {n}") for n in range(150)]
+        for n, case in enumerate(tracked):  # each has its root in the channel
+            key = ThreadKey(channel_key("C0001"), ACCOUNT, case)
+            await world.threads.change_thread(key, ThreadChange(root_ts=f"1700000000.{n:06d}"), NOW)
+        await world.notifications.reconcile("w1")
+
+        for case in tracked:  # resolved while the events were lost; created before the last reconciliation
+            aws.set_case_status(case, "resolved")
+        world.clock.advance(world.options.reconcile_interval_seconds + 1)
+        report = await world.notifications.reconcile("w1")
+        assert (report.cases, report.events) == (150, 150)
