@@ -66,6 +66,9 @@ IN_FLIGHT_PER_ACCOUNT = 4  # so one slow account cannot hold every thread
 USER_PATIENCE_SECONDS = 60.0  # the longest a user's request may wait for its turn
 NOTICE_AFTER_SECONDS = 1.0  # tell the user only when their turn is at least this far away
 NOTICE_EVERY_SECONDS = 5.0  # and update their place in line at most this often
+#: Background work (notifications, reconciliation) that waited this long joins the users' line at its arrival
+#: place, so a long surge of users delays notifications without starving them.
+PROMOTE_AFTER_SECONDS = 30.0
 READ_ATTEMPTS = 6
 WRITE_ATTEMPTS = 4
 BACKOFF_BASE_SECONDS = 0.25
@@ -151,14 +154,22 @@ class _Waiter:
     notice: WaitingNotice | None = field(compare=False, default=None)
     place: int = field(compare=False, default=0)
     told_at: float = field(compare=False, default=float("-inf"))
+    since: float = field(compare=False, default=0.0)
 
 
 class Pacer:
-    """Lets one call start every `interval` seconds; waiters go by (priority, arrival)."""
+    """Lets one call start every `interval` seconds; waiters go by (priority, arrival); background waiters are
+    promoted to users' priority after `promote_after` seconds."""
 
-    def __init__(self, interval: float, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        interval: float,
+        clock: Callable[[], float] = time.monotonic,
+        promote_after: float = PROMOTE_AFTER_SECONDS,
+    ) -> None:
         self.interval = interval
         self._clock = clock
+        self._promote_after = promote_after
         self._next_at = float("-inf")
         self._queue: list[_Waiter] = []
         self._seq = itertools.count()
@@ -183,7 +194,8 @@ class Pacer:
         if not self._queue and now >= self._next_at:
             self._next_at = now + self.interval
             return
-        waiter = _Waiter(int(priority), next(self._seq), asyncio.get_running_loop().create_future(), notice)
+        future = asyncio.get_running_loop().create_future()
+        waiter = _Waiter(int(priority), next(self._seq), future, notice, since=now)
         heapq.heappush(self._queue, waiter)
         self._tell_places()
         if self._dispatcher is None or self._dispatcher.done():
@@ -200,12 +212,21 @@ class Pacer:
             if delay > 0:
                 await asyncio.sleep(delay)
                 continue  # a back_off may have moved the turn meanwhile
+            self._promote()
             waiter = heapq.heappop(self._queue)
             if waiter.future.done():
                 continue
             waiter.future.set_result(None)
             self._next_at = self._clock() + self.interval
             self._tell_places()
+
+    def _promote(self) -> None:
+        cutoff = self._clock() - self._promote_after
+        aged = [w for w in self._queue if w.priority > Priority.USER and w.since <= cutoff]
+        for waiter in aged:
+            waiter.priority = int(Priority.USER)
+        if aged:
+            heapq.heapify(self._queue)
 
     def _tell_places(self) -> None:
         now = self._clock()

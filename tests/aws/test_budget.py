@@ -274,3 +274,37 @@ async def test_everyone_waiting_on_one_shared_read_is_told_its_place() -> None:
         await asyncio.gather(first, joiner, *ahead)
         assert told["first"] and told["joiner"] and told["joiner"][0] == told["first"][0]
         assert len(client.started) == 4 and budget.shared_reads == 1
+
+
+class ManualClock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.mark.parametrize(
+    ("waited", "order"), [(25.0, ["u0", "u1", "u2", "bg"]), (30.0, ["bg", "u0", "u1", "u2"])]
+)
+async def test_background_work_that_waited_long_enough_goes_before_users_who_came_later(
+    waited: float, order: list[str]
+) -> None:
+    clock = ManualClock()
+    pacer = Pacer(interval=0.01, clock=clock, promote_after=30.0)
+    await pacer.take()  # the next turn is 10 ms away: everyone below queues
+    started: list[str] = []
+
+    async def take(name: str, priority: Priority) -> None:
+        await pacer.take(priority)
+        started.append(name)
+        clock.now += 1.0  # the next turn is due
+
+    background_waiter = asyncio.create_task(take("bg", Priority.BACKGROUND))
+    await asyncio.sleep(0)
+    users = [asyncio.create_task(take(f"u{n}", Priority.USER)) for n in range(3)]
+    await asyncio.sleep(0)
+    assert pacer.waiting == 4 and not started
+    clock.now = waited  # before the dispatcher's next turn (it sleeps the 10 ms of the first)
+    await asyncio.gather(background_waiter, *users)
+    assert started == order
