@@ -12,6 +12,7 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bolt_app.aws.budget import AwsBudget
 from bolt_app.aws.identity import AppIdentity
 from bolt_app.aws.sessions import AwsClients, RoleSessions
 from bolt_app.bundle import Services
@@ -90,7 +91,7 @@ async def build_services(
     workspaces = WorkspaceService(WorkspaceRepository(engine), store)
     identity = AppIdentity()
     aws = AwsClients()
-    role_sessions = RoleSessions(aws)
+    role_sessions = RoleSessions(aws, budget=AwsBudget(admission_limit=settings.aws_work_limit))
     accounts = AccountService(AccountRepository(engine), workspaces, aws, identity)
     audit, idempotency = AuditRepository(engine), IdempotencyKeys(engine)
     audit_log = AuditLog(audit, workspaces, settings.audit_retention_days)

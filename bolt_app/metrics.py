@@ -118,7 +118,14 @@ class Metrics:
             ["outcome"],
             registry=r,
         )
+        self.aws_work = Gauge(
+            f"{PREFIX}_aws_work",
+            "Listener runs with AWS calls, admitted (in progress) or waiting for a place, read at scrape time",
+            ["state"],
+            registry=r,
+        )
         self._open_deliveries: Callable[[], Awaitable[int]] | None = None
+        self._aws_work: Callable[[], tuple[int, int]] | None = None
 
     def count(self, name: str, **labels: str) -> float:
         """A counter's value (0 before its first increment), for tests and the benchmarks."""
@@ -135,6 +142,9 @@ class Metrics:
 
     def watch_open_deliveries(self, count_open: Callable[[], Awaitable[int]]) -> None:
         self._open_deliveries = count_open
+
+    def watch_aws_work(self, admitted_and_waiting: Callable[[], tuple[int, int]]) -> None:
+        self._aws_work = admitted_and_waiting
 
     def aws_call(self, service: str, operation: str, error_code: str | None) -> None:
         self.aws_calls.labels(service, operation, error_code or "ok").inc()
@@ -169,6 +179,10 @@ class Metrics:
     async def handler(self, _: web.Request) -> web.Response:
         if self._open_deliveries is not None:
             self.open_deliveries.set(await self._open_deliveries())
+        if self._aws_work is not None:
+            admitted, waiting = self._aws_work()
+            self.aws_work.labels("admitted").set(admitted)
+            self.aws_work.labels("waiting").set(waiting)
         return web.Response(
             body=generate_latest(self.registry), headers={"Content-Type": CONTENT_TYPE_LATEST}
         )

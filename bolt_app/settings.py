@@ -51,6 +51,7 @@ class Settings:
     port: int = 3000
     metrics_enabled: bool = False
     audit_retention_days: int = 400  # 0 keeps the audit trail for ever
+    aws_work_limit: int = 200  # listener runs with AWS calls in progress at once (bolt_app.aws.admission)
 
     @property
     def oauth_enabled(self) -> bool:
@@ -144,6 +145,16 @@ def _retention_days(env: Mapping[str, str], problems: list[str]) -> int:
     return 400
 
 
+def _work_limit(env: Mapping[str, str], problems: list[str]) -> int:
+    raw = (env.get("AWS_WORK_LIMIT") or "").strip()
+    if not raw:
+        return 200
+    if raw.isascii() and raw.isdigit() and 1 <= int(raw) <= 100_000:
+        return int(raw)
+    problems.append(f"AWS_WORK_LIMIT={raw!r} must be a whole number of requests from 1 to 100000.")
+    return 200
+
+
 def load_settings(mode: Mode, env: Mapping[str, str] | None = None) -> Settings:
     """Reads and checks the settings `mode` needs; raises SettingsError listing every problem."""
     env = os.environ if env is None else env
@@ -195,6 +206,7 @@ def load_settings(mode: Mode, env: Mapping[str, str] | None = None) -> Settings:
         slack_api_url += "/"
     port = _port(env, problems)
     retention_days = _retention_days(env, problems)
+    work_limit = _work_limit(env, problems)
     # A key file is only created once everything else is right, so a failed start leaves nothing behind.
     keys = _token_keys(env, database_url, problems, may_create_key_file=not problems)
     if problems:
@@ -215,4 +227,5 @@ def load_settings(mode: Mode, env: Mapping[str, str] | None = None) -> Settings:
         port=port,
         metrics_enabled=get("METRICS_ENABLED") in ("1", "true", "yes"),
         audit_retention_days=retention_days,
+        aws_work_limit=work_limit,
     )

@@ -122,6 +122,8 @@ async def create_web_app(settings: Settings, *, socket_mode: bool = False) -> we
     if metrics:
         metrics.watch_engine(services.engine)
         metrics.watch_open_deliveries(services.notifications.delivery.deliveries.count_open)
+        admission = services.role_sessions.budget.admission
+        metrics.watch_aws_work(lambda: (admission.admitted, admission.waiting))
         services.notifications.delivery.observe = metrics.delivery
     bolt = build_app(services, socket_mode=socket_mode)
     if socket_mode:

@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
+from bolt_app.aws.admission import ticket
 from bolt_app.aws.budget import patience
 from bolt_app.blocks.common import message_modal, note_option
 from bolt_app.errors import UserFacingError
@@ -37,10 +38,11 @@ def unexpected_error_text(error: BaseException) -> str:
 
 def shows_errors(where: Where) -> Callable[[Listener], Listener]:
     """Decorates a listener: a UserFacingError it raises is shown where `where` says, with a warning sign;
-    anything else is logged with a reference and shown as an apology naming it.
+        anything else is logged with a reference and shown as an apology naming it. Its AWS calls are one piece of the
+    process's admitted work (`bolt_app.aws.admission`).
 
-    Bolt calls listeners with keyword arguments and reads their names through `functools.wraps`, so the
-    decorated listener still gets exactly the arguments it asks for."""
+        Bolt calls listeners with keyword arguments and reads their names through `functools.wraps`, so the
+        decorated listener still gets exactly the arguments it asks for."""
 
     def decorate(listener: Listener) -> Listener:
         missing = set(where.needs) - set(inspect.signature(listener).parameters)
@@ -51,12 +53,13 @@ def shows_errors(where: Where) -> Callable[[Listener], Listener]:
 
         @functools.wraps(listener)
         async def run(**kwargs: Any) -> None:
-            try:
-                await listener(**kwargs)
-            except UserFacingError as e:
-                await where.show_for(kwargs)(f":warning: {e.message}")
-            except Exception as e:  # noqa: BLE001 - the user must hear something; the log has the details
-                await where.show_for(kwargs)(unexpected_error_text(e))
+            with ticket():  # its AWS calls count against the process's limit of such work (aws.admission)
+                try:
+                    await listener(**kwargs)
+                except UserFacingError as e:
+                    await where.show_for(kwargs)(f":warning: {e.message}")
+                except Exception as e:  # noqa: BLE001 - the user must hear something; the log has the details
+                    await where.show_for(kwargs)(unexpected_error_text(e))
 
         return cast(Listener, run)
 

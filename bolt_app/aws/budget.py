@@ -40,6 +40,7 @@ from typing import Any, Protocol, TypeVar
 
 from botocore.exceptions import ClientError, ConnectionClosedError, EndpointConnectionError, ReadTimeoutError
 
+from bolt_app.aws.admission import ADMISSION_LIMIT, Admission, current_ticket
 from bolt_app.errors import UserFacingError
 
 log = logging.getLogger(__name__)
@@ -185,6 +186,12 @@ class Pacer:
         ahead = sum(1 for w in self._queue if not w.future.done() and w.priority <= priority)
         return max(0.0, self._next_at - self._clock()) + ahead * self.interval
 
+    def place_of_newcomer(self, priority: Priority = Priority.USER) -> int:
+        """The place a newcomer would take, 0 when its turn is too near to be worth telling."""
+        if self.wait_estimate(priority) < NOTICE_AFTER_SECONDS:
+            return 0
+        return 1 + sum(1 for w in self._queue if not w.future.done() and w.priority <= priority)
+
     def back_off(self, seconds: float) -> None:
         """AWS throttled: nobody of this budget starts for `seconds`."""
         self._next_at = max(self._next_at, self._clock() + seconds)
@@ -296,15 +303,18 @@ class AwsBudget:
         patience_seconds: float = USER_PATIENCE_SECONDS,
         read_attempts: int = READ_ATTEMPTS,
         write_attempts: int = WRITE_ATTEMPTS,
+        admission_limit: int = ADMISSION_LIMIT,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        """`read_attempts`/`write_attempts` = 1: AWS's first answer is final (tests that inject one error)."""
+        """`read_attempts`/`write_attempts` = 1: AWS's first answer is final (tests that inject one error).
+        `admission_limit`: listener runs with AWS calls in progress at once (`admission`)."""
         self.executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="aws")
         self._in_flight_per_account = in_flight_per_account
         self._support_rate = support_rate
         self._patience = patience_seconds
         self._read_attempts, self._write_attempts = read_attempts, write_attempts
         self._clock = clock
+        self.admission = Admission(admission_limit, clock=clock)
         self._pacers: dict[tuple[str, ...], Pacer] = {}
         self._slots: dict[str, asyncio.Semaphore] = {}
         self._flights: dict[tuple[str, ...], asyncio.Future[dict[str, Any]]] = {}
@@ -333,6 +343,7 @@ class AwsBudget:
         self, site: CallSite, client: Any, operation: str, params: Mapping[str, Any]
     ) -> dict[str, Any]:
         """A read: made once for all identical reads in flight, retried on throttling and passing failures."""
+        await self._admit(site)
         if not operation.startswith(_SINGLE_FLIGHT_PREFIXES):
             return await self._attempts(site, client, operation, params, self._read_attempts, write=False)
         key = (
@@ -364,6 +375,21 @@ class AwsBudget:
         # shield: one caller giving up (a cancelled task) does not cancel the others' answer
         return copy.deepcopy(await asyncio.shield(flight))
 
+    async def _admit(self, site: CallSite) -> None:
+        """A listener run's first AWS call takes one of the process's places for such work (`admission`)."""
+        held = current_ticket()
+        if held is not None:
+            await held.enter(self.admission, site.account_id, _notice.get())
+
+    def place_in_line(self, account_id: str) -> int:
+        """The place a user's Support request of the account would take now (0: no wait worth telling)."""
+        held = current_ticket()
+        queued = self.admission.place_of_newcomer(account_id) if held and not held.entered else 0
+        pacer = self._pacers.get((account_id, "support"))
+        if pacer is None:
+            return queued
+        return max(queued, pacer.place_of_newcomer())
+
     def _end_flight(self, key: tuple[str, ...]) -> None:
         self._flights.pop(key, None)
         self._listeners.pop(key, None)
@@ -373,6 +399,7 @@ class AwsBudget:
     ) -> dict[str, Any]:
         """A write that AWS does not deduplicate: resent only when AWS said it throttled (it was not processed),
         never after a timeout or a lost answer, when it may have been."""
+        await self._admit(site)
         return await self._attempts(site, client, operation, params, self._write_attempts, write=True)
 
     async def _attempts(
