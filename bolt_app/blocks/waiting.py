@@ -11,6 +11,7 @@ def ordinal(n: int) -> str:
 
 REPLACED = "The result replaces this message."
 POSTED = "It is sent when its turn comes, and what AWS answers is shown in this channel."
+SHOWN_BELOW = "What AWS answers is shown in the channel, only to you, and this window says so."
 
 
 def waiting_text(what: str, place: int, then: str = REPLACED) -> str:

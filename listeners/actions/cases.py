@@ -15,6 +15,7 @@ from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bolt_app.aws.budget import waiting_notice
 from bolt_app.blocks.cases.forms import create_case_modal, reopen_modal, reply_modal
 from bolt_app.blocks.cases.messages import (
     case_text,
@@ -50,7 +51,13 @@ from listeners.case_flow import (
 )
 from listeners.common import account_of, channel_accounts, pick_account, slack_actor, update_view
 from listeners.errors import BELOW_MESSAGE, shows_errors
+from listeners.waiting import ToldOnce, WaitingView, answered_in_line, open_waiting_view, shown_in_line
 
+DETAILS_BELOW = "The case's details are below the message you clicked, where only you can see them. You can close this window."
+CORRESPONDENCE_BELOW = (
+    "The case's correspondence is below the message you clicked, where only you can see it. You can close this "
+    "window."
+)
 MAX_CORRESPONDENCE_PAGES = 10  # "Show full message" looks this far back for an older correspondence
 
 ActionListener = Callable[..., Awaitable[None]]
@@ -132,11 +139,23 @@ async def case_form_changed(
 # ---- reading a case --------------------------------------------------------------------------------------------
 
 
+async def _waiting_view(
+    client: AsyncWebClient, body: dict[str, Any], cases: CaseService, account: ChannelAccount, what: str
+) -> WaitingView | None:
+    """A modal saying where the request is in line, opened with the click's trigger when the budget says it will
+    wait: its answer appears below the message, which may be everyone's and is never replaced."""
+    place = cases.place_in_line([account])
+    if not place:
+        return None
+    return await open_waiting_view(client, body["trigger_id"], "AWS is busy", what, place)
+
+
 @shows_errors(BELOW_MESSAGE)
 async def see_details_clicked(
     ack: AsyncAck,
     action: dict[str, Any],
     body: dict[str, Any],
+    client: AsyncWebClient,
     context: AsyncBoltContext,
     respond: AsyncRespond,
     channels: ChannelService,
@@ -145,9 +164,16 @@ async def see_details_clicked(
     await ack()
     account, ref, _ = await _case_clicked(str(action.get("value", "")), body, context, channels)
     actor = slack_actor(context)
-    case = await cases.details(account, actor, ref.case_id, ref.language)
-    blocks = await details_blocks(cases, actor, account, case)
-    await respond(text=case_text(case), blocks=blocks, response_type="ephemeral", replace_original=False)
+    waiting = await _waiting_view(client, body, cases, account, "your request for the case's details")
+
+    async def show_details() -> None:
+        case = await cases.details(account, actor, ref.case_id, ref.language)
+        blocks = await details_blocks(cases, actor, account, case)
+        await respond(text=case_text(case), blocks=blocks, response_type="ephemeral", replace_original=False)
+
+    await shown_in_line(
+        waiting, show_details, DETAILS_BELOW, otherwise=ToldOnce(ephemeral(respond), "your request")
+    )
 
 
 @shows_errors(BELOW_MESSAGE)
@@ -155,23 +181,38 @@ async def previous_correspondence_clicked(
     ack: AsyncAck,
     action: dict[str, Any],
     body: dict[str, Any],
+    client: AsyncWebClient,
     context: AsyncBoltContext,
     respond: AsyncRespond,
     channels: ChannelService,
     cases: CaseService,
 ) -> None:
-    """The first page (from a case's details) appears below them; older pages replace the page clicked."""
+    """The first page (from a case's details) appears below them; older pages replace the page clicked (and so
+    does the wait for them)."""
     await ack()
     value, page_token = _correspondence_page(str(action.get("value", "")))
     account, ref, _ = await _case_clicked(value, body, context, channels)
     actor = slack_actor(context)
-    case = await cases.details(account, actor, ref.case_id, ref.language)
-    communications, next_token = await cases.communications(account, actor, ref.case_id, page_token)
-    await respond(
-        text=f"Previous correspondence of case {case.display_id or case.case_id}",
-        blocks=previous_correspondence_blocks(case, communications, next_token),
-        response_type="ephemeral",
-        replace_original=page_token is not None,
+
+    async def correspondence() -> tuple[str, list[dict[str, Any]]]:
+        case = await cases.details(account, actor, ref.case_id, ref.language)
+        communications, next_token = await cases.communications(account, actor, ref.case_id, page_token)
+        return (
+            f"Previous correspondence of case {case.display_id or case.case_id}",
+            previous_correspondence_blocks(case, communications, next_token),
+        )
+
+    if page_token is not None:
+        await answered_in_line(respond, "your request", correspondence, replaces_original=True)
+        return
+
+    async def show_first_page() -> None:
+        text, blocks = await correspondence()
+        await respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
+
+    waiting = await _waiting_view(client, body, cases, account, "your request for the case's correspondence")
+    await shown_in_line(
+        waiting, show_first_page, CORRESPONDENCE_BELOW, otherwise=ToldOnce(ephemeral(respond), "your request")
     )
 
 
@@ -186,20 +227,24 @@ async def show_full_message_clicked(
     channels: ChannelService,
     cases: CaseService,
 ) -> None:
-    """A modal with one correspondence whole: opened at once, filled in once AWS answered."""
+    """A modal with one correspondence whole: opened at once (saying where the request is in line when it waits
+    for its turn at AWS), filled in once AWS answered."""
     await ack()
     value, at = _full_message(str(action.get("value", "")))
     account, ref, _ = await _case_clicked(value, body, context, channels)
-    opened = await client.views_open(
-        trigger_id=body["trigger_id"], view=message_modal("Full message", "Loading the message…")
-    )
+    place = cases.place_in_line([account])
+    waiting = WaitingView(client, "", "Full message", "your request for the message")
+    loading = waiting.view(place) if place else message_modal("Full message", "Loading the message…")
+    opened = await client.views_open(trigger_id=body["trigger_id"], view=loading)
+    waiting.view_id = opened["view"]["id"]
     try:
         actor = slack_actor(context)
-        case = await cases.details(account, actor, ref.case_id, ref.language)
-        updated = full_message_modal(case, await _communication(cases, actor, account, case, at))
+        with waiting_notice(waiting):
+            case = await cases.details(account, actor, ref.case_id, ref.language)
+            updated = full_message_modal(case, await _communication(cases, actor, account, case, at))
     except UserFacingError as e:
         updated = message_modal("Full message", f":warning: {e.message}")
-    await update_view(client, opened["view"], updated)
+    await waiting.answer_with(updated)
 
 
 async def _communication(
@@ -306,17 +351,17 @@ async def search_results_page_clicked(
     channels: ChannelService,
     cases: CaseService,
 ) -> None:
-    """ "Next 5 results" / "Previous 5 results": the search again, that page, in place of the one clicked."""
+    """ "Next 5 results" / "Previous 5 results": the search again, that page, in place of the one clicked (and so
+    is the wait for it)."""
     await ack()
     token = str(action.get("value", ""))
-    accounts = await channel_accounts(channels, context, message_click(body).channel_id)
-    page = await cases.search(accounts, slack_actor(context), search_filter_of(token), page_token=token)
-    await respond(
-        text="Search results",
-        blocks=search_results_blocks(page, page.offset // SEARCH_PAGE_SIZE + 1),
-        response_type="ephemeral",
-        replace_original=True,
-    )
+
+    async def page_of_results() -> tuple[str, list[dict[str, Any]]]:
+        accounts = await channel_accounts(channels, context, message_click(body).channel_id)
+        page = await cases.search(accounts, slack_actor(context), search_filter_of(token), page_token=token)
+        return "Search results", search_results_blocks(page, page.offset // SEARCH_PAGE_SIZE + 1)
+
+    await answered_in_line(respond, "your search", page_of_results, replaces_original=True)
 
 
 @shows_errors(BELOW_MESSAGE)

@@ -44,7 +44,11 @@ from listeners.case_flow import (
 )
 from listeners.common import account_of, channel_accounts, slack_actor
 from listeners.errors import shows_errors
-from listeners.waiting import ToldOnce
+from listeners.waiting import ToldOnce, WaitingView, shown_in_line
+
+RESULTS_BELOW = (
+    "Your search results are in the channel, where only you can see them. You can close this window."
+)
 
 F = TypeVar("F")
 ViewListener = Callable[..., Awaitable[None]]
@@ -157,6 +161,9 @@ reopen_submitted = _form_submitted(
 )
 
 
+SEARCH_TITLE = "Search support cases"
+
+
 @shows_errors(TO_SUBMITTER)
 async def search_cases_submitted(
     ack: AsyncAck,
@@ -166,15 +173,31 @@ async def search_cases_submitted(
     channels: ChannelService,
     cases: CaseService,
 ) -> None:
+    """When the budget says the search will wait for its turn at AWS, the modal stays open and says where it is
+    in line until the results are posted in the channel; otherwise it closes and the results follow."""
     try:
         search = validate_search(read_search_form(view["state"]))
     except InvalidInput as e:
         await ack(response_action="errors", errors=e.errors)
         return
-    await ack()
     channel_id, user_id = view_state(view).channel_id, context.user_id or ""
-    accounts = await channel_accounts(channels, context, channel_id)
-    page = await cases.search(accounts, slack_actor(context), search)
-    await client.chat_postEphemeral(
-        channel=channel_id, user=user_id, text="Search results", blocks=search_results_blocks(page, 1)
-    )
+    try:
+        accounts = await channel_accounts(channels, context, channel_id)  # from memory, as every command
+    except UserFacingError:
+        accounts = []  # said after ack()
+    place = cases.place_in_line(accounts, search)
+    waiting = WaitingView(client, view["id"], SEARCH_TITLE, "your search") if place else None
+    if waiting is None:
+        await ack()
+    else:
+        await ack(response_action="update", view=waiting.view(place))
+
+    async def search_and_show() -> None:
+        found = accounts or await channel_accounts(channels, context, channel_id)
+        page = await cases.search(found, slack_actor(context), search)
+        await client.chat_postEphemeral(
+            channel=channel_id, user=user_id, text="Search results", blocks=search_results_blocks(page, 1)
+        )
+
+    told = ToldOnce(tell_user(client, channel_id, user_id), "your search")
+    await shown_in_line(waiting, search_and_show, RESULTS_BELOW, otherwise=told)
