@@ -40,3 +40,15 @@ async def test_an_answer_without_a_wait_is_a_new_message() -> None:
     assert respond.posts == [
         {"text": "Search results", "blocks": None, "response_type": "ephemeral", "replace_original": False}
     ]
+
+
+async def test_a_reply_that_replaces_the_message_clicked_does_so_from_its_first_post() -> None:
+    respond = Respond()
+    reply = WaitingReply(respond, "your search", replaces_original=True)  # type: ignore[arg-type]
+    await reply(3)
+    await reply.answer("Search results")
+    assert [p["replace_original"] for p in respond.posts] == [True, True] and reply.shown
+    quiet = Respond()
+    unseen = WaitingReply(quiet, "your search", replaces_original=True)  # type: ignore[arg-type]
+    await unseen.answer("Search results")
+    assert [p["replace_original"] for p in quiet.posts] == [True] and not unseen.shown

@@ -17,10 +17,10 @@ from bolt_app.blocks.cases import parts
 from bolt_app.services.cases import fields
 from tests.fakes.aws import AwsDouble
 from tests.fakes.slack_api import Call, FakeSlackApi
-from tests.helpers.app import AppHarness
+from tests.helpers.app import AppHarness, app_settings, running_app
 from tests.helpers.scenario import click_message, configured_channel, open_modal, submit, text_of
 from tests.listeners.test_cases import buttons, ref_of
-from tests.listeners.test_surge import ACCOUNT, SCALE, search_many
+from tests.listeners.test_surge import ACCOUNT, OTHER, SCALE, search_many
 
 SEARCH = {fields.SEARCH_STATUS_BLOCK: ("option", "open"), fields.SEARCH_LANGUAGE_BLOCK: ("option", "en")}
 IN_LINE = re.compile(r"is (\d+)(?:st|nd|rd|th) in line")
@@ -177,3 +177,46 @@ async def test_the_next_page_of_results_says_its_place_in_place_of_the_page_then
     assert all(c.params["replace_original"] is True for c in own)  # the page clicked, then the next page
     assert "6–7 of 7" in text_of(own[-1])
     await others
+
+
+# ---- the process's limit on AWS-bound work ----------------------------------------------------------------------
+
+
+async def test_beyond_the_work_limit_a_flooding_account_waits_its_turn_told_so_and_another_account_is_served(
+    sqlite_url: str, slack: FakeSlackApi, aws: AwsDouble
+) -> None:
+    """A limit of 2 (one per account at most): the busy account's first search is held at AWS; its other
+    searches wait for a place, told their place in line, while the calm account's search is answered."""
+    async with running_app(app_settings(sqlite_url, slack, aws_work_limit=2), slack) as h:
+        await h.install()
+        await configured_channel(h, aws, {ACCOUNT: "full"}, channel_id="C0001")
+        await configured_channel(h, aws, {OTHER: "full"}, channel_id="C0002")
+        busy = [aws.support.put_case(ACCOUNT, subject=f"Busy {n}") for n in range(4)]
+        calm = aws.support.put_case(OTHER, subject="Calm account's case")
+        held = aws.gate("support", "DescribeCases")
+        first = asyncio.create_task(search_many(h, [busy[0].display_id], "C0001"))
+        assert await asyncio.to_thread(held.wait_reached)
+        rest = asyncio.create_task(search_many(h, [c.display_id for c in busy[1:]], "C0001"))
+        admission = h.services.role_sessions.budget.admission
+        await until(lambda: admission.waiting == 3, "the busy account's line")
+
+        [calm_path] = await search_many(h, [calm.display_id], "C0002")
+        answer = await until(
+            lambda: [c for c in h.slack.calls("response_url") if c.params["_path"] == calm_path],
+            "the calm answer",
+        )
+        assert "Calm account's case" in text_of(answer[-1]) and admission.waiting == 3
+        told = [c for c in h.slack.calls("response_url") if "in line" in text_of(c)]
+        assert sorted(places(told)) == [1, 2, 3]  # the three that wait for a place, each told its own
+
+        held.release()
+        paths = [*await first, *await rest]
+        for path, case in zip(paths, busy, strict=True):
+            mine = await until(
+                lambda p=path, s=case.subject: [
+                    c for c in h.slack.calls("response_url") if c.params["_path"] == p and s in text_of(c)
+                ],
+                "a busy search's answer",
+            )
+            assert mine
+        assert (admission.admitted, admission.waiting) == (0, 0)
