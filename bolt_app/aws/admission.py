@@ -145,8 +145,11 @@ class Ticket:
         self._entered: asyncio.Future[None] | None = None
         self._admission: Admission | None = None
         self._key = ""
+        self._closed = False
 
     async def enter(self, admission: Admission, key: str, notice: Notice | None) -> None:
+        if self._closed:
+            return  # a task the run started outlives it: its place is already given back
         if self._entered is None:  # calls made at once (a search of every account) share the first's place
             self._admission, self._key = admission, key
             self._entered = asyncio.ensure_future(admission.enter(key, notice))
@@ -157,6 +160,7 @@ class Ticket:
         return self._entered is not None and self._entered.done()
 
     def leave(self) -> None:
+        self._closed = True
         entered, self._entered = self._entered, None
         if entered is None or self._admission is None:
             return

@@ -117,3 +117,13 @@ async def test_a_run_that_gives_up_while_waiting_frees_its_place_in_line() -> No
     admission.leave("a")
     await asyncio.wait_for(after, 5)
     assert (admission.admitted, admission.waiting) == (1, 0)
+
+
+async def test_a_task_that_outlives_its_run_takes_no_place_of_its_own() -> None:
+    admission = Admission(limit=1)
+    with ticket() as held:
+        await held.enter(admission, "a", None)
+        assert admission.admitted == 1
+    assert admission.admitted == 0
+    await asyncio.wait_for(held.enter(admission, "a", None), 1)  # after the run: passes, holds nothing
+    assert (admission.admitted, admission.waiting) == (0, 0)
