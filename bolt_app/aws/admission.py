@@ -8,7 +8,7 @@ gives it back when the listener ends. Nothing before that waits, so ack(), views
 
 Fair across accounts: one account holds at most `share` of the places, and a place that frees goes to the
 account whose turn it is (round robin), so a flooding account cannot keep another's request waiting for its
-whole line. A request that waits tells the caller's `WaitingNotice` (the AWS budget's) its place, as the budget
+whole line. A request that waits tells the caller's `WaitingWaitingNotice` (the AWS budget's) its place, as the budget
 does.
 """
 
@@ -16,26 +16,23 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 import time
 from collections import Counter, OrderedDict, deque
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
-log = logging.getLogger(__name__)
+from bolt_app.aws.notices import Tellings, WaitingNotice
 
 ADMISSION_LIMIT = 200  # AWS-bound listener runs in progress at once, per process
 ADMISSION_SHARE = 0.5  # of those, the most one account may hold
 TELL_EVERY_SECONDS = 5.0
 
-Notice = Callable[[int], Awaitable[None]]
-
 
 @dataclass
 class _Entry:
     future: asyncio.Future[None]
-    notice: Notice | None
+    notice: WaitingNotice | None
     place: int = 0
     told_at: float = field(default=float("-inf"))
 
@@ -54,7 +51,7 @@ class Admission:
         self._clock = clock
         self._held: Counter[str] = Counter()
         self._lines: OrderedDict[str, deque[_Entry]] = OrderedDict()
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tellings = Tellings()
 
     @property
     def admitted(self) -> int:
@@ -73,7 +70,7 @@ class Admission:
     def _may_admit(self, key: str) -> bool:
         return self.admitted < self.limit and self._held[key] < self.per_key
 
-    async def enter(self, key: str, notice: Notice | None = None) -> None:
+    async def enter(self, key: str, notice: WaitingNotice | None = None) -> None:
         if self._may_admit(key) and not self._lines.get(key):
             self._held[key] += 1
             return
@@ -126,16 +123,7 @@ class Admission:
             if entry.notice is None or entry.place == place or now - entry.told_at < TELL_EVERY_SECONDS:
                 continue
             entry.place, entry.told_at = place, now
-            task = asyncio.create_task(_tell(entry.notice, place))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
-
-
-async def _tell(notice: Notice, place: int) -> None:
-    try:
-        await notice(place)
-    except Exception:  # a notice that fails must not fail the work it is about
-        log.warning("could not tell a waiting user their place in line", exc_info=True)
+            self._tellings.tell(entry.notice, place)
 
 
 class Ticket:
@@ -147,7 +135,7 @@ class Ticket:
         self._key = ""
         self._closed = False
 
-    async def enter(self, admission: Admission, key: str, notice: Notice | None) -> None:
+    async def enter(self, admission: Admission, key: str, notice: WaitingNotice | None) -> None:
         if self._closed:
             return  # a task the run started outlives it: its place is already given back
         if self._entered is None:  # calls made at once (a search of every account) share the first's place

@@ -36,11 +36,12 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from enum import IntEnum
 from functools import partial
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
 from botocore.exceptions import ClientError, ConnectionClosedError, EndpointConnectionError, ReadTimeoutError
 
 from bolt_app.aws.admission import ADMISSION_LIMIT, Admission, current_ticket
+from bolt_app.aws.notices import Tellings, WaitingNotice, tell
 from bolt_app.errors import UserFacingError
 
 log = logging.getLogger(__name__)
@@ -87,12 +88,6 @@ _SINGLE_FLIGHT_PREFIXES = ("describe_", "get_", "list_")
 class Priority(IntEnum):
     USER = 0
     BACKGROUND = 1
-
-
-class WaitingNotice(Protocol):
-    """Told the caller's place in line (1 = next) when it must wait, and again as it moves up."""
-
-    async def __call__(self, place: int) -> None: ...
 
 
 _priority: ContextVar[Priority] = ContextVar("aws_priority", default=Priority.USER)
@@ -175,7 +170,7 @@ class Pacer:
         self._queue: list[_Waiter] = []
         self._seq = itertools.count()
         self._dispatcher: asyncio.Task[None] | None = None
-        self._notices: set[asyncio.Task[None]] = set()
+        self._tellings = Tellings()
 
     @property
     def waiting(self) -> int:
@@ -247,16 +242,7 @@ class Pacer:
             if now - waiter.told_at < NOTICE_EVERY_SECONDS:
                 continue
             waiter.place, waiter.told_at = place, now
-            task = asyncio.create_task(_tell(waiter.notice, place))
-            self._notices.add(task)
-            task.add_done_callback(self._notices.discard)
-
-
-async def _tell(notice: WaitingNotice, place: int) -> None:
-    try:
-        await notice(place)
-    except Exception:  # a notice that fails must not fail the call it is about
-        log.warning("could not tell a waiting user their place in line", exc_info=True)
+            self._tellings.tell(waiter.notice, place)
 
 
 class _Listeners:
@@ -265,18 +251,16 @@ class _Listeners:
     def __init__(self, first: WaitingNotice | None) -> None:
         self._notices = [first] if first is not None else []
         self._place: int | None = None
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tellings = Tellings()
 
     def join(self, notice: WaitingNotice) -> None:
         self._notices.append(notice)
         if self._place is not None:
-            task = asyncio.create_task(_tell(notice, self._place))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            self._tellings.tell(notice, self._place)
 
     async def __call__(self, place: int) -> None:
         self._place = place
-        await asyncio.gather(*(_tell(n, place) for n in list(self._notices)))
+        await asyncio.gather(*(tell(n, place) for n in list(self._notices)))
 
 
 def error_code_of(error: BaseException) -> str | None:
