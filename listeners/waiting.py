@@ -13,7 +13,8 @@ from typing import Any
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bolt_app.aws.budget import WaitingNotice, waiting_notice
+from bolt_app.aws.budget import waiting_notice
+from bolt_app.aws.notices import WaitingNotice
 from bolt_app.blocks.common import View, message_modal
 from bolt_app.blocks.waiting import POSTED, SHOWN_BELOW, waiting_text
 from bolt_app.errors import UserFacingError

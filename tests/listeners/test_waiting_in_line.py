@@ -220,3 +220,27 @@ async def test_beyond_the_work_limit_a_flooding_account_waits_its_turn_told_so_a
             )
             assert mine
         assert (admission.admitted, admission.waiting) == (0, 0)
+
+
+async def test_show_full_message_while_the_account_is_busy_says_its_place_in_the_modal_that_then_shows_it(
+    harness: AppHarness, aws: AwsDouble
+) -> None:
+    await configured_channel(harness, aws, {ACCOUNT: "full"})
+    case = aws.support.put_case(ACCOUNT, subject="Long answers")
+    aws.advance_time(1)
+    aws.add_aws_reply(case.case_id, "The whole answer, at last")
+    others = await saturated(harness, aws)
+
+    await click_message(harness, parts.SHOW_FULL_MESSAGE_ACTION, ref_of(case))
+    [opened] = await harness.slack.wait_for("views.open")
+    assert "AWS is busy: your request for the message is" in text_of(opened) and places([opened])
+
+    def shown() -> list[Call]:
+        return [c for c in harness.slack.calls("views.update") if "The whole answer, at last" in text_of(c)]
+
+    [full] = await until(shown, "the full message", within=30)
+    earlier = [
+        c for c in harness.slack.calls("views.update") if c.params["view_id"] == full.params["view_id"]
+    ]
+    assert earlier[-1] is full and all(IN_LINE.search(text_of(c)) for c in earlier[:-1])
+    await others
