@@ -5,9 +5,9 @@ from __future__ import annotations
 from bolt_app.blocks.accounts import accounts_blocks, metadata, policies_modal, rename_account_modal
 from bolt_app.services.accounts import AccountService
 from bolt_app.services.home import HomeService
-from listeners.clicks import Click, on_click
 from listeners.errors import TO_CLICKER
 from listeners.events.app_home import publish_home
+from listeners.requests import Click, on_click
 
 
 @on_click(TO_CLICKER)

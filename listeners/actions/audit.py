@@ -6,8 +6,8 @@ from bolt_app.blocks.audit import audit_page_blocks, audit_page_text, query_of_c
 from bolt_app.errors import UserFacingError
 from bolt_app.services.audit_log import AuditLog
 from listeners.case_flow import message_click
-from listeners.clicks import Click, on_click
 from listeners.errors import BELOW_MESSAGE
+from listeners.requests import Click, on_click
 
 
 @on_click(BELOW_MESSAGE)

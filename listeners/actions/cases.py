@@ -42,9 +42,9 @@ from listeners.case_flow import (
     severity_levels,
     view_state,
 )
-from listeners.clicks import Click, on_click
 from listeners.common import account_of, channel_accounts, pick_account, slack_actor, update_view
 from listeners.errors import BELOW_MESSAGE
+from listeners.requests import Click, on_click
 
 MAX_CORRESPONDENCE_PAGES = 10  # "Show full message" looks this far back for an older correspondence
 

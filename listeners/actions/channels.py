@@ -24,10 +24,10 @@ from bolt_app.services.home import HomeService
 from bolt_app.services.member_policy import MemberPolicy
 from bolt_app.slack.directory import channel_info
 from listeners.channel_flows import open_configure_modal
-from listeners.clicks import Click, on_click
 from listeners.common import read_metadata, workspace_of
 from listeners.errors import TO_CLICKER
 from listeners.events.app_home import publish_home
+from listeners.requests import Click, on_click
 
 
 def _target(click: Click) -> tuple[str, str | None]:

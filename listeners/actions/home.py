@@ -15,10 +15,10 @@ from bolt_app.services.home import HomeService
 from bolt_app.slack.directory import channel_info, member_channel_ids
 from listeners.case_flow import open_create_case_modal, open_search_modal
 from listeners.channel_flows import open_configure_modal
-from listeners.clicks import Click, on_click
 from listeners.common import channel_accounts
 from listeners.errors import TO_CLICKER
 from listeners.events.app_home import publish_home
+from listeners.requests import Click, on_click
 
 
 async def _chosen_channel(click: Click) -> str:

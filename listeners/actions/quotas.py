@@ -16,7 +16,6 @@ from bolt_app.blocks.quotas import (
 from bolt_app.errors import UserFacingError
 from bolt_app.services.channels import ChannelService
 from bolt_app.services.quotas.service import QuotaService
-from listeners.clicks import Click, on_click
 from listeners.common import (
     account_of,
     channel_accounts,
@@ -27,6 +26,7 @@ from listeners.common import (
 )
 from listeners.errors import BELOW_MESSAGE
 from listeners.quota_form import chosen, chosen_account_id, chosen_quota, chosen_service, metadata
+from listeners.requests import Click, on_click
 
 
 @on_click()
