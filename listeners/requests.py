@@ -1,5 +1,5 @@
-"""Clicks and modal submissions as their handlers receive them: one `Click` or `Submission` carries what Slack
-sent and the means to answer, as `CommandRequest` does for `/aws-support`; the handler asks for it and then for
+"""Clicks, modal submissions and options requests as their handlers receive them: one `Click`, `Submission` or
+`OptionsRequest` carries what Slack sent and the means to answer, as `CommandRequest` does for `/aws-support`; the handler asks for it and then for
 the services it uses by name: `async def remove_account_clicked(click: Click, accounts: AccountService)`."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bolt_app.services.context import Actor
 from listeners.common import acting_user, read_metadata
-from listeners.errors import Where, shows_errors
+from listeners.errors import Where, answers_options, shows_errors
 
 
 @dataclass(frozen=True)
@@ -83,8 +83,26 @@ class Submission:
         await self.client.views_update(view_id=self.view["id"], view=view)
 
 
-Handler = Callable[..., Awaitable[None]]
-Listener = Callable[..., Awaitable[None]]
+@dataclass(frozen=True)
+class OptionsRequest:
+    """One options request (a type-ahead select): what was typed, in which view, answered by `ack(options=…)`."""
+
+    ack: AsyncAck
+    body: dict[str, Any]
+    client: AsyncWebClient
+    context: AsyncBoltContext
+
+    @property
+    def typed(self) -> str | None:
+        return self.body.get("value")
+
+    @property
+    def view(self) -> dict[str, Any]:
+        return dict(self.body.get("view") or {})
+
+
+Handler = Callable[..., Awaitable[Any]]
+Listener = Callable[..., Awaitable[Any]]
 
 
 def _handled_as(kind: type[Any], where: Where | None) -> Callable[[Handler], Listener]:
@@ -99,9 +117,9 @@ def _handled_as(kind: type[Any], where: Where | None) -> Callable[[Handler], Lis
     def decorate(handler: Handler) -> Listener:
         first, *wanted = inspect.signature(handler).parameters
 
-        async def listener(**kwargs: Any) -> None:
+        async def listener(**kwargs: Any) -> Any:
             request = kind(**kwargs)
-            await handler(**{first: request}, **{name: kwargs["context"][name] for name in wanted})
+            return await handler(**{first: request}, **{name: kwargs["context"][name] for name in wanted})
 
         # Bolt passes what a listener's own signature names (it follows __wrapped__, so not functools.wraps).
         listener.__signature__ = arguments  # type: ignore[attr-defined]
@@ -115,6 +133,12 @@ def _handled_as(kind: type[Any], where: Where | None) -> Callable[[Handler], Lis
 def on_click(where: Where | None = None) -> Callable[[Handler], Listener]:
     """A block action handler: `async def clicked(click: Click, <services>)`."""
     return _handled_as(Click, where)
+
+
+def on_options(handler: Handler) -> Listener:
+    """An options handler: `async def options(request: OptionsRequest, <services>) -> Options`; what it returns
+    is the answer, a failure the one option saying why (`answers_options`)."""
+    return answers_options(_handled_as(OptionsRequest, None)(handler))
 
 
 def on_submit(where: Where | None = None) -> Callable[[Handler], Listener]:
