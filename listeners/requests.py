@@ -21,15 +21,26 @@ from listeners.errors import Where, answers_options, shows_errors
 
 
 @dataclass(frozen=True)
-class Click:
-    """One block action (a button, a menu, a select): the action, the payload it came in, and Slack's means to
-    answer it."""
+class SlackRequest:
+    """What every request a handler receives carries: the answer to Slack (`ack`), the Web API client for the
+    installation, and Bolt's context (the acting user, the workspace, the services)."""
 
     ack: AsyncAck
-    action: dict[str, Any]
-    body: dict[str, Any]
     client: AsyncWebClient
     context: AsyncBoltContext
+
+    async def actor(self) -> Actor:
+        """The user acting, with what Slack says of their authority."""
+        return await acting_user(self.client, self.context)
+
+
+@dataclass(frozen=True)
+class Click(SlackRequest):
+    """One block action (a button, a menu, a select): the action, the payload it came in, and the response_url
+    of the message clicked."""
+
+    action: dict[str, Any]
+    body: dict[str, Any]
     respond: AsyncRespond
 
     @property
@@ -47,23 +58,16 @@ class Click:
         """Clicked in App Home (not in a message, which can be answered in place)."""
         return bool(self.body.get("view", {}).get("type") == "home")
 
-    async def actor(self) -> Actor:
-        """The user who clicked, with what Slack says of their authority."""
-        return await acting_user(self.client, self.context)
-
     async def open(self, view: dict[str, Any]) -> None:
         await self.client.views_open(trigger_id=self.trigger_id, view=view)
 
 
 @dataclass(frozen=True)
-class Submission:
-    """One modal submitted: the view with its state and private metadata, and Slack's means to answer."""
+class Submission(SlackRequest):
+    """One modal submitted: the view with its state and private metadata."""
 
-    ack: AsyncAck
     body: dict[str, Any]
     view: dict[str, Any]
-    client: AsyncWebClient
-    context: AsyncBoltContext
 
     @property
     def state(self) -> dict[str, Any]:
@@ -74,23 +78,16 @@ class Submission:
         """What the listener that opened the modal kept in its private_metadata."""
         return read_metadata(self.view)
 
-    async def actor(self) -> Actor:
-        """The user who submitted, with what Slack says of their authority."""
-        return await acting_user(self.client, self.context)
-
     async def show(self, view: dict[str, Any]) -> None:
         """The modal, still open after the ack, shows `view` instead."""
         await self.client.views_update(view_id=self.view["id"], view=view)
 
 
 @dataclass(frozen=True)
-class OptionsRequest:
+class OptionsRequest(SlackRequest):
     """One options request (a type-ahead select): what was typed, in which view, answered by `ack(options=…)`."""
 
-    ack: AsyncAck
     body: dict[str, Any]
-    client: AsyncWebClient
-    context: AsyncBoltContext
 
     @property
     def typed(self) -> str | None:
