@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import inspect
 from collections.abc import Awaitable, Callable
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +16,7 @@ from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bolt_app.aws.admission import ticket
 from bolt_app.services.context import Actor
 from listeners.common import acting_user, read_metadata
 from listeners.errors import Where, answers_options, shows_errors
@@ -116,7 +118,9 @@ def _handled_as(kind: type[Any], where: Where | None) -> Callable[[Handler], Lis
 
         async def listener(**kwargs: Any) -> Any:
             request = kind(**kwargs)
-            return await handler(**{first: request}, **{name: kwargs["context"][name] for name in wanted})
+            # AWS calls after ack() count against the process's limit (aws.admission); options answer at once
+            with nullcontext() if kind is OptionsRequest else ticket():
+                return await handler(**{first: request}, **{name: kwargs["context"][name] for name in wanted})
 
         # Bolt passes what a listener's own signature names (it follows __wrapped__, so not functools.wraps).
         listener.__signature__ = arguments  # type: ignore[attr-defined]

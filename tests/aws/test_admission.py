@@ -7,8 +7,9 @@ import asyncio
 import threading
 from typing import Any
 
-from bolt_app.aws.admission import Admission, ticket
+from bolt_app.aws.admission import Admission, current_ticket, ticket
 from bolt_app.aws.budget import AwsBudget, CallSite, waiting_notice
+from listeners.requests import on_click, on_options
 
 BUSY, CALM = "111111111111", "222222222222"
 
@@ -127,3 +128,23 @@ async def test_a_task_that_outlives_its_run_takes_no_place_of_its_own() -> None:
     assert admission.admitted == 0
     await asyncio.wait_for(held.enter(admission, "a", None), 1)  # after the run: passes, holds nothing
     assert (admission.admitted, admission.waiting) == (0, 0)
+
+
+async def test_click_and_submission_handlers_count_as_admitted_work_and_options_never_wait_for_it() -> None:
+    seen: dict[str, object] = {}
+
+    async def ack(**_: Any) -> None:
+        return None
+
+    @on_click()
+    async def clicked(click: Any) -> None:
+        seen["click"] = current_ticket()
+
+    @on_options
+    async def options(request: Any) -> list[dict[str, Any]]:
+        seen["options"] = current_ticket()
+        return []
+
+    await clicked(ack=ack, client=None, context={}, action={}, body={}, respond=None)
+    await options(ack=ack, client=None, context={}, body={})
+    assert seen["click"] is not None and seen["options"] is None
