@@ -249,7 +249,6 @@ async def notification_world(
         world.notifications = build_notification_service(
             engine=services.engine,
             client=services.client,
-            installations=services.installation_store,
             rotation=services.rotation,
             channels=services.channels.repository,
             workspaces=services.workspaces.repository,
