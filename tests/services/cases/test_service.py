@@ -485,6 +485,26 @@ async def test_fifty_concurrent_details_by_one_user_assume_the_role_once(
     assert len(aws.assume_role_calls) == 1
 
 
+async def test_the_first_request_giving_up_does_not_fail_the_others_waiting_on_its_assume_role(
+    service: CaseService, full: ChannelAccount, aws: AwsDouble
+) -> None:
+    """One user clicks twice (or two requests of theirs arrive at once) and the first request's task is cancelled
+    (its client went away, the process stops serving it) while STS answers: the second still gets its answer from
+    that one AssumeRole, and the credentials are kept for the next."""
+    case_id = aws.put_case(ACCOUNT, subject="Busy")
+    gate = aws.gate("sts", "AssumeRole")
+    first = asyncio.create_task(service.details(full, ACTOR, case_id))
+    assert await asyncio.to_thread(gate.wait_reached)
+    second = asyncio.create_task(service.details(full, ACTOR, case_id))
+    first.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await first
+    gate.release()
+    assert (await asyncio.wait_for(second, 10)).subject == "Busy"
+    assert (await service.details(full, ACTOR, case_id)).subject == "Busy"
+    assert len(aws.assume_role_calls) == 1
+
+
 @pytest.mark.parametrize(
     ("operation", "code", "words"),
     [
