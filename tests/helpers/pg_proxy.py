@@ -65,26 +65,24 @@ class HeldCloseProxy:
 
     async def _to_server(self, client_r: asyncio.StreamReader, server_w: asyncio.StreamWriter) -> None:
         try:
-            while data := await client_r.read(65536):
-                server_w.write(data)
-                await server_w.drain()
-        except OSError:
-            pass
+            await _copy(client_r, server_w)
         finally:
             server_w.close()
 
     async def _to_client(self, server_r: asyncio.StreamReader, client_w: asyncio.StreamWriter) -> None:
-        try:
-            while data := await server_r.read(65536):
-                client_w.write(data)
-                await client_w.drain()
-        except OSError:
-            pass
+        await _copy(server_r, client_w)
         async with self._changed:
             self.closed_by_server += 1
             self._changed.notify_all()
         await self._released.wait()
         client_w.close()
+
+
+async def _copy(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    with contextlib.suppress(OSError):
+        while data := await reader.read(65536):
+            writer.write(data)
+            await writer.drain()
 
 
 @asynccontextmanager
