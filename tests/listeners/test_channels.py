@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy import text
@@ -15,21 +14,17 @@ from tests.helpers.app import AppHarness
 from tests.helpers.notification_rules import NOTIFICATION_RULES
 from tests.helpers.scenario import click, last_view_update, open_modal, replies
 from tests.helpers.slack_requests import view_submission_body, view_submission_payload
+from tests.helpers.values import ADMIN, MEMBER
 
 ACCOUNT = "210987654321"
 OTHER_ACCOUNT = "310987654321"
-ADMIN, MEMBER = "U0001", "U0002"
 CHANNEL = "C0001"
 TEAM = WorkspaceKey("", "T0001")
 
 
-@pytest.fixture
-async def slack() -> AsyncIterator[FakeSlackApi]:
-    async with FakeSlackApi() as fake:
-        fake.set_user(ADMIN, is_admin=True)
-        fake.set_user(MEMBER, is_admin=False)
-        fake.set_channel(CHANNEL, name="aws-support", is_private=True, is_member=True)
-        yield fake
+@pytest.fixture(autouse=True)
+def _private_channel(admin_and_member: FakeSlackApi) -> None:
+    admin_and_member.set_channel(CHANNEL, name="aws-support", is_private=True, is_member=True)
 
 
 async def external_id(h: AppHarness) -> str:

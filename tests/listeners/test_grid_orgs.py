@@ -32,9 +32,9 @@ from tests.helpers.app import AppHarness, app_settings, running_app
 from tests.helpers.notification_world import case_of, event_body
 from tests.helpers.scenario import click, open_modal, replies, submit, text_of, view_of
 from tests.helpers.slack_requests import event_body as slack_event_body
+from tests.helpers.values import ADMIN, MEMBER
 
 ACCOUNT = "210987654321"
-ADMIN, MEMBER = "U0001", "U0002"
 SHARED, OWN = "C0SHARED", "C0E2ONLY"  # a Slack Connect channel of both orgs; a channel of org E2 only
 
 
@@ -58,14 +58,10 @@ E1 = Org("E0001", "Org One", "T1001", "GridOne")
 E2 = Org("E0002", "Org Two", "T2001", "GridTwo")
 
 
-@pytest.fixture
-async def slack() -> AsyncIterator[FakeSlackApi]:
-    async with FakeSlackApi() as fake:
-        fake.set_user(ADMIN, is_admin=True)
-        fake.set_user(MEMBER, is_admin=False)
-        for channel_id, name in ((SHARED, "shared-ops"), (OWN, "two-ops")):
-            fake.set_channel(channel_id, name=name, is_private=True, is_member=True)
-        yield fake
+@pytest.fixture(autouse=True)
+def _two_channels(admin_and_member: FakeSlackApi) -> None:
+    for channel_id, name in ((SHARED, "shared-ops"), (OWN, "two-ops")):
+        admin_and_member.set_channel(channel_id, name=name, is_private=True, is_member=True)
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ PostgreSQL."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from typing import Any
 
@@ -19,7 +18,7 @@ from storage.workspaces import ChannelKey, WorkspaceKey
 from tests.fakes.aws import AwsDouble
 from tests.fakes.moto_support import Case
 from tests.fakes.slack_api import FakeSlackApi
-from tests.helpers.app import AppHarness, app_settings, running_app
+from tests.helpers.app import AppHarness
 from tests.helpers.scenario import (
     click_message,
     configured_channel,
@@ -39,12 +38,14 @@ Json = dict[str, Any]
 
 
 @pytest.fixture
-async def harness(database_url: str, slack: FakeSlackApi, aws: AwsDouble) -> AsyncIterator[AppHarness]:
-    async with running_app(app_settings(database_url, slack), slack) as h:
-        await h.install()
-        slack.set_group("S0ONCALL", [ONCALL])
-        slack.set_user(ADMIN, is_admin=True)
-        yield h
+def listener_database(database_url: str) -> str:
+    return database_url
+
+
+@pytest.fixture(autouse=True)
+def _oncall_and_admin(slack: FakeSlackApi) -> None:
+    slack.set_group("S0ONCALL", [ONCALL])
+    slack.set_user(ADMIN, is_admin=True)
 
 
 async def with_members(h: AppHarness, aws: AwsDouble, members: Json, policy: str = "full") -> None:

@@ -33,7 +33,7 @@ from bolt_app.services.cases.fields import (
 )
 from tests.fakes.aws import AwsDouble
 from tests.fakes.slack_api import TEAM_NAME, FakeSlackApi
-from tests.helpers.app import AppHarness, app_settings, running_app
+from tests.helpers.app import AppHarness
 from tests.helpers.scenario import (
     click_message,
     configured_channel,
@@ -63,10 +63,8 @@ async def slack() -> AsyncIterator[FakeSlackApi]:
 
 
 @pytest.fixture
-async def harness(database_url: str, slack: FakeSlackApi, aws: AwsDouble) -> AsyncIterator[AppHarness]:
-    async with running_app(app_settings(database_url, slack), slack) as h:
-        await h.install()
-        yield h
+def listener_database(database_url: str) -> str:
+    return database_url
 
 
 def case_values() -> dict[str, Any]:

@@ -6,15 +6,12 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
 from urllib.parse import urlparse
-
-import pytest
 
 from bolt_app.blocks.cases.parts import SERVICE_ACTION
 from bolt_app.services.cases.fields import SERVICE_BLOCK, SUBJECT_BLOCK
 from tests.fakes.aws import AwsDouble
-from tests.fakes.slack_api import Call, FakeSlackApi
+from tests.fakes.slack_api import Call
 from tests.helpers.app import AppHarness
 from tests.helpers.scenario import (
     configured_channel,
@@ -31,12 +28,6 @@ from tests.listeners.test_cases import case_values, create_modal
 ACCOUNT = "210987654321"
 OTHER = "310987654321"
 SCALE = 0.05  # AssumeRole 7.5 ms, Support reads 15 ms, CreateCase 40 ms
-
-
-@pytest.fixture
-async def slack() -> AsyncIterator[FakeSlackApi]:
-    async with FakeSlackApi() as fake:
-        yield fake
 
 
 def path_of(url: str) -> str:
