@@ -7,6 +7,7 @@ from typing import Any
 
 from bolt_app.services.cases.models import CaseSummary, Communication
 from bolt_app.services.context import ChannelAccount
+from bolt_app.services.quotas.models import QuotaDetails, QuotaRequest
 from storage.workspaces import WorkspaceKey
 
 # Slack users of the installing workspace T0001: a workspace admin and a member who is not.
@@ -24,6 +25,10 @@ def channel_account(
     return ChannelAccount(
         WORKSPACE, "C1", channel_name, account_id, account_id if shown is None else shown, role, external_id
     )
+
+
+PROD = channel_account(shown=f"Prod ({ACCOUNT_ID})")
+DEV = channel_account("310987654321")
 
 
 def a_case(**changes: Any) -> CaseSummary:
@@ -45,3 +50,43 @@ def a_case(**changes: Any) -> CaseSummary:
         "recent": (Communication("Please send logs.", "Amazon Web Services", CREATED, ("howto.pdf",)),),
     }
     return CaseSummary(**(values | changes))
+
+
+def quota_request(**changes: Any) -> QuotaRequest:
+    """A pending request of PROD for 1,500 concurrent Lambda executions in eu-west-1."""
+    values: dict[str, Any] = {
+        "id": "a1b2c3d4e5f60718293a4b5c6d7e8f90",
+        "case_id": None,
+        "status": "PENDING",
+        "service_code": "lambda",
+        "service_name": "AWS Lambda",
+        "quota_code": "L-B99A9384",
+        "quota_name": "Concurrent executions",
+        "desired_value": 1500.0,
+        "unit": "None",
+        "region": "eu-west-1",
+        "account_id": PROD.account_id,
+        "account_shown": PROD.account_shown,
+        "created": CREATED,
+    }
+    return QuotaRequest(**(values | changes))
+
+
+def quota_details(**changes: Any) -> QuotaDetails:
+    """PROD's adjustable Lambda concurrency in us-east-1 at its default of 1,000, no request pending."""
+    values: dict[str, Any] = {
+        "account_id": PROD.account_id,
+        "region": "us-east-1",
+        "service_code": "lambda",
+        "service_name": "AWS Lambda",
+        "quota_code": "L-B99A9384",
+        "quota_name": "Concurrent executions",
+        "applied_value": 1000,
+        "default_value": 1000,
+        "unit": "None",
+        "adjustable": True,
+        "global_quota": False,
+        "pending": None,
+        "pending_checked": True,
+    }
+    return QuotaDetails(**(values | changes))
