@@ -37,6 +37,7 @@ from tests.helpers.notification_world import (
     CLIENT_ID,
     World,
     case_of,
+    configured_world,
     event_body,
     notification_world,
 )
@@ -133,9 +134,7 @@ def test_worker_tuning_is_read_from_the_environment() -> None:
 async def test_a_message_is_deleted_once_stored_and_a_bad_one_is_left_to_the_redrive_policy(
     sqlite_url: str, aws: AwsDouble
 ) -> None:
-    async with notification_world(sqlite_url, aws) as world:
-        await world.workspace()
-        await world.configure("C0001", role=world.role())
+    async with configured_world(sqlite_url, aws) as world:
         queue = make_queue(aws, "notifications", visibility=0, max_receives=2)
         cases = [world.put_case() for _ in range(3)]
         send(aws, queue, [event_body(CREATE, c) for c in cases] + ['{"source": "aws.ec2"}'])
@@ -153,9 +152,7 @@ async def test_a_message_is_deleted_once_stored_and_a_bad_one_is_left_to_the_red
 async def test_a_message_whose_event_cannot_be_stored_stays_in_the_queue(
     sqlite_url: str, aws: AwsDouble
 ) -> None:
-    async with notification_world(sqlite_url, aws) as world:
-        await world.workspace()
-        await world.configure("C0001", role=world.role())
+    async with configured_world(sqlite_url, aws) as world:
         queue = make_queue(aws, "notifications", visibility=0)
         case = world.put_case()
         send(aws, queue, [event_body(CREATE, case)])
@@ -190,9 +187,7 @@ HOSTILE_BODIES = {
 async def test_no_message_stops_the_consumer_and_each_bad_one_is_left_to_the_redrive_policy(
     sqlite_url: str, aws: AwsDouble
 ) -> None:
-    async with notification_world(sqlite_url, aws) as world:
-        await world.workspace()
-        await world.configure("C0001", role=world.role())
+    async with configured_world(sqlite_url, aws) as world:
         queue = make_queue(aws, "notifications", visibility=0, max_receives=1)
         valid = world.put_case()
         of_another = world.put_case(account=OTHER_ACCOUNT)

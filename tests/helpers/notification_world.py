@@ -268,6 +268,17 @@ async def notification_world(
 
 
 @asynccontextmanager
+async def configured_world(
+    database_url: str, aws: AwsDouble, options: NotificationOptions | None = None
+) -> AsyncIterator[World]:
+    """The world with workspace T0001 installed and channel C0001 configured with ACCOUNT's role (full access)."""
+    async with notification_world(database_url, aws, options) as world:
+        await world.workspace()
+        await world.configure("C0001", role=world.role())
+        yield world
+
+
+@asynccontextmanager
 async def _nothing(slack: FakeSlackApi) -> AsyncIterator[FakeSlackApi]:
     yield slack
 
