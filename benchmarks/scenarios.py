@@ -19,6 +19,7 @@ from bolt_app.services.context import Actor
 from bolt_app.settings import Settings
 from storage.channels import ChannelConfigRow, Notifications
 from storage.workspaces import WorkspaceKey
+from tests.helpers import scenario
 from tests.helpers.scenario import view_of, with_values
 from tests.helpers.slack_requests import slash_command_body, view_submission_body, view_submission_payload
 
@@ -306,16 +307,10 @@ def _completed_create_view(bench: Bench, app: Process) -> dict[str, Any]:
 
 
 def case_form(subject: str) -> dict[str, Any]:
-    """A valid "Create a support case" form (block id -> value, as `with_values` takes it)."""
-    return {
-        "subject": subject,
-        "description": "Opened by the benchmark.",
-        "issue_type": ("option", "technical"),
-        "service": ("option", "amazon-elastic-compute-cloud-linux"),
-        "category": ("option", "instance-issue"),
-        "severity": ("option", "normal"),
-        "language": ("option", "en"),
-    }
+    """A valid "Create a support case" form of normal severity (block id -> value, as `with_values` takes it)."""
+    return scenario.case_form(
+        subject=subject, description="Opened by the benchmark.", severity=("option", "normal")
+    )
 
 
 def run_create_submit(

@@ -13,7 +13,7 @@ from tests.fakes.aws import AwsDouble
 from tests.fakes.slack_api import FakeSlackApi
 from tests.helpers.app import SIGNING_SECRET, app_settings
 from tests.helpers.process import app_env, install_over_http, serve
-from tests.helpers.scenario import configured_channel, text_of, view_of, with_values
+from tests.helpers.scenario import case_form, configured_channel, text_of, view_of, with_values
 from tests.helpers.slack_requests import (
     post_signed,
     slash_command_body,
@@ -50,15 +50,11 @@ async def test_a_case_created_through_the_served_app_is_posted_in_the_channel(
             assert "Production system impaired" in text_of(completion)  # the account's severities, from AWS
             completed = view_of(completion)
 
-            values = {
-                "subject": "Served end to end",
-                "description": "Opened through the real server process.",
-                "issue_type": ("option", "technical"),
-                "service": ("option", "amazon-elastic-compute-cloud-linux"),
-                "category": ("option", "instance-issue"),
-                "severity": ("option", "normal"),
-                "language": ("option", "en"),
-            }
+            values = case_form(
+                subject="Served end to end",
+                description="Opened through the real server process.",
+                severity=("option", "normal"),
+            )
             view = with_values(completed | {"id": "VE2E0001", "hash": "h"}, values)
             assert view["private_metadata"] and opened["callback_id"] == view["callback_id"]
             submitted = await post_signed(

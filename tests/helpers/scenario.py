@@ -7,6 +7,7 @@ import json
 import time
 from typing import Any
 
+from bolt_app.services.cases import fields
 from tests.fakes.slack_api import RESPONSE_URL, Call
 from tests.helpers.app import AppHarness
 from tests.helpers.slack_requests import (
@@ -20,6 +21,21 @@ from tests.helpers.slack_requests import (
 )
 
 Json = dict[str, Any]
+
+
+def case_form(**changes: Any) -> Json:
+    """A valid "Create a support case" form (block id -> value, as `with_values` takes it); a change of None
+    leaves that field out."""
+    values: Json = {
+        fields.SUBJECT_BLOCK: "EC2 instance unreachable",
+        fields.DESCRIPTION_BLOCK: "i-0123 stopped answering at 10:00 UTC.",
+        fields.ISSUE_TYPE_BLOCK: ("option", "technical"),
+        fields.SERVICE_BLOCK: ("option", "amazon-elastic-compute-cloud-linux", "EC2 - Linux"),
+        fields.CATEGORY_BLOCK: ("option", "instance-issue", "Instance Issue"),
+        fields.SEVERITY_BLOCK: ("option", "high"),
+        fields.LANGUAGE_BLOCK: ("option", "en"),
+    }
+    return {k: v for k, v in (values | changes).items() if v is not None}
 
 
 def view_of(call: Call) -> Json:
