@@ -131,34 +131,70 @@ def run_help(
     return out
 
 
-def seed_channel(bench: Bench, database_url: str, policy: str = "full") -> str:
-    """The workspace authorizes an account whose role trusts its External ID, and the channel is configured."""
+def seed_channels(
+    bench: Bench,
+    database_url: str,
+    accounts: dict[str, str],
+    channels: dict[str, tuple[str, str]],
+    policy: str = "full",
+) -> dict[str, str]:
+    """The workspace authorizes each of `accounts` (ID -> name) with a role that trusts its External ID, and
+    each of `channels` (ID -> (name, account)) is configured with its account; returns the roles by account."""
 
-    async def seed() -> str:
+    async def seed() -> dict[str, str]:
         services = await build_services(
             Settings(database_url=database_url, token_encryption_keys=(bench.key,))
         )
         try:
             workspace = await services.workspaces.get(TEAM)
             assert workspace is not None, "install first"
-            role = bench.aws.create_role(ACCOUNT, external_id=workspace.external_id, policy=policy)
-            await services.accounts.authorize(Actor.member(TEAM, "U0001", slack_admin=True), role, "Bench")
-            row = ChannelConfigRow(TEAM, CHANNEL, "bench", ACCOUNT, None, role, Notifications(), "bench")
-            await services.channels.repository.save(row, per_account=20, per_channel=100)
-            return role
+            admin = Actor.member(TEAM, "U0001", slack_admin=True)
+            roles: dict[str, str] = {}
+            for account, name in accounts.items():
+                roles[account] = bench.aws.create_role(
+                    account, external_id=workspace.external_id, policy=policy
+                )
+                await services.accounts.authorize(admin, roles[account], name)
+            for channel, (name, account) in channels.items():
+                row = ChannelConfigRow(
+                    TEAM, channel, name, account, None, roles[account], Notifications(), "bench"
+                )
+                await services.channels.repository.save(row, per_account=100, per_channel=100)
+            return roles
         finally:
             await services.close()
 
     return asyncio.run(seed())
 
 
+def seed_channel(bench: Bench, database_url: str, policy: str = "full") -> str:
+    """ACCOUNT authorized and CHANNEL configured with it; returns its role."""
+    return seed_channels(bench, database_url, {ACCOUNT: "Bench"}, {CHANNEL: ("bench", ACCOUNT)}, policy)[
+        ACCOUNT
+    ]
+
+
+class _Cost:
+    """What the requests sent after it was made cost: STS and AWS calls, database statements."""
+
+    def __init__(self, bench: Bench, app: Process) -> None:
+        bench.slack.clear()
+        self.bench, self.app = bench, app
+        self.sts, self.aws, self.metrics = bench.aws.assume_role_count, len(bench.aws.calls), app.metrics()
+
+    def counters(self, requests: int) -> dict[str, Any]:
+        return {
+            "sts_assume_role_calls": self.bench.aws.assume_role_count - self.sts,
+            "aws_calls_per_request": round((len(self.bench.aws.calls) - self.aws) / max(requests, 1), 2),
+            "db_round_trips_per_request": _db_per_request(self.app, self.metrics, requests),
+        }
+
+
 def run_create_open(
     bench: Bench, app: Process, db: str, latency_ms: int, count: int, concurrency: int
 ) -> list[Figures]:
     """`/aws-support create-case` up to `views.open` received by the fake Slack."""
-    bench.slack.clear()
-    sts_before = bench.aws.assume_role_count
-    before = app.metrics()
+    cost = _Cost(bench, app)
     results = bench.load(app.base_url + "/slack/events", _commands("create-case", count), concurrency, FORM)
     opened = {
         c.params.get("trigger_id"): c
@@ -170,9 +206,8 @@ def run_create_open(
     f.counters = {
         "views_open_received": len(ends),
         "web_api_calls_besides_views_open": len(other_calls),
-        "sts_assume_role_calls": bench.aws.assume_role_count - sts_before,
         "distinct_role_user_pairs": 1,
-        "db_round_trips_per_request": _db_per_request(app, before, len(results)),
+        **cost.counters(len(results)),
     }
     return [f]
 
@@ -323,9 +358,7 @@ def run_create_submit(
         values = case_form(f"bench case {i:05d}")
         submitted = with_values(view | {"id": f"VBENCH{i:05d}", "hash": "h"}, values)
         bodies.append(view_submission_body(view_submission_payload(submitted)))
-    bench.slack.clear()
-    sts_before, aws_before = bench.aws.assume_role_count, len(bench.aws.calls)
-    before = app.metrics()
+    cost = _Cost(bench, app)
     results = bench.load(app.base_url + "/slack/events", bodies, concurrency, FORM)
     posts = bench.slack.wait_for_blocking(
         "chat.postMessage",
@@ -341,9 +374,7 @@ def run_create_submit(
     f = figures("create-submit", "app", db, latency_ms, results, posted_at, concurrency)
     f.counters = {
         "cases_posted": len(posted_at),
-        "sts_assume_role_calls": bench.aws.assume_role_count - sts_before,
-        "aws_calls_per_request": round((len(bench.aws.calls) - aws_before) / max(len(results), 1), 2),
-        "db_round_trips_per_request": _db_per_request(app, before, len(results)),
+        **cost.counters(len(results)),
     }
     return [f]
 
@@ -362,9 +393,7 @@ def run_search(
         )
         for i in range(count)
     ]
-    bench.slack.clear()
-    sts_before, aws_before = bench.aws.assume_role_count, len(bench.aws.calls)
-    before = app.metrics()
+    cost = _Cost(bench, app)
     results = bench.load(app.base_url + "/slack/events", bodies, concurrency, FORM)
     shown = bench.slack.wait_for_blocking(
         "response_url",
@@ -377,8 +406,6 @@ def run_search(
     f.counters = {
         "results_shown": len(shown_at),
         "found": sum(1 for c in shown if case.display_id in json.dumps(c.params)),
-        "sts_assume_role_calls": bench.aws.assume_role_count - sts_before,
-        "aws_calls_per_request": round((len(bench.aws.calls) - aws_before) / max(len(results), 1), 2),
-        "db_round_trips_per_request": _db_per_request(app, before, len(results)),
+        **cost.counters(len(results)),
     }
     return [f]

@@ -12,7 +12,6 @@ case), so the submissions are what Slack would send back.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import random
 import re
@@ -22,14 +21,10 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from benchmarks.harness import Bench, Process
-from benchmarks.scenarios import FORM, TEAM, _percentile, case_form
-from bolt_app.app import build_services
+from benchmarks.scenarios import FORM, _percentile, case_form, seed_channels
 from bolt_app.blocks.cases.parts import REPLY_ACTION, SEE_DETAILS_ACTION, SERVICE_ACTION, CaseRef, ViewState
 from bolt_app.services.cases.fields import MESSAGE_BLOCK, SERVICE_BLOCK
-from bolt_app.services.context import Actor
-from bolt_app.settings import Settings
 from listeners.quota_form import metadata as quota_metadata
-from storage.channels import ChannelConfigRow, Notifications
 from tests.fakes.slack_api import Call
 from tests.helpers.scenario import view_of, with_values
 from tests.helpers.slack_requests import (
@@ -93,31 +88,8 @@ def seed_surge(bench: Bench, database_url: str, size: SurgeSize) -> _World:
     channels = [f"CS{c:04d}" for c in range(size.channels)]
     account_of = {ch: _account(c % size.accounts) for c, ch in enumerate(channels)}
 
-    async def seed() -> None:
-        services = await build_services(
-            Settings(database_url=database_url, token_encryption_keys=(bench.key,))
-        )
-        try:
-            workspace = await services.workspaces.get(TEAM)
-            assert workspace is not None, "install first"
-            admin = Actor.member(TEAM, "U0001", slack_admin=True)
-            roles = {}
-            for a in range(size.accounts):
-                account = _account(a)
-                roles[account] = bench.aws.create_role(
-                    account, external_id=workspace.external_id, policy="full"
-                )
-                await services.accounts.authorize(admin, roles[account], f"Surge {a}")
-            for ch in channels:
-                account = account_of[ch]
-                row = ChannelConfigRow(
-                    TEAM, ch, f"surge-{ch}", account, None, roles[account], Notifications(), "b"
-                )
-                await services.channels.repository.save(row, per_account=100, per_channel=100)
-        finally:
-            await services.close()
-
-    asyncio.run(seed())
+    accounts = {_account(a): f"Surge {a}" for a in range(size.accounts)}
+    seed_channels(bench, database_url, accounts, {ch: (f"surge-{ch}", account_of[ch]) for ch in channels})
     world = _World(channels, account_of, {})
     for a in range(size.accounts):
         account = _account(a)
