@@ -9,6 +9,7 @@ import statistics
 import time
 import urllib.request
 import uuid
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -19,6 +20,7 @@ from bolt_app.services.context import Actor
 from bolt_app.settings import Settings
 from storage.channels import ChannelConfigRow, Notifications
 from storage.workspaces import WorkspaceKey
+from tests.fakes.slack_api import Call
 from tests.helpers import scenario
 from tests.helpers.scenario import view_of, with_values
 from tests.helpers.slack_requests import slash_command_body, view_submission_body, view_submission_payload
@@ -182,6 +184,14 @@ class _Cost:
         self.bench, self.app = bench, app
         self.sts, self.aws, self.metrics = bench.aws.assume_role_count, len(bench.aws.calls), app.metrics()
 
+    def load(
+        self, bodies: list[str], concurrency: int, until: str, where: Callable[[Call], bool] | None = None
+    ) -> tuple[list[dict[str, Any]], list[Call]]:
+        """Sends `bodies` to the app, then waits (bounded) for one Slack call `until` (matching `where`) each."""
+        results = self.bench.load(self.app.base_url + "/slack/events", bodies, concurrency, FORM)
+        ends = self.bench.slack.wait_for_blocking(until, count=len(results), timeout=120, where=where)
+        return results, ends
+
     def counters(self, requests: int) -> dict[str, Any]:
         return {
             "sts_assume_role_calls": self.bench.aws.assume_role_count - self.sts,
@@ -195,11 +205,8 @@ def run_create_open(
 ) -> list[Figures]:
     """`/aws-support create-case` up to `views.open` received by the fake Slack."""
     cost = _Cost(bench, app)
-    results = bench.load(app.base_url + "/slack/events", _commands("create-case", count), concurrency, FORM)
-    opened = {
-        c.params.get("trigger_id"): c
-        for c in bench.slack.wait_for_blocking("views.open", count=len(results), timeout=60)
-    }
+    results, calls = cost.load(_commands("create-case", count), concurrency, "views.open")
+    opened = {c.params.get("trigger_id"): c for c in calls}
     ends = {r["i"]: opened[key].at for r in results if (key := f"bench.{r['i']}.trigger") in opened}
     f = figures("create-open", "app", db, latency_ms, results, ends, concurrency)
     other_calls = [c.method for c in bench.slack.calls() if c.method != "views.open"]
@@ -359,12 +366,8 @@ def run_create_submit(
         submitted = with_values(view | {"id": f"VBENCH{i:05d}", "hash": "h"}, values)
         bodies.append(view_submission_body(view_submission_payload(submitted)))
     cost = _Cost(bench, app)
-    results = bench.load(app.base_url + "/slack/events", bodies, concurrency, FORM)
-    posts = bench.slack.wait_for_blocking(
-        "chat.postMessage",
-        count=len(results),
-        timeout=120,
-        where=lambda c: "bench case" in json.dumps(c.params),
+    results, posts = cost.load(
+        bodies, concurrency, "chat.postMessage", lambda c: "bench case" in json.dumps(c.params)
     )
     posted_at = {}
     for c in posts:
@@ -394,12 +397,8 @@ def run_search(
         for i in range(count)
     ]
     cost = _Cost(bench, app)
-    results = bench.load(app.base_url + "/slack/events", bodies, concurrency, FORM)
-    shown = bench.slack.wait_for_blocking(
-        "response_url",
-        count=len(results),
-        timeout=120,
-        where=lambda c: "/search" in str(c.params.get("_path")),
+    results, shown = cost.load(
+        bodies, concurrency, "response_url", lambda c: "/search" in str(c.params.get("_path"))
     )
     shown_at = {int(str(c.params["_path"]).split("/")[3]): c.at for c in shown}
     f = figures("search", "app", db, latency_ms, results, shown_at, concurrency)
