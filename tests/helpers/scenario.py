@@ -164,6 +164,20 @@ async def response_url_posts(h: AppHarness, count: int = 1, within: float = 5.0)
     return posts
 
 
+async def configured_channel_of(database_url: str, slack: Any, aws: Any, accounts: dict[str, str]) -> None:
+    """`configured_channel` for an app served in processes of its own: straight into its database."""
+    from types import SimpleNamespace
+
+    from bolt_app.app import build_services
+    from tests.helpers.app import app_settings
+
+    services = await build_services(app_settings(database_url, slack))
+    try:
+        await configured_channel(SimpleNamespace(services=services), aws, accounts)  # type: ignore[arg-type]
+    finally:
+        await services.close()
+
+
 async def configured_channel(
     h: AppHarness,
     aws: Any,
