@@ -11,7 +11,7 @@ from storage.workspaces import WorkspaceKey
 from tests.fakes.aws import AwsDouble
 from tests.fakes.slack_api import FakeSlackApi
 from tests.helpers.app import AppHarness
-from tests.helpers.notification_rules import NOTIFICATION_RULES
+from tests.helpers.notification_rules import NOTIFICATION_RULES, Rule
 from tests.helpers.scenario import click, last_view_update, open_modal, replies
 from tests.helpers.slack_requests import view_submission_body, view_submission_payload
 from tests.helpers.values import ADMIN, MEMBER
@@ -109,24 +109,14 @@ async def test_configure_edit_and_remove_a_channel(harness: AppHarness, aws: Aws
     assert await rows(harness) == []
 
 
-@pytest.mark.parametrize(("severity", "new", "corr", "resolved", "error"), NOTIFICATION_RULES)
-async def test_notification_rules_in_the_modal(
-    harness: AppHarness,
-    aws: AwsDouble,
-    severity: str,
-    new: bool,
-    corr: bool,
-    resolved: bool,
-    error: str | None,
-) -> None:
+@pytest.mark.parametrize("rule", NOTIFICATION_RULES)
+async def test_notification_rules_in_the_modal(harness: AppHarness, aws: AwsDouble, rule: Rule) -> None:
     await authorized_role(harness, aws)
-    kinds = tuple(
-        k for k, on in (("create_or_reopen", new), ("correspondence", corr), ("resolve", resolved)) if on
-    )
     view = await open_modal(harness, "configure-channel", channel_id=CHANNEL)
-    response = (await submit_state(harness, view, values(ACCOUNT, severity=severity, kinds=kinds))).json()
-    if error:
-        assert response["response_action"] == "errors" and error in response["errors"]["notifications"]
+    form = values(ACCOUNT, severity=rule.severity, kinds=rule.kinds())
+    response = (await submit_state(harness, view, form)).json()
+    if rule.error:
+        assert response["response_action"] == "errors" and rule.error in response["errors"]["notifications"]
     else:
         assert response["response_action"] == "update"
 
