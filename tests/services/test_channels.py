@@ -5,18 +5,15 @@ from __future__ import annotations
 import asyncio
 import json
 import textwrap
-from collections.abc import AsyncIterator
 
 import pytest
 
-from bolt_app.app import Services, build_services
+from bolt_app.app import Services
 from bolt_app.errors import UserFacingError
 from bolt_app.services.channel_files import ChannelFiles, FileErrors, parse_file, rows_as_file
 from bolt_app.services.channels import ConfigureRequest
 from bolt_app.services.context import Actor
-from bolt_app.settings import Settings
 from storage.channels import ChannelConfigRow, Notifications
-from storage.crypto import generate_key
 from storage.workspaces import WorkspaceKey
 from tests.fakes.aws import AwsDouble
 from tests.helpers.identifiers import UNICODE_DIGITS
@@ -28,12 +25,8 @@ ALL = Notifications("all", True, True, True)
 
 
 @pytest.fixture
-async def services(database_url: str, aws: AwsDouble) -> AsyncIterator[Services]:
-    services = await build_services(
-        Settings(database_url=database_url, token_encryption_keys=(generate_key(),))
-    )
-    yield services
-    await services.close()
+def services_database(database_url: str) -> str:
+    return database_url
 
 
 async def _setup(services: Services, aws: AwsDouble, key: WorkspaceKey = A) -> str:

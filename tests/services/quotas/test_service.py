@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 from botocore.retries.standard import ExponentialBackoff
 
@@ -31,15 +29,6 @@ ACTOR = SlackActor.member(WORKSPACE, "U42", "Ada")
 LAMBDA = "lambda"
 CONCURRENCY = "L-B99A9384"  # "Concurrent executions", default 1000
 INCREASE = "servicequotas:RequestServiceQuotaIncrease"
-
-
-@pytest.fixture
-async def services(sqlite_url: str, aws: AwsDouble) -> AsyncIterator[Services]:
-    services = await build_services(
-        Settings(database_url=sqlite_url, token_encryption_keys=(generate_key(),))
-    )
-    yield services
-    await services.close()
 
 
 @pytest.fixture
