@@ -31,7 +31,7 @@ from bolt_app.notifications_worker import (
 from bolt_app.services.notifications.events import CREATE
 from bolt_app.settings import SettingsError
 from storage.workspaces import ChannelKey, WorkspaceKey
-from tests.fakes.aws import APP_ACCOUNT_ID, APP_USER_NAME, AwsDouble
+from tests.fakes.aws import APP_ACCOUNT_ID, APP_USER_NAME, AwsDouble, allowing
 from tests.helpers.notification_world import (
     ACCOUNT,
     CLIENT_ID,
@@ -42,23 +42,14 @@ from tests.helpers.notification_world import (
     notification_world,
 )
 
-WORKER_QUEUE_POLICY = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Effect": "Allow",
-            "Resource": "*",
-            # DeleteMessageBatch is authorized as sqs:DeleteMessage on AWS; moto checks the operation's own name.
-            "Action": [
-                "sqs:ReceiveMessage",
-                "sqs:DeleteMessage",
-                "sqs:DeleteMessageBatch",
-                "sqs:ChangeMessageVisibility",
-                "sqs:GetQueueAttributes",
-            ],
-        }
-    ],
-}
+# DeleteMessageBatch is authorized as sqs:DeleteMessage on AWS; moto checks the operation's own name.
+WORKER_QUEUE_POLICY = allowing(
+    "sqs:ReceiveMessage",
+    "sqs:DeleteMessage",
+    "sqs:DeleteMessageBatch",
+    "sqs:ChangeMessageVisibility",
+    "sqs:GetQueueAttributes",
+)
 
 
 @dataclass(frozen=True)
