@@ -56,6 +56,11 @@ MB = 1024 * 1024
 Json = dict[str, Any]
 
 
+def form_with_files(*files: Json) -> Json:
+    """The valid create-case form with `files` (as Slack describes them) in its attachments input."""
+    return case_form(**{fields.ATTACHMENTS_BLOCK: ("files", list(files))})
+
+
 async def create_modal(h: AppHarness, command: str = "create-case") -> Json:
     """Runs the command; returns the modal once the app completed it (severities known), as Slack would submit it."""
     before = len(h.slack.calls("views.update"))
@@ -248,7 +253,7 @@ async def test_attachments_are_downloaded_with_the_bot_token_and_attached_to_the
     harness.slack.add_file("F2", "screen.png", b"\x89PNG" + b"\0" * 2048, "image/png")
     view = await create_modal(harness)
     files = [slack_file("F1", "console.log", 1200), slack_file("F2", "screen.png", 2052)]
-    await submit(harness, view, case_form(**{fields.ATTACHMENTS_BLOCK: ("files", files)}))
+    await submit(harness, view, form_with_files(*files))
     await harness.slack.wait_for("chat.postMessage")
     [case] = aws.cases(ACCOUNT)
     attached = {a.file_name: a.data for a in case.communications[0].attachments}
@@ -295,7 +300,7 @@ async def test_the_bot_token_goes_only_to_slack_and_a_remote_file_is_refused(
         await submit(
             harness,
             view,
-            case_form(**{fields.ATTACHMENTS_BLOCK: ("files", [slack_file("F1", "notes.txt", 5)])}),
+            form_with_files(slack_file("F1", "notes.txt", 5)),
         )
         said = await ephemeral_said(harness)
         assert "Upload the file itself to Slack" in said and "notes.txt" in said
@@ -309,7 +314,7 @@ async def test_a_remote_file_in_the_form_is_a_field_error_on_attachments(
     await configured_channel(harness, aws, {ACCOUNT: "full"})
     view = await create_modal(harness)
     remote = slack_file("F1", "design.gdoc", 10) | {"is_external": True}
-    response = await submit(harness, view, case_form(**{fields.ATTACHMENTS_BLOCK: ("files", [remote])}))
+    response = await submit(harness, view, form_with_files(remote))
     body = response.json()
     assert body["response_action"] == "errors"
     assert "Upload the file itself to Slack" in body["errors"][fields.ATTACHMENTS_BLOCK]
@@ -325,7 +330,7 @@ async def test_a_file_larger_in_slack_than_the_form_said_is_refused_before_downl
     await submit(
         harness,
         view,
-        case_form(**{fields.ATTACHMENTS_BLOCK: ("files", [slack_file("F1", "core.dump", 10)])}),
+        form_with_files(slack_file("F1", "core.dump", 10)),
     )
     said = await ephemeral_said(harness)
     assert "core.dump is 6.0 MB" in said and "5 MB" in said
