@@ -25,6 +25,7 @@ from benchmarks.scenarios import FORM, _percentile, case_form, seed_channels
 from bolt_app.blocks.cases.parts import REPLY_ACTION, SEE_DETAILS_ACTION, SERVICE_ACTION, CaseRef, ViewState
 from bolt_app.services.cases.fields import MESSAGE_BLOCK, SERVICE_BLOCK
 from listeners.quota_form import metadata as quota_metadata
+from tests.fakes.aws_realism import SUPPORT_RATE_PER_SECOND
 from tests.fakes.slack_api import Call
 from tests.helpers.scenario import view_of, with_values
 from tests.helpers.slack_requests import (
@@ -37,7 +38,6 @@ from tests.helpers.slack_requests import (
     view_submission_payload,
 )
 
-SUPPORT_RATE = 5.0  # Support API calls per second per account (AWS's documented rate)
 THINK_S = {"create": (1.0, 2.5), "reply": 2.0, "quota": 1.0}  # when a user's next step follows the first
 THROTTLING_WORDS = ("ThrottlingException", "TooManyRequestsException", "Rate exceeded", "throttl")
 
@@ -339,7 +339,7 @@ def run_surge(
     # The per-account rate bounds the run from below: the busiest account's Support calls at 5 a second. And
     # the last flow cannot finish before it was sent.
     rate_bound = (
-        max(support_by_account.values(), default=0) / SUPPORT_RATE
+        max(support_by_account.values(), default=0) / SUPPORT_RATE_PER_SECOND
     )  # below it: AWS's rate was exceeded
     bound = max(rate_bound, max(r["sent"] for r in results) - first_sent)
     return {
