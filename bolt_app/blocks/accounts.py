@@ -17,13 +17,13 @@ from bolt_app.blocks.common import (
     context,
     cut_options,
     escape,
+    home_list_blocks,
     input_block,
     json_code,
     modal,
     more_line,
     option,
     overflow,
-    rows_that_fit,
     section,
     static_select,
     text_input,
@@ -202,21 +202,15 @@ def home_account_line(row: AuthorizationRow) -> str:
 
 def home_accounts_blocks(rows: list[AuthorizationRow], *, max_blocks: int) -> list[Block]:
     """App Home's accounts: a heading with the count, one section per account with its menu, cut to fit."""
-    if not rows:
-        return [section("*AWS accounts*\nNone yet.")]
-    blocks: list[Block] = [section(f"*AWS accounts* ({len(rows)})")]
-    shown = rows_that_fit(len(rows), 1, max_blocks - 1)  # below the heading
-    for row in rows[:shown]:
-        account_id = row.account.account_id
-        actions_menu = overflow(
-            HOME_ACCOUNT_MENU_ACTION, ("Edit name", f"edit:{account_id}"), ("Remove…", f"remove:{account_id}")
-        )
-        blocks.append(
-            section(home_account_line(row), accessory=actions_menu, block_id=f"account_{account_id}")
-        )
-    if shown < len(rows):
-        blocks.append(more_line(len(rows) - shown, ACCOUNTS_ELSEWHERE))
-    return blocks
+    return home_list_blocks("AWS accounts", "None yet.", rows, _home_account, ACCOUNTS_ELSEWHERE, max_blocks)
+
+
+def _home_account(row: AuthorizationRow) -> Block:
+    account_id = row.account.account_id
+    menu = overflow(
+        HOME_ACCOUNT_MENU_ACTION, ("Edit name", f"edit:{account_id}"), ("Remove…", f"remove:{account_id}")
+    )
+    return section(home_account_line(row), accessory=menu, block_id=f"account_{account_id}")
 
 
 def remove_account_modal(row: AuthorizationRow) -> View:

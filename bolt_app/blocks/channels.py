@@ -17,6 +17,7 @@ from bolt_app.blocks.common import (
     confirm_dialog,
     context,
     escape,
+    home_list_blocks,
     modal,
     more_line,
     option,
@@ -272,25 +273,16 @@ def workspace_channels_blocks(
 ) -> list[Block]:
     """App Home's channels: a heading with the count, one section per configuration (with its menu for admins),
     cut to fit with where the rest is."""
-    if not rows:
-        return [section("*Channels*\nNone configured yet.")]
-    blocks: list[Block] = [section(f"*Channels* ({len(rows)})")]
-    shown = rows_that_fit(len(rows), 1, max_blocks - 1)
-    for row in rows[:shown]:
+
+    def row_section(row: ChannelConfigRow) -> Block:
         value = f"{row.channel_id}|{row.account_id}"
-        accessory = (
-            overflow(HOME_CHANNEL_MENU_ACTION, ("Edit", f"edit|{value}"), ("Remove…", f"remove|{value}"))
-            if admin
-            else None
-        )
-        blocks.append(
-            section(
-                home_channel_line(row), accessory=accessory, block_id=f"cfg_{row.channel_id}_{row.account_id}"
-            )
-        )
-    if shown < len(rows):
-        blocks.append(more_line(len(rows) - shown, CHANNELS_ELSEWHERE))
-    return blocks
+        menu = overflow(HOME_CHANNEL_MENU_ACTION, ("Edit", f"edit|{value}"), ("Remove…", f"remove|{value}"))
+        block_id = f"cfg_{row.channel_id}_{row.account_id}"
+        return section(home_channel_line(row), accessory=menu if admin else None, block_id=block_id)
+
+    return home_list_blocks(
+        "Channels", "None configured yet.", rows, row_section, CHANNELS_ELSEWHERE, max_blocks
+    )
 
 
 def remove_channel_modal(row: ChannelConfigRow) -> View:

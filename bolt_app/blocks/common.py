@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 from bolt_app.mrkdwn import escape  # noqa: F401  (re-exported: the builders' one escape)
 
@@ -48,6 +49,27 @@ def rows_that_fit(count: int, per_row: int, room: int) -> int:
     if count * per_row <= room:
         return count
     return max(room - 1, 0) // per_row
+
+
+Row = TypeVar("Row")
+
+
+def home_list_blocks(
+    title: str,
+    empty: str,
+    rows: Sequence[Row],
+    row_section: Callable[[Row], Block],
+    elsewhere: str,
+    max_blocks: int,
+) -> list[Block]:
+    """An App Home list: a heading with the count, one section per row, cut to fit with where the rest is."""
+    if not rows:
+        return [section(f"*{title}*\n{empty}")]
+    shown = rows_that_fit(len(rows), 1, max_blocks - 1)  # below the heading
+    blocks = [section(f"*{title}* ({len(rows)})"), *(row_section(row) for row in rows[:shown])]
+    if shown < len(rows):
+        blocks.append(more_line(len(rows) - shown, elsewhere))
+    return blocks
 
 
 def divider() -> Block:

@@ -23,7 +23,7 @@ from storage.channels import (
     Notifications,
 )
 from storage.shared_loads import SharedLoadCache
-from storage.workspaces import ChannelKey, WorkspaceKey
+from storage.workspaces import ChannelKey, WorkspaceKey, WorkspaceRow
 
 CONFIGURATIONS_PER_ACCOUNT = 20
 ACCOUNTS_PER_CHANNEL = 100
@@ -141,6 +141,22 @@ class ChannelConfigurations:
     rows: list[ChannelConfigRow]
 
 
+def channel_account(config: ChannelConfigRow, workspace: WorkspaceRow) -> ChannelAccount:
+    """A channel's configuration for one account as the services act with it: the role, the workspace's
+    External ID and name, and the channel's member policy."""
+    return ChannelAccount(
+        workspace=config.workspace,
+        channel_id=config.channel_id,
+        channel_name=config.channel_name,
+        account_id=config.account_id,
+        account_shown=display_name(AccountRow(config.account_id, config.account_name, None, None)),
+        role_arn=config.role_arn,
+        external_id=workspace.external_id,
+        workspace_name=workspace.team_name,
+        members=stored_policy(config.members),
+    )
+
+
 class ChannelService:
     def __init__(
         self,
@@ -206,20 +222,7 @@ class ChannelService:
         if not rows:
             return []
         workspace = await self.accounts.installed_workspace(channel.workspace)
-        return [
-            ChannelAccount(
-                workspace=channel.workspace,
-                channel_id=row.channel_id,
-                channel_name=row.channel_name,
-                account_id=row.account_id,
-                account_shown=display_name(AccountRow(row.account_id, row.account_name, None, None)),
-                role_arn=row.role_arn,
-                external_id=workspace.external_id,
-                workspace_name=workspace.team_name,
-                members=stored_policy(row.members),
-            )
-            for row in rows
-        ]
+        return [channel_account(row, workspace) for row in rows]
 
     async def start_configuring(
         self, actor: Actor, channel: SlackChannel | None

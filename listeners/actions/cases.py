@@ -8,12 +8,6 @@ import json
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import datetime
-from typing import Any
-
-from slack_bolt.context.ack.async_ack import AsyncAck
-from slack_bolt.context.async_context import AsyncBoltContext
-from slack_bolt.context.respond.async_respond import AsyncRespond
-from slack_sdk.web.async_client import AsyncWebClient
 
 from bolt_app.blocks.cases.forms import create_case_modal, reopen_modal, reply_modal
 from bolt_app.blocks.cases.messages import (
@@ -49,7 +43,8 @@ from listeners.case_flow import (
     view_state,
 )
 from listeners.common import account_of, channel_accounts, pick_account, slack_actor, update_view
-from listeners.errors import BELOW_MESSAGE, shows_errors
+from listeners.errors import BELOW_MESSAGE
+from listeners.requests import Click, on_click
 
 MAX_CORRESPONDENCE_PAGES = 10  # "Show full message" looks this far back for an older correspondence
 
@@ -57,12 +52,13 @@ ActionListener = Callable[..., Awaitable[None]]
 
 
 async def _case_clicked(
-    value: str, body: dict[str, Any], context: AsyncBoltContext, channels: ChannelService
+    click: Click, channels: ChannelService, value: str | None = None
 ) -> tuple[ChannelAccount, CaseRef, MessageClick]:
-    """The case a button names, where it was clicked, and the channel's role for the case's account."""
-    ref = CaseRef.decode(value)
-    click = message_click(body)
-    return await account_of(channels, context, click.channel_id, ref.account_id), ref, click
+    """The case a button names (its value, or `value` read from it), where it was clicked, and the channel's role
+    for the case's account."""
+    ref = CaseRef.decode(click.value if value is None else value)
+    where = message_click(click.body)
+    return await account_of(channels, click.context, where.channel_id, ref.account_id), ref, where
 
 
 def _correspondence_page(value: str) -> tuple[str, str | None]:
@@ -86,23 +82,17 @@ def _full_message(value: str) -> tuple[str, datetime | None]:
 # ---- the create-case modal -------------------------------------------------------------------------------------
 
 
-async def case_form_changed(
-    ack: AsyncAck,
-    body: dict[str, Any],
-    client: AsyncWebClient,
-    context: AsyncBoltContext,
-    channels: ChannelService,
-    cases: CaseService,
-) -> None:
+@on_click()
+async def case_form_changed(click: Click, channels: ChannelService, cases: CaseService) -> None:
     """The account, issue type, service or category changed: offer that account's severity levels and the
     languages AWS supports for that issue type, service and category (a new service clears the category)."""
-    await ack()
-    view = body["view"]
+    await click.ack()
+    view = click.body["view"]
     form = read_case_form(view["state"])
-    service_changed = (body.get("actions") or [{}])[0].get("block_id") == SERVICE_BLOCK
-    accounts = await channel_accounts(channels, context, view_state(view).channel_id)
+    service_changed = click.action.get("block_id") == SERVICE_BLOCK
+    accounts = await channel_accounts(channels, click.context, view_state(view).channel_id)
     account = pick_account(accounts, form.account_id)
-    actor = slack_actor(context)
+    actor = slack_actor(click.context)
     levels, notice = await severity_levels(cases, account, actor)
     languages: list[SupportedLanguage] = []
     if (
@@ -126,48 +116,34 @@ async def case_form_changed(
         private_metadata=replace(view_state(view), severities=offered_severities(account, levels)).encode(),
         notice=notice,
     )
-    await update_view(client, view, updated)
+    await update_view(click.client, view, updated)
 
 
 # ---- reading a case --------------------------------------------------------------------------------------------
 
 
-@shows_errors(BELOW_MESSAGE)
-async def see_details_clicked(
-    ack: AsyncAck,
-    action: dict[str, Any],
-    body: dict[str, Any],
-    context: AsyncBoltContext,
-    respond: AsyncRespond,
-    channels: ChannelService,
-    cases: CaseService,
-) -> None:
-    await ack()
-    account, ref, _ = await _case_clicked(str(action.get("value", "")), body, context, channels)
-    actor = slack_actor(context)
+@on_click(BELOW_MESSAGE)
+async def see_details_clicked(click: Click, channels: ChannelService, cases: CaseService) -> None:
+    await click.ack()
+    account, ref, _ = await _case_clicked(click, channels)
+    actor = slack_actor(click.context)
     case = await cases.details(account, actor, ref.case_id, ref.language)
     blocks = await details_blocks(cases, actor, account, case)
-    await respond(text=case_text(case), blocks=blocks, response_type="ephemeral", replace_original=False)
+    await click.respond(
+        text=case_text(case), blocks=blocks, response_type="ephemeral", replace_original=False
+    )
 
 
-@shows_errors(BELOW_MESSAGE)
-async def previous_correspondence_clicked(
-    ack: AsyncAck,
-    action: dict[str, Any],
-    body: dict[str, Any],
-    context: AsyncBoltContext,
-    respond: AsyncRespond,
-    channels: ChannelService,
-    cases: CaseService,
-) -> None:
+@on_click(BELOW_MESSAGE)
+async def previous_correspondence_clicked(click: Click, channels: ChannelService, cases: CaseService) -> None:
     """The first page (from a case's details) appears below them; older pages replace the page clicked."""
-    await ack()
-    value, page_token = _correspondence_page(str(action.get("value", "")))
-    account, ref, _ = await _case_clicked(value, body, context, channels)
-    actor = slack_actor(context)
+    await click.ack()
+    value, page_token = _correspondence_page(click.value)
+    account, ref, _ = await _case_clicked(click, channels, value)
+    actor = slack_actor(click.context)
     case = await cases.details(account, actor, ref.case_id, ref.language)
     communications, next_token = await cases.communications(account, actor, ref.case_id, page_token)
-    await respond(
+    await click.respond(
         text=f"Previous correspondence of case {case.display_id or case.case_id}",
         blocks=previous_correspondence_blocks(case, communications, next_token),
         response_type="ephemeral",
@@ -175,31 +151,22 @@ async def previous_correspondence_clicked(
     )
 
 
-@shows_errors(BELOW_MESSAGE)
-async def show_full_message_clicked(
-    ack: AsyncAck,
-    action: dict[str, Any],
-    body: dict[str, Any],
-    client: AsyncWebClient,
-    context: AsyncBoltContext,
-    respond: AsyncRespond,
-    channels: ChannelService,
-    cases: CaseService,
-) -> None:
+@on_click(BELOW_MESSAGE)
+async def show_full_message_clicked(click: Click, channels: ChannelService, cases: CaseService) -> None:
     """A modal with one correspondence whole: opened at once, filled in once AWS answered."""
-    await ack()
-    value, at = _full_message(str(action.get("value", "")))
-    account, ref, _ = await _case_clicked(value, body, context, channels)
-    opened = await client.views_open(
-        trigger_id=body["trigger_id"], view=message_modal("Full message", "Loading the message…")
+    await click.ack()
+    value, at = _full_message(click.value)
+    account, ref, _ = await _case_clicked(click, channels, value)
+    opened = await click.client.views_open(
+        trigger_id=click.trigger_id, view=message_modal("Full message", "Loading the message…")
     )
     try:
-        actor = slack_actor(context)
+        actor = slack_actor(click.context)
         case = await cases.details(account, actor, ref.case_id, ref.language)
         updated = full_message_modal(case, await _communication(cases, actor, account, case, at))
     except UserFacingError as e:
         updated = message_modal("Full message", f":warning: {e.message}")
-    await update_view(client, opened["view"], updated)
+    await update_view(click.client, opened["view"], updated)
 
 
 async def _communication(
@@ -218,22 +185,13 @@ async def _communication(
     return found
 
 
-@shows_errors(BELOW_MESSAGE)
-async def share_clicked(
-    ack: AsyncAck,
-    action: dict[str, Any],
-    body: dict[str, Any],
-    client: AsyncWebClient,
-    context: AsyncBoltContext,
-    respond: AsyncRespond,
-    channels: ChannelService,
-    cases: CaseService,
-) -> None:
+@on_click(BELOW_MESSAGE)
+async def share_clicked(click: Click, channels: ChannelService, cases: CaseService) -> None:
     """Posts the case's summary in the channel, for everyone."""
-    await ack()
-    account, ref, click = await _case_clicked(str(action.get("value", "")), body, context, channels)
-    case = await cases.details(account, slack_actor(context), ref.case_id, ref.language)
-    await SlackCaseMessages(client).post(click.channel_id, case, shared_by=context.user_id)
+    await click.ack()
+    account, ref, where = await _case_clicked(click, channels)
+    case = await cases.details(account, slack_actor(click.context), ref.case_id, ref.language)
+    await SlackCaseMessages(click.client).post(where.channel_id, case, shared_by=click.context.user_id)
 
 
 # ---- changing a case -------------------------------------------------------------------------------------------
@@ -243,20 +201,11 @@ def _case_modal_clicked(build: Callable[..., View], rule: Action) -> ActionListe
     """ "Reply" and "Reopen case": the modal about the case clicked (`reply_modal`, `reopen_modal`), unless the
     channel's member policy (`rule`) would refuse its submission."""
 
-    @shows_errors(BELOW_MESSAGE)
-    async def clicked(
-        ack: AsyncAck,
-        action: dict[str, Any],
-        body: dict[str, Any],
-        client: AsyncWebClient,
-        context: AsyncBoltContext,
-        respond: AsyncRespond,
-        channels: ChannelService,
-        cases: CaseService,
-    ) -> None:
-        await ack()
-        ref = CaseRef.decode(str(action.get("value", "")))
-        await open_case_modal(build, client, context, channels, cases, body, ref, rule)
+    @on_click(BELOW_MESSAGE)
+    async def clicked(click: Click, channels: ChannelService, cases: CaseService) -> None:
+        await click.ack()
+        ref = CaseRef.decode(click.value)
+        await open_case_modal(build, click.client, click.context, channels, cases, click.body, ref, rule)
 
     return clicked
 
@@ -265,53 +214,37 @@ reply_clicked = _case_modal_clicked(reply_modal, "reply")
 reopen_clicked = _case_modal_clicked(reopen_modal, "resolve")
 
 
-@shows_errors(BELOW_MESSAGE)
+@on_click(BELOW_MESSAGE)
 async def resolve_clicked(
-    ack: AsyncAck,
-    action: dict[str, Any],
-    body: dict[str, Any],
-    client: AsyncWebClient,
-    context: AsyncBoltContext,
-    respond: AsyncRespond,
-    channels: ChannelService,
-    cases: CaseService,
-    case_actions: CaseActions,
+    click: Click, channels: ChannelService, cases: CaseService, case_actions: CaseActions
 ) -> None:
     """Confirmed in Slack's "Resolve case" dialog; resolves the case and shows it resolved where it was clicked."""
-    await ack()
-    account, ref, click = await _case_clicked(str(action.get("value", "")), body, context, channels)
-    actor = slack_actor(context)
+    await click.ack()
+    account, ref, where = await _case_clicked(click, channels)
+    actor = slack_actor(click.context)
     try:
         await case_actions.resolve(account, actor, ref.case_id)
     except CaseAlreadyResolved as e:
-        await ephemeral(respond)(e.message)
+        await ephemeral(click.respond)(e.message)
     case = await cases.details(account, actor, ref.case_id, ref.language)
-    if click.ephemeral:
+    if where.ephemeral:
         blocks = await details_blocks(cases, actor, account, case)
-        await respond(text=case_text(case), blocks=blocks, replace_original=True)
+        await click.respond(text=case_text(case), blocks=blocks, replace_original=True)
     else:
-        await SlackCaseMessages(client).refresh(click.channel_id, click.message_ts, case)
+        await SlackCaseMessages(click.client).refresh(where.channel_id, where.message_ts, case)
 
 
 # ---- search results --------------------------------------------------------------------------------------------
 
 
-@shows_errors(BELOW_MESSAGE)
-async def search_results_page_clicked(
-    ack: AsyncAck,
-    action: dict[str, Any],
-    body: dict[str, Any],
-    context: AsyncBoltContext,
-    respond: AsyncRespond,
-    channels: ChannelService,
-    cases: CaseService,
-) -> None:
+@on_click(BELOW_MESSAGE)
+async def search_results_page_clicked(click: Click, channels: ChannelService, cases: CaseService) -> None:
     """ "Next 5 results" / "Previous 5 results": the search again, that page, in place of the one clicked."""
-    await ack()
-    token = str(action.get("value", ""))
-    accounts = await channel_accounts(channels, context, message_click(body).channel_id)
-    page = await cases.search(accounts, slack_actor(context), search_filter_of(token), page_token=token)
-    await respond(
+    await click.ack()
+    token = click.value
+    accounts = await channel_accounts(channels, click.context, message_click(click.body).channel_id)
+    page = await cases.search(accounts, slack_actor(click.context), search_filter_of(token), page_token=token)
+    await click.respond(
         text="Search results",
         blocks=search_results_blocks(page, page.offset // SEARCH_PAGE_SIZE + 1),
         response_type="ephemeral",
@@ -319,16 +252,9 @@ async def search_results_page_clicked(
     )
 
 
-@shows_errors(BELOW_MESSAGE)
-async def edit_search_clicked(
-    ack: AsyncAck,
-    body: dict[str, Any],
-    client: AsyncWebClient,
-    context: AsyncBoltContext,
-    respond: AsyncRespond,
-    channels: ChannelService,
-) -> None:
-    await ack()
-    channel_id = message_click(body).channel_id
-    accounts = await channel_accounts(channels, context, channel_id)
-    await open_search_modal(client, accounts, body["trigger_id"], channel_id)
+@on_click(BELOW_MESSAGE)
+async def edit_search_clicked(click: Click, channels: ChannelService) -> None:
+    await click.ack()
+    channel_id = message_click(click.body).channel_id
+    accounts = await channel_accounts(channels, click.context, channel_id)
+    await open_search_modal(click.client, accounts, click.trigger_id, channel_id)

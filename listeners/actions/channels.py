@@ -4,11 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt.context.ack.async_ack import AsyncAck
-from slack_bolt.context.async_context import AsyncBoltContext
-from slack_bolt.context.respond.async_respond import AsyncRespond
-from slack_sdk.web.async_client import AsyncWebClient
-
 from bolt_app.blocks.channels import (
     ACCOUNT_BLOCK,
     ADD_CHANNEL_ACCOUNT_ACTION,
@@ -28,75 +23,53 @@ from bolt_app.services.channels import ChannelService
 from bolt_app.services.home import HomeService
 from bolt_app.services.member_policy import MemberPolicy
 from bolt_app.slack.directory import channel_info
-from listeners.actions.accounts import from_home
 from listeners.channel_flows import open_configure_modal
-from listeners.common import acting_user, read_metadata, workspace_of
-from listeners.errors import TO_CLICKER, shows_errors
+from listeners.common import read_metadata, workspace_of
+from listeners.errors import TO_CLICKER
 from listeners.events.app_home import publish_home
+from listeners.requests import Click, on_click
 
 
-def _target(action: dict[str, Any]) -> tuple[str, str | None]:
-    channel_id, _, account_id = str(action.get("value", "")).partition("|")
+def _target(click: Click) -> tuple[str, str | None]:
+    channel_id, _, account_id = click.value.partition("|")
     return channel_id, account_id or None
 
 
-@shows_errors(TO_CLICKER)
-async def channel_form_clicked(
-    ack: AsyncAck,
-    action: dict[str, Any],
-    body: dict[str, Any],
-    client: AsyncWebClient,
-    context: AsyncBoltContext,
-    respond: AsyncRespond,
-    channels: ChannelService,
-) -> None:
+@on_click(TO_CLICKER)
+async def channel_form_clicked(click: Click, channels: ChannelService) -> None:
     """The buttons Edit (the form prefilled with that configuration) and Add another account (an empty form)."""
-    await ack()
-    channel_id, account_id = _target(action)
-    if action.get("action_id") == ADD_CHANNEL_ACCOUNT_ACTION:
+    await click.ack()
+    channel_id, account_id = _target(click)
+    if click.action.get("action_id") == ADD_CHANNEL_ACCOUNT_ACTION:
         account_id = None
-    actor = await acting_user(client, context)
-    form = await channels.configure_form(actor, await channel_info(client, channel_id), account_id)
-    await open_configure_modal(client, body["trigger_id"], form)
+    channel = await channel_info(click.client, channel_id)
+    form = await channels.configure_form(await click.actor(), channel, account_id)
+    await open_configure_modal(click.client, click.trigger_id, form)
 
 
-@shows_errors(TO_CLICKER)
-async def remove_channel_clicked(
-    ack: AsyncAck,
-    action: dict[str, Any],
-    body: dict[str, Any],
-    client: AsyncWebClient,
-    context: AsyncBoltContext,
-    respond: AsyncRespond,
-    channels: ChannelService,
-    home: HomeService,
-) -> None:
-    await ack()
-    channel_id, account_id = _target(action)
-    actor = await acting_user(client, context)
+@on_click(TO_CLICKER)
+async def remove_channel_clicked(click: Click, channels: ChannelService, home: HomeService) -> None:
+    await click.ack()
+    channel_id, account_id = _target(click)
+    actor = await click.actor()
     removed = await channels.remove(actor, channel_id, account_id or "")
-    if from_home(body):
-        await publish_home(client, home, actor)
+    if click.from_home:
+        await publish_home(click.client, home, actor)
         return
     rows = await channels.for_channel(actor.workspace, channel_id)
     text = f"AWS account {removed.account_id} was detached from #{removed.channel_name}."
     blocks = channel_configurations_blocks(rows, removed.channel_name, admin=True) if rows else None
-    await respond(text=text, blocks=blocks, replace_original=True)
+    await click.respond(text=text, blocks=blocks, replace_original=True)
 
 
-async def configure_account_selected(
-    ack: AsyncAck,
-    body: dict[str, Any],
-    client: AsyncWebClient,
-    context: AsyncBoltContext,
-    accounts: AccountService,
-) -> None:
+@on_click()
+async def configure_account_selected(click: Click, accounts: AccountService) -> None:
     """Choosing the account in "Configure channel" shows the role verified for it (used when the field is empty);
     a "Who can…" choice shows or hides its people and group pickers."""
-    await ack()
-    view = body["view"]
+    await click.ack()
+    view = click.body["view"]
     state = view["state"]
-    authorized = await accounts.authorized_accounts(workspace_of(context))
+    authorized = await accounts.authorized_accounts(workspace_of(click.context))
     account_id = input_value(state, ACCOUNT_BLOCK, CONFIGURE_ACCOUNT_ACTION)
     chosen = next((a for a in authorized if a.account.account_id == account_id), None)
     meta = read_metadata(view)
@@ -114,7 +87,7 @@ async def configure_account_selected(
         ),
         members=_members_so_far(state),
     )
-    await client.views_update(view_id=view["id"], hash=view.get("hash"), view=updated)
+    await click.client.views_update(view_id=view["id"], hash=view.get("hash"), view=updated)
 
 
 def _members_so_far(state: dict[str, Any]) -> MemberPolicy:

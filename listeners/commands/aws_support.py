@@ -14,17 +14,15 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bolt_app.blocks.help import CommandHelp, help_blocks, help_text
 from listeners.errors import Show, Where
+from listeners.requests import SlackRequest
 
 
 @dataclass(frozen=True)
-class CommandRequest:
+class CommandRequest(SlackRequest):
     """One `/aws-support` invocation, as the subcommand handlers receive it."""
 
-    ack: AsyncAck
     command: dict[str, Any]
     args: str
-    client: AsyncWebClient
-    context: AsyncBoltContext
     respond: AsyncRespond
 
     @property
@@ -121,7 +119,7 @@ async def aws_support_command(
     respond: AsyncRespond,
 ) -> None:
     name, _, args = (command.get("text") or "").strip().partition(" ")
-    request = CommandRequest(ack, command, args.strip(), client, context, respond)
+    request = CommandRequest(ack, client, context, command=command, args=args.strip(), respond=respond)
     sub = find_subcommand(name.lower()) if name else None
     if sub is None:
         await show_help(request, unknown=name or None)

@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from slack_bolt.context.ack.async_ack import AsyncAck
-from slack_bolt.context.async_context import AsyncBoltContext
-
 from bolt_app.blocks.cases.forms import category_options, service_options, severity_options
 from bolt_app.blocks.cases.readers import read_case_form
 from bolt_app.services.cases.models import SupportService
@@ -15,56 +10,43 @@ from bolt_app.services.channels import ChannelService
 from bolt_app.services.context import ChannelAccount
 from listeners.case_flow import view_state
 from listeners.common import account_of, slack_actor
-from listeners.errors import Options, answers_options, reason_option
+from listeners.errors import Options, reason_option
+from listeners.requests import OptionsRequest, on_options
 
 
-async def _account(
-    body: dict[str, Any], context: AsyncBoltContext, channels: ChannelService
-) -> ChannelAccount:
-    view = body["view"]
+async def _account(request: OptionsRequest, channels: ChannelService) -> ChannelAccount:
+    view = request.view
     channel_id = view_state(view).channel_id
-    return await account_of(channels, context, channel_id, read_case_form(view["state"]).account_id)
+    return await account_of(channels, request.context, channel_id, read_case_form(view["state"]).account_id)
 
 
 async def _services(
-    body: dict[str, Any], context: AsyncBoltContext, channels: ChannelService, cases: CaseService
+    request: OptionsRequest, channels: ChannelService, cases: CaseService
 ) -> list[SupportService]:
-    return await cases.services(await _account(body, context, channels), slack_actor(context))
+    return await cases.services(await _account(request, channels), slack_actor(request.context))
 
 
-@answers_options
+@on_options
 async def case_service_options(
-    ack: AsyncAck,
-    body: dict[str, Any],
-    context: AsyncBoltContext,
-    channels: ChannelService,
-    cases: CaseService,
+    request: OptionsRequest, channels: ChannelService, cases: CaseService
 ) -> Options:
-    return service_options(await _services(body, context, channels, cases), body.get("value") or "")
+    return service_options(await _services(request, channels, cases), request.typed or "")
 
 
-@answers_options
+@on_options
 async def case_category_options(
-    ack: AsyncAck,
-    body: dict[str, Any],
-    context: AsyncBoltContext,
-    channels: ChannelService,
-    cases: CaseService,
+    request: OptionsRequest, channels: ChannelService, cases: CaseService
 ) -> Options:
-    service_code = read_case_form(body["view"]["state"]).service_code
+    service_code = read_case_form(request.view["state"]).service_code
     if not service_code:
         return [reason_option("Choose the service first")]
-    services = await _services(body, context, channels, cases)
-    return category_options(services, service_code, body.get("value") or "")
+    services = await _services(request, channels, cases)
+    return category_options(services, service_code, request.typed or "")
 
 
-@answers_options
+@on_options
 async def case_severity_options(
-    ack: AsyncAck,
-    body: dict[str, Any],
-    context: AsyncBoltContext,
-    channels: ChannelService,
-    cases: CaseService,
+    request: OptionsRequest, channels: ChannelService, cases: CaseService
 ) -> Options:
-    account = await _account(body, context, channels)
-    return severity_options(await cases.severity_levels(account, slack_actor(context)))
+    account = await _account(request, channels)
+    return severity_options(await cases.severity_levels(account, slack_actor(request.context)))

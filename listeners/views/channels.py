@@ -4,10 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt.context.ack.async_ack import AsyncAck
-from slack_bolt.context.async_context import AsyncBoltContext
-from slack_sdk.web.async_client import AsyncWebClient
-
 from bolt_app.blocks.channels import (
     ACCOUNT_BLOCK,
     CONFIRM_PUBLIC_BLOCK,
@@ -29,9 +25,10 @@ from bolt_app.services.channels import (
 )
 from bolt_app.services.home import HomeService
 from bolt_app.services.member_policy import MemberPolicy
-from listeners.common import acting_user, read_metadata, workspace_of
-from listeners.errors import in_modal, shows_errors
+from listeners.common import read_metadata, workspace_of
+from listeners.errors import in_modal
 from listeners.events.app_home import publish_home
+from listeners.requests import Submission, on_submit
 
 
 def _request(view: dict[str, Any], members: MemberPolicy) -> ConfigureRequest:
@@ -67,18 +64,13 @@ def _field_errors(view: dict[str, Any], request: ConfigureRequest) -> dict[str, 
     return errors
 
 
-@shows_errors(in_modal("Configure channel"))
+@on_submit(in_modal("Configure channel"))
 async def configure_channel_submitted(
-    ack: AsyncAck,
-    view: dict[str, Any],
-    client: AsyncWebClient,
-    context: AsyncBoltContext,
-    accounts: AccountService,
-    channels: ChannelService,
-    home: HomeService,
+    submission: Submission, accounts: AccountService, channels: ChannelService, home: HomeService
 ) -> None:
+    ack, view = submission.ack, submission.view
     try:
-        members = read_who_can(view["state"])
+        members = read_who_can(submission.state)
     except UserFacingError as e:
         await ack(response_action="errors", errors={e.field or "": e.message})
         return
@@ -91,27 +83,27 @@ async def configure_channel_submitted(
         response_action="update", view=message_modal("Configure channel", "Checking the role with AWS…")
     )
     try:
-        actor = await acting_user(client, context)
+        actor = await submission.actor()
         row = await channels.configure(actor, request)
     except UserFacingError as e:  # the form again, with what to fix
         retry = configure_channel_modal(
-            await accounts.authorized_accounts(workspace_of(context)),
+            await accounts.authorized_accounts(workspace_of(submission.context)),
             view.get("private_metadata", ""),
             channel_name=request.channel_name,
-            public=bool(read_metadata(view).get("public")),
-            shared_externally=bool(read_metadata(view).get("connect")),
+            public=bool(submission.metadata.get("public")),
+            shared_externally=bool(submission.metadata.get("connect")),
             account_id=request.account_id,
             role_arn=request.role_arn,
             notifications=request.notifications,
             members=request.members,
             error=e.message,
         )
-        await client.views_update(view_id=view["id"], view=retry)
+        await submission.show(retry)
         return
     text = (
         f":white_check_mark: #{row.channel_name} now acts with {configuration_line(row)}. Everyone in the channel "
         "can use `/aws-support create-case`, `search-case` and `service-quota-increase` with this role."
     )
-    await client.views_update(view_id=view["id"], view=message_modal("Configure channel", text))
-    await client.chat_postEphemeral(channel=row.channel_id, user=actor.user_id, text=text)
-    await publish_home(client, home, actor)
+    await submission.show(message_modal("Configure channel", text))
+    await submission.client.chat_postEphemeral(channel=row.channel_id, user=actor.user_id, text=text)
+    await publish_home(submission.client, home, actor)

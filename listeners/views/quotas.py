@@ -2,12 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from slack_bolt.context.ack.async_ack import AsyncAck
-from slack_bolt.context.async_context import AsyncBoltContext
-from slack_sdk.web.async_client import AsyncWebClient
-
 from bolt_app.blocks.quotas import (
     VALUE_BLOCK,
     field_errors,
@@ -22,22 +16,19 @@ from bolt_app.services.channels import ChannelService
 from bolt_app.services.quotas.models import PendingRequestExists
 from bolt_app.services.quotas.rules import validate_requested_value
 from bolt_app.services.quotas.service import QuotaService
-from listeners.common import account_of, read_metadata, slack_actor
+from listeners.common import account_of, slack_actor
 from listeners.errors import unexpected_error_text
 from listeners.quota_form import details_from
+from listeners.requests import Submission, on_submit
 
 
+@on_submit()
 async def quota_increase_submitted(
-    ack: AsyncAck,
-    body: dict[str, Any],
-    view: dict[str, Any],
-    client: AsyncWebClient,
-    context: AsyncBoltContext,
-    channels: ChannelService,
-    quotas: QuotaService,
+    submission: Submission, channels: ChannelService, quotas: QuotaService
 ) -> None:
-    form = read_form(view["state"])
-    meta = read_metadata(view)
+    ack, client, context = submission.ack, submission.client, submission.context
+    form = read_form(submission.state)
+    meta = submission.metadata
     details = details_from(meta)
     if (
         form.service_code is None
@@ -61,7 +52,7 @@ async def quota_increase_submitted(
     try:
         account = await account_of(channels, context, channel_id, form.account_id or details.account_id)
         request = await quotas.request_increase(
-            account, actor, form.region, form.service_code, form.quota_code, value, view["id"]
+            account, actor, form.region, form.service_code, form.quota_code, value, submission.view["id"]
         )
     except DuplicateSubmission:
         return  # a retried submission: the first one already answered

@@ -7,27 +7,11 @@ from datetime import datetime
 from bolt_app.aws.budget import background
 from bolt_app.aws.errors import AwsError
 from bolt_app.errors import UserFacingError
-from bolt_app.services.accounts import display_name
 from bolt_app.services.cases import CaseService, CaseSummary, Communication
 from bolt_app.services.context import ChannelAccount, SlackActor
 from bolt_app.services.notifications.outcomes import RetryDelivery, SkipDelivery
-from storage.accounts import AccountRow
-from storage.channels import ChannelConfigRow
-from storage.workspaces import WorkspaceRow
 
 NOTIFIER_USER = "notifications"  # the "user" of role sessions and audit rows of notification work
-
-
-def channel_account(config: ChannelConfigRow, workspace: WorkspaceRow) -> ChannelAccount:
-    return ChannelAccount(
-        workspace=config.workspace,
-        channel_id=config.channel_id,
-        channel_name=config.channel_name,
-        account_id=config.account_id,
-        account_shown=display_name(AccountRow(config.account_id, config.account_name, None, None)),
-        role_arn=config.role_arn,
-        external_id=workspace.external_id,
-    )
 
 
 def _outcome_of(error: AwsError) -> Exception:

@@ -17,7 +17,8 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from bolt_app.services.cases import CaseSummary
-from bolt_app.services.notifications.case_reading import NOTIFIER_USER, CaseReader, channel_account
+from bolt_app.services.channels import channel_account
+from bolt_app.services.notifications.case_reading import NOTIFIER_USER, CaseReader
 from bolt_app.services.notifications.messages import CaseMessage
 from bolt_app.services.notifications.options import Clock, NotificationOptions
 from bolt_app.services.notifications.outcomes import RetryDelivery, SkipDelivery

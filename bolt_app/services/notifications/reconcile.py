@@ -17,8 +17,9 @@ from bolt_app.aws.case_errors import explain_case_error
 from bolt_app.aws.errors import AwsError, CallContext
 from bolt_app.aws.sessions import RoleSessions, session_name
 from bolt_app.services.cases import LANGUAGES, SUPPORT_REGION, SUPPORT_SERVICE
+from bolt_app.services.channels import channel_account
 from bolt_app.services.context import ChannelAccount
-from bolt_app.services.notifications.case_reading import NOTIFIER_USER, channel_account
+from bolt_app.services.notifications.case_reading import NOTIFIER_USER
 from bolt_app.services.notifications.events import RECONCILE
 from bolt_app.services.notifications.inbox import Inbox
 from bolt_app.services.notifications.options import Clock, NotificationOptions

@@ -1,9 +1,4 @@
-"""initial schema
-
-Revision ID: 0001
-Revises:
-Create Date: 2026-11-26 18:26:49.884117
-"""
+"""initial schema"""
 
 import sqlalchemy as sa
 from alembic import op
@@ -12,8 +7,6 @@ import storage.crypto
 
 revision = "0001"
 down_revision = None
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

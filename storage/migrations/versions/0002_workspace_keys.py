@@ -3,18 +3,12 @@
 Two Enterprise Grid orgs that each install org-wide both have team_id "", so keys of team_id alone let one org
 read, overwrite and delete the other's rows in a channel they share. Every row already holds its enterprise_id:
 only the primary keys, the unique constraint and the index gain it, and the rows stay as they are.
-
-Revision ID: 0002
-Revises: 0001
-Create Date: 2026-12-01 22:30:00.000000
 """
 
 from alembic import op
 
 revision = "0002"
 down_revision = "0001"
-branch_labels = None
-depends_on = None
 
 # table -> (key without enterprise_id); each becomes (enterprise_id, *key)
 PRIMARY_KEYS = {

@@ -4,18 +4,12 @@ Every serving process keeps installations and channel configurations in memory f
 PostgreSQL a trigger on each table they come from sends a NOTIFY naming the changed row's keys; it runs inside
 the changing transaction, so it is delivered when, and only if, that transaction commits, whatever wrote the
 row (a request, the admin CLI, slack_sdk's installation store). SQLite serves one process: nothing to do there.
-
-Revision ID: 0003
-Revises: 0002
-Create Date: 2026-12-01 23:00:00.000000
 """
 
 from alembic import op
 
 revision = "0003"
 down_revision = "0002"
-branch_labels = None
-depends_on = None
 
 FUNCTION = "aws_support_slack_announce_change"
 CHANNEL = "aws_support_slack_changes"  # storage.change_feed listens on it

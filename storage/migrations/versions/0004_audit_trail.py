@@ -1,10 +1,6 @@
 """the audit trail people read: who by name, the CloudTrail session name, and indexes for the listings
 
 Rows written before this revision keep NULL in the new columns (the name and session were not recorded then).
-
-Revision ID: 0004
-Revises: 0003
-Create Date: 2026-12-02 01:00:00.000000
 """
 
 import sqlalchemy as sa
@@ -12,8 +8,6 @@ from alembic import op
 
 revision = "0004"
 down_revision = "0003"
-branch_labels = None
-depends_on = None
 
 INDEXES = {
     "ix_audit_events_workspace": ["enterprise_id", "team_id", "id"],

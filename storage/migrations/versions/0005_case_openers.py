@@ -2,10 +2,6 @@
 
 AWS records the channel's role as a case's submitter; the Slack person who opened it is only known to the app.
 Keyed like every per-workspace table by (enterprise_id, team_id), then the account and the case.
-
-Revision ID: 0005
-Revises: 0004
-Create Date: 2026-12-02 01:00:00.000000
 """
 
 import sqlalchemy as sa
@@ -13,8 +9,6 @@ from alembic import op
 
 revision = "0005"
 down_revision = "0004"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

@@ -2,10 +2,6 @@
 
 An optional JSON column on channel_configurations (bolt_app.services.member_policy's vocabulary); NULL keeps
 today's behaviour, everyone in the channel may do what the channel's role allows. Existing rows stay NULL.
-
-Revision ID: 0006
-Revises: 0005
-Create Date: 2026-12-02 01:10:00.000000
 """
 
 import sqlalchemy as sa
@@ -13,8 +9,6 @@ from alembic import op
 
 revision = "0006"
 down_revision = "0005"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:
