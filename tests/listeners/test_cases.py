@@ -297,11 +297,7 @@ async def test_the_bot_token_goes_only_to_slack_and_a_remote_file_is_refused(
         )
         harness.slack.add_file("F1", "notes.txt", b"notes", "text/plain", **info)
         view = await create_modal(harness)
-        await submit(
-            harness,
-            view,
-            form_with_files(slack_file("F1", "notes.txt", 5)),
-        )
+        await submit(harness, view, form_with_files(slack_file("F1", "notes.txt", 5)))
         said = await ephemeral_said(harness)
         assert "Upload the file itself to Slack" in said and "notes.txt" in said
         assert seen == [] and harness.slack.calls(FILE_DOWNLOAD) == []
@@ -327,11 +323,7 @@ async def test_a_file_larger_in_slack_than_the_form_said_is_refused_before_downl
     await configured_channel(harness, aws, {ACCOUNT: "full"})
     harness.slack.add_file("F1", "core.dump", b"x" * (6 * MB))
     view = await create_modal(harness)
-    await submit(
-        harness,
-        view,
-        form_with_files(slack_file("F1", "core.dump", 10)),
-    )
+    await submit(harness, view, form_with_files(slack_file("F1", "core.dump", 10)))
     said = await ephemeral_said(harness)
     assert "core.dump is 6.0 MB" in said and "5 MB" in said
     assert harness.slack.calls(FILE_DOWNLOAD) == [] and aws.cases(ACCOUNT) == []
