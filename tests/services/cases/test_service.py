@@ -42,7 +42,7 @@ from storage.audit import AuditEvent, AuditRepository, IdempotencyKeys
 from storage.case_openers import CaseOpenerRepository
 from storage.db import create_engine
 from storage.workspaces import WorkspaceKey
-from tests.fakes.aws import TEST_CLIENT_CONFIG, AwsDouble
+from tests.fakes.aws import TEST_CLIENT_CONFIG, AwsDouble, allowing
 from tests.services.cases.test_validation import FORM, validate_form
 
 ACCOUNT = "210987654321"
@@ -50,16 +50,7 @@ OTHER_ACCOUNT = "310987654321"
 EXTERNAL_ID = "external-id-01-" + "x" * 30
 WORKSPACE = WorkspaceKey("", "T0001")
 ACTOR = SlackActor.member(WORKSPACE, "U42", "Jane Doe")
-WRITE_ONLY_POLICY = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Effect": "Allow",
-            "Resource": "*",
-            "Action": ["support:CreateCase", "support:AddAttachmentsToSet"],
-        }
-    ],
-}
+WRITE_ONLY_POLICY = allowing("support:CreateCase", "support:AddAttachmentsToSet")
 
 
 def new_case(**changes: Any) -> NewCase:
