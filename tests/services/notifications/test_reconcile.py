@@ -15,8 +15,8 @@ from tests.helpers.notification_world import (
     ACCOUNT,
     case_of,
     channel_key,
+    configured_world,
     kind_of,
-    notification_world,
     shown,
 )
 
@@ -29,9 +29,7 @@ NOW = datetime(2026, 1, 5, tzinfo=UTC)
 async def test_reconciliation_finds_an_event_that_never_arrived_and_does_not_repeat_one_that_did(
     sqlite_url: str, aws: AwsDouble
 ) -> None:
-    async with notification_world(sqlite_url, aws) as world:
-        await world.workspace()
-        await world.configure("C0001", role=world.role())
+    async with configured_world(sqlite_url, aws) as world:
         announced = world.put_case(subject="announced")
         await world.send(CREATE, announced)
         aws.add_aws_reply(announced, "an answer that was announced", status=None)
@@ -74,9 +72,7 @@ async def test_reconciliation_finds_an_event_that_never_arrived_and_does_not_rep
 async def test_reconciliation_checks_every_tracked_case_beyond_describe_cases_limit_of_100(
     sqlite_url: str, aws: AwsDouble
 ) -> None:
-    async with notification_world(sqlite_url, aws) as world:
-        await world.workspace()
-        await world.configure("C0001", role=world.role())
+    async with configured_world(sqlite_url, aws) as world:
         tracked = [world.put_case(subject=f"tracked {n}") for n in range(150)]
         for n, case in enumerate(tracked):  # each has its root in the channel
             key = ThreadKey(channel_key("C0001"), ACCOUNT, case)
