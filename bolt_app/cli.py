@@ -132,7 +132,11 @@ async def _run_worker(settings: Settings, options: WorkerOptions) -> int:
     )
     try:
         return await run_worker(
-            services.notifications, settings.notifications_queue_url, options, services.audit_log
+            services.notifications,
+            settings.notifications_queue_url,
+            options,
+            services.audit_log,
+            services.deferred,
         )
     finally:
         await services.close()

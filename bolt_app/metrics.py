@@ -118,7 +118,13 @@ class Metrics:
             ["outcome"],
             registry=r,
         )
+        self.deferred_cases = Gauge(
+            f"{PREFIX}_deferred_cases_waiting",
+            "Case creations AWS deferred, saved and not yet created and posted, read at scrape time",
+            registry=r,
+        )
         self._open_deliveries: Callable[[], Awaitable[int]] | None = None
+        self._deferred_cases: Callable[[], Awaitable[int]] | None = None
 
     def count(self, name: str, **labels: str) -> float:
         """A counter's value (0 before its first increment), for tests and the benchmarks."""
@@ -135,6 +141,9 @@ class Metrics:
 
     def watch_open_deliveries(self, count_open: Callable[[], Awaitable[int]]) -> None:
         self._open_deliveries = count_open
+
+    def watch_deferred_cases(self, count: Callable[[], Awaitable[int]]) -> None:
+        self._deferred_cases = count
 
     def aws_call(self, service: str, operation: str, error_code: str | None) -> None:
         self.aws_calls.labels(service, operation, error_code or "ok").inc()
@@ -169,6 +178,8 @@ class Metrics:
     async def handler(self, _: web.Request) -> web.Response:
         if self._open_deliveries is not None:
             self.open_deliveries.set(await self._open_deliveries())
+        if self._deferred_cases is not None:
+            self.deferred_cases.set(await self._deferred_cases())
         return web.Response(
             body=generate_latest(self.registry), headers={"Content-Type": CONTENT_TYPE_LATEST}
         )
