@@ -83,6 +83,15 @@ def _system_clock() -> datetime:
     return datetime.now(UTC)
 
 
+async def _either(stop: asyncio.Event, wake: asyncio.Event, seconds: float) -> None:
+    waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(wake.wait())]
+    try:
+        await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()
+
+
 class _Attempt:
     """`CreateAttempt` for one leased row: commits each step, or raises LeaseLost when the row is not ours."""
 
@@ -126,6 +135,7 @@ class DeferredCases:
         self.options = options or DrainOptions()
         self.clock = clock
         self.checkpoint = checkpoint  # failure injection for tests: where a process could die
+        self.wake = asyncio.Event()  # set: `run` looks for due rows now instead of at its next poll
 
     async def run(self, worker: str, stop: asyncio.Event) -> None:
         """Drains until `stop` is set: at once while rows are due, else every `poll_seconds`."""
@@ -136,8 +146,8 @@ class DeferredCases:
                 log.exception("draining deferred cases failed")
                 drained = 0
             if not drained:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), self.options.poll_seconds)
+                await _either(stop, self.wake, self.options.poll_seconds)
+                self.wake.clear()
 
     async def drain(self, worker: str) -> int:
         """One batch of due rows, each to its end (created and posted, dropped, or put off); how many."""
