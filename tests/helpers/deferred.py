@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from bolt_app.services.cases.deferred import DeferredCases
 from storage.deferred_cases import DeferredCaseRepository, DeferredCaseRow
@@ -13,15 +14,20 @@ from tests.helpers.app import AppHarness
 
 @dataclass
 class MovedClock:
-    """The system's time plus `offset` (the drainer's view of "now"; AWS's own clock is the double's)."""
+    """The system's time plus `offset` (the drainer's view of "now"). With `aws`, the double's Support clock
+    moves along (cases are created, and looked for, at the same time by both)."""
 
     offset: timedelta = field(default_factory=timedelta)
+    aws: Any = None
 
     def __call__(self) -> datetime:
         return datetime.now(UTC) + self.offset
 
     def move(self, **delta: float) -> None:
-        self.offset += timedelta(**delta)
+        step = timedelta(**delta)
+        self.offset += step
+        if self.aws is not None:
+            self.aws.advance_time(step.total_seconds())
 
 
 class Died(BaseException):
