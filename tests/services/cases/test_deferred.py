@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from dataclasses import replace
 
 import pytest
 
@@ -13,7 +14,7 @@ from bolt_app.services.cases.fields import SUBJECT_BLOCK
 from bolt_app.services.context import Actor
 from storage.db import create_engine
 from storage.deferred_cases import DeferredCaseRepository, DeferredCaseRow
-from storage.workspaces import WorkspaceKey
+from storage.workspaces import ChannelKey, WorkspaceKey
 from tests.fakes.aws import AwsDouble
 from tests.helpers.app import AppHarness
 from tests.helpers.deferred import Died, MovedClock, dies_at, drainer, waiting_rows
@@ -176,3 +177,52 @@ async def test_a_case_aws_did_not_accept_within_a_day_is_given_up(
     assert aws.calls_to("support", "CreateCase") == [] and await waiting_rows(installed) == []
     [said] = told(installed, "within 24 hours")
     assert "Nothing was created" in said
+
+
+async def test_a_member_policy_that_no_longer_lets_the_user_create_drops_the_case_and_says_who_may(
+    installed: AppHarness, aws: AwsDouble
+) -> None:
+    await deferred_case(installed, aws)
+    installed.slack.set_group("S0ONCALL", ["U0ONCALL"])
+    [row] = await installed.services.channels.repository.for_channel(ChannelKey(WORKSPACE, "C0001"))
+    await installed.services.channels.repository.save(
+        replace(row, members={"create": ["S0ONCALL"]}), per_account=20, per_channel=100
+    )
+    installed.services.channels.forget_cached()
+    assert await drainer(installed, later(10)).drain("drainer-1") == 1
+    assert aws.calls_to("support", "CreateCase") == [] and await waiting_rows(installed) == []
+    [said] = told(installed, "Your saved case")
+    assert "was not created" in said and "Ask an app admin" in said
+    refused = [e for e in await installed.services.audit.list(WORKSPACE) if e.outcome == "refused"]
+    assert len(refused) == 1 and refused[0].action == "support:CreateCase"
+
+
+async def test_a_create_still_throttled_after_the_budgets_retries_is_saved_and_created_later(
+    installed: AppHarness, aws: AwsDouble
+) -> None:
+    view = await create_modal(installed)
+    aws.fail_next("support", "CreateCase", "ThrottlingException", times=4)  # every attempt the budget makes
+    await submit(installed, view, case_values())
+    [said] = await ephemerals_with(installed, SAVED, 1)
+    assert "throttling" in text_of(said)
+    [row] = await waiting_rows(installed)
+    assert row.reason == "throttled" and aws.cases(ACCOUNT) == []
+    assert await drainer(installed, later(2)).drain("drainer-1") == 1
+    assert len(aws.cases(ACCOUNT)) == 1 and len(channel_posts(installed)) == 1
+
+
+async def test_a_create_the_busy_budget_would_not_send_is_saved_and_created_later(
+    installed: AppHarness, aws: AwsDouble
+) -> None:
+    view = await create_modal(installed)
+    budget = installed.services.role_sessions.budget
+    patience, budget._patience = budget._patience, -1.0  # every call would wait longer than the user may
+    await submit(installed, view, case_values())
+    [said] = await ephemerals_with(installed, SAVED, 1)
+    assert f"AWS is busy for account Acct4321 ({ACCOUNT})" in text_of(said)
+    assert aws.calls_to("support", "CreateCase") == []  # nothing was sent
+    [row] = await waiting_rows(installed)
+    assert row.reason == "busy"
+    budget._patience = patience
+    assert await drainer(installed, later(2)).drain("drainer-1") == 1
+    assert len(aws.cases(ACCOUNT)) == 1 and len(channel_posts(installed)) == 1
