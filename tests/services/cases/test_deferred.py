@@ -226,3 +226,15 @@ async def test_a_create_the_busy_budget_would_not_send_is_saved_and_created_late
     budget._patience = patience
     assert await drainer(installed, later(2)).drain("drainer-1") == 1
     assert len(aws.cases(ACCOUNT)) == 1 and len(channel_posts(installed)) == 1
+
+
+async def test_a_submitter_who_left_the_channel_is_told_by_direct_message(
+    installed: AppHarness, aws: AwsDouble
+) -> None:
+    await deferred_case(installed, aws)
+    installed.slack.fail("chat.postEphemeral", error="user_not_in_channel")
+    assert await drainer(installed, later(10)).drain("drainer-1") == 1
+    [case] = aws.cases(ACCOUNT)
+    [dm] = [c for c in installed.slack.calls("chat.postMessage") if c.params.get("channel") == "U0001"]
+    assert case.display_id in text_of(dm) and "was created" in text_of(dm)
+    assert len(channel_posts(installed)) == 1
