@@ -33,8 +33,8 @@ class DeferredFile:
 
 
 @dataclass(frozen=True)
-class NewDeferredCase:
-    """What a deferral stores: where, who, the submission's key, and the case (its fields and files)."""
+class _Deferral:
+    """Where, who, the submission's key, the case's fields (all but its files), why and when."""
 
     channel: ChannelKey
     channel_name: str
@@ -49,28 +49,21 @@ class NewDeferredCase:
     reason: str
     submitted_at: datetime
     next_attempt_at: datetime
-    files: tuple[DeferredFile, ...] = ()
 
 
 @dataclass(frozen=True)
-class DeferredCaseRow:
+class NewDeferredCase(_Deferral):
+    """What a deferral stores, its files with it."""
+
+    files: tuple[DeferredFile, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class DeferredCaseRow(_Deferral):
     """A stored deferral, as a drainer or an operator sees it (its files are read separately)."""
 
     id: int
-    channel: ChannelKey
-    channel_name: str
-    account_id: str
-    user_id: str
-    user_name: str
-    user_handle: str
-    home: WorkspaceKey
-    idempotency_key: str
-    subject: str
-    fields: dict[str, Any]
-    reason: str
-    submitted_at: datetime
     attempts: int
-    next_attempt_at: datetime
     lease_owner: str | None
     attempted_at: datetime | None
     case_id: str | None

@@ -156,7 +156,8 @@ class DeferredCases:
         rows = await self.repository.take_due(worker, now, until, self.options.batch)
         for row in rows:
             try:
-                await self._one(worker, row)
+                with background():  # every AWS call of a drainer waits behind the users'
+                    await self._one(worker, row)
             except LeaseLost:
                 log.info("deferred case %s was taken over by another drainer", row.id)
             except Exception:
@@ -211,9 +212,8 @@ class DeferredCases:
             return None
         new = case_of(row, await self.repository.files(row.id))
         try:
-            with background():
-                async with asyncio.timeout(self.options.attempt_seconds):
-                    case = await self.cases.create_deferred(channel, actor, new, _Attempt(self, row, worker))
+            async with asyncio.timeout(self.options.attempt_seconds):
+                case = await self.cases.create_deferred(channel, actor, new, _Attempt(self, row, worker))
         except (MemberRefused, NotAMember) as e:  # audited as refused by the create
             await self._drop(
                 worker, row, actor, None, f"Your saved case {subject} was not created: {e.message}"
