@@ -230,9 +230,7 @@ class DeferredCases:
                 f"AWS refused your saved case {subject}, so it was not created: {e.message}",
             )  # fmt: skip
             return None
-        except (
-            TimeoutError
-        ):  # its turn at AWS did not come within the attempt: sent or not, the next one looks
+        except TimeoutError:  # the attempt ran out of time, sent or not: the next one looks first
             await self._later(worker, row, self.clock() + self.options.retry_soon)
             return None
         return channel, case
