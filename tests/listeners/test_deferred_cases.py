@@ -110,6 +110,8 @@ async def test_a_deferred_form_submitted_again_makes_one_row_and_one_case(
     assert await refused_as_duplicates(harness, 2)
     [row] = await waiting_rows(harness)
     assert len(await harness.services.deferred.repository.files(row.id)) == 1
+    audited = [e for e in await harness.services.audit.list(row.channel.workspace) if e.outcome == "deferred"]
+    assert [(e.action, e.user_id) for e in audited] == [("support:CreateCase", "U0001")]
     assert len(harness.slack.calls(FILE_DOWNLOAD)) >= 1
 
     clock = MovedClock()

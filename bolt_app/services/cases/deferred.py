@@ -188,21 +188,21 @@ class DeferredCases:
         self, worker: str, row: DeferredCaseRow, actor: SlackActor, channel: ChannelAccount | None
     ) -> tuple[ChannelAccount, CaseSummary] | None:
         subject = f"“{escape(row.subject)}”"
+        maybe = (
+            " An earlier attempt may have created it: look for it with `/aws-support search` before submitting "
+            "it again."
+            if row.attempted_at
+            else " Nothing was created."
+        )
         if channel is None:
             await self._drop(
                 worker, row, actor, "dropped: the channel no longer has the account",
                 f"Your saved case {subject} was not created: this channel no longer has AWS account "
-                f"{row.account_id} configured. Nothing was sent to AWS. Ask a workspace admin to configure it "
-                "again (`/aws-support configure-channel`), then submit the case again.",
+                f"{row.account_id} configured.{maybe} Ask a workspace admin to configure it again "
+                "(`/aws-support configure-channel`), then submit the case again.",
             )  # fmt: skip
             return None
         if self.clock() - as_utc(row.submitted_at) > GIVE_UP_AFTER:  # type: ignore[operator]
-            maybe = (
-                " It may have been created by an earlier attempt: look for it with `/aws-support search` "
-                "before submitting it again."
-                if row.attempted_at
-                else " Nothing was created."
-            )
             await self._drop(
                 worker, row, actor, "expired: not accepted within 24 hours",
                 f"AWS did not accept your saved case {subject} for account {escape(channel.account_shown)} "
