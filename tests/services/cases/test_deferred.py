@@ -51,6 +51,15 @@ def later(minutes: float, aws: AwsDouble | None = None) -> MovedClock:
     return clock
 
 
+async def died_at(h: AppHarness, aws: AwsDouble, step: str) -> MovedClock:
+    """A deferred case whose drainer died at `step`; the clock it died by (and AWS's) 10 minutes ahead."""
+    await deferred_case(h, aws)
+    clock = later(10, aws)
+    with pytest.raises(Died):
+        await drainer(h, clock, dies_at(step)).drain("drainer-1")
+    return clock
+
+
 def channel_posts(h: AppHarness) -> list[object]:
     return [c for c in h.slack.calls("chat.postMessage") if c.params.get("channel") == "C0001"]
 
@@ -62,10 +71,7 @@ def told(h: AppHarness, words: str) -> list[str]:
 async def test_a_drainer_dying_after_create_case_leaves_the_next_one_to_find_the_case(
     installed: AppHarness, aws: AwsDouble
 ) -> None:
-    await deferred_case(installed, aws)
-    clock = later(10, aws)
-    with pytest.raises(Died):
-        await drainer(installed, clock, dies_at("created")).drain("drainer-1")
+    clock = await died_at(installed, aws, "created")
     [row] = await waiting_rows(installed)
     assert row.attempted_at is not None and row.case_id is None and len(aws.cases(ACCOUNT)) == 1
 
@@ -84,10 +90,7 @@ async def test_a_drainer_dying_after_create_case_leaves_the_next_one_to_find_the
 async def test_a_drainer_dying_after_posting_leaves_nothing_to_post_again(
     installed: AppHarness, aws: AwsDouble
 ) -> None:
-    await deferred_case(installed, aws)
-    clock = later(10, aws)
-    with pytest.raises(Died):
-        await drainer(installed, clock, dies_at("posted")).drain("drainer-1")
+    clock = await died_at(installed, aws, "posted")
     [row] = await waiting_rows(installed)
     assert row.case_id and row.posted_ts and len(channel_posts(installed)) == 1
     clock.move(minutes=11)
@@ -100,10 +103,7 @@ async def test_a_drainer_dying_after_posting_leaves_nothing_to_post_again(
 async def test_a_drainer_dying_while_posting_is_not_followed_by_a_second_post(
     installed: AppHarness, aws: AwsDouble
 ) -> None:
-    await deferred_case(installed, aws)
-    clock = later(10, aws)
-    with pytest.raises(Died):
-        await drainer(installed, clock, dies_at("posting")).drain("drainer-1")
+    clock = await died_at(installed, aws, "posting")
     clock.move(minutes=11)
     assert await drainer(installed, clock).drain("drainer-2") == 1
     [case] = aws.cases(ACCOUNT)
