@@ -3,10 +3,6 @@
 `deferred_cases` keeps the validated case (keyed by the workspace, channel and account, with the submitter and the
 submission's idempotency key, unique), its attempts and lease, and the steps already done (`attempted_at`,
 `case_id`, `posting_at`, `posted_ts`); `deferred_case_files` its attachments until the case exists.
-
-Revision ID: 0007
-Revises: 0006
-Create Date: 2026-12-02 06:40:00.000000
 """
 
 import sqlalchemy as sa
@@ -14,8 +10,6 @@ from alembic import op
 
 revision = "0007"
 down_revision = "0006"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:
