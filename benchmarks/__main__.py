@@ -7,6 +7,8 @@ import argparse
 import json
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from benchmarks.harness import AWS_KINDS, Bench
@@ -69,6 +71,16 @@ def ratios(rows: list[Figures]) -> list[dict[str, object]]:
     return out
 
 
+@contextmanager
+def _workdir(keep: Path | None) -> Iterator[str]:
+    if keep is None:
+        with tempfile.TemporaryDirectory(prefix="aws-support-slack-bench-") as tmp:
+            yield tmp
+    else:
+        keep.mkdir(parents=True, exist_ok=True)
+        yield str(keep)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument(
@@ -97,6 +109,9 @@ def main(argv: list[str] | None = None) -> int:
         "--surge-scale", type=float, default=1.0, help="surge: fraction of its users, flows and window"
     )
     parser.add_argument("--json", type=Path, help="write the figures here as JSON")
+    parser.add_argument(
+        "--keep-logs", type=Path, help="run in this directory and keep the processes' logs (app-PORT.log)"
+    )
     args = parser.parse_args(argv)
     scenarios = [s for s in args.scenarios.split(",") if s]
     unknown = set(scenarios) - set(SCENARIOS)
@@ -104,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown scenarios: {', '.join(sorted(unknown))}")
     rows: list[Figures] = []
     surges: list[dict[str, object]] = []
-    with tempfile.TemporaryDirectory(prefix="aws-support-slack-bench-") as tmp:
+    with _workdir(args.keep_logs) as tmp:
         for db in args.databases.split(","):
             for latency_ms in (int(x) for x in args.slack_latency_ms.split(",")):
                 with Bench(Path(tmp), latency_ms / 1000, args.aws) as bench:

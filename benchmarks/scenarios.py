@@ -9,6 +9,7 @@ import statistics
 import time
 import urllib.request
 import uuid
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -19,6 +20,8 @@ from bolt_app.services.context import Actor
 from bolt_app.settings import Settings
 from storage.channels import ChannelConfigRow, Notifications
 from storage.workspaces import WorkspaceKey
+from tests.fakes.slack_api import Call
+from tests.helpers import scenario
 from tests.helpers.scenario import view_of, with_values
 from tests.helpers.slack_requests import slash_command_body, view_submission_body, view_submission_payload
 
@@ -130,48 +133,88 @@ def run_help(
     return out
 
 
-def seed_channel(bench: Bench, database_url: str, policy: str = "full") -> str:
-    """The workspace authorizes an account whose role trusts its External ID, and the channel is configured."""
+def seed_channels(
+    bench: Bench,
+    database_url: str,
+    accounts: dict[str, str],
+    channels: dict[str, tuple[str, str]],
+    policy: str = "full",
+) -> dict[str, str]:
+    """The workspace authorizes each of `accounts` (ID -> name) with a role that trusts its External ID, and
+    each of `channels` (ID -> (name, account)) is configured with its account; returns the roles by account."""
 
-    async def seed() -> str:
+    async def seed() -> dict[str, str]:
         services = await build_services(
             Settings(database_url=database_url, token_encryption_keys=(bench.key,))
         )
         try:
             workspace = await services.workspaces.get(TEAM)
             assert workspace is not None, "install first"
-            role = bench.aws.create_role(ACCOUNT, external_id=workspace.external_id, policy=policy)
-            await services.accounts.authorize(Actor.member(TEAM, "U0001", slack_admin=True), role, "Bench")
-            row = ChannelConfigRow(TEAM, CHANNEL, "bench", ACCOUNT, None, role, Notifications(), "bench")
-            await services.channels.repository.save(row, per_account=20, per_channel=100)
-            return role
+            admin = Actor.member(TEAM, "U0001", slack_admin=True)
+            roles: dict[str, str] = {}
+            for account, name in accounts.items():
+                roles[account] = bench.aws.create_role(
+                    account, external_id=workspace.external_id, policy=policy
+                )
+                await services.accounts.authorize(admin, roles[account], name)
+            for channel, (name, account) in channels.items():
+                row = ChannelConfigRow(
+                    TEAM, channel, name, account, None, roles[account], Notifications(), "bench"
+                )
+                await services.channels.repository.save(row, per_account=100, per_channel=100)
+            return roles
         finally:
             await services.close()
 
     return asyncio.run(seed())
 
 
+def seed_channel(bench: Bench, database_url: str, policy: str = "full") -> str:
+    """ACCOUNT authorized and CHANNEL configured with it; returns its role."""
+    return seed_channels(bench, database_url, {ACCOUNT: "Bench"}, {CHANNEL: ("bench", ACCOUNT)}, policy)[
+        ACCOUNT
+    ]
+
+
+class _Cost:
+    """What the requests sent after it was made cost: STS and AWS calls, database statements."""
+
+    def __init__(self, bench: Bench, app: Process) -> None:
+        bench.slack.clear()
+        self.bench, self.app = bench, app
+        self.sts, self.aws, self.metrics = bench.aws.assume_role_count, len(bench.aws.calls), app.metrics()
+
+    def load(
+        self, bodies: list[str], concurrency: int, until: str, where: Callable[[Call], bool] | None = None
+    ) -> tuple[list[dict[str, Any]], list[Call]]:
+        """Sends `bodies` to the app, then waits (bounded) for one Slack call `until` (matching `where`) each."""
+        results = self.bench.load(self.app.base_url + "/slack/events", bodies, concurrency, FORM)
+        ends = self.bench.slack.wait_for_blocking(until, count=len(results), timeout=120, where=where)
+        return results, ends
+
+    def counters(self, requests: int) -> dict[str, Any]:
+        return {
+            "sts_assume_role_calls": self.bench.aws.assume_role_count - self.sts,
+            "aws_calls_per_request": round((len(self.bench.aws.calls) - self.aws) / max(requests, 1), 2),
+            "db_round_trips_per_request": _db_per_request(self.app, self.metrics, requests),
+        }
+
+
 def run_create_open(
     bench: Bench, app: Process, db: str, latency_ms: int, count: int, concurrency: int
 ) -> list[Figures]:
     """`/aws-support create-case` up to `views.open` received by the fake Slack."""
-    bench.slack.clear()
-    sts_before = bench.aws.assume_role_count
-    before = app.metrics()
-    results = bench.load(app.base_url + "/slack/events", _commands("create-case", count), concurrency, FORM)
-    opened = {
-        c.params.get("trigger_id"): c
-        for c in bench.slack.wait_for_blocking("views.open", count=len(results), timeout=60)
-    }
+    cost = _Cost(bench, app)
+    results, calls = cost.load(_commands("create-case", count), concurrency, "views.open")
+    opened = {c.params.get("trigger_id"): c for c in calls}
     ends = {r["i"]: opened[key].at for r in results if (key := f"bench.{r['i']}.trigger") in opened}
     f = figures("create-open", "app", db, latency_ms, results, ends, concurrency)
     other_calls = [c.method for c in bench.slack.calls() if c.method != "views.open"]
     f.counters = {
         "views_open_received": len(ends),
         "web_api_calls_besides_views_open": len(other_calls),
-        "sts_assume_role_calls": bench.aws.assume_role_count - sts_before,
         "distinct_role_user_pairs": 1,
-        "db_round_trips_per_request": _db_per_request(app, before, len(results)),
+        **cost.counters(len(results)),
     }
     return [f]
 
@@ -306,16 +349,10 @@ def _completed_create_view(bench: Bench, app: Process) -> dict[str, Any]:
 
 
 def case_form(subject: str) -> dict[str, Any]:
-    """A valid "Create a support case" form (block id -> value, as `with_values` takes it)."""
-    return {
-        "subject": subject,
-        "description": "Opened by the benchmark.",
-        "issue_type": ("option", "technical"),
-        "service": ("option", "amazon-elastic-compute-cloud-linux"),
-        "category": ("option", "instance-issue"),
-        "severity": ("option", "normal"),
-        "language": ("option", "en"),
-    }
+    """A valid "Create a support case" form of normal severity (block id -> value, as `with_values` takes it)."""
+    return scenario.case_form(
+        subject=subject, description="Opened by the benchmark.", severity=("option", "normal")
+    )
 
 
 def run_create_submit(
@@ -328,15 +365,9 @@ def run_create_submit(
         values = case_form(f"bench case {i:05d}")
         submitted = with_values(view | {"id": f"VBENCH{i:05d}", "hash": "h"}, values)
         bodies.append(view_submission_body(view_submission_payload(submitted)))
-    bench.slack.clear()
-    sts_before, aws_before = bench.aws.assume_role_count, len(bench.aws.calls)
-    before = app.metrics()
-    results = bench.load(app.base_url + "/slack/events", bodies, concurrency, FORM)
-    posts = bench.slack.wait_for_blocking(
-        "chat.postMessage",
-        count=len(results),
-        timeout=120,
-        where=lambda c: "bench case" in json.dumps(c.params),
+    cost = _Cost(bench, app)
+    results, posts = cost.load(
+        bodies, concurrency, "chat.postMessage", lambda c: "bench case" in json.dumps(c.params)
     )
     posted_at = {}
     for c in posts:
@@ -346,9 +377,7 @@ def run_create_submit(
     f = figures("create-submit", "app", db, latency_ms, results, posted_at, concurrency)
     f.counters = {
         "cases_posted": len(posted_at),
-        "sts_assume_role_calls": bench.aws.assume_role_count - sts_before,
-        "aws_calls_per_request": round((len(bench.aws.calls) - aws_before) / max(len(results), 1), 2),
-        "db_round_trips_per_request": _db_per_request(app, before, len(results)),
+        **cost.counters(len(results)),
     }
     return [f]
 
@@ -367,23 +396,15 @@ def run_search(
         )
         for i in range(count)
     ]
-    bench.slack.clear()
-    sts_before, aws_before = bench.aws.assume_role_count, len(bench.aws.calls)
-    before = app.metrics()
-    results = bench.load(app.base_url + "/slack/events", bodies, concurrency, FORM)
-    shown = bench.slack.wait_for_blocking(
-        "response_url",
-        count=len(results),
-        timeout=120,
-        where=lambda c: "/search" in str(c.params.get("_path")),
+    cost = _Cost(bench, app)
+    results, shown = cost.load(
+        bodies, concurrency, "response_url", lambda c: "/search" in str(c.params.get("_path"))
     )
     shown_at = {int(str(c.params["_path"]).split("/")[3]): c.at for c in shown}
     f = figures("search", "app", db, latency_ms, results, shown_at, concurrency)
     f.counters = {
         "results_shown": len(shown_at),
         "found": sum(1 for c in shown if case.display_id in json.dumps(c.params)),
-        "sts_assume_role_calls": bench.aws.assume_role_count - sts_before,
-        "aws_calls_per_request": round((len(bench.aws.calls) - aws_before) / max(len(results), 1), 2),
-        "db_round_trips_per_request": _db_per_request(app, before, len(results)),
+        **cost.counters(len(results)),
     }
     return [f]

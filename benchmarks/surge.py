@@ -12,7 +12,6 @@ case), so the submissions are what Slack would send back.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import random
 import re
@@ -22,14 +21,11 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from benchmarks.harness import Bench, Process
-from benchmarks.scenarios import FORM, TEAM, _percentile, case_form
-from bolt_app.app import build_services
+from benchmarks.scenarios import FORM, _percentile, case_form, seed_channels
 from bolt_app.blocks.cases.parts import REPLY_ACTION, SEE_DETAILS_ACTION, SERVICE_ACTION, CaseRef, ViewState
 from bolt_app.services.cases.fields import MESSAGE_BLOCK, SERVICE_BLOCK
-from bolt_app.services.context import Actor
-from bolt_app.settings import Settings
 from listeners.quota_form import metadata as quota_metadata
-from storage.channels import ChannelConfigRow, Notifications
+from tests.fakes.aws_realism import SUPPORT_RATE_PER_SECOND
 from tests.fakes.slack_api import Call
 from tests.helpers.scenario import view_of, with_values
 from tests.helpers.slack_requests import (
@@ -42,7 +38,6 @@ from tests.helpers.slack_requests import (
     view_submission_payload,
 )
 
-SUPPORT_RATE = 5.0  # Support API calls per second per account (AWS's documented rate)
 THINK_S = {"create": (1.0, 2.5), "reply": 2.0, "quota": 1.0}  # when a user's next step follows the first
 THROTTLING_WORDS = ("ThrottlingException", "TooManyRequestsException", "Rate exceeded", "throttl")
 
@@ -93,31 +88,8 @@ def seed_surge(bench: Bench, database_url: str, size: SurgeSize) -> _World:
     channels = [f"CS{c:04d}" for c in range(size.channels)]
     account_of = {ch: _account(c % size.accounts) for c, ch in enumerate(channels)}
 
-    async def seed() -> None:
-        services = await build_services(
-            Settings(database_url=database_url, token_encryption_keys=(bench.key,))
-        )
-        try:
-            workspace = await services.workspaces.get(TEAM)
-            assert workspace is not None, "install first"
-            admin = Actor.member(TEAM, "U0001", slack_admin=True)
-            roles = {}
-            for a in range(size.accounts):
-                account = _account(a)
-                roles[account] = bench.aws.create_role(
-                    account, external_id=workspace.external_id, policy="full"
-                )
-                await services.accounts.authorize(admin, roles[account], f"Surge {a}")
-            for ch in channels:
-                account = account_of[ch]
-                row = ChannelConfigRow(
-                    TEAM, ch, f"surge-{ch}", account, None, roles[account], Notifications(), "b"
-                )
-                await services.channels.repository.save(row, per_account=100, per_channel=100)
-        finally:
-            await services.close()
-
-    asyncio.run(seed())
+    accounts = {_account(a): f"Surge {a}" for a in range(size.accounts)}
+    seed_channels(bench, database_url, accounts, {ch: (f"surge-{ch}", account_of[ch]) for ch in channels})
     world = _World(channels, account_of, {})
     for a in range(size.accounts):
         account = _account(a)
@@ -367,7 +339,7 @@ def run_surge(
     # The per-account rate bounds the run from below: the busiest account's Support calls at 5 a second. And
     # the last flow cannot finish before it was sent.
     rate_bound = (
-        max(support_by_account.values(), default=0) / SUPPORT_RATE
+        max(support_by_account.values(), default=0) / SUPPORT_RATE_PER_SECOND
     )  # below it: AWS's rate was exceeded
     bound = max(rate_bound, max(r["sent"] for r in results) - first_sent)
     return {

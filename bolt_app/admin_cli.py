@@ -6,7 +6,6 @@ import argparse
 import asyncio
 import getpass
 import json
-import re
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -23,7 +22,7 @@ from bolt_app.http.notifications import (
     events_token_instructions,
     forwarding_template,
 )
-from bolt_app.identifiers import ACCOUNT_ID, ENTERPRISE_ID, ROLE_ARN, TEAM_ID
+from bolt_app.identifiers import ACCOUNT_ID, ENTERPRISE_ID, ROLE_ARN, TEAM_ID, identifier_argument
 from bolt_app.services.accounts import display_name
 from bolt_app.services.channel_files import ChannelFiles, rows_as_file
 from bolt_app.services.context import Actor
@@ -33,26 +32,17 @@ from storage.workspace_summaries import WorkspaceSummary
 from storage.workspaces import WorkspaceKey
 
 
-def _identifier(pattern: re.Pattern[str], what: str, empty_ok: bool = False) -> Callable[[str], str]:
-    def parse(value: str) -> str:
-        if (empty_ok and value == "") or pattern.fullmatch(value):
-            return value
-        raise argparse.ArgumentTypeError(f"{value!r} is not {what}")
-
-    return parse
-
-
 def add_workspace_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--team",
-        type=_identifier(TEAM_ID, "a Slack team ID (T…) or org ID (E…)"),
+        type=identifier_argument(TEAM_ID, "a Slack team ID (T…) or org ID (E…)"),
         help="Slack team ID (T…), or an org ID (E…) for an org-wide install; optional when only one "
         "workspace is installed",
     )
     parser.add_argument(
         "--enterprise",
         default="",
-        type=_identifier(ENTERPRISE_ID, "an Enterprise Grid org ID (E…)", empty_ok=True),
+        type=identifier_argument(ENTERPRISE_ID, "an Enterprise Grid org ID (E…)", empty_ok=True),
         help="Enterprise Grid org ID (E…): alone, the org-wide install; with --team, that org's workspace",
     )
 
@@ -71,21 +61,21 @@ def add_account_commands(sub: Any) -> None:
     _format_arg(p)
     p = accounts.add_parser("authorize", help="authorize the workspace with a role of the account")
     add_workspace_args(p)
-    p.add_argument("--role-arn", required=True, type=_identifier(ROLE_ARN, "an IAM role ARN"))
+    p.add_argument("--role-arn", required=True, type=identifier_argument(ROLE_ARN, "an IAM role ARN"))
     p.add_argument("--name", help="account name (1-30 letters, digits, spaces, - and _)")
     p = accounts.add_parser("rename", help="set or clear an account's name")
     add_workspace_args(p)
-    p.add_argument("account_id", type=_identifier(ACCOUNT_ID, "a 12-digit AWS account ID"))
+    p.add_argument("account_id", type=identifier_argument(ACCOUNT_ID, "a 12-digit AWS account ID"))
     p.add_argument("name", nargs="?", default=None, help="omit to show the account ID only")
     p = accounts.add_parser("remove", help="remove the workspace's authorization for an account")
     add_workspace_args(p)
-    p.add_argument("account_id", type=_identifier(ACCOUNT_ID, "a 12-digit AWS account ID"))
+    p.add_argument("account_id", type=identifier_argument(ACCOUNT_ID, "a 12-digit AWS account ID"))
     p = accounts.add_parser("template", help="print the CloudFormation template of the role for a workspace")
     add_workspace_args(p)
     p = accounts.add_parser(
         "events-token", help="issue the account's POST /aws/events token (shown once; revokes the old)"
     )
-    p.add_argument("account_id", type=_identifier(ACCOUNT_ID, "a 12-digit AWS account ID"))
+    p.add_argument("account_id", type=identifier_argument(ACCOUNT_ID, "a 12-digit AWS account ID"))
     accounts.add_parser("events-template", help="print the CloudFormation template that forwards case events")
     accounts.add_parser(
         "events-bus-template",

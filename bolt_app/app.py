@@ -107,7 +107,6 @@ async def build_services(
     notifications = build_notification_service(
         engine=engine,
         client=client,
-        installations=store,
         rotation=rotation,
         channels=channels.repository,
         workspaces=workspaces.repository,
@@ -168,7 +167,6 @@ def build_notification_service(
     *,
     engine: AsyncEngine,
     client: AsyncWebClient,
-    installations: InstallationStore,
     rotation: TokenRotation,
     channels: ChannelRepository,
     workspaces: WorkspaceRepository,
@@ -186,7 +184,6 @@ def build_notification_service(
     inbox = Inbox(deliveries, clock)
     posters = SlackDelivery(
         client,
-        installations,
         rotation,
         post_interval_seconds=options.post_interval_seconds,
         bot_token=bot_token,  # Socket Mode: the one workspace's token, when nothing is stored

@@ -10,10 +10,10 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bolt_app.admin_cli import _identifier, add_workspace_args, resolve_workspace, run_with_services
+from bolt_app.admin_cli import add_workspace_args, resolve_workspace, run_with_services
 from bolt_app.bundle import Services
 from bolt_app.errors import UserFacingError
-from bolt_app.identifiers import CASE_ID, CHANNEL_ID, USER_ID
+from bolt_app.identifiers import CASE_ID, CHANNEL_ID, USER_ID, identifier_argument
 from bolt_app.settings import Settings
 from storage.audit import AuditEntry, AuditFilter
 from storage.clock import as_utc, utc_naive, utc_now
@@ -31,9 +31,9 @@ def add_audit_commands(sub: Any) -> None:
     ).add_subparsers(dest="audit_command", required=True)
     p = audit.add_parser("list", help="a workspace's audit entries, newest first (json/jsonl: every field)")
     add_workspace_args(p)
-    p.add_argument("--channel", type=_identifier(CHANNEL_ID, "a Slack channel ID (C… or G…)"))
-    p.add_argument("--user", type=_identifier(USER_ID, "a Slack user ID (U… or W…)"))
-    p.add_argument("--case", type=_identifier(CASE_ID, "an AWS Support case ID (case-…)"))
+    p.add_argument("--channel", type=identifier_argument(CHANNEL_ID, "a Slack channel ID (C… or G…)"))
+    p.add_argument("--user", type=identifier_argument(USER_ID, "a Slack user ID (U… or W…)"))
+    p.add_argument("--case", type=identifier_argument(CASE_ID, "an AWS Support case ID (case-…)"))
     p.add_argument("--since", help="7d, 12h, 30m (that long ago) or an ISO date/time (UTC unless it says)")
     p.add_argument("--format", choices=["table", "json", "jsonl"], default="table")
     audit.add_parser("prune", help="delete the entries older than AUDIT_RETENTION_DAYS (the worker does too)")

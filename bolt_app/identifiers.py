@@ -6,7 +6,9 @@ trailing newline.
 
 from __future__ import annotations
 
+import argparse
 import re
+from collections.abc import Callable
 
 ACCOUNT_ID = re.compile(r"[0-9]{12}", re.ASCII)
 ROLE_ARN = re.compile(
@@ -25,3 +27,14 @@ def is_account_id(value: object) -> bool:
 
 def is_case_id(value: object) -> bool:
     return isinstance(value, str) and CASE_ID.fullmatch(value) is not None
+
+
+def identifier_argument(pattern: re.Pattern[str], what: str, empty_ok: bool = False) -> Callable[[str], str]:
+    """An argparse `type=`: the value if it matches `pattern` whole, else the error "'x' is not <what>"."""
+
+    def parse(value: str) -> str:
+        if (empty_ok and value == "") or pattern.fullmatch(value):
+            return value
+        raise argparse.ArgumentTypeError(f"{value!r} is not {what}")
+
+    return parse

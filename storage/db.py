@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from asyncpg.exceptions import InternalClientError
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -71,7 +75,83 @@ def _sqlite_pragmas(engine: AsyncEngine, *, read_only: bool) -> None:
         conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
+class SharedConnectionError(RuntimeError):
+    """A database connection used by a task other than the one that took it from the pool."""
+
+
+_OWNER = "aws_support_slack_owner"  # in a pooled connection's `info`: the task that checked it out
+
+
+def _running_task() -> asyncio.Task[object] | None:
+    try:
+        return asyncio.current_task()
+    except RuntimeError:  # no event loop: synchronous use (migrations)
+        return None
+
+
+def one_task_per_connection(engine: AsyncEngine) -> None:
+    """Makes a statement sent on a connection by a task other than the one that checked it out fail before it
+    is sent. Two tasks on one connection would interleave their statements in one transaction (SQLAlchemy's
+    asyncpg adapter queues them instead of failing); each repository call opens its own connection and must
+    keep it within its task (no `gather`, `create_task` or `wait_for` over a shared connection). A dictionary
+    lookup per statement."""
+    sync = engine.sync_engine
+
+    @event.listens_for(sync, "checkout")
+    def _taken(_dbapi, record, _proxy) -> None:  # type: ignore[no-untyped-def]
+        record.info[_OWNER] = _running_task()
+
+    @event.listens_for(sync, "before_cursor_execute")
+    def _same_task(conn, _cursor, statement, *_) -> None:  # type: ignore[no-untyped-def]
+        owner = conn.info.get(_OWNER)
+        task = _running_task()
+        if owner is not None and task is not None and task is not owner:
+            raise SharedConnectionError(
+                f"a database connection taken by task {owner.get_name()!r} was used by task "
+                f"{task.get_name()!r} ({statement[:60]!r}): one connection belongs to one task"
+            )
+
+
+def explain_ended_connections(engine: AsyncEngine) -> None:
+    """Says what asyncpg's "cannot switch to state 12; another operation (2) is in progress" means, and drops the
+    connection it came from.
+
+    PostgreSQL sends a FATAL error when it ends a backend (a restart or failover, `pg_terminate_backend`, an idle
+    timeout) and then closes the socket. asyncpg reads the error between two statements, while it expects
+    nothing; if the next statement is sent before the close is read (under load, a task waiting for the pool
+    takes the connection in that moment), asyncpg reports this internal state error, not the server's. One task
+    and one connection suffice: it is not two tasks sharing a connection (`one_task_per_connection` makes that
+    fail on its own). The transaction is lost and fails; a pooled connection found so at checkout is replaced."""
+
+    @event.listens_for(engine.sync_engine, "handle_error")
+    def _ended(ctx) -> None:  # type: ignore[no-untyped-def]
+        cause = ctx.original_exception.__cause__
+        if not (isinstance(cause, InternalClientError) and "another operation (" in str(cause)):
+            return
+        ctx.is_disconnect = True
+        if ctx.is_pre_ping:
+            log.info("replaced a pooled database connection that the server had ended")
+        else:
+            log.warning(
+                "the database server ended the connection during a transaction (a restart, failover, "
+                "pg_terminate_backend or idle timeout), which asyncpg reports as %r; the transaction failed "
+                "and the connection is replaced",
+                str(cause),
+            )
+
+
 def create_engine(database_url: str) -> AsyncEngine:
+    """The app's engine; every connection of it belongs to one task (`one_task_per_connection`)."""
+    engine = _create_engine(database_url)
+    one_task_per_connection(engine)
+    if engine.dialect.name == "postgresql":
+        explain_ended_connections(engine)
+    if isinstance(engine, SqliteEngine):
+        one_task_per_connection(engine.reads)
+    return engine
+
+
+def _create_engine(database_url: str) -> AsyncEngine:
     if is_sqlite(database_url):
         # One writing connection: every writing transaction takes the write lock, so a second one could only
         # wait; and while it waits inside its driver thread, a garbage collection in the event loop that

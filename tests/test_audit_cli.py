@@ -39,8 +39,12 @@ def env(tmp_path: Path) -> dict[str, str]:
     return env
 
 
-async def write(url: str, *rows: tuple[WorkspaceKey, str, str, str, int]) -> None:
-    """(workspace, channel, user, case, days ago) each."""
+def write(env: dict[str, str], *rows: tuple[WorkspaceKey, str, str, str, int]) -> None:
+    """Audit entries in the CLI's database: (workspace, channel, user, case, days ago) each."""
+    asyncio.run(_write(env["DATABASE_URL"], *rows))
+
+
+async def _write(url: str, *rows: tuple[WorkspaceKey, str, str, str, int]) -> None:
     engine = db.create_engine(url)
     audit = AuditRepository(engine)
     try:
@@ -82,14 +86,12 @@ def listed(env: dict[str, str], *args: str) -> list[dict[str, object]]:
 
 
 def test_filters_narrow_the_listing_and_every_format_carries_the_rows(env: dict[str, str]) -> None:
-    asyncio.run(
-        write(
-            env["DATABASE_URL"],
-            (ONE, "C0000000001", "U0000000001", "", 10),
-            (ONE, "C0000000001", "U0000000002", "case-111", 3),
-            (ONE, "C0000000002", "U0BLOCKED", "case-111", 1),
-            (TWO, "C0000000001", "U0000000001", "case-999", 0),  # another workspace (not installed)
-        )
+    write(
+        env,
+        (ONE, "C0000000001", "U0000000001", "", 10),
+        (ONE, "C0000000001", "U0000000002", "case-111", 3),
+        (ONE, "C0000000002", "U0BLOCKED", "case-111", 1),
+        (TWO, "C0000000001", "U0000000001", "case-999", 0),  # another workspace (not installed)
     )
     everything = listed(env)
     assert [(r["channel_id"], r["user_id"]) for r in everything] == [
@@ -157,13 +159,11 @@ def test_two_workspaces_need_a_team_and_the_error_is_one_line(env: dict[str, str
 
 
 def test_prune_deletes_the_entries_past_audit_retention_days(env: dict[str, str]) -> None:
-    asyncio.run(
-        write(
-            env["DATABASE_URL"],
-            (ONE, "C0000000001", "U0000000001", "case-1", 40),
-            (ONE, "C0000000001", "U0000000001", "case-2", 20),
-            (TWO, "C0000000001", "U0000000001", "case-3", 35),
-        )
+    write(
+        env,
+        (ONE, "C0000000001", "U0000000001", "case-1", 40),
+        (ONE, "C0000000001", "U0000000001", "case-2", 20),
+        (TWO, "C0000000001", "U0000000001", "case-3", 35),
     )
     done = cli(env | {"AUDIT_RETENTION_DAYS": "30"}, "audit", "prune")
     assert done.returncode == 0 and done.stdout.startswith("pruned 2 audit entries from before "), done.stderr

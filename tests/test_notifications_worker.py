@@ -31,33 +31,25 @@ from bolt_app.notifications_worker import (
 from bolt_app.services.notifications.events import CREATE
 from bolt_app.settings import SettingsError
 from storage.workspaces import ChannelKey, WorkspaceKey
-from tests.fakes.aws import APP_ACCOUNT_ID, APP_USER_NAME, AwsDouble
+from tests.fakes.aws import APP_ACCOUNT_ID, APP_USER_NAME, AwsDouble, allowing
 from tests.helpers.notification_world import (
     ACCOUNT,
     CLIENT_ID,
     World,
     case_of,
+    configured_world,
     event_body,
     notification_world,
 )
 
-WORKER_QUEUE_POLICY = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Effect": "Allow",
-            "Resource": "*",
-            # DeleteMessageBatch is authorized as sqs:DeleteMessage on AWS; moto checks the operation's own name.
-            "Action": [
-                "sqs:ReceiveMessage",
-                "sqs:DeleteMessage",
-                "sqs:DeleteMessageBatch",
-                "sqs:ChangeMessageVisibility",
-                "sqs:GetQueueAttributes",
-            ],
-        }
-    ],
-}
+# DeleteMessageBatch is authorized as sqs:DeleteMessage on AWS; moto checks the operation's own name.
+WORKER_QUEUE_POLICY = allowing(
+    "sqs:ReceiveMessage",
+    "sqs:DeleteMessage",
+    "sqs:DeleteMessageBatch",
+    "sqs:ChangeMessageVisibility",
+    "sqs:GetQueueAttributes",
+)
 
 
 @dataclass(frozen=True)
@@ -133,9 +125,7 @@ def test_worker_tuning_is_read_from_the_environment() -> None:
 async def test_a_message_is_deleted_once_stored_and_a_bad_one_is_left_to_the_redrive_policy(
     sqlite_url: str, aws: AwsDouble
 ) -> None:
-    async with notification_world(sqlite_url, aws) as world:
-        await world.workspace()
-        await world.configure("C0001", role=world.role())
+    async with configured_world(sqlite_url, aws) as world:
         queue = make_queue(aws, "notifications", visibility=0, max_receives=2)
         cases = [world.put_case() for _ in range(3)]
         send(aws, queue, [event_body(CREATE, c) for c in cases] + ['{"source": "aws.ec2"}'])
@@ -153,9 +143,7 @@ async def test_a_message_is_deleted_once_stored_and_a_bad_one_is_left_to_the_red
 async def test_a_message_whose_event_cannot_be_stored_stays_in_the_queue(
     sqlite_url: str, aws: AwsDouble
 ) -> None:
-    async with notification_world(sqlite_url, aws) as world:
-        await world.workspace()
-        await world.configure("C0001", role=world.role())
+    async with configured_world(sqlite_url, aws) as world:
         queue = make_queue(aws, "notifications", visibility=0)
         case = world.put_case()
         send(aws, queue, [event_body(CREATE, case)])
@@ -190,9 +178,7 @@ HOSTILE_BODIES = {
 async def test_no_message_stops_the_consumer_and_each_bad_one_is_left_to_the_redrive_policy(
     sqlite_url: str, aws: AwsDouble
 ) -> None:
-    async with notification_world(sqlite_url, aws) as world:
-        await world.workspace()
-        await world.configure("C0001", role=world.role())
+    async with configured_world(sqlite_url, aws) as world:
         queue = make_queue(aws, "notifications", visibility=0, max_receives=1)
         valid = world.put_case()
         of_another = world.put_case(account=OTHER_ACCOUNT)

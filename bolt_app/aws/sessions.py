@@ -147,7 +147,7 @@ class RoleSessions:
         self.max_entries = max_entries
         self._clock = clock
         self._entries: OrderedDict[_Key, _Entry] = OrderedDict()
-        self._pending: dict[_Key, asyncio.Future[_Entry]] = {}
+        self._pending: dict[_Key, asyncio.Task[_Entry]] = {}
 
     async def _entry(self, key: _Key) -> _Entry:
         entry = self._entries.get(key)
@@ -155,26 +155,28 @@ class RoleSessions:
             self._entries.move_to_end(key)
             return entry
         pending = self._pending.get(key)
-        if pending is not None:
-            return await asyncio.shield(pending)
-        future: asyncio.Future[_Entry] = asyncio.get_running_loop().create_future()
-        self._pending[key] = future
-        try:
-            credentials = await self.budget.blocking(
-                self.aws.assume_role, key.role_arn, key.external_id, key.session_name
-            )
-            entry = _Entry(credentials)
-            self._entries[key] = entry
-            while len(self._entries) > self.max_entries:
-                self._entries.popitem(last=False)
-            future.set_result(entry)
-            return entry
-        except BaseException as e:
-            future.set_exception(e)
-            future.exception()  # retrieved: waiters get it; nobody else has to
-            raise
-        finally:
+        if pending is None:
+            # Its own task, so that the request that started it giving up (cancelled) neither fails the others
+            # waiting for the same session nor throws away the credentials STS is already sending.
+            pending = self._pending[key] = asyncio.ensure_future(self._assume(key))
+            pending.add_done_callback(lambda done: self._assumed(key, done))
+        return await asyncio.shield(pending)
+
+    async def _assume(self, key: _Key) -> _Entry:
+        credentials = await self.budget.blocking(
+            self.aws.assume_role, key.role_arn, key.external_id, key.session_name
+        )
+        entry = self._entries[key] = _Entry(credentials)
+        self._entries.move_to_end(key)
+        while len(self._entries) > self.max_entries:
+            self._entries.popitem(last=False)
+        return entry
+
+    def _assumed(self, key: _Key, done: asyncio.Task[_Entry]) -> None:
+        if self._pending.get(key) is done:
             del self._pending[key]
+        if not done.cancelled():
+            done.exception()  # retrieved: its waiters got it; a failure nobody waited for is not logged as unseen
 
     async def client(
         self, role_arn: str, external_id: str, name: str, service: str, region: str

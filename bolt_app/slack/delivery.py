@@ -23,7 +23,6 @@ from bolt_app.blocks.notifications import (
 from bolt_app.services.notifications.messages import CaseMessage
 from bolt_app.services.notifications.outcomes import RetryDelivery, SkipDelivery
 from bolt_app.slack.authorize import TokenRotation
-from storage.installation_store import InstallationStore
 from storage.workspaces import ChannelKey, WorkspaceKey
 
 log = logging.getLogger(__name__)
@@ -56,14 +55,12 @@ class SlackDelivery:
     def __init__(
         self,
         client: AsyncWebClient,
-        installations: InstallationStore,
         rotation: TokenRotation,
         *,
         post_interval_seconds: float,
         bot_token: str | None = None,
     ) -> None:
         self.client = client
-        self.installations = installations
         self.rotation = rotation
         self.post_interval_seconds = post_interval_seconds  # chat.postMessage: about one a second per channel
         self.bot_token = bot_token  # Socket Mode: the one workspace's token, when nothing is stored

@@ -30,6 +30,7 @@ from storage.accounts import AccountRow, AuthorizationRow
 from storage.case_openers import OpenedCase
 from storage.channels import ChannelConfigRow, Notifications
 from storage.workspaces import WorkspaceKey
+from tests.helpers import values
 
 
 @dataclass(frozen=True)
@@ -77,25 +78,18 @@ SEVERITIES = [
 
 
 def a_case(**changes: Any) -> CaseSummary:
-    values: dict[str, Any] = {
-        "case_id": "case-210987654321-2026-0123456789abcdef",
-        "display_id": "1700000001",
+    """The tests' case (tests/helpers/values.py) as a reader would meet it: urgent, opened by Jane, two messages."""
+    shown: dict[str, Any] = {
         "subject": "EC2 instance unreachable after reboot",
-        "status": "opened",
         "severity_code": "urgent",
-        "service_code": "amazon-elastic-compute-cloud-linux",
-        "category_code": "instance-issue",
         "submitted_by": DESCRIPTION.submitted_by,
-        "time_created": CREATED,
-        "language": "en",
         "cc_emails": ("ops@example.com", "oncall@example.com"),
-        "account_id": PROD_ID,
         "account_shown": PROD.account_shown,
         "recent": (AWS_REPLY, DESCRIPTION),
         "opened_by": JANE,
         "service_name": EC2,
     }
-    return CaseSummary(**(values | changes))
+    return values.a_case(**(shown | changes))
 
 
 def message(blocks: list[dict[str, Any]], text: str, minutes: int = 75, **more: Any) -> dict[str, Any]:

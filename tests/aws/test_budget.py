@@ -69,6 +69,13 @@ def budget_of(**options: Any) -> Iterator[AwsBudget]:
         made.close()
 
 
+def queued_reads(budget: AwsBudget, client: FakeClient, count: int) -> list[asyncio.Task[Any]]:
+    """`count` background DescribeCases reads of one account, {"n": 0} first, started in that order."""
+    return [
+        asyncio.create_task(budget.read(site(), client, "describe_cases", {"n": i})) for i in range(count)
+    ]
+
+
 @pytest.fixture
 def budget() -> Iterator[AwsBudget]:
     with budget_of(support_rate=RATE) as made:
@@ -190,9 +197,7 @@ async def test_a_write_is_resent_after_a_throttle_but_never_after_a_lost_answer(
 async def test_a_user_request_beyond_patience_is_refused_at_once() -> None:
     with budget_of(support_rate=1.0, patience_seconds=2.0) as budget:
         client = FakeClient()
-        waiting = [
-            asyncio.create_task(budget.read(site(), client, "describe_cases", {"n": i})) for i in range(4)
-        ]
+        waiting = queued_reads(budget, client, 4)
         await asyncio.sleep(0)  # they queue
         with pytest.raises(AwsBusy, match="AWS is busy for account 111122223333"):
             await budget.read(site(), client, "describe_cases", {"n": 99})
@@ -204,9 +209,7 @@ async def test_background_work_in_line_does_not_make_a_user_wait_or_refused() ->
     with budget_of(support_rate=2.0, patience_seconds=1.0) as budget:
         client = FakeClient()
         with background():
-            queued = [
-                asyncio.create_task(budget.read(site(), client, "describe_cases", {"n": i})) for i in range(6)
-            ]
+            queued = queued_reads(budget, client, 6)
         await asyncio.sleep(0)
         await budget.read(site(), client, "describe_cases", {"user": True})  # not refused: it goes first
         assert client.started[1][1] == {"user": True}
@@ -217,9 +220,7 @@ async def test_background_work_in_line_does_not_make_a_user_wait_or_refused() ->
 async def test_an_options_request_does_not_wait_beyond_its_own_patience() -> None:
     with budget_of(support_rate=2.0) as budget:
         client = FakeClient()
-        waiting = [
-            asyncio.create_task(budget.read(site(), client, "describe_cases", {"n": i})) for i in range(4)
-        ]
+        waiting = queued_reads(budget, client, 4)
         await asyncio.sleep(0)
         with patience(1.0), pytest.raises(AwsBusy):
             await budget.read(site(), client, "describe_cases", {"n": 99})
@@ -249,9 +250,7 @@ async def test_a_waiting_caller_is_told_its_place_in_line() -> None:
 async def test_everyone_waiting_on_one_shared_read_is_told_its_place() -> None:
     with budget_of(support_rate=2.0) as budget:
         client = FakeClient()
-        ahead = [
-            asyncio.create_task(budget.read(site(), client, "describe_cases", {"n": i})) for i in range(3)
-        ]
+        ahead = queued_reads(budget, client, 3)
         await asyncio.sleep(0)
         told: dict[str, list[int]] = {"first": [], "joiner": []}
 

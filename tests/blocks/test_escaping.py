@@ -37,15 +37,14 @@ from bolt_app.blocks.help import CommandHelp, help_blocks
 from bolt_app.blocks.home import home_view
 from bolt_app.blocks.notifications import correspondence_message, lifecycle_message, root_message
 from bolt_app.blocks.quotas import quota_modal, quota_request_blocks, quota_request_text, warnings_text
-from bolt_app.services.cases.models import CaseSummary, Communication, SearchFilter, SearchPage
+from bolt_app.services.cases.models import Communication, SearchFilter, SearchPage
 from bolt_app.services.choice import Choice
-from bolt_app.services.context import ChannelAccount
 from bolt_app.services.home import WorkspaceOverview
-from bolt_app.services.quotas.models import QuotaDetails, QuotaRequest
 from storage.accounts import AccountRow, AuthorizationRow
 from storage.case_openers import OpenedCase
 from storage.channels import ChannelConfigRow, Notifications
 from storage.workspaces import WorkspaceKey
+from tests.helpers.values import a_case, channel_account, quota_details, quota_request
 
 HOSTILE = "<!channel> <!here> <@U123> <#C123> <https://x|y> & co"
 RAW = ("<!channel>", "<!here>", "<@U123>", "<#C123>", "<https://x|y>")
@@ -54,26 +53,15 @@ BARE_AMPERSAND = re.compile(r"&(?!amp;|lt;|gt;)")
 
 WORKSPACE = WorkspaceKey("", "T0001")
 AT = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
-ACCOUNT = ChannelAccount(
-    WORKSPACE, "C1", HOSTILE, "210987654321", HOSTILE, "arn:aws:iam::210987654321:role/R", "x"
-)
-OTHER = ChannelAccount(
-    WORKSPACE, "C1", HOSTILE, "310987654321", HOSTILE, "arn:aws:iam::310987654321:role/R", "x"
-)
+ACCOUNT = channel_account(shown=HOSTILE, channel_name=HOSTILE)
+OTHER = channel_account("310987654321", shown=HOSTILE, channel_name=HOSTILE)
 COMMUNICATION = Communication(HOSTILE, HOSTILE, AT, (HOSTILE,))
-CASE = CaseSummary(
-    case_id="case-210987654321-2026-0123456789abcdef",
-    display_id="1700000001",
+CASE = a_case(
     subject=HOSTILE,
-    status="opened",
-    severity_code="high",
     service_code="svc",
     category_code="cat",
     submitted_by=HOSTILE,
-    time_created=AT,
-    language="en",
     cc_emails=(HOSTILE,),
-    account_id="210987654321",
     account_shown=HOSTILE,
     recent=(COMMUNICATION, COMMUNICATION),
 )
@@ -97,36 +85,9 @@ CONFIGURATION = ChannelConfigRow(
     Notifications(),
     "U1",
 )
-REQUEST = QuotaRequest(
-    id="req-1",
-    case_id=None,
-    status="PENDING",
-    service_code="ec2",
-    service_name=HOSTILE,
-    quota_code="L-1",
-    quota_name=HOSTILE,
-    desired_value=10,
-    unit="None",
-    region="us-east-1",
-    account_id="210987654321",
-    account_shown=HOSTILE,
-    created=AT,
-)
-DETAILS = QuotaDetails(
-    account_id="210987654321",
-    region="us-east-1",
-    service_code="ec2",
-    service_name=HOSTILE,
-    quota_code="L-1",
-    quota_name=HOSTILE,
-    applied_value=1,
-    default_value=5,
-    unit="None",
-    adjustable=False,
-    global_quota=False,
-    pending=REQUEST,
-    pending_checked=True,
-)
+QUOTA = {"service_code": "ec2", "service_name": HOSTILE, "quota_code": "L-1", "quota_name": HOSTILE}
+REQUEST = quota_request(id="req-1", region="us-east-1", account_shown=HOSTILE, created=AT, **QUOTA)
+DETAILS = quota_details(applied_value=1, default_value=5, adjustable=False, pending=REQUEST, **QUOTA)
 
 Built = Any  # blocks, a view, a SlackMessage, or a top-level text
 

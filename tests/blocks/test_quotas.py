@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -33,61 +32,18 @@ from bolt_app.blocks.quotas import (
 )
 from bolt_app.errors import UserFacingError
 from bolt_app.services.choice import Choice
-from bolt_app.services.context import ChannelAccount
 from bolt_app.services.quotas.fields import QUOTA_FIELD, VALUE_FIELD
 from bolt_app.services.quotas.models import QuotaDetails, QuotaRequest
-from storage.workspaces import WorkspaceKey
+from tests.helpers.values import CREATED, DEV, PROD, quota_details, quota_request
 
-WORKSPACE = WorkspaceKey("", "T0001")
-PROD = ChannelAccount(
-    WORKSPACE, "C1", "ops", "210987654321", "Prod (210987654321)", "arn:aws:iam::210987654321:role/R", "x"
-)
-DEV = ChannelAccount(
-    WORKSPACE, "C1", "ops", "310987654321", "310987654321", "arn:aws:iam::310987654321:role/R", "x"
-)
 LAMBDA = Choice("lambda", "AWS Lambda")
 CONCURRENCY = Choice("L-B99A9384", "Concurrent executions")
-CREATED = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
-
-
-def _request(**changes: Any) -> QuotaRequest:
-    values: dict[str, Any] = {
-        "id": "a1b2c3d4e5f60718293a4b5c6d7e8f90",
-        "case_id": None,
-        "status": "PENDING",
-        "service_code": "lambda",
-        "service_name": "AWS Lambda",
-        "quota_code": "L-B99A9384",
-        "quota_name": "Concurrent executions",
-        "desired_value": 1500.0,
-        "unit": "None",
-        "region": "eu-west-1",
-        "account_id": PROD.account_id,
-        "account_shown": PROD.account_shown,
-        "created": CREATED,
-    }
-    return QuotaRequest(**(values | changes))
 
 
 def _details(
     applied: float = 1000, default: float = 1000, pending: QuotaRequest | None = None, **changes: Any
 ) -> QuotaDetails:
-    values: dict[str, Any] = {
-        "account_id": PROD.account_id,
-        "region": "us-east-1",
-        "service_code": "lambda",
-        "service_name": "AWS Lambda",
-        "quota_code": "L-B99A9384",
-        "quota_name": "Concurrent executions",
-        "applied_value": applied,
-        "default_value": default,
-        "unit": "None",
-        "adjustable": True,
-        "global_quota": False,
-        "pending": pending,
-        "pending_checked": True,
-    }
-    return QuotaDetails(**(values | changes))
+    return quota_details(applied_value=applied, default_value=default, pending=pending, **changes)
 
 
 def _block(view: dict[str, Any], block_id: str) -> dict[str, Any]:
@@ -163,7 +119,7 @@ def test_applied_value_below_the_default_is_said_before_submit() -> None:
 
 
 def test_an_open_request_is_shown_under_the_quota() -> None:
-    pending = _request(status="CASE_OPENED", case_id="case-210987654321-2026-abc")
+    pending = quota_request(status="CASE_OPENED", case_id="case-210987654321-2026-abc")
     text = _texts(quota_modal([PROD], "us-east-1", LAMBDA, CONCURRENCY, _details(pending=pending))["blocks"])
     assert "Open request" in text and "1,500 requested on 2026-11-02 09:30 UTC" in text
     assert "status Case opened" in text and "case-210987654321-2026-abc" in text
@@ -261,7 +217,7 @@ def test_field_errors_point_at_the_block() -> None:
 
 
 def test_request_message_names_everything_and_has_check_status() -> None:
-    request = _request(status="CASE_OPENED", case_id="case-210987654321-2026-abc")
+    request = quota_request(status="CASE_OPENED", case_id="case-210987654321-2026-abc")
     blocks = quota_request_blocks(request, requested_by="U42")
     fields = [f["text"] for f in blocks[0]["fields"]]
     assert fields == [
@@ -284,7 +240,7 @@ def test_request_message_names_everything_and_has_check_status() -> None:
 
 
 def test_request_without_case_has_no_case_field_and_shows_the_unit() -> None:
-    blocks = quota_request_blocks(_request(unit="Gigabytes", created=None), checked_at=CREATED)
+    blocks = quota_request_blocks(quota_request(unit="Gigabytes", created=None), checked_at=CREATED)
     text = _texts(blocks)
     assert "Support case ID" not in text and "1,500 Gigabytes" in text
     assert "status checked <!date^" in text and "Requested" not in blocks[1]["elements"][0]["text"]
@@ -300,7 +256,7 @@ def test_request_without_case_has_no_case_field_and_shows_the_unit() -> None:
     ],
 )
 def test_status_labels(status: str, label: str) -> None:
-    assert label in quota_request_text(_request(status=status))
+    assert label in quota_request_text(quota_request(status=status))
 
 
 def test_a_garbled_check_status_value_is_refused_in_words() -> None:

@@ -4,16 +4,20 @@ its own thread, the AWS double (moto, IAM enforced) over HTTP."""
 from __future__ import annotations
 
 from pathlib import Path
-from types import SimpleNamespace
 
 import aiohttp
 
-from bolt_app.app import build_services
 from tests.fakes.aws import AwsDouble
 from tests.fakes.slack_api import FakeSlackApi
-from tests.helpers.app import SIGNING_SECRET, app_settings
+from tests.helpers.app import SIGNING_SECRET
 from tests.helpers.process import app_env, install_over_http, serve
-from tests.helpers.scenario import configured_channel, text_of, view_of, with_values
+from tests.helpers.scenario import (
+    case_form,
+    configured_channel_of,
+    text_of,
+    view_of,
+    with_values,
+)
 from tests.helpers.slack_requests import (
     post_signed,
     slash_command_body,
@@ -24,15 +28,6 @@ from tests.helpers.slack_requests import (
 ACCOUNT = "210987654321"
 
 
-async def _configure_channel(database_url: str, slack: FakeSlackApi, aws: AwsDouble) -> None:
-    """What an admin's `/aws-support authorize-account` and `configure-channel` leave in the database."""
-    services = await build_services(app_settings(database_url, slack))
-    try:
-        await configured_channel(SimpleNamespace(services=services), aws, {ACCOUNT: "full"})  # type: ignore[arg-type]
-    finally:
-        await services.close()
-
-
 async def test_a_case_created_through_the_served_app_is_posted_in_the_channel(
     tmp_path: Path, slack: FakeSlackApi, aws: AwsDouble
 ) -> None:
@@ -40,7 +35,7 @@ async def test_a_case_created_through_the_served_app_is_posted_in_the_channel(
     with serve(app_env(database_url, slack.base_url, aws.env), tmp_path) as app:
         async with aiohttp.ClientSession() as http:
             await install_over_http(http, app.base_url)
-            await _configure_channel(database_url, slack, aws)
+            await configured_channel_of(database_url, slack, aws, {ACCOUNT: "full"})
             events = app.base_url + "/slack/events"
 
             command = await post_signed(http, events, slash_command_body(text="create-case"), SIGNING_SECRET)
@@ -50,15 +45,11 @@ async def test_a_case_created_through_the_served_app_is_posted_in_the_channel(
             assert "Production system impaired" in text_of(completion)  # the account's severities, from AWS
             completed = view_of(completion)
 
-            values = {
-                "subject": "Served end to end",
-                "description": "Opened through the real server process.",
-                "issue_type": ("option", "technical"),
-                "service": ("option", "amazon-elastic-compute-cloud-linux"),
-                "category": ("option", "instance-issue"),
-                "severity": ("option", "normal"),
-                "language": ("option", "en"),
-            }
+            values = case_form(
+                subject="Served end to end",
+                description="Opened through the real server process.",
+                severity=("option", "normal"),
+            )
             view = with_values(completed | {"id": "VE2E0001", "hash": "h"}, values)
             assert view["private_metadata"] and opened["callback_id"] == view["callback_id"]
             submitted = await post_signed(

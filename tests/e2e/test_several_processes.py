@@ -6,19 +6,17 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from types import SimpleNamespace
 
 import aiohttp
 import pytest
 
-from bolt_app.app import build_services
 from storage.crypto import generate_key
 from tests.conftest import _truncate_all
 from tests.fakes.aws import AwsDouble
 from tests.fakes.slack_api import RESPONSE_URL, FakeSlackApi
-from tests.helpers.app import SIGNING_SECRET, app_settings
+from tests.helpers.app import SIGNING_SECRET
 from tests.helpers.process import ServedApp, app_env, install_over_http, serve
-from tests.helpers.scenario import configured_channel, text_of
+from tests.helpers.scenario import configured_channel_of, text_of
 from tests.helpers.slack_requests import (
     RESPONSE_URL_ORIGIN,
     block_actions_body,
@@ -56,15 +54,6 @@ def two_apps(
         yield one, other
     for app in (one, other):
         assert "Traceback" not in app.log(), app.log()
-
-
-async def _configure_channel(database_url: str, slack: FakeSlackApi, aws: AwsDouble) -> None:
-    """What an admin's `authorize-account` and `configure-channel` leave in the database."""
-    services = await build_services(app_settings(database_url, slack))
-    try:
-        await configured_channel(SimpleNamespace(services=services), aws, {ACCOUNT: "full"})  # type: ignore[arg-type]
-    finally:
-        await services.close()
 
 
 async def _create_case(http: aiohttp.ClientSession, app: ServedApp, slack: FakeSlackApi) -> str:
@@ -106,7 +95,7 @@ async def _set_up_and_served_by(
 ) -> None:
     """Installs through `one` and configures the channel; `other` then serves it (and caches what it read)."""
     await install_over_http(http, one.base_url)
-    await _configure_channel(url, slack, aws)
+    await configured_channel_of(url, slack, aws, {ACCOUNT: "full"})
     assert await _create_case(http, other, slack) == "modal"
 
 

@@ -81,6 +81,15 @@ _ROLE_ARN = re.compile(r"^arn:aws:iam::(?P<account>\d{12}):role/(?:.*/)?(?P<name
 
 PolicyDoc = dict[str, Any]
 
+
+def allowing(*actions: str) -> PolicyDoc:
+    """A role policy that allows `actions` on every resource, and nothing else."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Resource": "*", "Action": list(actions)}],
+    }
+
+
 #: The policy the app recommends (bolt_app.aws.policies), so the tests prove that it is enough. Its
 #: ``iam:CreateServiceLinkedRole`` statement loses its ``Condition`` here: moto ignores conditions in identity
 #: policies (and would turn a Deny+Condition into a plain Deny), so the condition would only pretend to be tested.
@@ -117,21 +126,9 @@ READONLY_POLICY: PolicyDoc = {
     ],
 }
 
-ORGANIZATIONS_READ_POLICY: PolicyDoc = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Effect": "Allow",
-            "Resource": "*",
-            "Action": ["organizations:DescribeOrganization", "organizations:ListAccounts"],
-        }
-    ],
-}
+ORGANIZATIONS_READ_POLICY = allowing("organizations:DescribeOrganization", "organizations:ListAccounts")
 
-APP_USER_POLICY: PolicyDoc = {
-    "Version": "2012-10-17",
-    "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}],
-}
+APP_USER_POLICY = allowing("sts:AssumeRole")
 
 PolicySpec = Literal["full", "readonly", "none"] | Mapping[str, Any]
 

@@ -23,7 +23,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
-SUPPORT_RATE_PER_SECOND = 5.0
+SUPPORT_RATE_PER_SECOND = 5.0  # Support API calls per second per account (AWS's documented rate)
 SUPPORT_BURST = 5
 CASES_PER_HOUR = 10
 SUPPORT_WRITES = frozenset({"createcase", "addcommunicationtocase", "addattachmentstoset", "resolvecase"})

@@ -68,6 +68,18 @@ SERVICE_NAMES: dict[str, str] = {
 }
 
 
+def _page(key: str, items: list[Any], p: dict[str, Any]) -> dict[str, Any]:
+    """One page of `items` under `key` as Service Quotas answers a List… call (100 by default), and its token."""
+    page, token = paginate(
+        items,
+        p.get("MaxResults"),
+        p.get("NextToken"),
+        default=100,
+        error_code="InvalidPaginationTokenException",
+    )
+    return {key: page, **({"NextToken": token} if token else {})}
+
+
 @dataclass(frozen=True)
 class QuotaSpec:
     service_code: str
@@ -262,14 +274,7 @@ class QuotasWorld:
     # --- operations ---
     def list_services(self, p: dict[str, Any]) -> dict[str, Any]:
         services = [{"ServiceCode": c, "ServiceName": n} for c, n in sorted(SERVICE_NAMES.items())]
-        page, token = paginate(
-            services,
-            p.get("MaxResults"),
-            p.get("NextToken"),
-            default=100,
-            error_code="InvalidPaginationTokenException",
-        )
-        return {"Services": page, **({"NextToken": token} if token else {})}
+        return _page("Services", services, p)
 
     def list_quotas(
         self, account_id: str, region: str, p: dict[str, Any], *, applied: bool
@@ -287,14 +292,7 @@ class QuotasWorld:
             )
             for s in specs
         ]
-        page, token = paginate(
-            quotas,
-            p.get("MaxResults"),
-            p.get("NextToken"),
-            default=100,
-            error_code="InvalidPaginationTokenException",
-        )
-        return {"Quotas": page, **({"NextToken": token} if token else {})}
+        return _page("Quotas", quotas, p)
 
     def get_quota(self, account_id: str, region: str, p: dict[str, Any], *, applied: bool) -> dict[str, Any]:
         spec = self.spec(region, p.get("ServiceCode", ""), p.get("QuotaCode", ""))
@@ -381,14 +379,7 @@ class QuotasWorld:
             if p.get("Status"):
                 requests = [r for r in requests if r.status == p["Status"]]
             requests.sort(key=lambda r: r.created, reverse=True)
-            page, token = paginate(
-                [r.to_api() for r in requests],
-                p.get("MaxResults"),
-                p.get("NextToken"),
-                default=100,
-                error_code="InvalidPaginationTokenException",
-            )
-            return {"RequestedQuotas": page, **({"NextToken": token} if token else {})}
+            return _page("RequestedQuotas", [r.to_api() for r in requests], p)
 
     # --- helpers for tests ---
     def set_applied_value(

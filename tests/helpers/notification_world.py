@@ -28,7 +28,7 @@ from storage.crypto import generate_key
 from storage.notifications.deliveries import DeliveryRepository
 from storage.notifications.threads import ThreadRepository
 from storage.workspaces import ChannelKey, WorkspaceKey
-from tests.fakes.aws import AwsDouble
+from tests.fakes.aws import AwsDouble, allowing
 from tests.fakes.moto_support import Caller
 from tests.fakes.slack_api import Call, FakeSlackApi
 
@@ -42,10 +42,7 @@ def channel_key(channel_id: str, team: str = TEAM) -> ChannelKey:
     return ChannelKey(WorkspaceKey("", team), channel_id)
 
 
-READ_NOTHING = {  # a channel role that may open cases but not read them
-    "Version": "2012-10-17",
-    "Statement": [{"Effect": "Allow", "Resource": "*", "Action": ["support:CreateCase"]}],
-}
+READ_NOTHING = allowing("support:CreateCase")  # a channel role that may open cases but not read them
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -249,7 +246,6 @@ async def notification_world(
         world.notifications = build_notification_service(
             engine=services.engine,
             client=services.client,
-            installations=services.installation_store,
             rotation=services.rotation,
             channels=services.channels.repository,
             workspaces=services.workspaces.repository,
@@ -265,6 +261,17 @@ async def notification_world(
             yield world
         finally:
             await services.close()
+
+
+@asynccontextmanager
+async def configured_world(
+    database_url: str, aws: AwsDouble, options: NotificationOptions | None = None
+) -> AsyncIterator[World]:
+    """The world with workspace T0001 installed and channel C0001 configured with ACCOUNT's role (full access)."""
+    async with notification_world(database_url, aws, options) as world:
+        await world.workspace()
+        await world.configure("C0001", role=world.role())
+        yield world
 
 
 @asynccontextmanager

@@ -7,6 +7,7 @@ import json
 import time
 from typing import Any
 
+from bolt_app.services.cases import fields
 from tests.fakes.slack_api import RESPONSE_URL, Call
 from tests.helpers.app import AppHarness
 from tests.helpers.slack_requests import (
@@ -20,6 +21,21 @@ from tests.helpers.slack_requests import (
 )
 
 Json = dict[str, Any]
+
+
+def case_form(**changes: Any) -> Json:
+    """A valid "Create a support case" form (block id -> value, as `with_values` takes it); a change of None
+    leaves that field out."""
+    values: Json = {
+        fields.SUBJECT_BLOCK: "EC2 instance unreachable",
+        fields.DESCRIPTION_BLOCK: "i-0123 stopped answering at 10:00 UTC.",
+        fields.ISSUE_TYPE_BLOCK: ("option", "technical"),
+        fields.SERVICE_BLOCK: ("option", "amazon-elastic-compute-cloud-linux", "EC2 - Linux"),
+        fields.CATEGORY_BLOCK: ("option", "instance-issue", "Instance Issue"),
+        fields.SEVERITY_BLOCK: ("option", "high"),
+        fields.LANGUAGE_BLOCK: ("option", "en"),
+    }
+    return {k: v for k, v in (values | changes).items() if v is not None}
 
 
 def view_of(call: Call) -> Json:
@@ -146,6 +162,20 @@ async def response_url_posts(h: AppHarness, count: int = 1, within: float = 5.0)
             raise AssertionError(f"expected {count} response_url post(s) within {within}s, got {len(posts)}")
         await asyncio.sleep(0.01)
     return posts
+
+
+async def configured_channel_of(database_url: str, slack: Any, aws: Any, accounts: dict[str, str]) -> None:
+    """`configured_channel` for an app served in processes of its own: straight into its database."""
+    from types import SimpleNamespace
+
+    from bolt_app.app import build_services
+    from tests.helpers.app import app_settings
+
+    services = await build_services(app_settings(database_url, slack))
+    try:
+        await configured_channel(SimpleNamespace(services=services), aws, accounts)  # type: ignore[arg-type]
+    finally:
+        await services.close()
 
 
 async def configured_channel(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -12,24 +11,17 @@ from sqlalchemy import text
 from bolt_app.services.context import Actor
 from storage.workspaces import WorkspaceKey
 from tests.fakes.aws import AwsDouble
-from tests.fakes.slack_api import FakeSlackApi
 from tests.helpers.app import AppHarness
 from tests.helpers.identifiers import UNICODE_DIGITS
 from tests.helpers.scenario import click, last_view_update, open_modal, replies, submit
 from tests.helpers.slack_requests import block_suggestion_body, block_suggestion_payload
+from tests.helpers.values import ADMIN, MEMBER
 
 ACCOUNT = "210987654321"
-ADMIN = "U0001"
-MEMBER = "U0002"
 TEAM = WorkspaceKey("", "T0001")
 
 
-@pytest.fixture
-async def slack() -> AsyncIterator[FakeSlackApi]:
-    async with FakeSlackApi() as fake:
-        fake.set_user(ADMIN, is_admin=True)
-        fake.set_user(MEMBER, is_admin=False)
-        yield fake
+pytestmark = pytest.mark.usefixtures("admin_and_member")
 
 
 async def external_id(h: AppHarness, team_id: str = "T0001") -> str:

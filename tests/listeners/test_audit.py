@@ -9,7 +9,6 @@ import contextlib
 import io
 import json
 import re
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
@@ -33,27 +32,20 @@ from tests.helpers.scenario import (
     text_of,
 )
 from tests.helpers.slack_requests import USER_NAME, event_body
+from tests.helpers.values import ADMIN, MEMBER
 
 ACCOUNT = "210987654321"
 CHANNEL, OTHER_CHANNEL = "C0001", "C0002"
-ADMIN, MEMBER = "U0001", "U0002"
 HERE = WorkspaceKey("", "T0001")
 NOT_ADMIN = "Only Slack workspace admins and owners"
 
 
-@pytest.fixture
-async def slack() -> AsyncIterator[FakeSlackApi]:
-    async with FakeSlackApi() as fake:
-        fake.set_user(ADMIN, is_admin=True)
-        fake.set_user(MEMBER, is_admin=False)
-        yield fake
+pytestmark = pytest.mark.usefixtures("admin_and_member")
 
 
 @pytest.fixture
-async def harness(database_url: str, slack: FakeSlackApi, aws: AwsDouble) -> AsyncIterator[AppHarness]:
-    async with running_app(app_settings(database_url, slack), slack) as h:
-        await h.install()
-        yield h
+def listener_database(database_url: str) -> str:
+    return database_url
 
 
 async def write_rows(h: AppHarness, count: int, key: WorkspaceKey = HERE, channel: str = CHANNEL) -> None:

@@ -4,9 +4,6 @@ Support Center link, and answering AWS from a notification's thread reply."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
-
-import pytest
 
 from bolt_app.blocks.cases.parts import REPLY_ACTION, SUPPORT_CENTER_ACTION
 from bolt_app.blocks.notifications import correspondence_message
@@ -14,26 +11,19 @@ from bolt_app.services.cases.fields import MESSAGE_BLOCK
 from bolt_app.services.cases.models import Communication
 from tests.blocks.cases.kit import a_case
 from tests.fakes.aws import AwsDouble
-from tests.fakes.slack_api import FakeSlackApi
 from tests.helpers.app import AppHarness
-from tests.helpers.scenario import click_message, configured_channel, submit, text_of, view_of
+from tests.helpers.scenario import case_form, click_message, configured_channel, submit, text_of, view_of
 from tests.helpers.slack_requests import block_actions_body, block_actions_payload
-from tests.listeners.test_cases import ACCOUNT, case_values, create_modal, ref_of
+from tests.listeners.test_cases import ACCOUNT, create_modal, ref_of
 
 ROOT_TS, REPLY_TS = "1700000000.000100", "1700000000.000200"
-
-
-@pytest.fixture
-async def slack() -> AsyncIterator[FakeSlackApi]:
-    async with FakeSlackApi() as fake:
-        yield fake
 
 
 async def test_a_case_opened_here_says_who_opened_it_and_links_to_support_center(
     harness: AppHarness, aws: AwsDouble
 ) -> None:
     await configured_channel(harness, aws, {ACCOUNT: "full"})
-    await submit(harness, await create_modal(harness), case_values())
+    await submit(harness, await create_modal(harness), case_form())
     posted = (await harness.slack.wait_for("chat.postMessage"))[-1]
     [case] = aws.cases(ACCOUNT)
     assert "Opened by <@U0001>" in text_of(posted)

@@ -24,6 +24,7 @@ from tests.fakes.slack_api import FILE_DOWNLOAD, RESPONSE_URL, Call
 from tests.helpers.app import SIGNING_SECRET, AppHarness
 from tests.helpers.scenario import (
     blocks_of,
+    case_form,
     choose_in_modal,
     click_message,
     configured_channel,
@@ -55,18 +56,9 @@ MB = 1024 * 1024
 Json = dict[str, Any]
 
 
-def case_values(**changes: Any) -> Json:
-    """A valid "Create a support case" form; a change of None leaves that field out."""
-    values: Json = {
-        fields.SUBJECT_BLOCK: "EC2 instance unreachable",
-        fields.DESCRIPTION_BLOCK: "i-0123 stopped answering at 10:00 UTC.",
-        fields.ISSUE_TYPE_BLOCK: ("option", "technical"),
-        fields.SERVICE_BLOCK: ("option", EC2_LINUX, "EC2 - Linux"),
-        fields.CATEGORY_BLOCK: ("option", "instance-issue", "Instance Issue"),
-        fields.SEVERITY_BLOCK: ("option", "high"),
-        fields.LANGUAGE_BLOCK: ("option", "en"),
-    }
-    return {k: v for k, v in (values | changes).items() if v is not None}
+def form_with_files(*files: Json) -> Json:
+    """The valid create-case form with `files` (as Slack describes them) in its attachments input."""
+    return case_form(**{fields.ATTACHMENTS_BLOCK: ("files", list(files))})
 
 
 async def create_modal(h: AppHarness, command: str = "create-case") -> Json:
@@ -169,7 +161,7 @@ async def test_create_case_opens_the_modal_before_aws_and_posts_the_new_case_in_
     assert "Instance Issue" in {o["text"]["text"] for o in categories}
 
     response = await submit(
-        harness, view, case_values(**{fields.CC_BLOCK: "ops@example.com, lead@example.com"})
+        harness, view, case_form(**{fields.CC_BLOCK: "ops@example.com, lead@example.com"})
     )
     assert response.status == 200 and response.text == ""
     posted = (await harness.slack.wait_for("chat.postMessage"))[-1]
@@ -200,7 +192,7 @@ async def test_choosing_the_category_offers_the_languages_aws_supports_for_it(
 ) -> None:
     await configured_channel(harness, aws, {ACCOUNT: "full"})
     view = await create_modal(harness)
-    values = case_values(**{fields.ISSUE_TYPE_BLOCK: ("option", "customer-service")})
+    values = case_form(**{fields.ISSUE_TYPE_BLOCK: ("option", "customer-service")})
     await choose_in_modal(harness, view, fields.CATEGORY_BLOCK, parts.CATEGORY_ACTION, values)
     updated = view_of((await harness.slack.wait_for("views.update", count=2))[-1])
     [language] = [b for b in updated["blocks"] if b.get("block_id") == fields.LANGUAGE_BLOCK]
@@ -243,7 +235,7 @@ async def test_every_field_rule_gives_a_field_error_and_no_aws_or_file_call(
         ),
     ]
     for changes, expected in cases:
-        response = await submit(harness, view, case_values(**changes))
+        response = await submit(harness, view, case_form(**changes))
         answer = response.json()
         assert answer["response_action"] == "errors", changes
         assert set(answer["errors"]) == set(expected), answer
@@ -261,7 +253,7 @@ async def test_attachments_are_downloaded_with_the_bot_token_and_attached_to_the
     harness.slack.add_file("F2", "screen.png", b"\x89PNG" + b"\0" * 2048, "image/png")
     view = await create_modal(harness)
     files = [slack_file("F1", "console.log", 1200), slack_file("F2", "screen.png", 2052)]
-    await submit(harness, view, case_values(**{fields.ATTACHMENTS_BLOCK: ("files", files)}))
+    await submit(harness, view, form_with_files(*files))
     await harness.slack.wait_for("chat.postMessage")
     [case] = aws.cases(ACCOUNT)
     attached = {a.file_name: a.data for a in case.communications[0].attachments}
@@ -305,11 +297,7 @@ async def test_the_bot_token_goes_only_to_slack_and_a_remote_file_is_refused(
         )
         harness.slack.add_file("F1", "notes.txt", b"notes", "text/plain", **info)
         view = await create_modal(harness)
-        await submit(
-            harness,
-            view,
-            case_values(**{fields.ATTACHMENTS_BLOCK: ("files", [slack_file("F1", "notes.txt", 5)])}),
-        )
+        await submit(harness, view, form_with_files(slack_file("F1", "notes.txt", 5)))
         said = await ephemeral_said(harness)
         assert "Upload the file itself to Slack" in said and "notes.txt" in said
         assert seen == [] and harness.slack.calls(FILE_DOWNLOAD) == []
@@ -322,7 +310,7 @@ async def test_a_remote_file_in_the_form_is_a_field_error_on_attachments(
     await configured_channel(harness, aws, {ACCOUNT: "full"})
     view = await create_modal(harness)
     remote = slack_file("F1", "design.gdoc", 10) | {"is_external": True}
-    response = await submit(harness, view, case_values(**{fields.ATTACHMENTS_BLOCK: ("files", [remote])}))
+    response = await submit(harness, view, form_with_files(remote))
     body = response.json()
     assert body["response_action"] == "errors"
     assert "Upload the file itself to Slack" in body["errors"][fields.ATTACHMENTS_BLOCK]
@@ -335,11 +323,7 @@ async def test_a_file_larger_in_slack_than_the_form_said_is_refused_before_downl
     await configured_channel(harness, aws, {ACCOUNT: "full"})
     harness.slack.add_file("F1", "core.dump", b"x" * (6 * MB))
     view = await create_modal(harness)
-    await submit(
-        harness,
-        view,
-        case_values(**{fields.ATTACHMENTS_BLOCK: ("files", [slack_file("F1", "core.dump", 10)])}),
-    )
+    await submit(harness, view, form_with_files(slack_file("F1", "core.dump", 10)))
     said = await ephemeral_said(harness)
     assert "core.dump is 6.0 MB" in said and "5 MB" in said
     assert harness.slack.calls(FILE_DOWNLOAD) == [] and aws.cases(ACCOUNT) == []
@@ -351,11 +335,11 @@ async def test_a_repeated_submission_of_the_same_modal_creates_one_case(
     await configured_channel(harness, aws, {ACCOUNT: "full"})
     view = await create_modal(harness)
     first, second = await asyncio.gather(
-        submit(harness, view, case_values()), submit(harness, view, case_values())
+        submit(harness, view, case_form()), submit(harness, view, case_form())
     )  # a double click
     assert first.status == second.status == 200
     await harness.slack.wait_for("chat.postMessage")
-    await submit(harness, view, case_values())  # Slack retrying later
+    await submit(harness, view, case_form())  # Slack retrying later
     assert await refused_as_duplicates(harness, 2)
     assert len(aws.cases(ACCOUNT)) == 1
     assert len(aws.calls_to("support", "CreateCase")) == 1
@@ -369,7 +353,7 @@ async def test_slacks_retries_after_a_timeout_open_one_case_and_answer_a_command
 ) -> None:
     await configured_channel(harness, aws, {ACCOUNT: "full"})
     view = await create_modal(harness)
-    submission = view_submission_body(view_submission_payload(with_values(view, case_values())))
+    submission = view_submission_body(view_submission_payload(with_values(view, case_form())))
     signed = sign(SIGNING_SECRET, submission)
     assert (await harness.post_with(submission, signed)).status == 200
     assert (await harness.post_with(submission, slack_retry(signed))).status == 200
@@ -400,7 +384,7 @@ async def test_slack_rate_limiting_the_case_message_is_retried_after_retry_after
     await configured_channel(harness, aws, {ACCOUNT: "full"})
     view = await create_modal(harness)
     harness.slack.fail("chat.postMessage", status=429, retry_after=1)
-    await submit(harness, view, case_values())
+    await submit(harness, view, case_form())
     first, second = await harness.slack.wait_for("chat.postMessage", count=2, timeout=10)
     # the client's rate-limit handler waited for Retry-After, then posted again
     assert first.status == 429 and not second.failed
@@ -639,7 +623,7 @@ async def test_a_read_only_role_can_search_and_read_but_every_write_names_the_re
     assert "Seeded case body" in (await said_back(harness, 2))[-1]
 
     view = await create_modal(harness)
-    await submit(harness, view, case_values())
+    await submit(harness, view, case_form())
     assert "support:CreateCase" in await ephemeral_said(harness, 1)
 
     reply = await case_modal_from_click(harness, parts.REPLY_ACTION, ref_of(case))
@@ -690,7 +674,7 @@ async def test_the_channels_role_creates_the_case_not_the_role_that_authorized_t
     )
     aws.reset_records()
     view = await create_modal(harness)
-    await submit(harness, view, case_values())
+    await submit(harness, view, case_form())
     posted = (await harness.slack.wait_for("chat.postMessage"))[-1]
     [created] = aws.cases(ACCOUNT)
     assert created.subject in text_of(posted)
@@ -707,7 +691,7 @@ async def test_a_read_only_channel_role_is_refused_though_the_authorizing_role_m
     )
     aws.reset_records()
     view = await create_modal(harness)
-    await submit(harness, view, case_values())
+    await submit(harness, view, case_form())
     said = await ephemeral_said(harness)
     assert f"The IAM role {channel} of account" in said and "support:CreateCase" in said
     assert authorized not in said
@@ -724,7 +708,7 @@ async def test_a_channel_with_several_accounts_uses_each_accounts_own_role(
 
     view = await create_modal(harness)
     assert "AWS account" in json.dumps(view)
-    await submit(harness, view, case_values(**{fields.CASE_ACCOUNT_BLOCK: ("option", SECOND)}))
+    await submit(harness, view, case_form(**{fields.CASE_ACCOUNT_BLOCK: ("option", SECOND)}))
     await harness.slack.wait_for("chat.postMessage")
     [created] = aws.cases(SECOND)
     assert created.subject == "EC2 instance unreachable" and len(aws.cases(ACCOUNT)) == 1
@@ -784,7 +768,7 @@ async def test_no_slack_or_aws_call_is_awaited_before_the_ack(harness: AppHarnes
         click_message(harness, parts.SEE_DETAILS_ACTION, ref_of(case)),
         click_message(harness, parts.REPLY_ACTION, ref_of(case)),
         click_message(harness, parts.RESOLVE_ACTION, ref_of(case)),
-        submit(harness, submission, case_values()),
+        submit(harness, submission, case_form()),
     ]
 
     async def timed(request: Any) -> tuple[int, float]:

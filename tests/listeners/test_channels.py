@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy import text
@@ -12,24 +11,20 @@ from storage.workspaces import WorkspaceKey
 from tests.fakes.aws import AwsDouble
 from tests.fakes.slack_api import FakeSlackApi
 from tests.helpers.app import AppHarness
-from tests.helpers.notification_rules import NOTIFICATION_RULES
+from tests.helpers.notification_rules import NOTIFICATION_RULES, Rule
 from tests.helpers.scenario import click, last_view_update, open_modal, replies
 from tests.helpers.slack_requests import view_submission_body, view_submission_payload
+from tests.helpers.values import ADMIN, MEMBER
 
 ACCOUNT = "210987654321"
 OTHER_ACCOUNT = "310987654321"
-ADMIN, MEMBER = "U0001", "U0002"
 CHANNEL = "C0001"
 TEAM = WorkspaceKey("", "T0001")
 
 
-@pytest.fixture
-async def slack() -> AsyncIterator[FakeSlackApi]:
-    async with FakeSlackApi() as fake:
-        fake.set_user(ADMIN, is_admin=True)
-        fake.set_user(MEMBER, is_admin=False)
-        fake.set_channel(CHANNEL, name="aws-support", is_private=True, is_member=True)
-        yield fake
+@pytest.fixture(autouse=True)
+def _private_channel(admin_and_member: FakeSlackApi) -> None:
+    admin_and_member.set_channel(CHANNEL, name="aws-support", is_private=True, is_member=True)
 
 
 async def external_id(h: AppHarness) -> str:
@@ -114,24 +109,14 @@ async def test_configure_edit_and_remove_a_channel(harness: AppHarness, aws: Aws
     assert await rows(harness) == []
 
 
-@pytest.mark.parametrize(("severity", "new", "corr", "resolved", "error"), NOTIFICATION_RULES)
-async def test_notification_rules_in_the_modal(
-    harness: AppHarness,
-    aws: AwsDouble,
-    severity: str,
-    new: bool,
-    corr: bool,
-    resolved: bool,
-    error: str | None,
-) -> None:
+@pytest.mark.parametrize("rule", NOTIFICATION_RULES)
+async def test_notification_rules_in_the_modal(harness: AppHarness, aws: AwsDouble, rule: Rule) -> None:
     await authorized_role(harness, aws)
-    kinds = tuple(
-        k for k, on in (("create_or_reopen", new), ("correspondence", corr), ("resolve", resolved)) if on
-    )
     view = await open_modal(harness, "configure-channel", channel_id=CHANNEL)
-    response = (await submit_state(harness, view, values(ACCOUNT, severity=severity, kinds=kinds))).json()
-    if error:
-        assert response["response_action"] == "errors" and error in response["errors"]["notifications"]
+    form = values(ACCOUNT, severity=rule.severity, kinds=rule.kinds())
+    response = (await submit_state(harness, view, form)).json()
+    if rule.error:
+        assert response["response_action"] == "errors" and rule.error in response["errors"]["notifications"]
     else:
         assert response["response_action"] == "update"
 

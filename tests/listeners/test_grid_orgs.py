@@ -15,26 +15,17 @@ import pytest
 from sqlalchemy import text
 
 from bolt_app.notifications_worker import DeliveryLoop, WorkerOptions
-from bolt_app.services.cases.fields import (
-    CATEGORY_BLOCK,
-    DESCRIPTION_BLOCK,
-    ISSUE_TYPE_BLOCK,
-    LANGUAGE_BLOCK,
-    SERVICE_BLOCK,
-    SEVERITY_BLOCK,
-    SUBJECT_BLOCK,
-)
 from bolt_app.services.notifications.events import CREATE, parse_event
 from bolt_app.services.notifications.options import NotificationOptions
 from tests.fakes.aws import AwsDouble
 from tests.fakes.slack_api import Call, FakeSlackApi
 from tests.helpers.app import AppHarness, app_settings, running_app
 from tests.helpers.notification_world import case_of, event_body
-from tests.helpers.scenario import click, open_modal, replies, submit, text_of, view_of
+from tests.helpers.scenario import case_form, click, open_modal, replies, submit, text_of, view_of
 from tests.helpers.slack_requests import event_body as slack_event_body
+from tests.helpers.values import ADMIN, MEMBER
 
 ACCOUNT = "210987654321"
-ADMIN, MEMBER = "U0001", "U0002"
 SHARED, OWN = "C0SHARED", "C0E2ONLY"  # a Slack Connect channel of both orgs; a channel of org E2 only
 
 
@@ -58,14 +49,10 @@ E1 = Org("E0001", "Org One", "T1001", "GridOne")
 E2 = Org("E0002", "Org Two", "T2001", "GridTwo")
 
 
-@pytest.fixture
-async def slack() -> AsyncIterator[FakeSlackApi]:
-    async with FakeSlackApi() as fake:
-        fake.set_user(ADMIN, is_admin=True)
-        fake.set_user(MEMBER, is_admin=False)
-        for channel_id, name in ((SHARED, "shared-ops"), (OWN, "two-ops")):
-            fake.set_channel(channel_id, name=name, is_private=True, is_member=True)
-        yield fake
+@pytest.fixture(autouse=True)
+def _two_channels(admin_and_member: FakeSlackApi) -> None:
+    for channel_id, name in ((SHARED, "shared-ops"), (OWN, "two-ops")):
+        admin_and_member.set_channel(channel_id, name=name, is_private=True, is_member=True)
 
 
 @pytest.fixture
@@ -178,18 +165,6 @@ async def test_each_org_sees_and_changes_only_its_own_configuration_of_a_shared_
     await click(harness, "remove_channel_configuration", f"{SHARED}|{ACCOUNT}", channel_id=SHARED, **E1.who())
     assert "was detached" in (await replies(harness, 3))[-1]
     assert await stored(harness) == []
-
-
-def case_form() -> dict[str, Any]:
-    return {
-        SUBJECT_BLOCK: "EC2 instance unreachable",
-        DESCRIPTION_BLOCK: "i-0123 stopped answering at 10:00 UTC.",
-        ISSUE_TYPE_BLOCK: ("option", "technical"),
-        SERVICE_BLOCK: ("option", "amazon-elastic-compute-cloud-linux", "EC2 - Linux"),
-        CATEGORY_BLOCK: ("option", "instance-issue", "Instance Issue"),
-        SEVERITY_BLOCK: ("option", "high"),
-        LANGUAGE_BLOCK: ("option", "en"),
-    }
 
 
 async def create_case(h: AppHarness, org: Org, channel_id: str) -> None:

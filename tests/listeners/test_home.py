@@ -4,7 +4,6 @@ are in (and only there), and admins remove an account through its menu and a con
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -13,7 +12,6 @@ from bolt_app.blocks.accounts import HOME_ACCOUNT_MENU_ACTION, REMOVE_ACCOUNT_VI
 from bolt_app.blocks.home import HOME_CREATE_CASE_ACTION, HOME_SEARCH_CASES_ACTION
 from storage.workspaces import ChannelKey, WorkspaceKey
 from tests.fakes.aws import AwsDouble
-from tests.fakes.slack_api import FakeSlackApi
 from tests.helpers.app import AppHarness
 from tests.helpers.scenario import click, configured_channel, text_of, view_of
 from tests.helpers.slack_requests import (
@@ -23,17 +21,12 @@ from tests.helpers.slack_requests import (
     view_submission_body,
     view_submission_payload,
 )
+from tests.helpers.values import ADMIN, MEMBER
 
 ACCOUNT = "210987654321"
-ADMIN, MEMBER = "U0001", "U0002"
 
 
-@pytest.fixture
-async def slack() -> AsyncIterator[FakeSlackApi]:
-    async with FakeSlackApi() as fake:
-        fake.set_user(ADMIN, is_admin=True)
-        fake.set_user(MEMBER, is_admin=False)
-        yield fake
+pytestmark = pytest.mark.usefixtures("admin_and_member")
 
 
 async def home_of(h: AppHarness, user: str) -> dict[str, Any]:

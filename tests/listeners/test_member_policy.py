@@ -5,7 +5,6 @@ PostgreSQL."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from typing import Any
 
@@ -19,8 +18,9 @@ from storage.workspaces import ChannelKey, WorkspaceKey
 from tests.fakes.aws import AwsDouble
 from tests.fakes.moto_support import Case
 from tests.fakes.slack_api import FakeSlackApi
-from tests.helpers.app import AppHarness, app_settings, running_app
+from tests.helpers.app import AppHarness
 from tests.helpers.scenario import (
+    case_form,
     click_message,
     configured_channel,
     open_modal,
@@ -30,7 +30,6 @@ from tests.helpers.scenario import (
     view_of,
 )
 from tests.helpers.slack_requests import event_body, message_shortcut_body, message_shortcut_payload
-from tests.listeners.test_cases import case_values
 
 ACCOUNT = "210987654321"
 CHANNEL = ChannelKey(WorkspaceKey("", "T0001"), "C0001")
@@ -39,12 +38,14 @@ Json = dict[str, Any]
 
 
 @pytest.fixture
-async def harness(database_url: str, slack: FakeSlackApi, aws: AwsDouble) -> AsyncIterator[AppHarness]:
-    async with running_app(app_settings(database_url, slack), slack) as h:
-        await h.install()
-        slack.set_group("S0ONCALL", [ONCALL])
-        slack.set_user(ADMIN, is_admin=True)
-        yield h
+def listener_database(database_url: str) -> str:
+    return database_url
+
+
+@pytest.fixture(autouse=True)
+def _oncall_and_admin(slack: FakeSlackApi) -> None:
+    slack.set_group("S0ONCALL", [ONCALL])
+    slack.set_user(ADMIN, is_admin=True)
 
 
 async def with_members(h: AppHarness, aws: AwsDouble, members: Json, policy: str = "full") -> None:
@@ -199,12 +200,12 @@ async def test_create_admins_refuses_a_member_in_the_modal_the_message_shortcut_
 
     admin_view = await completed_create_modal(harness, ADMIN)
     assert severities_offered(admin_view) == ["low", "normal", "high", "urgent", "critical"]
-    await submit(harness, admin_view | {"id": "VFORGED"}, case_values(), user_id=MEMBER)
+    await submit(harness, admin_view | {"id": "VFORGED"}, case_form(), user_id=MEMBER)
     await harness.settled()
     assert "Who can create cases" in text_of(harness.slack.calls("chat.postEphemeral")[-1])
     assert aws.cases(ACCOUNT) == []
 
-    await submit(harness, admin_view, case_values(), user_id=ADMIN)
+    await submit(harness, admin_view, case_form(), user_id=ADMIN)
     await harness.settled()
     assert [c.subject for c in aws.cases(ACCOUNT)] == ["EC2 instance unreachable"]
     assert [(r[0], r[1]) for r in await audit_rows(harness)] == [(MEMBER, "support:CreateCase")] * 3
@@ -221,7 +222,7 @@ async def test_max_severity_hides_higher_levels_refuses_a_forged_critical_and_le
     view = await completed_create_modal(harness, MEMBER)
     assert severities_offered(view) == ["low", "normal", "high"]
     forged = await submit(
-        harness, view, case_values(**{SEVERITY_BLOCK: ("option", "critical")}), user_id=MEMBER
+        harness, view, case_form(**{SEVERITY_BLOCK: ("option", "critical")}), user_id=MEMBER
     )
     error = forged.json()["errors"][SEVERITY_BLOCK]
     assert "low, normal, high" in error and "Highest severity" in error
@@ -231,7 +232,7 @@ async def test_max_severity_hides_higher_levels_refuses_a_forged_critical_and_le
     on_call = await completed_create_modal(harness, ONCALL)
     assert severities_offered(on_call)[-2:] == ["urgent", "critical"]
     response = await submit(
-        harness, on_call, case_values(**{SEVERITY_BLOCK: ("option", "critical")}), user_id=ONCALL
+        harness, on_call, case_form(**{SEVERITY_BLOCK: ("option", "critical")}), user_id=ONCALL
     )
     assert response.status == 200 and not response.text
     await harness.settled()
@@ -243,7 +244,7 @@ async def test_max_severity_hides_higher_levels_refuses_a_forged_critical_and_le
     event = {"type": "subteam_members_changed", "subteam_id": "S0ONCALL", "removed_users": [ONCALL]}
     await harness.post(event_body(event))
     await harness.settled()
-    await submit(harness, stale, case_values(**{SEVERITY_BLOCK: ("option", "critical")}), user_id=ONCALL)
+    await submit(harness, stale, case_form(**{SEVERITY_BLOCK: ("option", "critical")}), user_id=ONCALL)
     await harness.settled()
     assert "Highest severity" in text_of(harness.slack.calls("chat.postEphemeral")[-1])
     assert len(aws.cases(ACCOUNT)) == 1

@@ -22,19 +22,13 @@ from bolt_app.blocks.cases.parts import (
     CaseRef,
 )
 from bolt_app.services.cases.fields import (
-    CATEGORY_BLOCK,
-    DESCRIPTION_BLOCK,
-    ISSUE_TYPE_BLOCK,
-    LANGUAGE_BLOCK,
     MESSAGE_BLOCK,
-    SERVICE_BLOCK,
-    SEVERITY_BLOCK,
-    SUBJECT_BLOCK,
 )
 from tests.fakes.aws import AwsDouble
 from tests.fakes.slack_api import TEAM_NAME, FakeSlackApi
-from tests.helpers.app import AppHarness, app_settings, running_app
+from tests.helpers.app import AppHarness
 from tests.helpers.scenario import (
+    case_form,
     click_message,
     configured_channel,
     open_modal,
@@ -63,22 +57,8 @@ async def slack() -> AsyncIterator[FakeSlackApi]:
 
 
 @pytest.fixture
-async def harness(database_url: str, slack: FakeSlackApi, aws: AwsDouble) -> AsyncIterator[AppHarness]:
-    async with running_app(app_settings(database_url, slack), slack) as h:
-        await h.install()
-        yield h
-
-
-def case_values() -> dict[str, Any]:
-    return {
-        SUBJECT_BLOCK: "Cross-org outage",
-        DESCRIPTION_BLOCK: "Both companies see 5xx from the API.",
-        ISSUE_TYPE_BLOCK: ("option", "technical"),
-        SERVICE_BLOCK: ("option", "amazon-elastic-compute-cloud-linux", "EC2 - Linux"),
-        CATEGORY_BLOCK: ("option", "instance-issue", "Instance Issue"),
-        SEVERITY_BLOCK: ("option", "high"),
-        LANGUAGE_BLOCK: ("option", "en"),
-    }
+def listener_database(database_url: str) -> str:
+    return database_url
 
 
 def ref(case_id: str) -> str:
@@ -145,7 +125,12 @@ async def test_an_outsider_is_refused_every_case_action_while_a_member_succeeds_
     shortcut = message_shortcut_payload("create_case_from_message", message_text="Outage", **OUTSIDER)
     assert (await harness.post(message_shortcut_body(shortcut))).status == 200
     await shown(harness, REFUSED, 6)
-    await submit(harness, create, case_values(), **OUTSIDER)
+    await submit(
+        harness,
+        create,
+        case_form(subject="Cross-org outage", description="Both companies see 5xx from the API."),
+        **OUTSIDER,
+    )
     await submit(harness, reply, {MESSAGE_BLOCK: "From the other company"}, **OUTSIDER)
     await submit(harness, reopen, {MESSAGE_BLOCK: "Still broken"}, **OUTSIDER)
     from tests.helpers.slack_requests import view_submission_body, view_submission_payload
@@ -185,7 +170,11 @@ async def test_an_outsider_is_refused_every_case_action_while_a_member_succeeds_
     await submit(harness, reopen, {MESSAGE_BLOCK: "Still broken"})
     await shown(harness, "The case is reopened", 1)
     await click_message(harness, SHARE_ACTION, ref(case.case_id), ephemeral=True)
-    await submit(harness, create, case_values())
+    await submit(
+        harness,
+        create,
+        case_form(subject="Cross-org outage", description="Both companies see 5xx from the API."),
+    )
     await harness.post(view_submission_body(view_submission_payload(quota_state)))
     await harness.settled()
     assert aws.case(case.case_id).status == "resolved" and aws.case(closed.case_id).status == "reopened"

@@ -6,17 +6,15 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
 from urllib.parse import urlparse
-
-import pytest
 
 from bolt_app.blocks.cases.parts import SERVICE_ACTION
 from bolt_app.services.cases.fields import SERVICE_BLOCK, SUBJECT_BLOCK
 from tests.fakes.aws import AwsDouble
-from tests.fakes.slack_api import Call, FakeSlackApi
+from tests.fakes.slack_api import Call
 from tests.helpers.app import AppHarness
 from tests.helpers.scenario import (
+    case_form,
     configured_channel,
     open_modal,
     response_url_posts,
@@ -26,17 +24,11 @@ from tests.helpers.scenario import (
     view_of,
 )
 from tests.helpers.slack_requests import new_response_url, new_trigger_id
-from tests.listeners.test_cases import case_values, create_modal
+from tests.listeners.test_cases import create_modal
 
 ACCOUNT = "210987654321"
 OTHER = "310987654321"
 SCALE = 0.05  # AssumeRole 7.5 ms, Support reads 15 ms, CreateCase 40 ms
-
-
-@pytest.fixture
-async def slack() -> AsyncIterator[FakeSlackApi]:
-    async with FakeSlackApi() as fake:
-        yield fake
 
 
 def path_of(url: str) -> str:
@@ -216,7 +208,7 @@ async def test_cases_submitted_at_once_are_told_they_wait_and_each_is_created_on
     aws.reset_records()
     responses = await asyncio.gather(
         *(
-            submit(harness, view, case_values() | {SUBJECT_BLOCK: f"Case of {user}"}, user_id=user)
+            submit(harness, view, case_form() | {SUBJECT_BLOCK: f"Case of {user}"}, user_id=user)
             for view, user in zip(modals, users, strict=True)
         )
     )

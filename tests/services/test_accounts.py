@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import sys
-from collections.abc import AsyncIterator
 
 import pytest
 
@@ -14,7 +13,6 @@ from bolt_app.errors import UserFacingError
 from bolt_app.services.accounts import parse_account_id, parse_account_name, parse_role_arn
 from bolt_app.services.context import Actor, ChannelAccount, SlackActor
 from bolt_app.settings import Settings
-from storage.crypto import generate_key
 from storage.workspaces import WorkspaceKey
 from tests.fakes.aws import AwsDouble
 from tests.helpers.identifiers import UNICODE_DIGITS
@@ -23,11 +21,8 @@ ACCOUNT = "210987654321"
 
 
 @pytest.fixture
-async def services(database_url: str, aws: AwsDouble) -> AsyncIterator[Services]:
-    settings = Settings(database_url=database_url, token_encryption_keys=(generate_key(),))
-    services = await build_services(settings)
-    yield services
-    await services.close()
+def services_database(database_url: str) -> str:
+    return database_url
 
 
 async def _workspaces(services: Services, n: int) -> list[WorkspaceKey]:

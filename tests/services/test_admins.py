@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
 import pytest
 
-from bolt_app.app import build_services
 from bolt_app.bundle import Services
 from bolt_app.errors import UserFacingError
 from bolt_app.services.channels import ConfigureRequest
 from bolt_app.services.context import Actor
-from bolt_app.settings import Settings
 from storage.channels import ChannelConfigRow, Notifications
-from storage.crypto import generate_key
 from storage.workspaces import WorkspaceKey
 from tests.fakes.aws import AwsDouble
 
@@ -26,14 +23,9 @@ MEMBER = Actor.member(TEAM, "U0002")
 REFUSED = "Only Slack workspace admins and owners"
 
 
-@pytest.fixture
-async def services(sqlite_url: str, aws: AwsDouble) -> AsyncIterator[Services]:
-    services = await build_services(
-        Settings(database_url=sqlite_url, token_encryption_keys=(generate_key(),))
-    )
+@pytest.fixture(autouse=True)
+async def _installed(services: Services) -> None:
     await services.workspaces.repository.record_install(TEAM, "Team", "U0001", EXTERNAL_ID)
-    yield services
-    await services.close()
 
 
 async def _configured(services: Services, aws: AwsDouble) -> str:

@@ -5,22 +5,19 @@ from __future__ import annotations
 import asyncio
 import json
 import textwrap
-from collections.abc import AsyncIterator
 
 import pytest
 
-from bolt_app.app import Services, build_services
+from bolt_app.app import Services
 from bolt_app.errors import UserFacingError
 from bolt_app.services.channel_files import ChannelFiles, FileErrors, parse_file, rows_as_file
 from bolt_app.services.channels import ConfigureRequest
 from bolt_app.services.context import Actor
-from bolt_app.settings import Settings
 from storage.channels import ChannelConfigRow, Notifications
-from storage.crypto import generate_key
 from storage.workspaces import WorkspaceKey
 from tests.fakes.aws import AwsDouble
 from tests.helpers.identifiers import UNICODE_DIGITS
-from tests.helpers.notification_rules import NOTIFICATION_RULES
+from tests.helpers.notification_rules import NOTIFICATION_RULES, Rule
 
 ACCOUNT = "210987654321"
 A, B = WorkspaceKey("", "T0001"), WorkspaceKey("", "T0002")
@@ -28,12 +25,8 @@ ALL = Notifications("all", True, True, True)
 
 
 @pytest.fixture
-async def services(database_url: str, aws: AwsDouble) -> AsyncIterator[Services]:
-    services = await build_services(
-        Settings(database_url=database_url, token_encryption_keys=(generate_key(),))
-    )
-    yield services
-    await services.close()
+def services_database(database_url: str) -> str:
+    return database_url
 
 
 async def _setup(services: Services, aws: AwsDouble, key: WorkspaceKey = A) -> str:
@@ -233,30 +226,24 @@ IN_FILE_WORDS = {
 }
 
 
-@pytest.mark.parametrize(
-    ("severity", "new", "corr", "resolved", "error"),
-    [*NOTIFICATION_RULES, ("medium", True, False, False, "must be one of")],
-)
-async def test_notification_rules_in_apply(
-    services: Services,
-    aws: AwsDouble,
-    severity: str,
-    new: bool,
-    corr: bool,
-    resolved: bool,
-    error: str | None,
-) -> None:
+@pytest.mark.parametrize("rule", [*NOTIFICATION_RULES, Rule("medium", True, False, False, "must be one of")])
+async def test_notification_rules_in_apply(services: Services, aws: AwsDouble, rule: Rule) -> None:
     await _setup(services, aws)
-    flags = f"new_and_reopened: {str(new).lower()}, correspondence: {str(corr).lower()}, resolved: {str(resolved).lower()}"
-    entry = (
-        f"- channel: C0001\n  account: '210987654321'\n  notifications: {{severity: {severity}, {flags}}}\n"
+    flags = ", ".join(
+        f"{key}: {str(on).lower()}"
+        for key, on in (
+            ("new_and_reopened", rule.new),
+            ("correspondence", rule.corr),
+            ("resolved", rule.resolved),
+        )
     )
+    entry = f"- channel: C0001\n  account: '210987654321'\n  notifications: {{severity: {rule.severity}, {flags}}}\n"
     files = ChannelFiles(services.channels)
-    if error:
+    if rule.error:
         with pytest.raises(FileErrors) as refused:
             await files.apply(_file(entry), "cli:test")
         # The file's own keys and values, never the modal's labels ("New and reopened cases", "All cases").
-        assert IN_FILE_WORDS[error] in refused.value.message
+        assert IN_FILE_WORDS[rule.error] in refused.value.message
         assert "cases" not in refused.value.message
     else:
         assert (await files.apply(_file(entry), "cli:test")).changes == 1

@@ -3,41 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from typing import Any
 
-from bolt_app.services.cases.models import CaseSummary, Communication
-from bolt_app.services.context import ChannelAccount
-from storage.workspaces import WorkspaceKey
+from tests.helpers.values import CREATED, DEV, PROD, WORKSPACE, a_case
 
-WORKSPACE = WorkspaceKey("", "T0001")
-PROD = ChannelAccount(
-    WORKSPACE, "C1", "ops", "210987654321", "Prod (210987654321)", "arn:aws:iam::210987654321:role/R", "x"
-)
-DEV = ChannelAccount(
-    WORKSPACE, "C1", "ops", "310987654321", "310987654321", "arn:aws:iam::310987654321:role/R", "x"
-)
-CREATED = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
-
-
-def a_case(**changes: Any) -> CaseSummary:
-    values: dict[str, Any] = {
-        "case_id": "case-210987654321-2026-0123456789abcdef",
-        "display_id": "1700000001",
-        "subject": "EC2 instance unreachable",
-        "status": "opened",
-        "severity_code": "high",
-        "service_code": "amazon-elastic-compute-cloud-linux",
-        "category_code": "instance-issue",
-        "submitted_by": "AWSSupportSlackRole (Role) <T0001.U42>",
-        "time_created": CREATED,
-        "language": "en",
-        "cc_emails": ("ops@example.com",),
-        "account_id": "210987654321",
-        "account_shown": "Prod (210987654321)",
-        "recent": (Communication("Please send logs.", "Amazon Web Services", CREATED, ("howto.pdf",)),),
-    }
-    return CaseSummary(**(values | changes))
+__all__ = ["CREATED", "DEV", "PROD", "WORKSPACE", "a_case"]
 
 
 # ---- walking Block Kit ----------------------------------------------------------------------------------------

@@ -42,7 +42,7 @@ from storage.audit import AuditEvent, AuditRepository, IdempotencyKeys
 from storage.case_openers import CaseOpenerRepository
 from storage.db import create_engine
 from storage.workspaces import WorkspaceKey
-from tests.fakes.aws import TEST_CLIENT_CONFIG, AwsDouble
+from tests.fakes.aws import TEST_CLIENT_CONFIG, AwsDouble, allowing
 from tests.services.cases.test_validation import FORM, validate_form
 
 ACCOUNT = "210987654321"
@@ -50,16 +50,7 @@ OTHER_ACCOUNT = "310987654321"
 EXTERNAL_ID = "external-id-01-" + "x" * 30
 WORKSPACE = WorkspaceKey("", "T0001")
 ACTOR = SlackActor.member(WORKSPACE, "U42", "Jane Doe")
-WRITE_ONLY_POLICY = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Effect": "Allow",
-            "Resource": "*",
-            "Action": ["support:CreateCase", "support:AddAttachmentsToSet"],
-        }
-    ],
-}
+WRITE_ONLY_POLICY = allowing("support:CreateCase", "support:AddAttachmentsToSet")
 
 
 def new_case(**changes: Any) -> NewCase:
@@ -482,6 +473,26 @@ async def test_fifty_concurrent_details_by_one_user_assume_the_role_once(
     case_id = aws.put_case(ACCOUNT, subject="Busy")
     results = await asyncio.gather(*(service.details(full, ACTOR, case_id) for _ in range(50)))
     assert {r.subject for r in results} == {"Busy"}
+    assert len(aws.assume_role_calls) == 1
+
+
+async def test_the_first_request_giving_up_does_not_fail_the_others_waiting_on_its_assume_role(
+    service: CaseService, full: ChannelAccount, aws: AwsDouble
+) -> None:
+    """One user clicks twice (or two requests of theirs arrive at once) and the first request's task is cancelled
+    (its client went away, the process stops serving it) while STS answers: the second still gets its answer from
+    that one AssumeRole, and the credentials are kept for the next."""
+    case_id = aws.put_case(ACCOUNT, subject="Busy")
+    gate = aws.gate("sts", "AssumeRole")
+    first = asyncio.create_task(service.details(full, ACTOR, case_id))
+    assert await asyncio.to_thread(gate.wait_reached)
+    second = asyncio.create_task(service.details(full, ACTOR, case_id))
+    first.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await first
+    gate.release()
+    assert (await asyncio.wait_for(second, 10)).subject == "Busy"
+    assert (await service.details(full, ACTOR, case_id)).subject == "Busy"
     assert len(aws.assume_role_calls) == 1
 
 

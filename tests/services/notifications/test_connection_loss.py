@@ -18,7 +18,7 @@ from bolt_app.services.notifications.events import CREATE
 from bolt_app.services.notifications.options import NotificationOptions
 from tests.conftest import POSTGRES_ADMIN_URL
 from tests.fakes.aws import AwsDouble
-from tests.helpers.notification_world import case_of, kind_of, notification_world
+from tests.helpers.notification_world import case_of, configured_world, kind_of
 
 CHANNEL_HELD = (
     "SELECT notification_channels.claimed_by"  # next_delivery's first statement, inside its transaction
@@ -58,9 +58,7 @@ async def test_a_connection_lost_mid_transaction_does_not_stall_the_channel_for_
     options = NotificationOptions(post_interval_seconds=0.0, lease_seconds=60.0, retry_base_seconds=2.0)
     admin = await asyncpg.connect(POSTGRES_ADMIN_URL)
     try:
-        async with notification_world(database_url, aws, options) as world:
-            await world.workspace()
-            await world.configure("C0001", role=world.role())
+        async with configured_world(database_url, aws, options) as world:
             cases = [world.put_case(), world.put_case()]
             for case_id in cases:
                 await world.send(CREATE, case_id)

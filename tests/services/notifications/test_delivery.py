@@ -31,6 +31,7 @@ from tests.helpers.notification_world import (
     buttons_of,
     case_of,
     channel_key,
+    configured_world,
     crash,
     event_body,
     kind_of,
@@ -213,9 +214,7 @@ async def test_a_channel_whose_role_may_not_read_cases_gets_nothing_while_anothe
 
 
 async def test_the_same_event_twice_is_posted_once(database_url: str, aws: AwsDouble) -> None:
-    async with notification_world(database_url, aws) as world:
-        await world.workspace()
-        await world.configure("C0001", role=world.role())
+    async with configured_world(database_url, aws) as world:
         case_id = world.put_case()
         first = event_body(CREATE, case_id, event_id="11111111-1111-1111-1111-111111111111")
         again = dict(first)
@@ -278,9 +277,7 @@ async def test_a_case_made_or_answered_from_a_channel_is_not_announced_there_aga
 async def test_only_a_crash_between_slack_accepting_and_the_record_can_repeat_a_post(
     database_url: str, aws: AwsDouble, step: str, copies: int
 ) -> None:
-    async with notification_world(database_url, aws) as world:
-        await world.workspace()
-        await world.configure("C0001", role=world.role())
+    async with configured_world(database_url, aws) as world:
         case_id = world.put_case()
         aws.add_aws_reply(case_id, "An answer", status=None)
         await world.send(ADD_COMMUNICATION, case_id, origin="AWS")  # two posts: root, then the reply under it
@@ -307,9 +304,7 @@ async def test_a_failing_delivery_is_retried_a_bounded_number_of_times_and_recor
     sqlite_url: str, aws: AwsDouble
 ) -> None:
     options = NotificationOptions(post_interval_seconds=0.0, max_attempts=3, retry_base_seconds=10)
-    async with notification_world(sqlite_url, aws, options) as world:
-        await world.workspace()
-        await world.configure("C0001", role=world.role())
+    async with configured_world(sqlite_url, aws, options) as world:
         world.slack.fail("chat.postMessage", error="internal_error", times=None)
         await world.send(CREATE, world.put_case())
         for wait in (0, 11, 21):  # each retry waits twice as long as the one before

@@ -18,27 +18,21 @@ from tests.helpers.notification_world import (
     ALL,
     channel_key,
 )
+from tests.helpers.values import a_case
 
 # Planning, without AWS or Slack
 # ---------------------------------------------------------------------------------------------------------------
 
 
 def _summary(status: str, severity: str = "high") -> CaseSummary:
-    created = datetime(2026, 1, 1, tzinfo=UTC)
-    return CaseSummary(
+    return a_case(
         case_id="case-1",
-        display_id="1700000001",
-        subject="Subject",
         status=status,
         severity_code=severity,
-        service_code="general-info",
-        category_code="using-aws",
-        submitted_by="someone",
-        time_created=created,
-        language="en",
-        cc_emails=(),
         account_id=ACCOUNT,
         account_shown=ACCOUNT,
+        time_created=datetime(2026, 1, 1, tzinfo=UTC),
+        recent=(),
     )
 
 

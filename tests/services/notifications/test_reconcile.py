@@ -10,8 +10,8 @@ from bolt_app.services.notifications.events import (
 from tests.fakes.aws import AwsDouble
 from tests.helpers.notification_world import (
     case_of,
+    configured_world,
     kind_of,
-    notification_world,
     shown,
 )
 
@@ -22,9 +22,7 @@ from tests.helpers.notification_world import (
 async def test_reconciliation_finds_an_event_that_never_arrived_and_does_not_repeat_one_that_did(
     sqlite_url: str, aws: AwsDouble
 ) -> None:
-    async with notification_world(sqlite_url, aws) as world:
-        await world.workspace()
-        await world.configure("C0001", role=world.role())
+    async with configured_world(sqlite_url, aws) as world:
         announced = world.put_case(subject="announced")
         await world.send(CREATE, announced)
         aws.add_aws_reply(announced, "an answer that was announced", status=None)

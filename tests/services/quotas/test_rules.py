@@ -11,26 +11,11 @@ from bolt_app.services.quotas.fields import REGIONS, VALUE_FIELD
 from bolt_app.services.quotas.models import QuotaDetails
 from bolt_app.services.quotas.rules import validate_requested_value
 from bolt_app.services.quotas.service import QuotaService
-
-ACCOUNT = "210987654321"
+from tests.helpers.values import quota_details
 
 
 def _details(applied: float = 10, default: float = 5, unit: str = "None") -> QuotaDetails:
-    return QuotaDetails(
-        account_id=ACCOUNT,
-        region="us-east-1",
-        service_code="ec2",
-        service_name="Amazon EC2",
-        quota_code="L-0263D0A3",
-        quota_name="EC2-VPC Elastic IPs",
-        applied_value=applied,
-        default_value=default,
-        unit=unit,
-        adjustable=True,
-        global_quota=False,
-        pending=None,
-        pending_checked=True,
-    )
+    return quota_details(applied_value=applied, default_value=default, unit=unit)
 
 
 @pytest.mark.parametrize(

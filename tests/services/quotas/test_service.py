@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 from botocore.retries.standard import ExponentialBackoff
 
@@ -21,7 +19,7 @@ from bolt_app.settings import Settings
 from storage.audit import AuditRepository, IdempotencyKeys
 from storage.crypto import generate_key
 from storage.workspaces import WorkspaceKey
-from tests.fakes.aws import FULL_POLICY, AwsDouble
+from tests.fakes.aws import FULL_POLICY, AwsDouble, allowing
 
 ACCOUNT = "210987654321"
 OTHER_ACCOUNT = "310987654321"
@@ -31,15 +29,6 @@ ACTOR = SlackActor.member(WORKSPACE, "U42", "Ada")
 LAMBDA = "lambda"
 CONCURRENCY = "L-B99A9384"  # "Concurrent executions", default 1000
 INCREASE = "servicequotas:RequestServiceQuotaIncrease"
-
-
-@pytest.fixture
-async def services(sqlite_url: str, aws: AwsDouble) -> AsyncIterator[Services]:
-    services = await build_services(
-        Settings(database_url=sqlite_url, token_encryption_keys=(generate_key(),))
-    )
-    yield services
-    await services.close()
 
 
 @pytest.fixture
@@ -160,20 +149,11 @@ async def test_read_only_role_reads_details_but_is_refused_the_request(
 async def test_a_role_with_only_the_managed_quota_actions_is_told_which_read_it_lacks(
     quotas: QuotaService, aws: AwsDouble
 ) -> None:
-    managed = {  # the servicequotas part of AWSSupportAppFullAccess
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Resource": "*",
-                "Action": [
-                    "servicequotas:GetRequestedServiceQuotaChange",
-                    "servicequotas:GetServiceQuota",
-                    "servicequotas:RequestServiceQuotaIncrease",
-                ],
-            }
-        ],
-    }
+    managed = allowing(  # the servicequotas part of AWSSupportAppFullAccess
+        "servicequotas:GetRequestedServiceQuotaChange",
+        "servicequotas:GetServiceQuota",
+        "servicequotas:RequestServiceQuotaIncrease",
+    )
     channel = _channel(aws, policy=managed)
     with pytest.raises(AwsError) as refused:
         await quotas.quota_details(channel, ACTOR, "us-east-1", LAMBDA, CONCURRENCY)
@@ -334,16 +314,7 @@ async def test_no_answer_keeps_the_submission_claimed(
 async def test_history_the_role_may_not_read_leaves_pending_unknown(
     quotas: QuotaService, aws: AwsDouble
 ) -> None:
-    policy = {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Resource": "*",
-                "Action": ["servicequotas:GetServiceQuota", "servicequotas:GetAWSDefaultServiceQuota"],
-            }
-        ],
-    }
+    policy = allowing("servicequotas:GetServiceQuota", "servicequotas:GetAWSDefaultServiceQuota")
     details = await quotas.quota_details(
         _channel(aws, policy=policy), ACTOR, "us-east-1", LAMBDA, CONCURRENCY
     )
