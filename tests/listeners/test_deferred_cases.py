@@ -15,8 +15,8 @@ from tests.fakes.aws import AwsDouble
 from tests.fakes.slack_api import FILE_DOWNLOAD
 from tests.helpers.app import AppHarness
 from tests.helpers.deferred import MovedClock, drainer, waiting_rows
-from tests.helpers.scenario import configured_channel, open_modal, slack_file, submit, text_of
-from tests.listeners.test_cases import case_values, create_modal, refused_as_duplicates
+from tests.helpers.scenario import case_form, configured_channel, open_modal, slack_file, submit, text_of
+from tests.listeners.test_cases import create_modal, refused_as_duplicates
 
 ACCOUNT = "210987654321"
 SCALE = 0.05
@@ -49,7 +49,7 @@ async def test_cases_beyond_the_hourly_limit_are_saved_then_each_is_created_and_
     aws.reset_records()
     responses = await asyncio.gather(
         *(
-            submit(harness, view, case_values() | {SUBJECT_BLOCK: f"Case of {user}"}, user_id=user)
+            submit(harness, view, case_form() | {SUBJECT_BLOCK: f"Case of {user}"}, user_id=user)
             for view, user in zip(modals, users, strict=True)
         )
     )
@@ -102,7 +102,7 @@ async def test_a_deferred_form_submitted_again_makes_one_row_and_one_case(
     view = await create_modal(harness)
     files = [slack_file("F1", "trace.log", 1800)]
     aws.fail_next("support", "CreateCase", "CaseCreationLimitExceeded")
-    values = case_values(**{ATTACHMENTS_BLOCK: ("files", files)})
+    values = case_form(**{ATTACHMENTS_BLOCK: ("files", files)})
     first, second = await asyncio.gather(submit(harness, view, values), submit(harness, view, values))
     assert first.status == second.status == 200
     await ephemerals_with(harness, SAVED, 1)
@@ -135,7 +135,7 @@ async def test_the_apps_own_drainer_creates_a_due_case(harness: AppHarness, aws:
     await configured_channel(harness, aws, {ACCOUNT: "full"})
     view = await create_modal(harness)
     aws.fail_next("support", "CreateCase", "CaseCreationLimitExceeded")
-    await submit(harness, view, case_values())
+    await submit(harness, view, case_form())
     await ephemerals_with(harness, SAVED, 1)
     [row] = await waiting_rows(harness)
     async with harness.services.engine.begin() as conn:

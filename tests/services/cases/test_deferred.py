@@ -18,8 +18,8 @@ from storage.workspaces import ChannelKey, WorkspaceKey
 from tests.fakes.aws import AwsDouble
 from tests.helpers.app import AppHarness
 from tests.helpers.deferred import Died, MovedClock, dies_at, drainer, waiting_rows
-from tests.helpers.scenario import configured_channel, submit, text_of
-from tests.listeners.test_cases import case_values, create_modal
+from tests.helpers.scenario import case_form, configured_channel, submit, text_of
+from tests.listeners.test_cases import create_modal
 from tests.listeners.test_deferred_cases import SAVED, ephemerals_with
 
 ACCOUNT = "210987654321"
@@ -36,7 +36,7 @@ async def installed(harness: AppHarness, aws: AwsDouble) -> AsyncIterator[AppHar
 async def deferred_case(h: AppHarness, aws: AwsDouble, subject: str = "Disk full on db-1") -> DeferredCaseRow:
     view = await create_modal(h)
     aws.fail_next("support", "CreateCase", "CaseCreationLimitExceeded")
-    await submit(h, view, case_values(**{SUBJECT_BLOCK: subject}))
+    await submit(h, view, case_form(**{SUBJECT_BLOCK: subject}))
     await ephemerals_with(h, SAVED, 1)
     await h.settled()
     [row] = await waiting_rows(h)
@@ -202,7 +202,7 @@ async def test_a_create_still_throttled_after_the_budgets_retries_is_saved_and_c
 ) -> None:
     view = await create_modal(installed)
     aws.fail_next("support", "CreateCase", "ThrottlingException", times=4)  # every attempt the budget makes
-    await submit(installed, view, case_values())
+    await submit(installed, view, case_form())
     [said] = await ephemerals_with(installed, SAVED, 1)
     assert "throttling" in text_of(said)
     [row] = await waiting_rows(installed)
@@ -217,7 +217,7 @@ async def test_a_create_the_busy_budget_would_not_send_is_saved_and_created_late
     view = await create_modal(installed)
     budget = installed.services.role_sessions.budget
     patience, budget._patience = budget._patience, -1.0  # every call would wait longer than the user may
-    await submit(installed, view, case_values())
+    await submit(installed, view, case_form())
     [said] = await ephemerals_with(installed, SAVED, 1)
     assert f"AWS is busy for account Acct4321 ({ACCOUNT})" in text_of(said)
     assert aws.calls_to("support", "CreateCase") == []  # nothing was sent
