@@ -20,7 +20,9 @@ from bolt_app.http.oauth import build_install_flow
 from bolt_app.logging_setup import bolt_log_context
 from bolt_app.services.accounts import AccountService
 from bolt_app.services.audit_log import AuditLog
+from bolt_app.services.audited import AuditedActions
 from bolt_app.services.cases.channel_actions import CaseActions
+from bolt_app.services.cases.deferred import DeferredCases
 from bolt_app.services.cases.service import CaseService
 from bolt_app.services.channels import ChannelService
 from bolt_app.services.home import HomeService
@@ -45,6 +47,7 @@ from bolt_app.slack.authorize import (
     not_installed_message,
 )
 from bolt_app.slack.client import build_web_client, new_http_session
+from bolt_app.slack.deferred_cases import SlackDeferredCases
 from bolt_app.slack.delivery import SlackDelivery
 from bolt_app.slack.people import SlackPeopleDirectory
 from bolt_app.slack.retries import drop_retries_after_timeout
@@ -56,6 +59,7 @@ from storage.change_feed import ChangeFeed, announces_changes
 from storage.channels import ChannelRepository
 from storage.crypto import configure_token_cipher
 from storage.db import create_engine
+from storage.deferred_cases import DeferredCaseRepository
 from storage.installation_store import InstallationStore
 from storage.notifications.deliveries import DeliveryRepository
 from storage.notifications.events_tokens import EventsTokenRepository
@@ -97,7 +101,9 @@ async def build_services(
     audit_log = AuditLog(audit, workspaces, settings.audit_retention_days)
     openers = CaseOpenerRepository(engine)
     members = MemberRules(SlackPeopleDirectory(client, rotation, settings.bot_token), workspaces.repository)
-    cases = CaseService(role_sessions, audit, idempotency, openers, members=members)
+    cases = CaseService(
+        role_sessions, audit, idempotency, openers, members=members, deferred=DeferredCaseRepository(engine)
+    )
     channels = ChannelService(ChannelRepository(engine), accounts, workspaces, role_sessions)
     notifications = build_notification_service(
         engine=engine,
@@ -110,6 +116,14 @@ async def build_services(
         audit=audit,
         bot_token=settings.bot_token,
         options=notification_options,
+    )
+    case_actions = CaseActions(cases, notifications)
+    deferred = DeferredCases(
+        DeferredCaseRepository(engine),
+        case_actions,
+        channels,
+        SlackDeferredCases(notifications.delivery.posters),  # type: ignore[arg-type]
+        AuditedActions(audit, idempotency, members),
     )
     changes = None
     if listen_for_changes and announces_changes(engine):
@@ -139,7 +153,8 @@ async def build_services(
         members=members,
         cases=cases,
         notifications=notifications,
-        case_actions=CaseActions(cases, notifications),
+        case_actions=case_actions,
+        deferred=deferred,
         role_templates=RoleTemplates(
             LinkSigner(derived_key(settings.client_secret, "role template link v1"), LINK_HOURS * 3600),
             workspaces,

@@ -76,13 +76,18 @@ def as_record(entry: AuditEntry) -> dict[str, Any]:
     }
 
 
-def _table(records: list[dict[str, Any]]) -> str:
+def formatted(records: list[dict[str, Any]], fmt: str, columns: tuple[str, ...], empty: str) -> str:
+    """Records as `json`, `jsonl` (every field) or a `table` of `columns` (`empty` when there are none)."""
+    if fmt == "json":
+        return json.dumps(records, indent=2)
+    if fmt == "jsonl":
+        return "\n".join(json.dumps(r, separators=(",", ":")) for r in records)
     if not records:
-        return "no audit entries match"
-    rows = [{k: k.upper().replace("_", " ") for k in _TABLE}]
-    rows += [{k: str(r[k] if r[k] is not None else "-") for k in _TABLE} for r in records]
-    widths = {k: max(len(r[k]) for r in rows) for k in _TABLE}
-    return "\n".join("  ".join(r[k].ljust(widths[k]) for k in _TABLE).rstrip() for r in rows)
+        return empty
+    rows = [{k: k.upper().replace("_", " ") for k in columns}]
+    rows += [{k: str(r[k] if r[k] not in (None, "") else "-") for k in columns} for r in records]
+    widths = {k: max(len(r[k]) for r in rows) for k in columns}
+    return "\n".join("  ".join(r[k].ljust(widths[k]) for k in columns).rstrip() for r in rows)
 
 
 async def _entries(services: Services, where: AuditFilter) -> list[dict[str, Any]]:
@@ -97,12 +102,7 @@ async def _list(services: Services, args: argparse.Namespace) -> str:
     since = parse_since(args.since, utc_now()) if args.since is not None else None
     key = resolve_workspace(await services.workspaces.installed(), args.team, args.enterprise)
     where = AuditFilter(key, channel_id=args.channel, user_id=args.user, case_id=args.case, since=since)
-    records = await _entries(services, where)
-    if args.format == "json":
-        return json.dumps(records, indent=2)
-    if args.format == "jsonl":
-        return "\n".join(json.dumps(r, separators=(",", ":")) for r in records)
-    return _table(records)
+    return formatted(await _entries(services, where), args.format, _TABLE, "no audit entries match")
 
 
 async def _prune(services: Services, _: argparse.Namespace) -> str:

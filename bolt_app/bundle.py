@@ -17,6 +17,7 @@ from bolt_app.aws.sessions import AwsClients, RoleSessions
 from bolt_app.services.accounts import AccountService
 from bolt_app.services.audit_log import AuditLog
 from bolt_app.services.cases.channel_actions import CaseActions
+from bolt_app.services.cases.deferred import DeferredCases
 from bolt_app.services.cases.service import CaseService
 from bolt_app.services.channels import ChannelService
 from bolt_app.services.home import HomeService
@@ -55,6 +56,7 @@ class Services:
     cases: CaseService
     notifications: NotificationService
     case_actions: CaseActions
+    deferred: DeferredCases  # case creations AWS deferred, drained by serve, socket and worker
     role_templates: RoleTemplates
     members: MemberRules
     changes: ChangeFeed | None = None  # other processes' changes, heard on PostgreSQL when serving

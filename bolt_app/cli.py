@@ -14,6 +14,7 @@ from aiohttp import web
 
 from bolt_app.admin_cli import add_account_commands, run_admin_command
 from bolt_app.audit_cli import add_audit_commands, run_audit_command
+from bolt_app.cases_cli import add_case_commands, run_case_command
 from bolt_app.cli_failures import failure_line
 from bolt_app.logging_setup import LOG_FORMATS, configure_logging, redact
 from bolt_app.settings import DEFAULT_DATABASE_URL, Mode, Settings, SettingsError, load_settings
@@ -132,7 +133,11 @@ async def _run_worker(settings: Settings, options: WorkerOptions) -> int:
     )
     try:
         return await run_worker(
-            services.notifications, settings.notifications_queue_url, options, services.audit_log
+            services.notifications,
+            settings.notifications_queue_url,
+            options,
+            services.audit_log,
+            services.deferred,
         )
     finally:
         await services.close()
@@ -159,6 +164,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_account_commands(sub)
     add_audit_commands(sub)
+    add_case_commands(sub)
     return parser
 
 
@@ -177,6 +183,8 @@ def _run(args: argparse.Namespace) -> int:
     asyncio.run(_check_database(settings))
     if args.command == "audit":
         return run_audit_command(settings, args)
+    if args.command == "cases":
+        return run_case_command(settings, args)
     return run_admin_command(settings, args)
 
 

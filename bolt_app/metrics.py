@@ -126,6 +126,12 @@ class Metrics:
         )
         self._open_deliveries: Callable[[], Awaitable[int]] | None = None
         self._aws_work: Callable[[], tuple[int, int]] | None = None
+        self.deferred_cases = Gauge(
+            f"{PREFIX}_deferred_cases_waiting",
+            "Case creations AWS deferred, saved and not yet created and posted, read at scrape time",
+            registry=r,
+        )
+        self._deferred_cases: Callable[[], Awaitable[int]] | None = None
 
     def count(self, name: str, **labels: str) -> float:
         """A counter's value (0 before its first increment), for tests and the benchmarks."""
@@ -145,6 +151,9 @@ class Metrics:
 
     def watch_aws_work(self, admitted_and_waiting: Callable[[], tuple[int, int]]) -> None:
         self._aws_work = admitted_and_waiting
+
+    def watch_deferred_cases(self, count: Callable[[], Awaitable[int]]) -> None:
+        self._deferred_cases = count
 
     def aws_call(self, service: str, operation: str, error_code: str | None) -> None:
         self.aws_calls.labels(service, operation, error_code or "ok").inc()
@@ -183,6 +192,8 @@ class Metrics:
             admitted, waiting = self._aws_work()
             self.aws_work.labels("admitted").set(admitted)
             self.aws_work.labels("waiting").set(waiting)
+        if self._deferred_cases is not None:
+            self.deferred_cases.set(await self._deferred_cases())
         return web.Response(
             body=generate_latest(self.registry), headers={"Content-Type": CONTENT_TYPE_LATEST}
         )

@@ -26,7 +26,7 @@ import re
 import secrets
 import signal
 import socket
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,6 +39,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from bolt_app.http.event_bodies import case_account, decode_event, sender_problem
 from bolt_app.metrics import Metrics
 from bolt_app.services.audit_log import AuditLog
+from bolt_app.services.cases.deferred import DeferredCases
 from bolt_app.services.notifications.options import NotificationOptions
 from bolt_app.services.notifications.service import NotificationService
 from bolt_app.settings import SettingsError
@@ -188,17 +189,25 @@ def serve_deliveries(
     app: web.Application, notifications: NotificationService, options: WorkerOptions | None = None
 ) -> None:
     """Runs a delivery loop inside `serve` for events that arrive over HTTP (started and stopped with the app)."""
+    loop = DeliveryLoop(notifications, worker_id(), options)
+    serve_in_background(app, loop.run, (options or WorkerOptions()).shutdown_grace_seconds + 5)
+
+
+def serve_in_background(
+    app: web.Application, run: Callable[[asyncio.Event], Awaitable[None]], grace_seconds: float
+) -> None:
+    """Runs `run(stop)` while the app runs; on shutdown `stop` is set and the task given `grace_seconds`."""
     stop = asyncio.Event()
     running: list[asyncio.Task[None]] = []
 
     async def start(_: web.Application) -> None:
-        running.append(asyncio.create_task(DeliveryLoop(notifications, worker_id(), options).run(stop)))
+        running.append(asyncio.create_task(run(stop)))
 
     async def finish(_: web.Application) -> None:
         stop.set()
         for task in running:
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(task, (options or WorkerOptions()).shutdown_grace_seconds + 5)
+                await asyncio.wait_for(task, grace_seconds)
 
     app.on_startup.append(start)
     app.on_shutdown.append(finish)
@@ -392,9 +401,11 @@ async def run_worker(
     queue_url: str | None,
     options: WorkerOptions,
     audit_log: AuditLog | None = None,
+    deferred: DeferredCases | None = None,
 ) -> int:
-    """Delivers, consumes `queue_url` (when set), reconciles and prunes the audit trail (`audit_log`) until
-    SIGTERM or SIGINT; the caller owns (and closes) what `notifications` stands on."""
+    """Delivers, consumes `queue_url` (when set), reconciles, prunes the audit trail (`audit_log`) and creates
+    the cases AWS deferred (`deferred`) until SIGTERM or SIGINT; the caller owns (and closes) what
+    `notifications` stands on."""
     me = worker_id()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -413,6 +424,8 @@ async def run_worker(
         background.append(asyncio.create_task(reconciler.run(stop)))
     if audit_log is not None:
         background.append(asyncio.create_task(audit_log.keep_pruned(stop)))
+    if deferred is not None:
+        background.append(asyncio.create_task(deferred.run(me, stop)))
     log.info("worker %s started", me)
     try:
         await asyncio.gather(*work)

@@ -7,6 +7,7 @@ import asyncio
 import gc
 import logging
 import uuid
+from functools import partial
 
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
@@ -18,7 +19,7 @@ from bolt_app.http.role_templates import TEMPLATE_PATH, role_template_route
 from bolt_app.http.security_headers import security_headers
 from bolt_app.logging_setup import bind, start_request
 from bolt_app.metrics import Metrics
-from bolt_app.notifications_worker import options_from_env, serve_deliveries
+from bolt_app.notifications_worker import options_from_env, serve_deliveries, serve_in_background, worker_id
 from bolt_app.settings import Settings
 from bolt_app.slack.http_endpoint import slack_web_app
 from bolt_app.slack.socket_mode import prepare_socket_mode_bot
@@ -124,6 +125,7 @@ async def create_web_app(settings: Settings, *, socket_mode: bool = False) -> we
         metrics.watch_open_deliveries(services.notifications.delivery.deliveries.count_open)
         admission = services.role_sessions.budget.admission
         metrics.watch_aws_work(lambda: (admission.admitted, admission.waiting))
+        metrics.watch_deferred_cases(services.deferred.repository.count)
         services.notifications.delivery.observe = metrics.delivery
     bolt = build_app(services, socket_mode=socket_mode)
     if socket_mode:
@@ -152,6 +154,8 @@ async def create_web_app(settings: Settings, *, socket_mode: bool = False) -> we
         app.router.add_post(EVENTS_PATH, events_route(services.notifications))
         app.router.add_get(TEMPLATE_PATH, role_template_route(services.role_templates))
         serve_deliveries(app, services.notifications, options)
+    deferred = services.deferred
+    serve_in_background(app, partial(deferred.run, worker_id()), deferred.options.attempt_seconds / 10)
     app[SERVICES_KEY] = services
     app[HEAD_REVISION_KEY] = head_revision() or ""
     app[IN_FLIGHT_KEY] = in_flight

@@ -14,6 +14,7 @@ from sqlalchemy import (
     DateTime,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     PrimaryKeyConstraint,
     String,
@@ -229,6 +230,52 @@ case_openers = Table(
     Column("opened_at", DateTime, nullable=False),
     PrimaryKeyConstraint("enterprise_id", "team_id", "account_id", "case_id"),
     Index("ix_case_openers_user", "enterprise_id", "team_id", "user_id", "opened_at"),
+)
+
+# Case creations AWS deferred (its hourly case limit, its rate spoken for): the validated case, waiting for a drainer
+# (bolt_app/services/cases/deferred.py) to create and post it once AWS accepts. `attempted_at` is committed before
+# each CreateCase and `case_id` as soon as AWS answers, `posting_at` before the case is posted and `posted_ts` after,
+# so a process that dies between two steps leaves the next attempt enough to neither create nor post twice.
+deferred_cases = Table(
+    "deferred_cases",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("enterprise_id", String(32), nullable=False, default=""),
+    Column("team_id", String(32), nullable=False),
+    Column("channel_id", String(32), nullable=False),
+    Column("channel_name", String(255), nullable=False),  # as the case body names it, kept for every attempt
+    Column("account_id", String(12), nullable=False),
+    Column("user_id", String(32), nullable=False),
+    Column("user_name", String(255), nullable=False),
+    Column("user_handle", String(255), nullable=False, default=""),
+    Column("home_enterprise_id", String(32), nullable=False, default=""),
+    Column("home_team_id", String(32), nullable=False, default=""),
+    Column("idempotency_key", String(255), nullable=False, unique=True),
+    Column("subject", String(255), nullable=False),
+    Column("fields", JSON, nullable=False),  # the rest of the validated case (NewCase without attachments)
+    Column("reason", String(16), nullable=False),  # limit | busy | throttled: why AWS did not take it
+    Column("submitted_at", DateTime, nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", DateTime, nullable=False),
+    Column("lease_owner", String(64)),
+    Column("lease_until", DateTime),
+    Column("attempted_at", DateTime),
+    Column("case_id", String(64)),
+    Column("posting_at", DateTime),
+    Column("posted_ts", String(32)),
+    Index("ix_deferred_cases_due", "next_attempt_at"),
+    Index("ix_deferred_cases_workspace", "enterprise_id", "team_id", "channel_id"),
+)
+
+# The files of a deferred case, until the case exists at AWS.
+deferred_case_files = Table(
+    "deferred_case_files",
+    metadata,
+    Column("deferred_id", Integer, nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("file_name", String(255), nullable=False),
+    Column("data", LargeBinary, nullable=False),
+    PrimaryKeyConstraint("deferred_id", "position"),
 )
 
 # ---- case notifications (the delivery protocol: storage/notifications/__init__.py) ----

@@ -33,7 +33,8 @@ class DuplicateSubmission(UserFacingError):
 @dataclass
 class Trail:
     """What the audit row of one action will say; filled in as the action goes. An action that sets `outcome`
-    itself on failure keeps its own `detail`; otherwise the error's words become the detail."""
+    itself on failure keeps its own `detail`; otherwise the error's words become the detail. An `outcome` set on
+    success replaces "ok" (a case deferred)."""
 
     action: str
     case_id: str | None = None
@@ -102,7 +103,7 @@ class AuditedActions:
                 trail.detail = f"{where}{getattr(e, 'message', str(e))}"[:2000]
             await self._record(channel, actor, trail, trail.outcome or outcome_of(e), request_id)
             raise
-        await self._record(channel, actor, trail, "ok", trail.request_id)
+        await self._record(channel, actor, trail, trail.outcome or "ok", trail.request_id)
 
     async def permitted(
         self,
@@ -120,6 +121,12 @@ class AuditedActions:
         except (NotAMember, MemberRefused) as e:
             await self._record(channel, actor, Trail(action, case_id, detail=e.message), "refused", None)
             raise
+
+    async def record(
+        self, channel: ChannelAccount, actor: SlackActor, action: str, outcome: str, detail: str
+    ) -> None:
+        """An audit row for what the app decided on its own (a deferred case dropped), outside any action."""
+        await self._record(channel, actor, Trail(action, detail=detail), outcome, None)
 
     async def _record(
         self, channel: ChannelAccount, actor: SlackActor, trail: Trail, outcome: str, request_id: str | None

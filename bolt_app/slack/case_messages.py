@@ -16,8 +16,10 @@ log = logging.getLogger(__name__)
 
 
 class SlackCaseMessages:
-    def __init__(self, client: AsyncWebClient) -> None:
+    def __init__(self, client: AsyncWebClient, token: str | None = None) -> None:
+        """`token`: the workspace's bot token, outside a request (a deferred case); else the client's own."""
         self.client = client
+        self._auth = {"token": token} if token else {}
 
     async def post(self, channel_id: str, case: CaseSummary, *, shared_by: str | None = None) -> str | None:
         """Posts the case in the channel for everyone (a 429 is retried after Retry-After); the message's ts.
@@ -27,6 +29,7 @@ class SlackCaseMessages:
                 channel=channel_id,
                 text=case_text(case),
                 blocks=case_summary_blocks(case, shared_by=shared_by),
+                **self._auth,
             )
             return response.get("ts")
         except SlackApiError as e:
@@ -44,7 +47,11 @@ class SlackCaseMessages:
             return
         try:
             await self.client.chat_update(
-                channel=channel_id, ts=message_ts, text=case_text(case), blocks=case_summary_blocks(case)
+                channel=channel_id,
+                ts=message_ts,
+                text=case_text(case),
+                blocks=case_summary_blocks(case),
+                **self._auth,
             )
         except SlackApiError as e:
             log.info(

@@ -26,6 +26,7 @@ from bolt_app.blocks.cases.readers import (
 )
 from bolt_app.errors import UserFacingError
 from bolt_app.services.cases.channel_actions import CaseActions, MessageKind
+from bolt_app.services.cases.deferral import Deferred
 from bolt_app.services.cases.models import InvalidInput
 from bolt_app.services.cases.service import CaseService
 from bolt_app.services.cases.validation import validate_new_case, validate_reply, validate_search
@@ -108,7 +109,11 @@ async def _create_case(sub: Submission, form: CaseForm) -> None:
         form, attachments=attachments, actor_name=actor.name, channel_name=account.channel_name
     )
     with waiting_notice(ToldOnce(sub.show, "your case")):
-        await sub.case_actions.create(account, actor, new, sub.idempotency_key, SlackCaseMessages(sub.client))
+        done = await sub.case_actions.create(
+            account, actor, new, sub.idempotency_key, SlackCaseMessages(sub.client)
+        )
+    if isinstance(done, Deferred):
+        await sub.show(done.message)  # saved: created and posted here once AWS accepts it
 
 
 def _send_message(kind: MessageKind, done: str) -> Act[MessageForm]:

@@ -78,6 +78,7 @@ async def test_metrics_are_prometheus_text_and_count_requests_by_kind_and_outcom
     assert samples[("aws_support_slack_slack_ack_seconds_count", frozenset({("kind", "command")}))] == 3
     assert samples[("aws_support_slack_db_statements_total", frozenset())] > 0
     assert samples[("aws_support_slack_notification_deliveries_open", frozenset())] == 0
+    assert samples[("aws_support_slack_deferred_cases_waiting", frozenset())] == 0
 
 
 async def test_metrics_stay_off_unless_enabled(tmp_path: Path, slack: FakeSlackApi) -> None:

@@ -199,3 +199,40 @@ async def test_a_configuration_written_before_0006_has_no_member_policy_and_can_
         assert saved.members == policy and saved.role_arn == role(E1)
     finally:
         await engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def url_at_0006(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    with database_at(request.param, tmp_path, "0006") as url:
+        yield url
+
+
+async def test_0007_adds_deferred_cases_beside_the_rows_of_0006_and_0006_comes_back_without_them(
+    url_at_0006: str,
+) -> None:
+    from storage.deferred_cases import DeferredCaseRepository
+    from tests.storage.test_deferred_cases import deferral
+
+    engine = db.create_engine(url_at_0006)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(
+                CONFIGURATION, {"e": "E0001", "c": CHANNEL, "a": ACCOUNT, "role": role(E1), "at": AT}
+            )
+
+        await db.upgrade_async(url_at_0006)
+
+        repo = DeferredCaseRepository(engine)
+        assert await repo.save(deferral("view-1", files=2))
+        [row] = await repo.waiting()
+        assert len(await repo.files(row.id)) == 2
+        [config] = await ChannelRepository(engine).for_workspace(E1)
+        assert config.role_arn == role(E1)
+
+        await asyncio.to_thread(db.downgrade, url_at_0006, "0006")
+        async with engine.connect() as conn:
+            tables = await conn.run_sync(lambda c: inspect(c).get_table_names())
+        assert "deferred_cases" not in tables and "deferred_case_files" not in tables
+        assert [c.role_arn for c in await ChannelRepository(engine).for_workspace(E1)] == [role(E1)]
+    finally:
+        await engine.dispose()

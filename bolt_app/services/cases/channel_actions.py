@@ -13,6 +13,7 @@ from typing import Literal, Protocol
 
 from bolt_app.errors import UserFacingError
 from bolt_app.services.audited import DuplicateSubmission
+from bolt_app.services.cases.deferral import Deferred
 from bolt_app.services.cases.models import CaseSummary, NewCase, NewMessage, Resolution
 from bolt_app.services.cases.service import CaseService
 from bolt_app.services.context import ChannelAccount, SlackActor
@@ -61,18 +62,28 @@ class CaseActions:
         new: NewCase,
         idempotency_key: str,
         messages: CaseMessages,
-    ) -> CaseSummary | None:
+    ) -> CaseSummary | Deferred | None:
         """Opens the case and posts it in the channel, whose thread then carries its notifications. None for a
-        repeated submission (Slack's retry or a second click): the first one opened the case and posts it."""
+        repeated submission (Slack's retry or a second click): the first one opened the case and posts it.
+        `Deferred` when AWS put it off: it is saved, and posted by `post_created` once created."""
         try:
             case = await self.cases.create_case(account, actor, new, idempotency_key)
         except DuplicateSubmission:
             return None
+        if isinstance(case, Deferred):
+            return case
+        await self.post_created(account, case, messages)
+        return case
+
+    async def post_created(
+        self, account: ChannelAccount, case: CaseSummary, messages: CaseMessages
+    ) -> str | None:
+        """Posts a case just created in the channel, its message becoming the thread of its notifications."""
         await self._remember(account, case.case_id, "create")
         ts = await messages.post(account.channel_id, case)
         if ts:
             await self._remember(account, case.case_id, "create", root_ts=ts)
-        return case
+        return ts
 
     async def send_message(
         self,

@@ -13,8 +13,9 @@ import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
+from bolt_app.aws.budget import AwsBusy
 from bolt_app.aws.case_errors import case_not_found, create_outcome_unknown
 from bolt_app.aws.errors import AwsError
 from bolt_app.aws.sessions import RoleSessions
@@ -22,6 +23,7 @@ from bolt_app.aws.support import SupportClient, outcome_unknown
 from bolt_app.services.audited import AuditedActions, Claim, Trail
 from bolt_app.services.cases.answers import communication_of, summary_of
 from bolt_app.services.cases.catalogue import CATALOGUE_TTL_SECONDS, CatalogueCache
+from bolt_app.services.cases.deferral import Deferred, deferral_reason, deferred_message, new_deferral
 from bolt_app.services.cases.fields import LANGUAGES, SEARCH_PAGE_SIZE, SEVERITY_BLOCK
 from bolt_app.services.cases.models import (
     RESOLVED,
@@ -48,6 +50,7 @@ from bolt_app.services.membership import require_member
 from bolt_app.services.role_target import role_target
 from storage.audit import AuditRepository, IdempotencyKeys
 from storage.case_openers import CaseOpenerRepository, OpenedCase
+from storage.deferred_cases import DeferredCaseRepository
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +63,18 @@ _RULE_ACTIONS = {
 }
 
 
+class CreateAttempt(Protocol):
+    """One attempt at a deferred case, whose steps are committed as they happen (the drainer's lease)."""
+
+    attempted_at: datetime | None  # when an earlier attempt sent (or was about to send) CreateCase
+
+    async def sending(self) -> None:
+        """Before CreateCase is sent: raises when it must not be (the lease was lost)."""
+        ...
+
+    async def created(self, case_id: str) -> None: ...
+
+
 class CaseService:
     def __init__(
         self,
@@ -69,6 +84,7 @@ class CaseService:
         openers: CaseOpenerRepository,
         *,
         members: MemberRules | None = None,
+        deferred: DeferredCaseRepository | None = None,
         catalogue_ttl_seconds: float = CATALOGUE_TTL_SECONDS,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -77,6 +93,7 @@ class CaseService:
         self._actions = AuditedActions(audit, idempotency, members)
         self.members = self._actions.members
         self.openers = openers
+        self.deferred = deferred  # where creates AWS deferred are saved; None: the user is told to try again
         self._catalogue = CatalogueCache(catalogue_ttl_seconds, clock)
 
     async def _support(
@@ -125,9 +142,11 @@ class CaseService:
 
     async def create_case(
         self, channel: ChannelAccount, actor: SlackActor, new: NewCase, idempotency_key: str
-    ) -> CaseSummary:
+    ) -> CaseSummary | Deferred:
         """Opens the case with the channel's role, once per idempotency key (a retried or double-clicked
-        submission raises `DuplicateSubmission` instead of opening a second case)."""
+        submission raises `DuplicateSubmission` instead of opening a second case). When AWS defers it (its case
+        limit, the account's budget spoken for, throttling) and deferrals are kept, the case is saved to be
+        created later: `Deferred` says so."""
         async with self._actions.audited(channel, actor, "support:CreateCase", rule="create") as trail:
             await self.members.require_severity(channel, actor, new.severity_code, SEVERITY_BLOCK)
             async with self._actions.claimed(
@@ -136,24 +155,81 @@ class CaseService:
                 "`/aws-support search` before submitting it again.",
             ) as claim:
                 support = await self._support(channel, actor, trail)
-                set_id = await self._attachment_set(support, new.attachments)
-                params: dict[str, Any] = {
-                    "subject": new.subject,
-                    "communicationBody": signed_body(new.description, actor.name, channel.channel_name),
-                    "serviceCode": new.service_code,
-                    "categoryCode": new.category_code,
-                    "severityCode": new.severity_code,
-                    "issueType": new.issue_type,
-                    "language": new.language,
-                }
-                if new.cc_emails:
-                    params["ccEmailAddresses"] = list(new.cc_emails)
-                if set_id:
-                    params["attachmentSetId"] = set_id
-                trail.case_id = await self._create_once(claim, support, params)
-            created = await self._created(channel, actor, trail.case_id, new)
-            await self._record_opener(channel, actor, created)
-            return replace(created, opened_by=actor.user_id)
+                params = _create_params(channel.channel_name, actor, new)
+                try:
+                    set_id = await self._attachment_set(support, new.attachments)
+                    if set_id:
+                        params["attachmentSetId"] = set_id
+                    trail.case_id = await self._create_once(claim, support, params)
+                except (AwsBusy, AwsError) as e:
+                    deferred = await self._defer(e, claim, channel, actor, new, idempotency_key)
+                    if deferred is None:
+                        raise
+                    trail.outcome, trail.detail = "deferred", deferred.message
+                    return deferred
+            return await self.opened(channel, actor, trail.case_id, new)
+
+    async def _defer(
+        self,
+        error: Exception,
+        claim: Claim,
+        channel: ChannelAccount,
+        actor: SlackActor,
+        new: NewCase,
+        idempotency_key: str,
+    ) -> Deferred | None:
+        """Saves a create AWS deferred; None when it is not one (or deferrals are not kept, or cannot be saved:
+        then the user reads AWS's refusal and the submission may be sent again)."""
+        reason = deferral_reason(error)
+        if reason is None or self.deferred is None or claim.kept:
+            return None
+        try:
+            await self.deferred.save(
+                new_deferral(channel, actor, new, idempotency_key, reason, datetime.now(UTC))
+            )
+        except Exception:
+            log.exception("could not save the deferred case of %s", idempotency_key)
+            return None
+        claim.kept = True  # a double click while deferred makes no second case
+        return Deferred(deferred_message(reason, channel, new.subject))
+
+    async def opened(
+        self, channel: ChannelAccount, actor: SlackActor, case_id: str, new: NewCase
+    ) -> CaseSummary:
+        """The case just created, as AWS describes it (what is known when it cannot), its opener recorded."""
+        created = await self._created(channel, actor, case_id, new)
+        await self._record_opener(channel, actor, created)
+        return replace(created, opened_by=actor.user_id)
+
+    async def create_deferred(
+        self, channel: ChannelAccount, actor: SlackActor, new: NewCase, attempt: CreateAttempt
+    ) -> CaseSummary:
+        """A deferred case, created as the interactive create does (the member policy checked again, the role
+        assumed for its submitter, its attachment set made just before CreateCase), once: `attempt` commits that
+        CreateCase is about to be sent before it is, and the case's ID as soon as AWS answers. An earlier attempt
+        that may have created it (sent, no ID recorded) is first looked for at AWS."""
+        async with self._actions.audited(channel, actor, "support:CreateCase", rule="create") as trail:
+            await self.members.require_severity(channel, actor, new.severity_code, SEVERITY_BLOCK)
+            support = await self._support(channel, actor, trail)
+            params = _create_params(channel.channel_name, actor, new)
+            try:
+                case_id = None
+                if attempt.attempted_at is not None:
+                    since = attempt.attempted_at - timedelta(seconds=CREATED_CLOCK_SKEW_SECONDS)
+                    case_id = await _find_created(support, params, since)
+                if case_id is None:
+                    set_id = await self._attachment_set(support, new.attachments)
+                    if set_id:
+                        params["attachmentSetId"] = set_id
+                    await attempt.sending()
+                    case_id = await self._create_once(Claim(), support, params)
+            except (AwsBusy, AwsError) as e:
+                if deferral_reason(e) is not None:
+                    trail.outcome, trail.detail = "deferred", f"still deferred: {e.message}"[:2000]
+                raise
+            trail.case_id, trail.detail = case_id, "a deferred case"
+            await attempt.created(case_id)
+        return await self.opened(channel, actor, case_id, new)
 
     async def _record_opener(self, channel: ChannelAccount, actor: SlackActor, case: CaseSummary) -> None:
         opened = OpenedCase(
@@ -443,6 +519,22 @@ class CaseService:
         require_member(channel, actor)
         key = ("languages", channel.account_id, channel.role_arn, issue_type, service_code, category_code)
         return await self._catalogue.get(key, read)
+
+
+def _create_params(channel_name: str, actor: SlackActor, new: NewCase) -> dict[str, Any]:
+    """CreateCase's parameters but the attachment set: the same for every attempt at one case."""
+    params: dict[str, Any] = {
+        "subject": new.subject,
+        "communicationBody": signed_body(new.description, actor.name, channel_name),
+        "serviceCode": new.service_code,
+        "categoryCode": new.category_code,
+        "severityCode": new.severity_code,
+        "issueType": new.issue_type,
+        "language": new.language,
+    }
+    if new.cc_emails:
+        params["ccEmailAddresses"] = list(new.cc_emails)
+    return params
 
 
 async def _find_created(support: SupportClient, params: Mapping[str, Any], since: datetime) -> str | None:
