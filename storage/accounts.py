@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from storage.clock import utc_now
 from storage.db import reader
+from storage.rows import from_row
 from storage.tables import (
     aws_accounts,
     channel_configurations,
@@ -84,8 +85,7 @@ async def lock_account(conn: AsyncConnection, account_id: str) -> AccountRow:
 
 
 def _account(r: object) -> AccountRow:
-    m = r._mapping  # type: ignore[attr-defined]
-    return AccountRow(m["account_id"], m["account_name"], m["organization_id"], m["management_account_id"])
+    return from_row(AccountRow, r)
 
 
 class AccountRepository:
@@ -236,18 +236,7 @@ class AccountRepository:
             query = query.where(c.account_id == account_id)
         async with reader(self.engine).connect() as conn:
             rows = (await conn.execute(query)).all()
-        return [
-            AuthorizationRow(
-                account=_account(r),
-                workspace=key,
-                state=r.state,
-                via=r.via,
-                verified_role_arn=r.verified_role_arn,
-                authorized_by=r.authorized_by,
-                authorized_at=r.authorized_at,
-            )
-            for r in rows
-        ]
+        return [from_row(AuthorizationRow, r, account=_account(r), workspace=key) for r in rows]
 
     async def rename(self, account_id: str, account_name: str | None) -> None:
         async with self.engine.begin() as conn:

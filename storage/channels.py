@@ -12,8 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from storage.accounts import lock_account
 from storage.clock import utc_now
 from storage.db import reader
+from storage.rows import from_row
 from storage.tables import aws_accounts, channel_configurations, workspaces
-from storage.workspaces import ChannelKey, WorkspaceKey, of_channel, of_workspace
+from storage.workspaces import ChannelKey, WorkspaceKey, of_channel, of_workspace, workspace_of_row
 
 cc = channel_configurations.c
 
@@ -62,22 +63,19 @@ class ChannelOwnedElsewhere(Exception):
         self.team_name = team_name
 
 
-def _row(r: object) -> ChannelConfigRow:
-    m = r._mapping  # type: ignore[attr-defined]
-    return ChannelConfigRow(
-        workspace=WorkspaceKey(m["enterprise_id"], m["team_id"]),
-        channel_id=m["channel_id"],
-        channel_name=m["channel_name"],
-        account_id=m["account_id"],
+def _row(r: Any) -> ChannelConfigRow:
+    m = r._mapping
+    return from_row(
+        ChannelConfigRow,
+        r,
+        workspace=workspace_of_row(r),
         account_name=m.get("account_name"),
-        role_arn=m["role_arn"],
         notifications=Notifications(
             m["notify_on_case_severity"],
             m["notify_on_create_or_reopen_case"],
             m["notify_on_add_correspondence_to_case"],
             m["notify_on_resolve_case"],
         ),
-        created_by=m["created_by"],
         members=m.get("member_policy") or None,
     )
 

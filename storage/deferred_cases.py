@@ -18,8 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from storage.clock import utc_naive
 from storage.db import reader
 from storage.notifications.sql import lease_free
+from storage.rows import from_row
 from storage.tables import deferred_case_files, deferred_cases
-from storage.workspaces import ChannelKey, WorkspaceKey, of_workspace
+from storage.workspaces import ChannelKey, WorkspaceKey, channel_of_row, of_workspace
 
 rows = deferred_cases.c
 files = deferred_case_files.c
@@ -72,27 +73,12 @@ class DeferredCaseRow(_Deferral):
 
 
 def _row_of(r: Any) -> DeferredCaseRow:
-    return DeferredCaseRow(
-        id=r["id"],
-        channel=ChannelKey(WorkspaceKey(r["enterprise_id"], r["team_id"]), r["channel_id"]),
-        channel_name=r["channel_name"],
-        account_id=r["account_id"],
-        user_id=r["user_id"],
-        user_name=r["user_name"],
-        user_handle=r["user_handle"],
+    return from_row(
+        DeferredCaseRow,
+        r,
+        channel=channel_of_row(r),
         home=WorkspaceKey(r["home_enterprise_id"], r["home_team_id"]),
-        idempotency_key=r["idempotency_key"],
-        subject=r["subject"],
         fields=dict(r["fields"] or {}),
-        reason=r["reason"],
-        submitted_at=r["submitted_at"],
-        attempts=r["attempts"],
-        next_attempt_at=r["next_attempt_at"],
-        lease_owner=r["lease_owner"],
-        attempted_at=r["attempted_at"],
-        case_id=r["case_id"],
-        posting_at=r["posting_at"],
-        posted_ts=r["posted_ts"],
     )
 
 

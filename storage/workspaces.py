@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.clock import utc_now
 from storage.db import reader
+from storage.rows import from_row
 from storage.tables import workspaces
 
 
@@ -62,16 +63,23 @@ class WorkspaceRow:
         return self.uninstalled_at is None
 
 
-def _row(r: object) -> WorkspaceRow:
-    m = r._mapping  # type: ignore[attr-defined]
-    return WorkspaceRow(
-        key=WorkspaceKey(m["enterprise_id"], m["team_id"]),
-        team_name=m["team_name"],
-        external_id=m["external_id"],
-        installed_at=m["installed_at"],
-        installed_by=m["installed_by"],
-        uninstalled_at=m["uninstalled_at"],
-        admin_user_ids=tuple(m["admin_user_ids"] or ()),
+def workspace_of_row(row: Any) -> WorkspaceKey:
+    """The workspace a row belongs to, from its enterprise_id and team_id columns."""
+    columns = getattr(row, "_mapping", row)
+    return WorkspaceKey(columns["enterprise_id"], columns["team_id"])
+
+
+def channel_of_row(row: Any) -> ChannelKey:
+    """The channel a row belongs to, from its enterprise_id, team_id and channel_id columns."""
+    return ChannelKey(workspace_of_row(row), getattr(row, "_mapping", row)["channel_id"])
+
+
+def _row(r: Any) -> WorkspaceRow:
+    return from_row(
+        WorkspaceRow,
+        r,
+        key=workspace_of_row(r),
+        admin_user_ids=tuple(r._mapping["admin_user_ids"] or ()),
     )
 
 

@@ -27,6 +27,7 @@ from storage.notifications.values import (
     Recorded,
     StoredEvent,
 )
+from storage.rows import from_row
 from storage.tables import (
     channel_configurations,
     notification_channels,
@@ -34,7 +35,7 @@ from storage.tables import (
     notification_events,
     processed_events,
 )
-from storage.workspaces import WorkspaceKey, of_channel
+from storage.workspaces import WorkspaceKey, channel_of_row, of_channel
 
 delivery = notification_deliveries.c
 leases = notification_channels.c
@@ -355,21 +356,7 @@ class DeliveryRepository:
             query = query.where(delivery.state == state)
         async with reader(self.engine).connect() as conn:
             rows = (await conn.execute(query)).all()
-        return [
-            DeliveryRow(
-                id=r.id,
-                event_id=r.event_id,
-                case_id=r.case_id,
-                event_name=r.event_name,
-                channel=ChannelKey(WorkspaceKey(r.enterprise_id, r.team_id), r.channel_id),
-                account_id=r.account_id,
-                state=r.state,
-                outcome=r.outcome,
-                attempts=r.attempts,
-                claimed_by=r.claimed_by,
-            )
-            for r in rows
-        ]
+        return [from_row(DeliveryRow, r, channel=channel_of_row(r)) for r in rows]
 
     async def count_open(self) -> int:
         async with reader(self.engine).connect() as conn:

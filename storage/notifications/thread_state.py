@@ -18,9 +18,10 @@ class ThreadKey:
     case_id: str
 
 
-@dataclass(frozen=True)
-class ThreadState:
-    key: ThreadKey
+@dataclass(frozen=True, kw_only=True)
+class ThreadFacts:
+    """What a thread's state and a change to it both speak of."""
+
     display_id: str | None = None
     language: str | None = None
     root_ts: str | None = None
@@ -28,25 +29,22 @@ class ThreadState:
     lifecycle: str | None = None
     lifecycle_at: datetime | None = None
     last_comm_at: datetime | None = None
-    own_replies: int = 0
     own_reply_at: datetime | None = None
 
 
 @dataclass(frozen=True)
-class ThreadChange:
+class ThreadState(ThreadFacts):
+    key: ThreadKey
+    own_replies: int = 0
+
+
+@dataclass(frozen=True)
+class ThreadChange(ThreadFacts):
     """A change to a thread's state. Fields left None keep their value; the merge never goes backwards: the root
     is set once, the correspondence mark only rises, a lifecycle change older than the recorded one is ignored."""
 
-    display_id: str | None = None
-    language: str | None = None
-    root_ts: str | None = None
-    root_status: str | None = None
-    lifecycle: str | None = None
-    lifecycle_at: datetime | None = None
-    last_comm_at: datetime | None = None
     own_replies_added: int = 0
     own_replies_used: int = 0
-    own_reply_at: datetime | None = None
 
     def then(self, later: ThreadChange) -> ThreadChange:
         """This change followed by `later`, as one change."""

@@ -12,29 +12,22 @@ from storage.clock import as_utc, utc_naive
 from storage.db import reader
 from storage.notifications.sql import insert_ignore
 from storage.notifications.thread_state import RESOLVED, ThreadChange, ThreadKey, ThreadState, merge_thread
+from storage.rows import from_row
 from storage.tables import case_threads
-from storage.workspaces import ChannelKey, WorkspaceKey, of_channel
+from storage.workspaces import channel_of_row, of_channel
 
 threads = case_threads.c
 
 
 def _thread(row: Any) -> ThreadState:
-    columns = row._mapping
-    return ThreadState(
-        key=ThreadKey(
-            ChannelKey(WorkspaceKey(columns["enterprise_id"], columns["team_id"]), columns["channel_id"]),
-            columns["account_id"],
-            columns["case_id"],
-        ),
-        display_id=columns["display_id"],
-        language=columns["language"],
-        root_ts=columns["root_ts"],
-        root_status=columns["root_status"],
-        lifecycle=columns["lifecycle"],
-        lifecycle_at=as_utc(columns["lifecycle_at"]),
-        last_comm_at=as_utc(columns["last_comm_at"]),
-        own_replies=columns["own_replies"] or 0,
-        own_reply_at=as_utc(columns["own_reply_at"]),
+    return from_row(
+        ThreadState,
+        row,
+        key=ThreadKey(channel_of_row(row), row.account_id, row.case_id),
+        lifecycle_at=as_utc(row.lifecycle_at),
+        last_comm_at=as_utc(row.last_comm_at),
+        own_replies=row.own_replies or 0,
+        own_reply_at=as_utc(row.own_reply_at),
     )
 
 
