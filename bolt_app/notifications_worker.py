@@ -241,20 +241,13 @@ class BatchOutcome:
     left: int  # stay in the queue: back after the visibility timeout, then to the redrive policy
 
 
+@dataclass(eq=False)
 class QueueConsumer:
-    def __init__(
-        self,
-        sqs: BaseClient,
-        queue_url: str,
-        notifications: NotificationService,
-        wait_seconds: int = 10,
-        metrics: Metrics | None = None,
-    ) -> None:
-        self.sqs = sqs
-        self.queue_url = queue_url
-        self.notifications = notifications
-        self.wait_seconds = wait_seconds
-        self.metrics = metrics or Metrics()
+    sqs: BaseClient
+    queue_url: str
+    notifications: NotificationService
+    wait_seconds: int = 10
+    metrics: Metrics = field(default_factory=Metrics)
 
     async def run(self, stop: asyncio.Event) -> None:
         failures = 0

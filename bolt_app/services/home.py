@@ -30,20 +30,13 @@ class WorkspaceOverview:
     recent: list[OpenedCase] = field(default_factory=list)  # cases the viewer opened through the app
 
 
+@dataclass(eq=False)
 class HomeService:
-    def __init__(
-        self,
-        workspaces: WorkspaceService,
-        accounts: AccountService,
-        channels: ChannelService,
-        openers: CaseOpenerRepository,
-        audit_log: AuditLog | None = None,
-    ) -> None:
-        self.workspaces = workspaces
-        self.accounts = accounts
-        self.channels = channels
-        self.openers = openers
-        self.audit_log = audit_log
+    workspaces: WorkspaceService
+    accounts: AccountService
+    channels: ChannelService
+    openers: CaseOpenerRepository
+    audit_log: AuditLog | None = None
 
     async def overview(self, viewer: Actor, member_of: Collection[str] | None = ()) -> WorkspaceOverview:
         """`member_of`: the channels the viewer is in, as Slack listed them (None when it could not)."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from dataclasses import KW_ONLY, dataclass, field
 from typing import Any
 
 import aiohttp
@@ -49,22 +50,16 @@ def _retry_after(error: SlackApiError) -> float:
         return 1.0
 
 
+@dataclass(eq=False)
 class SlackDelivery:
     """One per process: it alone knows when each channel was last posted to."""
 
-    def __init__(
-        self,
-        client: AsyncWebClient,
-        rotation: TokenRotation,
-        *,
-        post_interval_seconds: float,
-        bot_token: str | None = None,
-    ) -> None:
-        self.client = client
-        self.rotation = rotation
-        self.post_interval_seconds = post_interval_seconds  # chat.postMessage: about one a second per channel
-        self.bot_token = bot_token  # Socket Mode: the one workspace's token, when nothing is stored
-        self._last_post: dict[ChannelKey, float] = {}
+    client: AsyncWebClient
+    rotation: TokenRotation
+    _: KW_ONLY
+    post_interval_seconds: float  # chat.postMessage: about one a second per channel
+    bot_token: str | None = None  # Socket Mode: the one workspace's token, when nothing is stored
+    _last_post: dict[ChannelKey, float] = field(default_factory=dict, init=False, repr=False)
 
     async def for_workspace(self, workspace: WorkspaceKey) -> WorkspacePoster:
         return WorkspacePoster(self, workspace, await self._token(workspace))

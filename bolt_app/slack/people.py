@@ -5,6 +5,8 @@ asked with the bot token of the workspace whose channel configuration it is."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from slack_sdk.errors import SlackApiError, SlackTokenRotationError
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -14,16 +16,11 @@ from bolt_app.slack.authorize import TokenRotation
 from storage.workspaces import WorkspaceKey
 
 
+@dataclass(eq=False)
 class SlackPeopleDirectory:
-    def __init__(
-        self,
-        client: AsyncWebClient,
-        rotation: TokenRotation,
-        bot_token: str | None = None,
-    ) -> None:
-        self.client = client
-        self.rotation = rotation
-        self.bot_token = bot_token  # Socket Mode: the one workspace's token, when nothing is stored
+    client: AsyncWebClient
+    rotation: TokenRotation
+    bot_token: str | None = None  # Socket Mode: the one workspace's token, when nothing is stored
 
     async def _token(self, workspace: WorkspaceKey) -> str:
         try:
