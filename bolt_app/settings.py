@@ -127,32 +127,17 @@ def _token_keys(
     return tuple(key_file.read_text().split())
 
 
-def _port(env: Mapping[str, str], problems: list[str]) -> int:
-    raw = env.get("PORT", "3000")
-    if raw.isdigit() and 0 < int(raw) < 65536:
-        return int(raw)
-    problems.append(f"PORT={raw!r} is not a TCP port number (1-65535).")
-    return 3000
-
-
-def _retention_days(env: Mapping[str, str], problems: list[str]) -> int:
-    raw = (env.get("AUDIT_RETENTION_DAYS") or "").strip()
+def _whole_number(
+    env: Mapping[str, str], problems: list[str], name: str, default: int, low: int, high: int, rule: str
+) -> int:
+    """`name` as a whole number from `low` to `high`; unset or blank: `default`; else a problem saying `rule`."""
+    raw = (env.get(name) or "").strip()
     if not raw:
-        return 400
-    if raw.isascii() and raw.isdigit() and int(raw) <= 36500:
+        return default
+    if raw.isascii() and raw.isdigit() and low <= int(raw) <= high:
         return int(raw)
-    problems.append(f"AUDIT_RETENTION_DAYS={raw!r} must be a whole number of days from 0 (keep) to 36500.")
-    return 400
-
-
-def _work_limit(env: Mapping[str, str], problems: list[str]) -> int:
-    raw = (env.get("AWS_WORK_LIMIT") or "").strip()
-    if not raw:
-        return 200
-    if raw.isascii() and raw.isdigit() and 1 <= int(raw) <= 100_000:
-        return int(raw)
-    problems.append(f"AWS_WORK_LIMIT={raw!r} must be a whole number of requests from 1 to 100000.")
-    return 200
+    problems.append(f"{name}={raw!r} {rule}")
+    return default
 
 
 def load_settings(mode: Mode, env: Mapping[str, str] | None = None) -> Settings:
@@ -204,9 +189,25 @@ def load_settings(mode: Mode, env: Mapping[str, str] | None = None) -> Settings:
     slack_api_url = get("SLACK_API_URL") or DEFAULT_SLACK_API_URL
     if not slack_api_url.endswith("/"):
         slack_api_url += "/"
-    port = _port(env, problems)
-    retention_days = _retention_days(env, problems)
-    work_limit = _work_limit(env, problems)
+    port = _whole_number(env, problems, "PORT", 3000, 1, 65535, "is not a TCP port number (1-65535).")
+    retention_days = _whole_number(
+        env,
+        problems,
+        "AUDIT_RETENTION_DAYS",
+        400,
+        0,
+        36500,
+        "must be a whole number of days from 0 (keep) to 36500.",
+    )
+    work_limit = _whole_number(
+        env,
+        problems,
+        "AWS_WORK_LIMIT",
+        200,
+        1,
+        100_000,
+        "must be a whole number of requests from 1 to 100000.",
+    )
     # A key file is only created once everything else is right, so a failed start leaves nothing behind.
     keys = _token_keys(env, database_url, problems, may_create_key_file=not problems)
     if problems:

@@ -19,3 +19,15 @@ def test_a_limit_that_is_not_a_positive_whole_number_is_named(raw: str) -> None:
     with pytest.raises(SettingsError) as refused:
         load_settings(Mode.ADMIN, BASE | {"AWS_WORK_LIMIT": raw})
     assert any("AWS_WORK_LIMIT" in p for p in refused.value.problems)
+
+
+def test_the_port_defaults_to_3000_and_takes_a_tcp_port_number() -> None:
+    assert load_settings(Mode.ADMIN, BASE).port == 3000
+    assert load_settings(Mode.ADMIN, BASE | {"PORT": "8080"}).port == 8080
+
+
+@pytest.mark.parametrize("raw", ["0", "65536", "http", "80.5"])
+def test_a_port_that_is_not_a_tcp_port_number_is_named_with_its_range(raw: str) -> None:
+    with pytest.raises(SettingsError) as refused:
+        load_settings(Mode.ADMIN, BASE | {"PORT": raw})
+    assert f"PORT={raw!r} is not a TCP port number (1-65535)." in refused.value.problems
