@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from bolt_app.blocks.cases import (
@@ -14,6 +13,7 @@ from bolt_app.blocks.cases import (
     opened_by,
     severity_name,
     status_name,
+    when,
 )
 from bolt_app.blocks.common import Block, actions, button, context, escape, section
 from bolt_app.services.cases import CaseSummary, Communication
@@ -41,13 +41,6 @@ def _metadata(case: CaseSummary, kind: str) -> dict[str, Any]:
 
 def _case_words(case: CaseSummary) -> str:
     return f"Case {case.display_id or case.case_id}: {escape(case.subject)}"
-
-
-def _when(moment: datetime | None) -> str:
-    if moment is None:
-        return "at an unknown time"
-    fallback = moment.strftime("%Y-%m-%d %H:%M UTC")
-    return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} {{time}}|{fallback}>"
 
 
 def author(communication: Communication) -> str:
@@ -104,7 +97,7 @@ def correspondence_message(case: CaseSummary, communication: Communication) -> S
     who = "AWS" if from_aws else escape(communication.submitted_by or "the customer")
     shown, cut = excerpt(communication.body)
     icon = ":speech_balloon:" if from_aws else ":bust_in_silhouette:"
-    heading = f"{icon} *{who} replied* · {_when(communication.time_created)}"
+    heading = f"{icon} *{who} replied* · {when(communication.time_created, 'at an unknown time')}"
     body = "\n".join(f"> {line}" if line else ">" for line in escape(shown).splitlines()) or "> (empty)"
     blocks = [section(f"{heading}\n{body}")]
     if communication.attachment_names:

@@ -10,6 +10,7 @@ from bolt_app.blocks.cases.parts import (
     opened_by,
     severity_name,
     status_name,
+    when,
 )
 
 __all__ = [
@@ -20,4 +21,5 @@ __all__ = [
     "opened_by",
     "severity_name",
     "status_name",
+    "when",
 ]

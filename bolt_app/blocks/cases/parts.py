@@ -127,10 +127,10 @@ def cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def when(moment: datetime | None) -> str:
+def when(moment: datetime | None, unknown: str = "unknown") -> str:
     """A Slack date token: every reader sees it in their own time zone."""
     if moment is None:
-        return "unknown"
+        return unknown
     fallback = moment.strftime("%Y-%m-%d %H:%M UTC")
     return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} {{time}}|{fallback}>"
 
