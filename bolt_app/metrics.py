@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import parse_qs
 
 from aiohttp import web
@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from storage.db import reader
 
 PREFIX = "aws_support_slack"
+M = TypeVar("M", Counter, Gauge, Histogram)
 # Labels come from a fixed vocabulary: a request body is the sender's to choose, and every label value is a
 # series kept for the life of the process.
 _PAYLOAD_KINDS = {
@@ -74,64 +75,69 @@ def request_outcome(status: int) -> str:
 class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
-        r = self.registry
-        self.db_statements = Counter(f"{PREFIX}_db_statements", "Statements sent to the database", registry=r)
-        self.requests = Counter(
-            f"{PREFIX}_slack_requests", "Slack requests by kind and outcome", ["kind", "outcome"], registry=r
+        self.db_statements = self._new(Counter, "db_statements", "Statements sent to the database")
+        self.requests = self._new(
+            Counter, "slack_requests", "Slack requests by kind and outcome", "kind", "outcome"
         )
-        self.ack_seconds = Histogram(
-            f"{PREFIX}_slack_ack_seconds",
+        self.ack_seconds = self._new(
+            Histogram,
+            "slack_ack_seconds",
             "Time from a Slack request's arrival to its answer (the ack; Slack allows 3 s)",
-            ["kind"],
+            "kind",
             buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 3.0, 5.0),
-            registry=r,
         )
-        self.aws_calls = Counter(
-            f"{PREFIX}_aws_calls",
+        self.aws_calls = self._new(
+            Counter,
+            "aws_calls",
             "AWS API calls by service, operation and outcome (ok, or the AWS error code)",
-            ["service", "operation", "outcome"],
-            registry=r,
+            "service",
+            "operation",
+            "outcome",
         )
-        self.aws_throttles = Counter(
-            f"{PREFIX}_aws_throttles", "AWS calls that ended throttled", ["service", "operation"], registry=r
+        self.aws_throttles = self._new(
+            Counter, "aws_throttles", "AWS calls that ended throttled", "service", "operation"
         )
-        self.deliveries = Counter(
-            f"{PREFIX}_notification_deliveries",
+        self.deliveries = self._new(
+            Counter,
+            "notification_deliveries",
             "Notification deliveries finished, by state (posted, skipped, failed)",
-            ["state"],
-            registry=r,
+            "state",
         )
-        self.delivery_lag = Histogram(
-            f"{PREFIX}_notification_delivery_lag_seconds",
+        self.delivery_lag = self._new(
+            Histogram,
+            "notification_delivery_lag_seconds",
             "From the case event's time at AWS to its delivery to the channel",
             buckets=(1, 2, 5, 10, 30, 60, 120, 300, 900, 3600),
-            registry=r,
         )
-        self.open_deliveries = Gauge(
-            f"{PREFIX}_notification_deliveries_open",
+        self.open_deliveries = self._new(
+            Gauge,
+            "notification_deliveries_open",
             "Deliveries waiting or in progress (the delivery queue's depth), read at scrape time",
-            registry=r,
         )
-        self.queue_messages = Counter(
-            f"{PREFIX}_queue_messages",
+        self.queue_messages = self._new(
+            Counter,
+            "queue_messages",
             "Queue messages left to the redrive policy, by why (refused: not a valid event; failed: not stored)",
-            ["outcome"],
-            registry=r,
+            "outcome",
         )
-        self.aws_work = Gauge(
-            f"{PREFIX}_aws_work",
+        self.aws_work = self._new(
+            Gauge,
+            "aws_work",
             "Listener runs with AWS calls, admitted (in progress) or waiting for a place, read at scrape time",
-            ["state"],
-            registry=r,
+            "state",
+        )
+        self.deferred_cases = self._new(
+            Gauge,
+            "deferred_cases_waiting",
+            "Case creations AWS deferred, saved and not yet created and posted, read at scrape time",
         )
         self._open_deliveries: Callable[[], Awaitable[int]] | None = None
         self._aws_work: Callable[[], tuple[int, int]] | None = None
-        self.deferred_cases = Gauge(
-            f"{PREFIX}_deferred_cases_waiting",
-            "Case creations AWS deferred, saved and not yet created and posted, read at scrape time",
-            registry=r,
-        )
         self._deferred_cases: Callable[[], Awaitable[int]] | None = None
+
+    def _new(self, kind: type[M], name: str, documentation: str, *labels: str, **options: Any) -> M:
+        """One of the app's metrics: its name under the app's prefix, in this registry."""
+        return kind(f"{PREFIX}_{name}", documentation, labels, registry=self.registry, **options)
 
     def count(self, name: str, **labels: str) -> float:
         """A counter's value (0 before its first increment), for tests and the benchmarks."""
