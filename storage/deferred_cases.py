@@ -28,7 +28,9 @@ SUBJECT_CHARS = 255
 
 
 @dataclass(frozen=True)
-class DeferredFile:
+class Attachment:
+    """A file attached to a case (or a reply): its name and its bytes, kept with a deferred case until it exists."""
+
     file_name: str
     data: bytes = field(repr=False)
 
@@ -56,7 +58,7 @@ class _Deferral:
 class NewDeferredCase(_Deferral):
     """What a deferral stores, its files with it."""
 
-    files: tuple[DeferredFile, ...] = ()
+    files: tuple[Attachment, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -160,14 +162,14 @@ class DeferredCaseRepository:
             found = (await conn.execute(select(deferred_cases).where(rows.id.in_(taken)))).mappings().all()
         return sorted((_row_of(r) for r in found), key=lambda r: (r.next_attempt_at, r.id))
 
-    async def files(self, deferred_id: int) -> list[DeferredFile]:
+    async def files(self, deferred_id: int) -> list[Attachment]:
         query = (
             select(files.file_name, files.data)
             .where(files.deferred_id == deferred_id)
             .order_by(files.position)
         )
         async with self.engine.connect() as conn:
-            return [DeferredFile(r.file_name, bytes(r.data)) for r in (await conn.execute(query)).all()]
+            return [Attachment(r.file_name, bytes(r.data)) for r in (await conn.execute(query)).all()]
 
     async def _leased(self, conn: AsyncConnection, deferred_id: int, worker: str, **values: Any) -> bool:
         result = await conn.execute(

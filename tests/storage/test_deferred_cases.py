@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from storage import db
-from storage.deferred_cases import DeferredCaseRepository, DeferredFile, NewDeferredCase
+from storage.deferred_cases import Attachment, DeferredCaseRepository, NewDeferredCase
 from storage.workspaces import ChannelKey, WorkspaceKey
 
 ONE, OTHER = WorkspaceKey("", "T0000000001"), WorkspaceKey("E0000000009", "T0000000001")
@@ -35,7 +35,7 @@ def deferral(
         reason="limit",
         submitted_at=NOW - timedelta(minutes=5),
         next_attempt_at=due,
-        files=tuple(DeferredFile(f"file-{n}.log", bytes([n]) * 1000) for n in range(files)),
+        files=tuple(Attachment(f"file-{n}.log", bytes([n]) * 1000) for n in range(files)),
     )
 
 

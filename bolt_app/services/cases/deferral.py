@@ -19,7 +19,7 @@ from bolt_app.aws.errors import AwsError
 from bolt_app.mrkdwn import escape
 from bolt_app.services.cases.models import Attachment, NewCase
 from bolt_app.services.context import ChannelAccount, SlackActor
-from storage.deferred_cases import DeferredCaseRow, DeferredFile, NewDeferredCase
+from storage.deferred_cases import DeferredCaseRow, NewDeferredCase
 
 LIMIT, BUSY, THROTTLED = "limit", "busy", "throttled"
 GIVE_UP_AFTER = timedelta(hours=24)
@@ -91,7 +91,7 @@ def new_deferral(
         reason=reason,
         submitted_at=now,
         next_attempt_at=next_try(reason, now),
-        files=tuple(DeferredFile(a.file_name, a.data) for a in new.attachments),
+        files=tuple(new.attachments),
     )
 
 
@@ -105,7 +105,7 @@ def actor_of(row: DeferredCaseRow) -> SlackActor:
     )
 
 
-def case_of(row: DeferredCaseRow, files: list[DeferredFile]) -> NewCase:
+def case_of(row: DeferredCaseRow, files: list[Attachment]) -> NewCase:
     f: dict[str, Any] = row.fields
     return NewCase(
         subject=row.subject,
@@ -116,5 +116,5 @@ def case_of(row: DeferredCaseRow, files: list[DeferredFile]) -> NewCase:
         severity_code=str(f["severity_code"]),
         language=str(f["language"]),
         cc_emails=tuple(f.get("cc_emails") or ()),
-        attachments=tuple(Attachment(x.file_name, x.data) for x in files),
+        attachments=tuple(files),
     )

@@ -8,15 +8,10 @@ from typing import Literal
 
 from bolt_app.errors import UserFacingError
 from bolt_app.services.choice import Choice
+from storage.deferred_cases import Attachment
 
 RESOLVED = "resolved"
 CaseStatusFilter = Literal["open", "resolved", "all"]
-
-
-@dataclass(frozen=True)
-class Attachment:
-    file_name: str
-    data: bytes = field(repr=False)
 
 
 @dataclass(frozen=True)
