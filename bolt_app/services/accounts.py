@@ -108,18 +108,12 @@ class OrganizationOutcome:
     at_limit: list[str]
 
 
+@dataclass(eq=False)
 class AccountService:
-    def __init__(
-        self,
-        repository: AccountRepository,
-        workspaces: WorkspaceService,
-        aws: AwsClients,
-        identity: AppIdentity,
-    ) -> None:
-        self.repository = repository
-        self.workspaces = workspaces
-        self.aws = aws
-        self.identity = identity
+    repository: AccountRepository
+    workspaces: WorkspaceService
+    aws: AwsClients
+    identity: AppIdentity
 
     async def installed_workspace(self, key: WorkspaceKey) -> WorkspaceRow:
         workspace = await self.workspaces.get(key)

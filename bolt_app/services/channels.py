@@ -157,25 +157,19 @@ def channel_account(config: ChannelConfigRow, workspace: WorkspaceRow) -> Channe
     )
 
 
+@dataclass(eq=False)
 class ChannelService:
-    def __init__(
-        self,
-        repository: ChannelRepository,
-        accounts: AccountService,
-        workspaces: WorkspaceService,
-        role_sessions: RoleSessions,
-    ) -> None:
-        self.repository = repository
-        self.accounts = accounts
-        self.workspaces = workspaces
-        self.role_sessions = role_sessions
-        # Every command in a channel needs its accounts before it can open a modal, whose trigger lives 3 s:
-        # answering them from memory keeps the database off that path. This process's own changes drop the
-        # entry at once; another process's when the composition root hears of them (the `forget_*` hooks), or
-        # within the time-to-live when it does not. Concurrent misses of one channel (a burst) share one load.
-        self._accounts_cache: SharedLoadCache[ChannelKey, list[ChannelAccount]] = SharedLoadCache(
-            maxsize=10_000, ttl=10.0
-        )
+    repository: ChannelRepository
+    accounts: AccountService
+    workspaces: WorkspaceService
+    role_sessions: RoleSessions
+    # Every command in a channel needs its accounts before it can open a modal, whose trigger lives 3 s:
+    # answering them from memory keeps the database off that path. This process's own changes drop the
+    # entry at once; another process's when the composition root hears of them (the `forget_*` hooks), or
+    # within the time-to-live when it does not. Concurrent misses of one channel (a burst) share one load.
+    _accounts_cache: SharedLoadCache[ChannelKey, list[ChannelAccount]] = field(
+        default_factory=lambda: SharedLoadCache(maxsize=10_000, ttl=10.0), init=False, repr=False
+    )
 
     async def for_channel(self, key: WorkspaceKey, channel_id: str) -> list[ChannelConfigRow]:
         return await self.repository.for_channel(ChannelKey(key, channel_id))
