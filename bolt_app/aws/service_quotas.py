@@ -5,6 +5,7 @@ AWS said it throttled."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from botocore.client import BaseClient
@@ -16,14 +17,12 @@ SERVICE_QUOTAS_SERVICE = "service-quotas"
 PAGE_SIZE = 100
 
 
+@dataclass(eq=False)
 class ServiceQuotasClient:
-    def __init__(
-        self, role_sessions: RoleSessions, client: BaseClient, target: RoleTarget, region: str
-    ) -> None:
-        self._role_sessions = role_sessions
-        self._client = client
-        self.target = target
-        self.region = region
+    _role_sessions: RoleSessions
+    _client: BaseClient
+    target: RoleTarget
+    region: str
 
     @classmethod
     async def open(cls, role_sessions: RoleSessions, target: RoleTarget, region: str) -> ServiceQuotasClient:

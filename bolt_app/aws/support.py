@@ -5,6 +5,7 @@ resent only after AWS said it throttled."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from botocore.client import BaseClient
@@ -37,14 +38,12 @@ def outcome_unknown(error: BaseException) -> bool:
     return isinstance(error.__cause__, _UNKNOWN_OUTCOME)
 
 
+@dataclass(eq=False)
 class SupportClient:
-    def __init__(
-        self, role_sessions: RoleSessions, target: RoleTarget, client: BaseClient, record: CallRecord | None
-    ) -> None:
-        self._role_sessions = role_sessions
-        self.target = target
-        self._client = client
-        self._record = record
+    _role_sessions: RoleSessions
+    target: RoleTarget
+    _client: BaseClient
+    _record: CallRecord | None
 
     @classmethod
     async def open(
