@@ -7,10 +7,10 @@ from datetime import datetime
 
 from sqlalchemy import and_, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.clock import utc_now
-from storage.db import reader
+from storage.db import Repository, reader
 from storage.rows import from_row
 from storage.tables import (
     aws_accounts,
@@ -88,10 +88,7 @@ def _account(r: object) -> AccountRow:
     return from_row(AccountRow, r)
 
 
-class AccountRepository:
-    def __init__(self, engine: AsyncEngine) -> None:
-        self.engine = engine
-
+class AccountRepository(Repository):
     async def get_account(self, account_id: str) -> AccountRow | None:
         async with reader(self.engine).connect() as conn:
             r = (

@@ -7,10 +7,9 @@ from datetime import datetime
 
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.clock import utc_naive, utc_now
-from storage.db import reader
+from storage.db import Repository, reader
 from storage.tables import audit_events, processed_events
 from storage.workspaces import WorkspaceKey, of_workspace
 
@@ -58,10 +57,7 @@ _EVENT_FIELDS = tuple(f.name for f in fields(AuditEvent))
 _ENTRY_FIELDS = tuple(f.name for f in fields(AuditEntry))
 
 
-class AuditRepository:
-    def __init__(self, engine: AsyncEngine) -> None:
-        self.engine = engine
-
+class AuditRepository(Repository):
     async def record(self, event: AuditEvent) -> None:
         async with self.engine.begin() as conn:
             await conn.execute(insert(audit_events).values(at=utc_now(), **event.__dict__))
@@ -137,11 +133,8 @@ class AuditRepository:
             return (await conn.execute(query)).scalar()
 
 
-class IdempotencyKeys:
+class IdempotencyKeys(Repository):
     """Keys of work done once (a view submission, an EventBridge event). `claim` is atomic across processes."""
-
-    def __init__(self, engine: AsyncEngine) -> None:
-        self.engine = engine
 
     async def claim(self, key: str) -> bool:
         """True for the first caller with this key, False for every later one."""

@@ -7,10 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import and_, or_, select
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.clock import as_utc, utc_naive, utc_now
-from storage.db import reader
+from storage.db import Repository, reader
 from storage.notifications.sql import insert_ignore
 from storage.tables import case_openers
 from storage.workspaces import WorkspaceKey, of_workspace
@@ -31,10 +30,7 @@ class OpenedCase:
     opened_at: datetime | None
 
 
-class CaseOpenerRepository:
-    def __init__(self, engine: AsyncEngine) -> None:
-        self.engine = engine
-
+class CaseOpenerRepository(Repository):
     async def record(self, case: OpenedCase) -> None:
         """Remembers who opened the case; the first record of a case stands (a case is opened once)."""
         values = {

@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, delete, func, insert, not_, select, text, update
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.accounts import lock_account
 from storage.clock import utc_now
-from storage.db import reader
+from storage.db import Repository, reader
 from storage.rows import from_row
 from storage.tables import aws_accounts, channel_configurations, workspaces
 from storage.workspaces import ChannelKey, WorkspaceKey, of_channel, of_workspace, workspace_of_row
@@ -108,10 +108,7 @@ def _key_where(channel: ChannelKey, account_id: str) -> ColumnElement[bool]:
     return and_(of_channel(cc, channel), cc.account_id == account_id)
 
 
-class ChannelRepository:
-    def __init__(self, engine: AsyncEngine) -> None:
-        self.engine = engine
-
+class ChannelRepository(Repository):
     async def _fetch(self, *conditions: object) -> list[ChannelConfigRow]:
         async with reader(self.engine).connect() as conn:
             rows = (await conn.execute(_select().where(*conditions))).all()

@@ -50,6 +50,13 @@ class SqliteEngine(AsyncEngine):
         await super().dispose(close)
 
 
+class Repository:
+    """Queries on one engine; those that only read go to its read pool (`reader`)."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+
+
 def reader(engine: AsyncEngine) -> AsyncEngine:
     """The engine for read-only work: SQLite's read pool (no write lock), or the engine itself."""
     return engine.reads if isinstance(engine, SqliteEngine) else engine

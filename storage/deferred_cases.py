@@ -13,10 +13,10 @@ from typing import Any
 
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.clock import utc_naive
-from storage.db import reader
+from storage.db import Repository, reader
 from storage.notifications.sql import lease_free
 from storage.rows import from_row
 from storage.tables import deferred_case_files, deferred_cases
@@ -84,10 +84,7 @@ def _row_of(r: Any) -> DeferredCaseRow:
     )
 
 
-class DeferredCaseRepository:
-    def __init__(self, engine: AsyncEngine) -> None:
-        self.engine = engine
-
+class DeferredCaseRepository(Repository):
     async def save(self, case: NewDeferredCase) -> bool:
         """Stores the deferral with its files in one transaction; False when this submission (its idempotency
         key) is already stored, which then stays as it was."""

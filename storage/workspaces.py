@@ -8,10 +8,9 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.clock import utc_now
-from storage.db import reader
+from storage.db import Repository, reader
 from storage.rows import from_row
 from storage.tables import workspaces
 
@@ -87,10 +86,7 @@ def _where(key: WorkspaceKey) -> ColumnElement[bool]:
     return of_workspace(workspaces.c, key)
 
 
-class WorkspaceRepository:
-    def __init__(self, engine: AsyncEngine) -> None:
-        self.engine = engine
-
+class WorkspaceRepository(Repository):
     async def get(self, key: WorkspaceKey) -> WorkspaceRow | None:
         async with reader(self.engine).connect() as conn:
             r = (await conn.execute(select(workspaces).where(_where(key)))).first()

@@ -9,10 +9,10 @@ from datetime import datetime
 
 from sqlalchemy import ColumnElement, delete, exists, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.clock import as_utc, utc_naive
-from storage.db import reader
+from storage.db import Repository, reader
 from storage.notifications.sql import insert_ignore, lease_free
 from storage.notifications.thread_state import ThreadChange, ThreadKey
 from storage.notifications.threads import change_thread_in
@@ -62,10 +62,7 @@ def _channel_where(channel: ChannelKey) -> ColumnElement[bool]:
     return of_channel(leases, channel)
 
 
-class DeliveryRepository:
-    def __init__(self, engine: AsyncEngine) -> None:
-        self.engine = engine
-
+class DeliveryRepository(Repository):
     # ---- ingestion ----------------------------------------------------------------------------------------
 
     async def record_event(self, event: NewEvent, keys: Sequence[str], now: datetime) -> Recorded | None:

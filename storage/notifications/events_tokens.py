@@ -6,17 +6,13 @@ import hmac
 from datetime import datetime
 
 from sqlalchemy import delete, insert, select
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.clock import utc_naive
-from storage.db import reader
+from storage.db import Repository, reader
 from storage.tables import events_tokens, workspace_authorizations
 
 
-class EventsTokenRepository:
-    def __init__(self, engine: AsyncEngine) -> None:
-        self.engine = engine
-
+class EventsTokenRepository(Repository):
     async def account_is_authorized(self, account_id: str) -> bool:
         authorizations = workspace_authorizations.c
         async with reader(self.engine).connect() as conn:

@@ -6,20 +6,16 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import or_, select, update
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.clock import as_utc, utc_naive
-from storage.db import reader
+from storage.db import Repository, reader
 from storage.notifications.sql import insert_ignore, lease_free
 from storage.tables import channel_configurations, notification_reconciliations
 
 looks = notification_reconciliations.c
 
 
-class ReconciliationRepository:
-    def __init__(self, engine: AsyncEngine) -> None:
-        self.engine = engine
-
+class ReconciliationRepository(Repository):
     async def accounts_with_channels(self) -> list[str]:
         configs = channel_configurations.c
         async with reader(self.engine).connect() as conn:

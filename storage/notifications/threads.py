@@ -6,10 +6,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.clock import as_utc, utc_naive
-from storage.db import reader
+from storage.db import Repository, reader
 from storage.notifications.sql import insert_ignore
 from storage.notifications.thread_state import RESOLVED, ThreadChange, ThreadKey, ThreadState, merge_thread
 from storage.rows import from_row
@@ -76,10 +76,7 @@ async def change_thread_in(
     return state
 
 
-class ThreadRepository:
-    def __init__(self, engine: AsyncEngine) -> None:
-        self.engine = engine
-
+class ThreadRepository(Repository):
     async def thread(self, key: ThreadKey) -> ThreadState | None:
         async with reader(self.engine).connect() as conn:
             row = (await conn.execute(select(case_threads).where(_thread_where(key)))).first()
