@@ -1,6 +1,7 @@
-"""Clicks, modal submissions and options requests as their handlers receive them: one `Click`, `Submission` or
-`OptionsRequest` carries what Slack sent and the means to answer, as `CommandRequest` does for `/aws-support`; the handler asks for it and then for
-the services it uses by name: `async def remove_account_clicked(click: Click, accounts: AccountService)`."""
+"""Clicks, modal submissions, options requests and message shortcuts as their handlers receive them: one `Click`,
+`Submission`, `OptionsRequest` or `Shortcut` carries what Slack sent and the means to answer, as `CommandRequest`
+does for `/aws-support`; the handler asks for it and then for the services it uses by name:
+`async def remove_account_clicked(click: Click, accounts: AccountService)`."""
 
 from __future__ import annotations
 
@@ -100,6 +101,28 @@ class OptionsRequest(SlackRequest):
         return dict(self.body.get("view") or {})
 
 
+@dataclass(frozen=True)
+class Shortcut(SlackRequest):
+    """One message shortcut: the message it was used on, its channel, and the trigger for a modal."""
+
+    shortcut: dict[str, Any]
+    respond: AsyncRespond
+
+    @property
+    def channel_id(self) -> str:
+        return str((self.shortcut.get("channel") or {}).get("id") or "")
+
+    @property
+    def message(self) -> dict[str, Any]:
+        """The message, with its ts (Slack sends it beside the message as message_ts)."""
+        message = self.shortcut.get("message") or {}
+        return message | {"ts": message.get("ts") or self.shortcut.get("message_ts")}
+
+    @property
+    def trigger_id(self) -> str:
+        return str(self.shortcut.get("trigger_id") or "")
+
+
 Handler = Callable[..., Awaitable[Any]]
 Listener = Callable[..., Awaitable[Any]]
 
@@ -145,3 +168,8 @@ def on_options(handler: Handler) -> Listener:
 def on_submit(where: Where | None = None) -> Callable[[Handler], Listener]:
     """A view submission handler: `async def submitted(submission: Submission, <services>)`."""
     return _handled_as(Submission, where)
+
+
+def on_shortcut(where: Where | None = None) -> Callable[[Handler], Listener]:
+    """A message shortcut handler: `async def used(shortcut: Shortcut, <services>)`."""
+    return _handled_as(Shortcut, where)

@@ -10,10 +10,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from slack_bolt.context.ack.async_ack import AsyncAck
-from slack_bolt.context.async_context import AsyncBoltContext
-from slack_sdk.web.async_client import AsyncWebClient
-
 from bolt_app.aws.budget import waiting_notice
 from bolt_app.blocks.cases.messages import search_results_blocks
 from bolt_app.blocks.cases.parts import ViewState, status_name
@@ -44,7 +40,7 @@ from listeners.case_flow import (
     view_state,
 )
 from listeners.common import account_of, channel_accounts, slack_actor
-from listeners.errors import shows_errors
+from listeners.requests import Listener, Submission, on_submit
 from listeners.waiting import ToldOnce, WaitingView, shown_in_line
 
 RESULTS_BELOW = (
@@ -52,105 +48,100 @@ RESULTS_BELOW = (
 )
 
 F = TypeVar("F")
-ViewListener = Callable[..., Awaitable[None]]
 
 
 @dataclass(frozen=True)
-class Submission:
-    """What a case form's submission acts with, once its fields passed: the view id is the idempotency key."""
+class PassedForm:
+    """A case form's submission once its fields passed, with what acting on it uses: the view id is the
+    idempotency key, `show` tells the submitter in the channel."""
 
-    client: AsyncWebClient
-    context: AsyncBoltContext
+    submission: Submission
     channels: ChannelService
     case_actions: CaseActions
     state: ViewState
-    idempotency_key: str
     show: Show
 
+    @property
+    def idempotency_key(self) -> str:
+        return str(self.submission.view["id"])
 
-Act = Callable[[Submission, F], Awaitable[None]]
+
+Act = Callable[[PassedForm, F], Awaitable[None]]
 
 
 def _form_submitted(
     read: Callable[[dict[str, Any]], F],
     field_errors: Callable[[F, ViewState, str], dict[str, str]],
     act: Act[F],
-) -> ViewListener:
+) -> Listener:
     """A case form's submission: its field errors before `ack()` (the modal stays open and shows them), then
-    `act` with the view id as the idempotency key; what went wrong is told to the user in the channel."""
+    `act`; what went wrong is told to the user in the channel."""
 
-    @shows_errors(TO_SUBMITTER)
-    async def submitted(
-        ack: AsyncAck,
-        body: dict[str, Any],
-        view: dict[str, Any],
-        client: AsyncWebClient,
-        context: AsyncBoltContext,
-        channels: ChannelService,
-        case_actions: CaseActions,
-    ) -> None:
-        state, form = view_state(view), read(view["state"])
-        errors = field_errors(form, state, payload_user_name(body))
+    @on_submit(TO_SUBMITTER)
+    async def submitted(submission: Submission, channels: ChannelService, case_actions: CaseActions) -> None:
+        state, form = view_state(submission.view), read(submission.state)
+        errors = field_errors(form, state, payload_user_name(submission.body))
         if errors:
-            await ack(response_action="errors", errors=errors)
+            await submission.ack(response_action="errors", errors=errors)
             return
-        await ack()
-        show = tell_user(client, state.channel_id, context.user_id or "")
-        await act(Submission(client, context, channels, case_actions, state, view["id"], show), form)
+        await submission.ack()
+        show = tell_user(submission.client, state.channel_id, submission.context.user_id or "")
+        await act(PassedForm(submission, channels, case_actions, state, show), form)
 
     return submitted
 
 
-async def _create_case(sub: Submission, form: CaseForm) -> None:
-    account = await account_of(sub.channels, sub.context, sub.state.channel_id, form.account_id)
-    actor = await acting_user(sub.client, sub.context, sub.state)
-    attachments = await download_attachments(sub.client, [f.id for f in form.files])
+async def _create_case(passed: PassedForm, form: CaseForm) -> None:
+    client, context = passed.submission.client, passed.submission.context
+    account = await account_of(passed.channels, context, passed.state.channel_id, form.account_id)
+    actor = await acting_user(client, context, passed.state)
+    attachments = await download_attachments(client, [f.id for f in form.files])
     new = validate_new_case(
         form, attachments=attachments, actor_name=actor.name, channel_name=account.channel_name
     )
-    with waiting_notice(ToldOnce(sub.show, "your case")):
-        done = await sub.case_actions.create(
-            account, actor, new, sub.idempotency_key, SlackCaseMessages(sub.client)
+    with waiting_notice(ToldOnce(passed.show, "your case")):
+        done = await passed.case_actions.create(
+            account, actor, new, passed.idempotency_key, SlackCaseMessages(client)
         )
     if isinstance(done, Deferred):
-        await sub.show(done.message)  # saved: created and posted here once AWS accepts it
+        await passed.show(done.message)  # saved: created and posted here once AWS accepts it
 
 
 def _send_message(kind: MessageKind, done: str) -> Act[MessageForm]:
     """Reply and reopen: one flow; `done` starts what the user is told afterwards."""
 
-    async def send(sub: Submission, form: MessageForm) -> None:
-        state = sub.state
+    async def send(passed: PassedForm, form: MessageForm) -> None:
+        state, client, context = passed.state, passed.submission.client, passed.submission.context
         if not state.case_id:
             raise UserFacingError(
                 "This form does not say which case it is about. Open it again from the case."
             )
-        account = await account_of(sub.channels, sub.context, state.channel_id, state.account_id)
-        actor = await acting_user(sub.client, sub.context, state)
-        attachments = await download_attachments(sub.client, [f.id for f in form.files])
+        account = await account_of(passed.channels, context, state.channel_id, state.account_id)
+        actor = await acting_user(client, context, state)
+        attachments = await download_attachments(client, [f.id for f in form.files])
         message = validate_reply(
             form, attachments=attachments, actor_name=actor.name, channel_name=account.channel_name
         )
         what = "your reply" if kind == "reply" else "your message reopening the case"
-        with waiting_notice(ToldOnce(sub.show, what)):
-            sent = await sub.case_actions.send_message(
+        with waiting_notice(ToldOnce(passed.show, what)):
+            sent = await passed.case_actions.send_message(
                 kind,
                 account,
                 actor,
                 state.case_id,
                 message,
-                sub.idempotency_key,
-                SlackCaseMessages(sub.client),
+                passed.idempotency_key,
+                SlackCaseMessages(client),
                 language=state.language,
                 message_ts=state.message_ts,
             )
         if sent is None:
             return  # Slack's retry or a second click: the first submission sent it
         if sent.case is None:
-            await sub.show(f"{done} (case {sent.case_id}).")
+            await passed.show(f"{done} (case {sent.case_id}).")
         else:
             case = sent.case
-            await sub.show(
+            await passed.show(
                 f"{done} (case {case.display_id or case.case_id}, now {status_name(case.status)})."
             )
 
@@ -169,33 +160,29 @@ reopen_submitted = _form_submitted(
 SEARCH_TITLE = "Search support cases"
 
 
-@shows_errors(TO_SUBMITTER)
+@on_submit(TO_SUBMITTER)
 async def search_cases_submitted(
-    ack: AsyncAck,
-    view: dict[str, Any],
-    client: AsyncWebClient,
-    context: AsyncBoltContext,
-    channels: ChannelService,
-    cases: CaseService,
+    submission: Submission, channels: ChannelService, cases: CaseService
 ) -> None:
     """When the budget says the search will wait for its turn at AWS, the modal stays open and says where it is
     in line until the results are posted in the channel; otherwise it closes and the results follow."""
     try:
-        search = validate_search(read_search_form(view["state"]))
+        search = validate_search(read_search_form(submission.state))
     except InvalidInput as e:
-        await ack(response_action="errors", errors=e.errors)
+        await submission.ack(response_action="errors", errors=e.errors)
         return
-    channel_id, user_id = view_state(view).channel_id, context.user_id or ""
+    client, context = submission.client, submission.context
+    channel_id, user_id = view_state(submission.view).channel_id, context.user_id or ""
     try:
         accounts = await channel_accounts(channels, context, channel_id)  # from memory, as every command
     except UserFacingError:
         accounts = []  # said after ack()
     place = cases.place_in_line(accounts, search)
-    waiting = WaitingView(client, view["id"], SEARCH_TITLE, "your search") if place else None
+    waiting = WaitingView(client, submission.view["id"], SEARCH_TITLE, "your search") if place else None
     if waiting is None:
-        await ack()
+        await submission.ack()
     else:
-        await ack(response_action="update", view=waiting.view(place))
+        await submission.ack(response_action="update", view=waiting.view(place))
 
     async def search_and_show() -> None:
         found = accounts or await channel_accounts(channels, context, channel_id)
