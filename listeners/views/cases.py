@@ -21,9 +21,9 @@ from bolt_app.blocks.cases.readers import (
     read_search_form,
 )
 from bolt_app.errors import UserFacingError
-from bolt_app.services.cases.channel_actions import CaseActions, MessageKind
+from bolt_app.services.cases.channel_actions import CaseActions
 from bolt_app.services.cases.deferral import Deferred
-from bolt_app.services.cases.models import InvalidInput
+from bolt_app.services.cases.models import InvalidInput, MessageKind
 from bolt_app.services.cases.service import CaseService
 from bolt_app.services.cases.validation import validate_new_case, validate_reply, validate_search
 from bolt_app.services.channels import ChannelService

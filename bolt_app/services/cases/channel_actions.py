@@ -9,19 +9,17 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Protocol
 
 from bolt_app.errors import UserFacingError
 from bolt_app.services.audited import DuplicateSubmission
 from bolt_app.services.cases.deferral import Deferred
-from bolt_app.services.cases.models import CaseSummary, NewCase, NewMessage, Resolution
+from bolt_app.services.cases.models import CaseSummary, MessageKind, NewCase, NewMessage, Resolution
 from bolt_app.services.cases.service import CaseService
 from bolt_app.services.context import ChannelAccount, SlackActor
 from storage.workspaces import ChannelKey
 
 log = logging.getLogger(__name__)
-
-MessageKind = Literal["reply", "reopen"]
 
 
 class CaseMessages(Protocol):
@@ -101,26 +99,7 @@ class CaseActions:
         """A reply, or the message that reopens a resolved case; then the case's message `message_ts` shows its
         new state. None for a repeated submission: the first one sent it."""
         try:
-            if kind == "reply":
-                await self.cases.reply(
-                    account,
-                    actor,
-                    case_id,
-                    message.message,
-                    message.cc_emails,
-                    message.attachments,
-                    idempotency_key,
-                )
-            else:
-                await self.cases.reopen(
-                    account,
-                    actor,
-                    case_id,
-                    message.message,
-                    message.cc_emails,
-                    idempotency_key,
-                    message.attachments,
-                )
+            await self.cases.send_message(kind, account, actor, case_id, message, idempotency_key)
         except DuplicateSubmission:
             return None
         await self._remember(account, case_id, kind)

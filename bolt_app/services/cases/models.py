@@ -12,6 +12,7 @@ from storage.deferred_cases import Attachment
 
 RESOLVED = "resolved"
 CaseStatusFilter = Literal["open", "resolved", "all"]
+MessageKind = Literal["reply", "reopen"]  # what a message sent to a case does
 
 
 @dataclass(frozen=True)

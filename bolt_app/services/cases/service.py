@@ -32,6 +32,7 @@ from bolt_app.services.cases.models import (
     CaseNotResolved,
     CaseSummary,
     Communication,
+    MessageKind,
     NewCase,
     NewMessage,
     Resolution,
@@ -375,45 +376,18 @@ class CaseService:
 
     # ---- change -------------------------------------------------------------------------------------------
 
-    async def reply(
+    async def send_message(
         self,
-        channel: ChannelAccount,
-        actor: SlackActor,
-        case_id: str,
-        message: str,
-        cc_emails: Sequence[str],
-        attachments: Sequence[Attachment],
-        idempotency_key: str,
-    ) -> None:
-        """Adds a correspondence to the case (once per idempotency key)."""
-        sent = NewMessage(message, tuple(cc_emails), tuple(attachments))
-        await self._send(channel, actor, case_id, sent, idempotency_key, reopen=False)
-
-    async def reopen(
-        self,
-        channel: ChannelAccount,
-        actor: SlackActor,
-        case_id: str,
-        message: str,
-        cc_emails: Sequence[str],
-        idempotency_key: str,
-        attachments: Sequence[Attachment] = (),
-    ) -> None:
-        """Reopens a resolved case. AWS has no ReopenCase: a correspondence on a resolved case reopens it."""
-        sent = NewMessage(message, tuple(cc_emails), tuple(attachments))
-        await self._send(channel, actor, case_id, sent, idempotency_key, reopen=True)
-
-    async def _send(
-        self,
+        kind: MessageKind,
         channel: ChannelAccount,
         actor: SlackActor,
         case_id: str,
         sent: NewMessage,
         idempotency_key: str,
-        *,
-        reopen: bool,
     ) -> None:
-        """Reply and reopen: one correspondence, audited, once per key; a reopen first checks the case is resolved."""
+        """A reply adds a correspondence to the case; a reopen does the same to a resolved case (AWS has no
+        ReopenCase: a correspondence on a resolved case reopens it). Audited, once per idempotency key."""
+        reopen = kind == "reopen"
         duplicate = (
             "This case was already reopened with this message."
             if reopen

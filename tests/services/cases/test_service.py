@@ -32,6 +32,7 @@ from bolt_app.services.cases.models import (
     CaseNotResolved,
     InvalidInput,
     NewCase,
+    NewMessage,
     SearchFilter,
 )
 from bolt_app.services.cases.search import search_filter_of
@@ -147,14 +148,18 @@ async def test_full_access_role_creates_reads_replies_resolves_and_reopens_a_cas
     assert details.recent[0].body == "Please send the instance's console output."
     assert details.recent[0].submitted_by == "Amazon Web Services"
 
-    await service.reply(full, ACTOR, created.case_id, "Attached.", ("dev@example.com",), (), "reply-1")
+    await service.send_message(
+        "reply", full, ACTOR, created.case_id, NewMessage("Attached.", ("dev@example.com",)), "reply-1"
+    )
     assert aws.case(created.case_id).communications[-1].body.endswith(signature_line("Jane Doe", "support"))
     assert aws.case(created.case_id).communications[-1].cc_email_addresses == ["dev@example.com"]
 
     resolution = await service.resolve(full, ACTOR, created.case_id)
     assert resolution.final_status == "resolved" and aws.case(created.case_id).status == "resolved"
 
-    await service.reopen(full, ACTOR, created.case_id, "It happened again.", (), "reopen-1")
+    await service.send_message(
+        "reopen", full, ACTOR, created.case_id, NewMessage("It happened again.", ()), "reopen-1"
+    )
     assert aws.case(created.case_id).status == "reopened"
     assert aws.case(created.case_id).communications[-1].body.startswith("It happened again.")
 
@@ -196,7 +201,9 @@ async def test_read_only_role_searches_and_reads_but_cannot_create_reply_or_reso
 
     attempts = {
         "support:CreateCase": service.create_case(readonly, ACTOR, new_case(), "view-ro"),
-        "support:AddCommunicationToCase": service.reply(readonly, ACTOR, case_id, "hi", (), (), "reply-ro"),
+        "support:AddCommunicationToCase": service.send_message(
+            "reply", readonly, ACTOR, case_id, NewMessage("hi", ()), "reply-ro"
+        ),
         "support:ResolveCase": service.resolve(readonly, ACTOR, case_id),
     }
     for action, attempt in attempts.items():
@@ -398,9 +405,9 @@ async def test_the_same_reply_twice_is_sent_once(
     service: CaseService, full: ChannelAccount, aws: AwsDouble
 ) -> None:
     case_id = aws.put_case(ACCOUNT)
-    await service.reply(full, ACTOR, case_id, "Once.", (), (), "reply-2")
+    await service.send_message("reply", full, ACTOR, case_id, NewMessage("Once.", ()), "reply-2")
     with pytest.raises(DuplicateSubmission):
-        await service.reply(full, ACTOR, case_id, "Once.", (), (), "reply-2")
+        await service.send_message("reply", full, ACTOR, case_id, NewMessage("Once.", ()), "reply-2")
     assert len(aws.case(case_id).communications) == 2
 
 
@@ -422,7 +429,9 @@ async def test_three_attachments_reach_the_case(
     assert [(a.file_name, a.data) for a in attached] == [(f.file_name, f.data) for f in files]
 
     case_id = aws.put_case(ACCOUNT)
-    await service.reply(full, ACTOR, case_id, "See log.", (), files[:1], "reply-att")
+    await service.send_message(
+        "reply", full, ACTOR, case_id, NewMessage("See log.", (), tuple(files[:1])), "reply-att"
+    )
     assert [a.file_name for a in aws.case(case_id).communications[-1].attachments] == ["console.log"]
 
 
@@ -536,7 +545,9 @@ async def test_an_unknown_case_is_explained(
     assert failed.value.code == "CaseIdNotFound"
     aws.fail_next("support", "AddCommunicationToCase", "CaseIdNotFound")
     with pytest.raises(AwsError, match="24 months"):
-        await service.reply(full, ACTOR, aws.put_case(ACCOUNT), "hi", (), (), "reply-unknown")
+        await service.send_message(
+            "reply", full, ACTOR, aws.put_case(ACCOUNT), NewMessage("hi", ()), "reply-unknown"
+        )
 
 
 def test_describe_attachment_limit_has_its_words() -> None:
@@ -646,14 +657,14 @@ async def test_an_open_case_cannot_be_reopened_nor_a_resolved_one_resolved(
 ) -> None:
     case_id = aws.put_case(ACCOUNT)
     with pytest.raises(CaseNotResolved, match="is not resolved"):
-        await service.reopen(full, ACTOR, case_id, "again", (), "reopen-2")
+        await service.send_message("reopen", full, ACTOR, case_id, NewMessage("again", ()), "reopen-2")
     assert len(aws.case(case_id).communications) == 1
 
     aws.set_case_status(case_id, "resolved")
     with pytest.raises(CaseAlreadyResolved, match="already resolved"):
         await service.resolve(full, ACTOR, case_id)
-    await service.reopen(
-        full, ACTOR, case_id, "again", (), "reopen-2"
+    await service.send_message(
+        "reopen", full, ACTOR, case_id, NewMessage("again", ()), "reopen-2"
     )  # the refused attempt gave the key back
     assert aws.case(case_id).status == "reopened"
 
