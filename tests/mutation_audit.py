@@ -86,9 +86,9 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation(
         "channel-role-acts",
         "listeners/views/cases.py",
-        "    account = await account_of(sub.channels, sub.context, sub.state.channel_id, form.account_id)\n",
-        "    account = await account_of(sub.channels, sub.context, sub.state.channel_id, form.account_id)\n"
-        "    auth = await sub.channels.accounts.authorized(account.workspace, account.account_id)\n"
+        "    account = await account_of(passed.channels, context, passed.state.channel_id, form.account_id)\n",
+        "    account = await account_of(passed.channels, context, passed.state.channel_id, form.account_id)\n"
+        "    auth = await passed.channels.accounts.authorized(account.workspace, account.account_id)\n"
         "    account = __import__('dataclasses').replace(account, role_arn=auth.verified_role_arn)\n",
         "the channel's role creates the case, not the role that authorized the account",
         ("tests/listeners/test_cases.py",),
