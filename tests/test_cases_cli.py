@@ -14,10 +14,10 @@ import pytest
 from bolt_app.cases_cli import run_case_command
 from bolt_app.cli import build_parser
 from bolt_app.settings import Mode, load_settings
-from storage import db
 from storage.crypto import generate_key
 from storage.deferred_cases import DeferredCaseRepository
 from storage.workspaces import WorkspaceKey
+from tests.helpers.databases import opened
 from tests.helpers.installed import install_workspaces
 from tests.helpers.process import app_env
 from tests.storage.test_deferred_cases import deferral
@@ -38,13 +38,10 @@ def env(tmp_path: Path) -> dict[str, str]:
 
 
 async def save(url: str, *keys: tuple[str, WorkspaceKey]) -> None:
-    engine = db.create_engine(url)
-    try:
+    async with opened(url) as engine:
         repo = DeferredCaseRepository(engine)
         for key, workspace in keys:
             assert await repo.save(deferral(key, workspace, files=1))
-    finally:
-        await engine.dispose()
 
 
 def deferred(env: dict[str, str], *args: str) -> str:

@@ -13,13 +13,13 @@ from storage.crypto import configure_token_cipher
 from storage.installation_store import InstallationStore
 from storage.tables import channel_configurations, workspace_authorizations
 from storage.workspaces import WorkspaceKey, WorkspaceRepository
+from tests.helpers.databases import opened
 
 
 async def install_workspaces(url: str, key: str, *workspaces: tuple[WorkspaceKey, str]) -> None:
     """Workspaces as the install flow leaves them: a row with a stored (encrypted) bot token each."""
     configure_token_cipher([key])
-    engine = db.create_engine(url)
-    try:
+    async with opened(url) as engine:
         store = InstallationStore("client-id", engine)
         for ws, name in workspaces:
             await WorkspaceRepository(engine).record_install(ws, name, "U0000000001", uuid.uuid4().hex)
@@ -36,8 +36,6 @@ async def install_workspaces(url: str, key: str, *workspaces: tuple[WorkspaceKey
                     installed_at=datetime.now().timestamp(),
                 )
             )
-    finally:
-        await engine.dispose()
 
 
 async def configure_workspace(url: str, ws: WorkspaceKey, accounts: int, channels: int) -> None:

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import inspect
@@ -14,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from storage import db
 from storage.case_openers import CaseOpenerRepository, OpenedCase
 from storage.workspaces import WorkspaceKey
-from tests.storage.test_migrations import database_at
+from tests.helpers import databases
 
 ONE, OTHER = WorkspaceKey("", "T0000000001"), WorkspaceKey("E0000000009", "T0000000001")
 AT = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
@@ -55,27 +54,19 @@ async def test_a_persons_recent_cases_are_theirs_newest_first_and_bounded(repo: 
     assert recent[0].channel_id == "C1" and recent[0].workspace == ONE
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def url_at_0004(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    with database_at(request.param, tmp_path, "0004") as url:
-        yield url
-
-
 async def _tables(engine: AsyncEngine) -> set[str]:
     async with engine.connect() as conn:
         return set(await conn.run_sync(lambda sync: inspect(sync).get_table_names()))
 
 
-async def test_migration_0005_adds_the_table_and_takes_it_back(url_at_0004: str) -> None:
-    engine = db.create_engine(url_at_0004)
-    try:
+@pytest.mark.revision("0004")
+async def test_migration_0005_adds_the_table_and_takes_it_back(old_database: str) -> None:
+    async with databases.opened(old_database) as engine:
         assert "case_openers" not in await _tables(engine)
-        await db.upgrade_async(url_at_0004)
+        await db.upgrade_async(old_database)
         repo = CaseOpenerRepository(engine)
         await repo.record(opened("case-1"))
         assert await repo.openers(ONE, [("210987654321", "case-1")]) == {("210987654321", "case-1"): "U1"}
         await engine.dispose()
-        await asyncio.to_thread(db.downgrade, url_at_0004, "0004")
+        await asyncio.to_thread(db.downgrade, old_database, "0004")
         assert "case_openers" not in await _tables(engine)
-    finally:
-        await engine.dispose()

@@ -12,10 +12,11 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bolt_app.services.context import Actor
-from storage.db import create_engine, reader
+from storage.db import reader
 from storage.workspaces import WorkspaceKey
 from tests.fakes.aws import AwsDouble
 from tests.helpers.app import AppHarness
+from tests.helpers.databases import opened
 from tests.helpers.scenario import configured_channel, open_modal
 
 ACCOUNT = "210987654321"
@@ -124,12 +125,9 @@ async def test_a_change_during_a_load_is_not_hidden_by_that_load(
 
 
 async def test_the_read_pool_cannot_write(database_url: str) -> None:
-    engine = create_engine(database_url)
-    try:
+    async with opened(database_url) as engine:
         if reader(engine) is engine:
             pytest.skip("PostgreSQL reads and writes on one pool; only SQLite has a read pool")
         with pytest.raises(OperationalError, match="readonly"):
             async with reader(engine).connect() as conn:
                 await conn.execute(text("UPDATE workspaces SET team_name = team_name"))
-    finally:
-        await engine.dispose()

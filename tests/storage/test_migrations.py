@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import datetime
-from pathlib import Path
 
 import pytest
 from sqlalchemy import inspect, text
@@ -17,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from storage import db
 from storage.channels import ChannelRepository
 from storage.workspaces import WorkspaceKey
-from tests.conftest import postgres_database
+from tests.helpers.databases import opened
 
 ACCOUNT = "210987654321"
 CHANNEL = "C0SHARED"
@@ -26,29 +24,10 @@ E1, E2 = WorkspaceKey("E0001", ""), WorkspaceKey("E0002", "")  # two Grid orgs, 
 AT = datetime(2026, 11, 30, 12, 0, 0)
 
 
-@contextmanager
-def database_at(kind: str, tmp_path: Path, revision: str) -> Iterator[str]:
-    """A database of its own (SQLite or PostgreSQL), migrated to `revision` only."""
-    if kind == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path / 'old.db'}"
-        db.upgrade(url, revision)
-        yield url
-        return
-    with postgres_database(f"aws_support_slack_migration_{revision}", revision) as url:
-        yield url
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def url_at_0001(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    with database_at(request.param, tmp_path, "0001") as url:
-        yield url
-
-
 @pytest.fixture
-async def engine(url_at_0001: str) -> AsyncIterator[AsyncEngine]:
-    engine = db.create_engine(url_at_0001)
-    yield engine
-    await engine.dispose()
+async def engine(old_database: str) -> AsyncIterator[AsyncEngine]:
+    async with opened(old_database) as engine:
+        yield engine
 
 
 CONFIGURATION = text(
@@ -93,8 +72,9 @@ async def roots(engine: AsyncEngine) -> list[tuple[str, str]]:
         return [(r[0], r[1]) for r in rows]
 
 
+@pytest.mark.revision("0001")
 async def test_rows_written_at_0001_keep_their_org_and_a_second_org_gets_rows_of_its_own(
-    engine: AsyncEngine, url_at_0001: str
+    engine: AsyncEngine, old_database: str
 ) -> None:
     async with engine.begin() as conn:
         await conn.execute(
@@ -106,7 +86,7 @@ async def test_rows_written_at_0001_keep_their_org_and_a_second_org_gets_rows_of
         )
     await write_org_rows(engine, E1, root_ts="1700000000.000100")
 
-    await db.upgrade_async(url_at_0001)
+    await db.upgrade_async(old_database)
 
     channels = ChannelRepository(engine)
     assert [(r.channel_id, r.role_arn) for r in await channels.for_workspace(E1)] == [(CHANNEL, role(E1))]
@@ -123,116 +103,82 @@ async def test_rows_written_at_0001_keep_their_org_and_a_second_org_gets_rows_of
     assert await roots(engine) == [("E0001", "1700000000.000100"), ("E0002", "1700000000.000200")]
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def url_at_0003(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    with database_at(request.param, tmp_path, "0003") as url:
-        yield url
-
-
 AUDIT_ROW = text(
     "INSERT INTO audit_events (at, enterprise_id, team_id, channel_id, user_id, action, case_id, outcome) "
     "VALUES (:at, '', 'T0001', 'C0001', 'U0001', 'support:ResolveCase', :case, 'ok')"
 )
 
 
+@pytest.mark.revision("0003")
 async def test_audit_rows_written_before_0004_keep_their_fields_and_read_with_no_name_or_session(
-    url_at_0003: str,
+    engine: AsyncEngine, old_database: str
 ) -> None:
     from storage.audit import AuditFilter, AuditRepository
 
-    engine = db.create_engine(url_at_0003)
-    try:
-        async with engine.begin() as conn:
-            await conn.execute(AUDIT_ROW, {"at": AT, "case": CASE})
-        await engine.dispose()
-        await asyncio.to_thread(db.upgrade, url_at_0003)
-        [entry] = await AuditRepository(engine).page(
-            AuditFilter(WorkspaceKey("", "T0001"), channel_id="C0001"), 5
+    async with engine.begin() as conn:
+        await conn.execute(AUDIT_ROW, {"at": AT, "case": CASE})
+    await engine.dispose()
+    await asyncio.to_thread(db.upgrade, old_database)
+    [entry] = await AuditRepository(engine).page(
+        AuditFilter(WorkspaceKey("", "T0001"), channel_id="C0001"), 5
+    )
+    assert (entry.action, entry.case_id, entry.at, entry.user_name, entry.session_name) == (
+        "support:ResolveCase",
+        CASE,
+        AT,
+        None,
+        None,
+    )
+    async with engine.connect() as conn:
+        indexes = await conn.run_sync(lambda c: {i["name"] for i in inspect(c).get_indexes("audit_events")})
+    assert {"ix_audit_events_workspace", "ix_audit_events_channel", "ix_audit_events_case"} <= indexes
+    await engine.dispose()
+    await asyncio.to_thread(db.downgrade, old_database, "0003")
+    async with engine.connect() as conn:
+        columns = await conn.run_sync(lambda c: {x["name"] for x in inspect(c).get_columns("audit_events")})
+    assert "session_name" not in columns and "user_name" not in columns
+
+
+async def configured_then_upgraded(engine: AsyncEngine, url: str) -> ChannelRepository:
+    """The first org's channel configuration written at the old revision, then the database upgraded to head."""
+    async with engine.begin() as conn:
+        await conn.execute(
+            CONFIGURATION, {"e": "E0001", "c": CHANNEL, "a": ACCOUNT, "role": role(E1), "at": AT}
         )
-        assert (entry.action, entry.case_id, entry.at, entry.user_name, entry.session_name) == (
-            "support:ResolveCase",
-            CASE,
-            AT,
-            None,
-            None,
-        )
-        async with engine.connect() as conn:
-            indexes = await conn.run_sync(
-                lambda c: {i["name"] for i in inspect(c).get_indexes("audit_events")}
-            )
-        assert {"ix_audit_events_workspace", "ix_audit_events_channel", "ix_audit_events_case"} <= indexes
-        await engine.dispose()
-        await asyncio.to_thread(db.downgrade, url_at_0003, "0003")
-        async with engine.connect() as conn:
-            columns = await conn.run_sync(
-                lambda c: {x["name"] for x in inspect(c).get_columns("audit_events")}
-            )
-        assert "session_name" not in columns and "user_name" not in columns
-    finally:
-        await engine.dispose()
+    await db.upgrade_async(url)
+    return ChannelRepository(engine)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def url_at_0005(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    with database_at(request.param, tmp_path, "0005") as url:
-        yield url
-
-
+@pytest.mark.revision("0005")
 async def test_a_configuration_written_before_0006_has_no_member_policy_and_can_be_given_one(
-    url_at_0005: str,
+    engine: AsyncEngine, old_database: str
 ) -> None:
-    engine = db.create_engine(url_at_0005)
-    try:
-        async with engine.begin() as conn:
-            await conn.execute(
-                CONFIGURATION, {"e": "E0001", "c": CHANNEL, "a": ACCOUNT, "role": role(E1), "at": AT}
-            )
-
-        await db.upgrade_async(url_at_0005)
-
-        channels = ChannelRepository(engine)
-        [row] = await channels.for_workspace(E1)
-        assert row.members is None  # everyone in the channel, as before
-        policy = {"resolve": ["S0ONCALL"], "quota": "admins", "max_severity": "high"}
-        await channels.save(replace(row, members=policy), per_account=20, per_channel=100)
-        [saved] = await channels.for_workspace(E1)
-        assert saved.members == policy and saved.role_arn == role(E1)
-    finally:
-        await engine.dispose()
+    channels = await configured_then_upgraded(engine, old_database)
+    [row] = await channels.for_workspace(E1)
+    assert row.members is None  # everyone in the channel, as before
+    policy = {"resolve": ["S0ONCALL"], "quota": "admins", "max_severity": "high"}
+    await channels.save(replace(row, members=policy), per_account=20, per_channel=100)
+    [saved] = await channels.for_workspace(E1)
+    assert saved.members == policy and saved.role_arn == role(E1)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def url_at_0006(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    with database_at(request.param, tmp_path, "0006") as url:
-        yield url
-
-
+@pytest.mark.revision("0006")
 async def test_0007_adds_deferred_cases_beside_the_rows_of_0006_and_0006_comes_back_without_them(
-    url_at_0006: str,
+    engine: AsyncEngine, old_database: str
 ) -> None:
     from storage.deferred_cases import DeferredCaseRepository
     from tests.storage.test_deferred_cases import deferral
 
-    engine = db.create_engine(url_at_0006)
-    try:
-        async with engine.begin() as conn:
-            await conn.execute(
-                CONFIGURATION, {"e": "E0001", "c": CHANNEL, "a": ACCOUNT, "role": role(E1), "at": AT}
-            )
+    channels = await configured_then_upgraded(engine, old_database)
+    repo = DeferredCaseRepository(engine)
+    assert await repo.save(deferral("view-1", files=2))
+    [row] = await repo.waiting()
+    assert len(await repo.files(row.id)) == 2
+    [config] = await channels.for_workspace(E1)
+    assert config.role_arn == role(E1)
 
-        await db.upgrade_async(url_at_0006)
-
-        repo = DeferredCaseRepository(engine)
-        assert await repo.save(deferral("view-1", files=2))
-        [row] = await repo.waiting()
-        assert len(await repo.files(row.id)) == 2
-        [config] = await ChannelRepository(engine).for_workspace(E1)
-        assert config.role_arn == role(E1)
-
-        await asyncio.to_thread(db.downgrade, url_at_0006, "0006")
-        async with engine.connect() as conn:
-            tables = await conn.run_sync(lambda c: inspect(c).get_table_names())
-        assert "deferred_cases" not in tables and "deferred_case_files" not in tables
-        assert [c.role_arn for c in await ChannelRepository(engine).for_workspace(E1)] == [role(E1)]
-    finally:
-        await engine.dispose()
+    await asyncio.to_thread(db.downgrade, old_database, "0006")
+    async with engine.connect() as conn:
+        tables = await conn.run_sync(lambda c: inspect(c).get_table_names())
+    assert "deferred_cases" not in tables and "deferred_case_files" not in tables
+    assert [c.role_arn for c in await channels.for_workspace(E1)] == [role(E1)]

@@ -8,8 +8,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy.engine import Connection
 
-from storage import db
 from storage.tables import metadata
+from tests.helpers.databases import opened
 
 
 def _differences(sync_connection: Connection) -> list[Any]:
@@ -22,9 +22,5 @@ def _differences(sync_connection: Connection) -> list[Any]:
 async def test_the_migrated_database_has_every_table_column_index_and_key_the_code_declares(
     database_url: str,
 ) -> None:
-    engine = db.create_engine(database_url)
-    try:
-        async with engine.connect() as conn:
-            assert await conn.run_sync(_differences) == []
-    finally:
-        await engine.dispose()
+    async with opened(database_url) as engine, engine.connect() as conn:
+        assert await conn.run_sync(_differences) == []

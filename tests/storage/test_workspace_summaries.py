@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from storage import db
 from storage.workspace_summaries import installed_workspaces
 from storage.workspaces import WorkspaceKey, WorkspaceRepository
+from tests.helpers.databases import opened
 from tests.helpers.installed import configure_workspace
 
 
@@ -15,21 +15,15 @@ async def test_each_installed_workspace_counts_its_own_accounts_and_channels(dat
         WorkspaceKey("E0000000009", "T0000000001"),
         WorkspaceKey("", "T0000000003"),
     )
-    engine = db.create_engine(database_url)
-    try:
+    async with opened(database_url) as engine:
         repo = WorkspaceRepository(engine)
         for i, key in enumerate((one, org, same_team_in_org, gone)):
             await repo.record_install(key, f"W{i}", None, f"external-{i}")
         await repo.mark_uninstalled(gone)
-    finally:
-        await engine.dispose()
     await configure_workspace(database_url, one, accounts=2, channels=3)
     await configure_workspace(database_url, same_team_in_org, accounts=1, channels=1)
-    engine = db.create_engine(database_url)
-    try:
+    async with opened(database_url) as engine:
         listed = await installed_workspaces(engine)
-    finally:
-        await engine.dispose()
     assert [(w.key, w.name, w.accounts, w.channels) for w in listed] == [
         (one, "W0", 2, 3),
         (org, "W1", 0, 0),
