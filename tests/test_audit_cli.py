@@ -20,11 +20,9 @@ from bolt_app.settings import Mode, load_settings
 from storage import db
 from storage.audit import AuditEvent, AuditFilter, AuditRepository
 from storage.clock import utc_now
-from storage.crypto import generate_key
 from storage.tables import audit_events
 from storage.workspaces import WorkspaceKey
-from tests.helpers.installed import install_workspaces
-from tests.helpers.process import app_env
+from tests.helpers.installed import install_workspaces, operator_env
 from tests.test_cli import assert_one_line_failure, cli
 
 ONE, TWO = WorkspaceKey("", "T0000000001"), WorkspaceKey("", "T0000000002")
@@ -32,11 +30,7 @@ ONE, TWO = WorkspaceKey("", "T0000000001"), WorkspaceKey("", "T0000000002")
 
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
-    env = app_env(f"sqlite+aiosqlite:///{tmp_path}/audit.db", "http://127.0.0.1:9/api/")
-    env["TOKEN_ENCRYPTION_KEY"] = generate_key()
-    assert cli(env, "db", "upgrade").returncode == 0
-    asyncio.run(install_workspaces(env["DATABASE_URL"], env["TOKEN_ENCRYPTION_KEY"], (ONE, "Acme")))
-    return env
+    return operator_env(tmp_path, (ONE, "Acme"))
 
 
 def write(env: dict[str, str], *rows: tuple[WorkspaceKey, str, str, str, int]) -> None:

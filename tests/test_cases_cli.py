@@ -14,12 +14,10 @@ import pytest
 from bolt_app.cases_cli import run_case_command
 from bolt_app.cli import build_parser
 from bolt_app.settings import Mode, load_settings
-from storage.crypto import generate_key
 from storage.deferred_cases import DeferredCaseRepository
 from storage.workspaces import WorkspaceKey
 from tests.helpers.databases import opened
-from tests.helpers.installed import install_workspaces
-from tests.helpers.process import app_env
+from tests.helpers.installed import operator_env
 from tests.storage.test_deferred_cases import deferral
 from tests.test_cli import cli
 
@@ -28,13 +26,7 @@ ONE, TWO = WorkspaceKey("", "T0000000001"), WorkspaceKey("", "T0000000002")
 
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
-    env = app_env(f"sqlite+aiosqlite:///{tmp_path}/cases.db", "http://127.0.0.1:9/api/")
-    env["TOKEN_ENCRYPTION_KEY"] = generate_key()
-    assert cli(env, "db", "upgrade").returncode == 0
-    asyncio.run(
-        install_workspaces(env["DATABASE_URL"], env["TOKEN_ENCRYPTION_KEY"], (ONE, "Acme"), (TWO, "Beta"))
-    )
-    return env
+    return operator_env(tmp_path, (ONE, "Acme"), (TWO, "Beta"))
 
 
 async def save(url: str, *keys: tuple[str, WorkspaceKey]) -> None:

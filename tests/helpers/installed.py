@@ -3,17 +3,20 @@ of what reads them: the command line, listings)."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import datetime
+from pathlib import Path
 
 from slack_sdk.oauth.installation_store import Installation
 
 from storage import db
-from storage.crypto import configure_token_cipher
+from storage.crypto import configure_token_cipher, generate_key
 from storage.installation_store import InstallationStore
 from storage.tables import channel_configurations, workspace_authorizations
 from storage.workspaces import WorkspaceKey, WorkspaceRepository
 from tests.helpers.databases import opened
+from tests.helpers.process import app_env
 
 
 async def install_workspaces(url: str, key: str, *workspaces: tuple[WorkspaceKey, str]) -> None:
@@ -61,3 +64,12 @@ async def configure_workspace(url: str, ws: WorkspaceKey, accounts: int, channel
                     )
     finally:
         await engine.dispose()
+
+
+def operator_env(tmp_path: Path, *workspaces: tuple[WorkspaceKey, str]) -> dict[str, str]:
+    """The environment an operator command runs in: a migrated SQLite database with `workspaces` installed."""
+    env = app_env(f"sqlite+aiosqlite:///{tmp_path}/app.db", "http://127.0.0.1:9/api/")
+    env["TOKEN_ENCRYPTION_KEY"] = generate_key()
+    db.upgrade(env["DATABASE_URL"])
+    asyncio.run(install_workspaces(env["DATABASE_URL"], env["TOKEN_ENCRYPTION_KEY"], *workspaces))
+    return env

@@ -28,9 +28,8 @@ def opened(case_id: str, user: str = "U1", workspace: WorkspaceKey = ONE, minute
 
 @pytest.fixture
 async def repo(database_url: str) -> AsyncIterator[CaseOpenerRepository]:
-    engine = db.create_engine(database_url)
-    yield CaseOpenerRepository(engine)
-    await engine.dispose()
+    async with databases.opened(database_url) as engine:
+        yield CaseOpenerRepository(engine)
 
 
 async def test_the_opener_of_a_case_is_known_in_its_workspace_only(repo: CaseOpenerRepository) -> None:

@@ -12,6 +12,7 @@ import pytest
 from storage import db
 from storage.deferred_cases import Attachment, DeferredCaseRepository, NewDeferredCase
 from storage.workspaces import ChannelKey, WorkspaceKey
+from tests.helpers.databases import opened
 
 ONE, OTHER = WorkspaceKey("", "T0000000001"), WorkspaceKey("E0000000009", "T0000000001")
 NOW = datetime(2026, 12, 2, 6, 0, tzinfo=UTC)
@@ -41,9 +42,8 @@ def deferral(
 
 @pytest.fixture
 async def repo(database_url: str) -> AsyncIterator[DeferredCaseRepository]:
-    engine = db.create_engine(database_url)
-    yield DeferredCaseRepository(engine)
-    await engine.dispose()
+    async with opened(database_url) as engine:
+        yield DeferredCaseRepository(engine)
 
 
 async def test_a_submission_is_stored_once_with_its_fields_and_files(repo: DeferredCaseRepository) -> None:
