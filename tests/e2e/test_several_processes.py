@@ -4,7 +4,7 @@ within a second, although each keeps installations (30 s) and channel accounts (
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import aiohttp
@@ -85,43 +85,41 @@ async def _refused_after(
         assert elapsed < REVOCATION_DELAY, f"the other process still opened the form {elapsed:.2f} s later"
 
 
-async def _set_up_and_served_by(
-    other: ServedApp,
-    http: aiohttp.ClientSession,
-    one: ServedApp,
-    slack: FakeSlackApi,
-    aws: AwsDouble,
-    url: str,
-) -> None:
-    """Installs through `one` and configures the channel; `other` then serves it (and caches what it read)."""
-    await install_over_http(http, one.base_url)
-    await configured_channel_of(url, slack, aws, {ACCOUNT: "full"})
-    assert await _create_case(http, other, slack) == "modal"
+@pytest.fixture
+async def served(
+    two_apps: tuple[ServedApp, ServedApp], slack: FakeSlackApi, aws: AwsDouble, _postgres_database: str
+) -> AsyncIterator[tuple[ServedApp, ServedApp, aiohttp.ClientSession]]:
+    """Installed through the first process with the channel configured; the second then serves it (and caches
+    what it read). Yields both and a session to talk to them."""
+    one, other = two_apps
+    async with aiohttp.ClientSession() as http:
+        await install_over_http(http, one.base_url)
+        await configured_channel_of(_postgres_database, slack, aws, {ACCOUNT: "full"})
+        assert await _create_case(http, other, slack) == "modal"
+        yield one, other, http
 
 
 async def test_a_channel_configuration_removed_through_one_process_is_refused_by_the_other_within_a_second(
-    two_apps: tuple[ServedApp, ServedApp], slack: FakeSlackApi, aws: AwsDouble, _postgres_database: str
+    served: tuple[ServedApp, ServedApp, aiohttp.ClientSession], slack: FakeSlackApi
 ) -> None:
-    one, other = two_apps
-    async with aiohttp.ClientSession() as http:
-        await _set_up_and_served_by(other, http, one, slack, aws, _postgres_database)
+    one, other, http = served
 
-        removed_at = time.monotonic()
-        click = {
-            "action_id": "remove_channel_configuration",
-            "block_id": "b",
-            "value": f"{CHANNEL}|{ACCOUNT}",
-            "type": "button",
-            "action_ts": "1.1",
-        }
-        response = await post_signed(
-            http,
-            one.base_url + "/slack/events",
-            block_actions_body(block_actions_payload(click)),
-            SIGNING_SECRET,
-        )
-        assert response.status == 200
-        elapsed, refusal = await _refused_after(http, other, slack, removed_at)
+    removed_at = time.monotonic()
+    click = {
+        "action_id": "remove_channel_configuration",
+        "block_id": "b",
+        "value": f"{CHANNEL}|{ACCOUNT}",
+        "type": "button",
+        "action_ts": "1.1",
+    }
+    response = await post_signed(
+        http,
+        one.base_url + "/slack/events",
+        block_actions_body(block_actions_payload(click)),
+        SIGNING_SECRET,
+    )
+    assert response.status == 200
+    elapsed, refusal = await _refused_after(http, other, slack, removed_at)
 
     detached = await slack.wait_for(RESPONSE_URL, where=lambda c: "was detached" in text_of(c))
     assert detached
@@ -130,22 +128,20 @@ async def test_a_channel_configuration_removed_through_one_process_is_refused_by
 
 
 async def test_a_workspace_uninstalled_through_one_process_is_not_served_by_the_other_within_a_second(
-    two_apps: tuple[ServedApp, ServedApp], slack: FakeSlackApi, aws: AwsDouble, _postgres_database: str
+    served: tuple[ServedApp, ServedApp, aiohttp.ClientSession], slack: FakeSlackApi
 ) -> None:
-    one, other = two_apps
-    async with aiohttp.ClientSession() as http:
-        await _set_up_and_served_by(other, http, one, slack, aws, _postgres_database)
+    one, other, http = served
 
-        uninstalled_at = time.monotonic()
-        uninstall = await post_signed(
-            http, one.base_url + "/slack/events", event_body({"type": "app_uninstalled"}), SIGNING_SECRET
+    uninstalled_at = time.monotonic()
+    uninstall = await post_signed(
+        http, one.base_url + "/slack/events", event_body({"type": "app_uninstalled"}), SIGNING_SECRET
+    )
+    assert uninstall.status == 200
+    while True:
+        answer = await post_signed(
+            http, other.base_url + "/slack/events", slash_command_body(text="help"), SIGNING_SECRET
         )
-        assert uninstall.status == 200
-        while True:
-            answer = await post_signed(
-                http, other.base_url + "/slack/events", slash_command_body(text="help"), SIGNING_SECRET
-            )
-            elapsed = time.monotonic() - uninstalled_at
-            if "not installed in this workspace" in answer.text:
-                break
-            assert elapsed < REVOCATION_DELAY, f"the other process still served {elapsed:.2f} s later"
+        elapsed = time.monotonic() - uninstalled_at
+        if "not installed in this workspace" in answer.text:
+            break
+        assert elapsed < REVOCATION_DELAY, f"the other process still served {elapsed:.2f} s later"

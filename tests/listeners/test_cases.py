@@ -644,11 +644,12 @@ async def test_a_read_only_role_can_search_and_read_but_every_write_names_the_re
     assert harness.slack.calls("chat.update") == []
 
 
-async def channel_role_differing_from_the_authorized_one(
+async def case_created_where_the_channel_role_differs_from_the_authorized_one(
     h: AppHarness, aws: AwsDouble, authorized_policy: str, channel_policy: str
 ) -> tuple[str, str]:
-    """Authorizes the account with one role and attaches another role of it to the channel (both verified with
-    the workspace's External ID); returns (authorized role, channel role)."""
+    """Authorizes the account with one role, attaches another role of it to the channel (both verified with the
+    workspace's External ID), then submits the create form in the channel; returns (authorized role, channel
+    role), with AWS's records holding only what the submission did."""
     from bolt_app.services.channels import ConfigureRequest
     from bolt_app.services.context import Actor
     from storage.channels import Notifications
@@ -663,18 +664,17 @@ async def channel_role_differing_from_the_authorized_one(
     await h.services.accounts.authorize(Actor.member(key, "U0001", slack_admin=True), authorized, "Prod")
     request = ConfigureRequest("C0001", "aws-support", ACCOUNT, channel, Notifications())
     await h.services.channels.configure(Actor.member(key, "U0001", slack_admin=True), request)
+    aws.reset_records()
+    await submit(h, await create_modal(h), case_form())
     return authorized, channel
 
 
 async def test_the_channels_role_creates_the_case_not_the_role_that_authorized_the_account(
     harness: AppHarness, aws: AwsDouble
 ) -> None:
-    authorized, channel = await channel_role_differing_from_the_authorized_one(
+    authorized, channel = await case_created_where_the_channel_role_differs_from_the_authorized_one(
         harness, aws, "readonly", "full"
     )
-    aws.reset_records()
-    view = await create_modal(harness)
-    await submit(harness, view, case_form())
     posted = (await harness.slack.wait_for("chat.postMessage"))[-1]
     [created] = aws.cases(ACCOUNT)
     assert created.subject in text_of(posted)
@@ -686,12 +686,9 @@ async def test_the_channels_role_creates_the_case_not_the_role_that_authorized_t
 async def test_a_read_only_channel_role_is_refused_though_the_authorizing_role_may_create(
     harness: AppHarness, aws: AwsDouble
 ) -> None:
-    authorized, channel = await channel_role_differing_from_the_authorized_one(
+    authorized, channel = await case_created_where_the_channel_role_differs_from_the_authorized_one(
         harness, aws, "full", "readonly"
     )
-    aws.reset_records()
-    view = await create_modal(harness)
-    await submit(harness, view, case_form())
     said = await ephemeral_said(harness)
     assert f"The IAM role {channel} of account" in said and "support:CreateCase" in said
     assert authorized not in said

@@ -11,6 +11,7 @@ from urllib.parse import urlparse
 from bolt_app.blocks.cases.parts import SERVICE_ACTION
 from bolt_app.services.cases.fields import SERVICE_BLOCK, SUBJECT_BLOCK
 from tests.fakes.aws import AwsDouble
+from tests.fakes.moto_support import Case
 from tests.fakes.slack_api import Call
 from tests.helpers.app import AppHarness
 from tests.helpers.scenario import (
@@ -94,12 +95,20 @@ async def test_a_throttled_search_is_retried_and_the_user_sees_the_case(
     assert [c.error for c in aws.calls_to("support", "DescribeCases")][:2] == ["ThrottlingException", None]
 
 
+async def more_cases_than_a_second_of_searches(
+    harness: AppHarness, aws: AwsDouble, subject: str
+) -> list[Case]:
+    """A channel with one account holding 14 cases (more than its 5 searches a second), AWS at realistic speed."""
+    await configured_channel(harness, aws, {ACCOUNT: "full"})
+    cases = [aws.support.put_case(ACCOUNT, subject=f"{subject} {n}") for n in range(14)]
+    aws.realistic(SCALE)
+    return cases
+
+
 async def test_many_searches_of_one_account_never_exceed_its_rate(
     harness: AppHarness, aws: AwsDouble
 ) -> None:
-    await configured_channel(harness, aws, {ACCOUNT: "full"})
-    cases = [aws.support.put_case(ACCOUNT, subject=f"Case {n}") for n in range(14)]
-    aws.realistic(SCALE)
+    cases = await more_cases_than_a_second_of_searches(harness, aws, "Case")
     aws.reset_records()
     await search_many(harness, [c.display_id for c in cases])
     shown = await results(harness, len(cases))
@@ -173,9 +182,7 @@ async def test_a_saturated_account_does_not_hold_up_another_accounts_search(
 async def test_a_waiting_search_says_its_place_in_line_and_the_result_replaces_it(
     harness: AppHarness, aws: AwsDouble
 ) -> None:
-    await configured_channel(harness, aws, {ACCOUNT: "full"})
-    cases = [aws.support.put_case(ACCOUNT, subject=f"Queued {n}") for n in range(14)]
-    aws.realistic(SCALE)
+    cases = await more_cases_than_a_second_of_searches(harness, aws, "Queued")
     paths = await search_many(harness, [c.display_id for c in cases])
     await results(harness, len(cases))
     posts = harness.slack.calls("response_url")
