@@ -210,3 +210,31 @@ async def configured_channel(
         await h.services.channels.repository.save(row, per_account=20, per_channel=100)
         roles[account_id] = role
     return roles
+
+
+def cases_a_second_apart(aws: Any, account_id: str, prefix: str, count: int) -> list[Any]:
+    """`count` open cases of the account, each created a second after the last (a search lists newest first)."""
+    cases = []
+    for n in range(count):
+        cases.append(aws.support.put_case(account_id, subject=f"{prefix} {n}"))
+        aws.advance_time(1)
+    return cases
+
+
+async def channel_with_open_and_resolved_case(
+    h: AppHarness, aws: Any, account_id: str, policy: str, subject: str
+) -> tuple[Any, Any]:
+    """The channel configured with one account (its role `policy`), which has an open case and a resolved one."""
+    await configured_channel(h, aws, {account_id: policy})
+    return (
+        aws.support.put_case(account_id, subject=subject),
+        aws.support.put_case(account_id, subject="Done", status="resolved"),
+    )
+
+
+async def channel_with_case_awaiting_an_answer(h: AppHarness, aws: Any, account_id: str) -> Any:
+    """The channel configured with one account (full access), whose open case AWS asked a question on."""
+    await configured_channel(h, aws, {account_id: "full"})
+    case = aws.support.put_case(account_id, subject="Slow EBS volume")
+    aws.add_aws_reply(case.case_id, "Which volume?")
+    return case

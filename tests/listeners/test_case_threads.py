@@ -12,7 +12,15 @@ from bolt_app.services.cases.models import Communication
 from tests.blocks.cases.kit import a_case
 from tests.fakes.aws import AwsDouble
 from tests.helpers.app import AppHarness
-from tests.helpers.scenario import case_form, click_message, configured_channel, submit, text_of, view_of
+from tests.helpers.scenario import (
+    case_form,
+    channel_with_case_awaiting_an_answer,
+    click_message,
+    configured_channel,
+    submit,
+    text_of,
+    view_of,
+)
 from tests.helpers.slack_requests import block_actions_body, block_actions_payload
 from tests.listeners.test_cases import ACCOUNT, create_modal, ref_of
 
@@ -37,9 +45,7 @@ async def test_a_case_opened_here_says_who_opened_it_and_links_to_support_center
 async def test_reply_from_an_aws_answer_in_a_case_thread_reaches_aws_and_leaves_that_answer_as_it_was(
     harness: AppHarness, aws: AwsDouble
 ) -> None:
-    await configured_channel(harness, aws, {ACCOUNT: "full"})
-    case = aws.support.put_case(ACCOUNT, subject="Slow EBS volume")
-    aws.add_aws_reply(case.case_id, "Which volume?")
+    case = await channel_with_case_awaiting_an_answer(harness, aws, ACCOUNT)
     answer = correspondence_message(
         a_case(case_id=case.case_id, account_id=ACCOUNT, display_id=case.display_id),
         Communication("Which volume?", "Amazon Web Services", None),

@@ -25,6 +25,9 @@ from tests.helpers.app import SIGNING_SECRET, AppHarness
 from tests.helpers.scenario import (
     blocks_of,
     case_form,
+    cases_a_second_apart,
+    channel_with_case_awaiting_an_answer,
+    channel_with_open_and_resolved_case,
     choose_in_modal,
     click_message,
     configured_channel,
@@ -444,9 +447,7 @@ async def test_search_modal_pages_five_results_at_a_time_in_place(
     harness: AppHarness, aws: AwsDouble
 ) -> None:
     await configured_channel(harness, aws, {ACCOUNT: "full"})
-    for i in range(7):
-        aws.support.put_case(ACCOUNT, subject=f"Open case {i}")
-        aws.advance_time(1)
+    cases_a_second_apart(aws, ACCOUNT, "Open case", 7)
     aws.support.put_case(ACCOUNT, subject="Closed long ago", status="resolved")
     view = await open_modal(harness, "search-case")
     assert view["callback_id"] == parts.SEARCH_CASES_VIEW and "Case status" in json.dumps(view)
@@ -531,9 +532,7 @@ async def test_see_details_shows_the_case_with_its_correspondence_full_and_paged
 async def test_reply_sends_the_message_with_contacts_and_files_signed_by_the_user(
     harness: AppHarness, aws: AwsDouble
 ) -> None:
-    await configured_channel(harness, aws, {ACCOUNT: "full"})
-    case = aws.support.put_case(ACCOUNT, subject="Slow EBS volume")
-    aws.add_aws_reply(case.case_id, "Which volume?")
+    case = await channel_with_case_awaiting_an_answer(harness, aws, ACCOUNT)
     harness.slack.add_file("F1", "iostat.txt", b"sda 99%")
     view = await case_modal_from_click(
         harness, parts.REPLY_ACTION, ref_of(case), message_ts="1700000000.000300"
@@ -613,9 +612,7 @@ async def test_share_to_channel_posts_the_case_for_everyone(harness: AppHarness,
 async def test_a_read_only_role_can_search_and_read_but_every_write_names_the_refused_action(
     harness: AppHarness, aws: AwsDouble
 ) -> None:
-    await configured_channel(harness, aws, {ACCOUNT: "readonly"})
-    case = aws.support.put_case(ACCOUNT, subject="Read me")
-    closed = aws.support.put_case(ACCOUNT, subject="Done", status="resolved")
+    case, closed = await channel_with_open_and_resolved_case(harness, aws, ACCOUNT, "readonly", "Read me")
 
     await harness.command(f"search-case {case.display_id}")
     assert "Read me" in (await said_back(harness))[-1]

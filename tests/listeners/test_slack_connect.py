@@ -29,6 +29,7 @@ from tests.fakes.slack_api import TEAM_NAME, FakeSlackApi
 from tests.helpers.app import AppHarness
 from tests.helpers.scenario import (
     case_form,
+    channel_with_open_and_resolved_case,
     click_message,
     configured_channel,
     open_modal,
@@ -102,9 +103,7 @@ async def test_an_outsider_is_refused_every_case_action_while_a_member_succeeds_
 ) -> None:
     from tests.listeners.test_quotas import EC2, VCPU_QUOTA, choose, state, without_hash
 
-    await configured_channel(harness, aws, {ACCOUNT: "full"})
-    case = aws.support.put_case(ACCOUNT, subject="Shared trouble")
-    closed = aws.support.put_case(ACCOUNT, subject="Done", status="resolved")
+    case, closed = await channel_with_open_and_resolved_case(harness, aws, ACCOUNT, "full", "Shared trouble")
     # The modals a member opened (slash commands reach the app only from workspaces that installed it).
     create = await modal_after(harness, lambda: harness.command("create-case", channel_id=CHANNEL))
     reply = await modal_after(harness, lambda: click_message(harness, REPLY_ACTION, ref(case.case_id)))

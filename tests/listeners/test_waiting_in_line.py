@@ -18,7 +18,14 @@ from bolt_app.services.cases import fields
 from tests.fakes.aws import AwsDouble
 from tests.fakes.slack_api import Call, FakeSlackApi
 from tests.helpers.app import AppHarness, app_settings, running_app
-from tests.helpers.scenario import click_message, configured_channel, open_modal, submit, text_of
+from tests.helpers.scenario import (
+    cases_a_second_apart,
+    click_message,
+    configured_channel,
+    open_modal,
+    submit,
+    text_of,
+)
 from tests.listeners.test_cases import buttons, ref_of
 from tests.listeners.test_surge import ACCOUNT, OTHER, SCALE, search_many
 
@@ -155,9 +162,7 @@ async def test_the_next_page_of_results_says_its_place_in_place_of_the_page_then
     harness: AppHarness, aws: AwsDouble
 ) -> None:
     await configured_channel(harness, aws, {ACCOUNT: "full"})
-    for n in range(7):
-        aws.support.put_case(ACCOUNT, subject=f"Mine {n}")
-        aws.advance_time(1)
+    cases_a_second_apart(aws, ACCOUNT, "Mine", 7)
     view = await open_modal(harness, "search-case")
     await submit(harness, view, SEARCH)
     [first] = await harness.slack.wait_for("chat.postEphemeral")
