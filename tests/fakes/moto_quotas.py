@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import json
 import secrets
-import sys
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -45,6 +44,7 @@ from moto.iam.access_control import CreateAccessKeyFailure, IAMPolicy, Permissio
 from moto.servicequotas.resources.default_quotas.vpc import VPC_DEFAULT_QUOTAS
 from moto.servicequotas.responses import ServiceQuotasResponse
 
+from tests.fakes.extension import InstalledWorld
 from tests.fakes.moto_support import ApiError, caller_of, json_params, paginate
 
 CATALOGUE_REGIONS = ("us-east-1", "us-west-2", "eu-west-1")
@@ -414,13 +414,11 @@ class QuotasWorld:
 # moto grafting
 # ------------------------------------------------------------------------------------------------------------
 
-_world: QuotasWorld | None = None
+_installed: InstalledWorld[QuotasWorld] = InstalledWorld("Service Quotas")
 
 
 def world() -> QuotasWorld:
-    if _world is None:
-        raise RuntimeError("the Service Quotas extension is not installed (use the `aws` fixture)")
-    return _world
+    return _installed.get()
 
 
 def _may_create_slr(response: ServiceQuotasResponse) -> bool:
@@ -471,6 +469,6 @@ _OPS: dict[str, Callable[[ServiceQuotasResponse, dict[str, Any]], dict[str, Any]
 
 def install(mp: pytest.MonkeyPatch, quotas_world: QuotasWorld) -> None:
     """Graft the model onto moto for the duration of ``mp``."""
-    mp.setattr(sys.modules[__name__], "_world", quotas_world)
+    mp.setattr(_installed, "world", quotas_world)
     for name, fn in _OPS.items():
         mp.setattr(ServiceQuotasResponse, name, _handler(name, fn), raising=False)

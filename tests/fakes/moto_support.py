@@ -28,7 +28,6 @@ import base64
 import binascii
 import json
 import secrets
-import sys
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -41,6 +40,8 @@ from moto.iam.models import iam_backends
 from moto.sts.models import sts_backends
 from moto.support.models import SupportBackend, support_backends
 from moto.support.responses import SupportResponse
+
+from tests.fakes.extension import InstalledWorld
 
 SUPPORT_REGION = "us-east-1"
 MAX_ATTACHMENTS_PER_SET = 3
@@ -611,13 +612,11 @@ def describe_create_case_options(p: dict[str, Any]) -> dict[str, Any]:
 # moto grafting
 # ------------------------------------------------------------------------------------------------------------
 
-_world: SupportWorld | None = None
+_installed: InstalledWorld[SupportWorld] = InstalledWorld("Support")
 
 
 def world() -> SupportWorld:
-    if _world is None:
-        raise RuntimeError("the Support extension is not installed (use the `aws` fixture)")
-    return _world
+    return _installed.get()
 
 
 def _support_backend(self: SupportResponse) -> SupportBackend:
@@ -681,7 +680,7 @@ _CATALOGUE_OPS = [
 
 def install(mp: pytest.MonkeyPatch, support_world: SupportWorld) -> None:
     """Graft the model onto moto for the duration of ``mp``."""
-    mp.setattr(sys.modules[__name__], "_world", support_world)
+    mp.setattr(_installed, "world", support_world)
     mp.setattr(SupportResponse, "support_backend", property(_support_backend))
     for name, with_caller in _CASE_OPS.items():
         mp.setattr(SupportBackend, name, _backend_op(name, with_caller), raising=False)
