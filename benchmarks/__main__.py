@@ -11,18 +11,19 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from benchmarks.harness import AWS_KINDS, Bench
-from benchmarks.scenarios import (
-    Figures,
-    run_create_open,
-    run_create_submit,
-    run_fanout,
-    run_help,
-    run_search,
-    run_startup,
-    seed_channel,
-)
-from benchmarks.surge import SurgeSize, run_surge, surge_table
+from benchmarks.harness import AWS_KINDS
+from benchmarks.harness import Bench
+from benchmarks.scenarios import Figures
+from benchmarks.scenarios import run_create_open
+from benchmarks.scenarios import run_create_submit
+from benchmarks.scenarios import run_fanout
+from benchmarks.scenarios import run_help
+from benchmarks.scenarios import run_search
+from benchmarks.scenarios import run_startup
+from benchmarks.scenarios import seed_channel
+from benchmarks.surge import SurgeSize
+from benchmarks.surge import run_surge
+from benchmarks.surge import surge_table
 
 SCENARIOS = ("help", "create-open", "create-submit", "search", "fanout", "startup", "surge")
 

@@ -15,7 +15,8 @@ import urllib.parse
 import urllib.request
 import uuid
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,10 +26,12 @@ from moto.server import ThreadedMotoServer
 from prometheus_client.parser import text_string_to_metric_families
 
 from storage.crypto import generate_key
-from tests.fakes.aws import AwsDouble, MotoServerHandle
+from tests.fakes.aws import AwsDouble
+from tests.fakes.aws import MotoServerHandle
 from tests.fakes.slack_api import FakeSlackApi
 from tests.helpers.postgres import scratch_database
-from tests.helpers.process import free_port, stop
+from tests.helpers.process import free_port
+from tests.helpers.process import stop
 
 SIGNING_SECRET = "bench-signing-secret"
 CLIENT_ID, CLIENT_SECRET = "111.222", "bench-client-secret"

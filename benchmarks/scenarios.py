@@ -10,20 +10,28 @@ import time
 import urllib.request
 import uuid
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from dataclasses import asdict
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import UTC
+from datetime import datetime
 from typing import Any
 
-from benchmarks.harness import Bench, Process
+from benchmarks.harness import Bench
+from benchmarks.harness import Process
 from bolt_app.app import build_services
 from bolt_app.services.context import Actor
 from bolt_app.settings import Settings
-from storage.channels import ChannelConfigRow, Notifications
+from storage.channels import ChannelConfigRow
+from storage.channels import Notifications
 from storage.workspaces import WorkspaceKey
 from tests.fakes.slack_api import Call
 from tests.helpers import scenario
-from tests.helpers.scenario import view_of, with_values
-from tests.helpers.slack_requests import slash_command_body, view_submission_body, view_submission_payload
+from tests.helpers.scenario import view_of
+from tests.helpers.scenario import with_values
+from tests.helpers.slack_requests import slash_command_body
+from tests.helpers.slack_requests import view_submission_body
+from tests.helpers.slack_requests import view_submission_payload
 
 FORM = "application/x-www-form-urlencoded"
 ACCOUNT = "210987654321"

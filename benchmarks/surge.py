@@ -17,26 +17,36 @@ import random
 import re
 import time
 from collections import Counter
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
+from dataclasses import field
+from dataclasses import replace
 from typing import Any
 
-from benchmarks.harness import Bench, Process
-from benchmarks.scenarios import FORM, _percentile, case_form, seed_channels
-from bolt_app.blocks.cases.parts import REPLY_ACTION, SEE_DETAILS_ACTION, SERVICE_ACTION, CaseRef, ViewState
-from bolt_app.services.cases.fields import MESSAGE_BLOCK, SERVICE_BLOCK
+from benchmarks.harness import Bench
+from benchmarks.harness import Process
+from benchmarks.scenarios import FORM
+from benchmarks.scenarios import _percentile
+from benchmarks.scenarios import case_form
+from benchmarks.scenarios import seed_channels
+from bolt_app.blocks.cases.parts import REPLY_ACTION
+from bolt_app.blocks.cases.parts import SEE_DETAILS_ACTION
+from bolt_app.blocks.cases.parts import SERVICE_ACTION
+from bolt_app.blocks.cases.parts import CaseRef
+from bolt_app.blocks.cases.parts import ViewState
+from bolt_app.services.cases.fields import MESSAGE_BLOCK
+from bolt_app.services.cases.fields import SERVICE_BLOCK
 from listeners.quota_form import metadata as quota_metadata
 from tests.fakes.aws_realism import SUPPORT_RATE_PER_SECOND
 from tests.fakes.slack_api import Call
-from tests.helpers.scenario import view_of, with_values
-from tests.helpers.slack_requests import (
-    block_actions_body,
-    block_actions_payload,
-    block_suggestion_body,
-    block_suggestion_payload,
-    slash_command_body,
-    view_submission_body,
-    view_submission_payload,
-)
+from tests.helpers.scenario import view_of
+from tests.helpers.scenario import with_values
+from tests.helpers.slack_requests import block_actions_body
+from tests.helpers.slack_requests import block_actions_payload
+from tests.helpers.slack_requests import block_suggestion_body
+from tests.helpers.slack_requests import block_suggestion_payload
+from tests.helpers.slack_requests import slash_command_body
+from tests.helpers.slack_requests import view_submission_body
+from tests.helpers.slack_requests import view_submission_payload
 
 THINK_S = {"create": (1.0, 2.5), "reply": 2.0, "quota": 1.0}  # when a user's next step follows the first
 THROTTLING_WORDS = ("ThrottlingException", "TooManyRequestsException", "Rate exceeded", "throttl")

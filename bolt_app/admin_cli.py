@@ -7,7 +7,8 @@ import asyncio
 import getpass
 import json
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,14 +18,17 @@ from bolt_app.app import build_services
 from bolt_app.aws.policies import cloudformation_template
 from bolt_app.bundle import Services
 from bolt_app.errors import UserFacingError
-from bolt_app.http.notifications import (
-    app_event_bus_template,
-    events_token_instructions,
-    forwarding_template,
-)
-from bolt_app.identifiers import ACCOUNT_ID, ENTERPRISE_ID, ROLE_ARN, TEAM_ID, identifier_argument
+from bolt_app.http.notifications import app_event_bus_template
+from bolt_app.http.notifications import events_token_instructions
+from bolt_app.http.notifications import forwarding_template
+from bolt_app.identifiers import ACCOUNT_ID
+from bolt_app.identifiers import ENTERPRISE_ID
+from bolt_app.identifiers import ROLE_ARN
+from bolt_app.identifiers import TEAM_ID
+from bolt_app.identifiers import identifier_argument
 from bolt_app.services.accounts import display_name
-from bolt_app.services.channel_files import ChannelFiles, rows_as_file
+from bolt_app.services.channel_files import ChannelFiles
+from bolt_app.services.channel_files import rows_as_file
 from bolt_app.services.context import Actor
 from bolt_app.services.role_templates import role_name
 from bolt_app.settings import Settings

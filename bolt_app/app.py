@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
@@ -14,7 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bolt_app.aws.budget import AwsBudget
 from bolt_app.aws.identity import AppIdentity
-from bolt_app.aws.sessions import AwsClients, RoleSessions
+from bolt_app.aws.sessions import AwsClients
+from bolt_app.aws.sessions import RoleSessions
 from bolt_app.bundle import Services
 from bolt_app.http.oauth import build_install_flow
 from bolt_app.logging_setup import bolt_log_context
@@ -31,31 +33,37 @@ from bolt_app.services.notifications.case_reading import CaseReader
 from bolt_app.services.notifications.delivery import ChannelDelivery
 from bolt_app.services.notifications.events_tokens import EventsTokens
 from bolt_app.services.notifications.inbox import Inbox
-from bolt_app.services.notifications.options import Clock, NotificationOptions, system_clock
+from bolt_app.services.notifications.options import Clock
+from bolt_app.services.notifications.options import NotificationOptions
+from bolt_app.services.notifications.options import system_clock
 from bolt_app.services.notifications.reconcile import Reconciliation
 from bolt_app.services.notifications.service import NotificationService
 from bolt_app.services.quotas.service import QuotaService
-from bolt_app.services.role_templates import LINK_HOURS, RoleTemplates
+from bolt_app.services.role_templates import LINK_HOURS
+from bolt_app.services.role_templates import RoleTemplates
 from bolt_app.services.workspaces import WorkspaceService
 from bolt_app.settings import Settings
-from bolt_app.shared_caches import forget_changed, forget_everything
-from bolt_app.signed_links import LinkSigner, derived_key
-from bolt_app.slack.authorize import (
-    StoredInstallationAuthorize,
-    TokenRotation,
-    answer_when_not_installed,
-    not_installed_message,
-)
-from bolt_app.slack.client import build_web_client, new_http_session
+from bolt_app.shared_caches import forget_changed
+from bolt_app.shared_caches import forget_everything
+from bolt_app.signed_links import LinkSigner
+from bolt_app.signed_links import derived_key
+from bolt_app.slack.authorize import StoredInstallationAuthorize
+from bolt_app.slack.authorize import TokenRotation
+from bolt_app.slack.authorize import answer_when_not_installed
+from bolt_app.slack.authorize import not_installed_message
+from bolt_app.slack.client import build_web_client
+from bolt_app.slack.client import new_http_session
 from bolt_app.slack.deferred_cases import SlackDeferredCases
 from bolt_app.slack.delivery import SlackDelivery
 from bolt_app.slack.people import SlackPeopleDirectory
 from bolt_app.slack.retries import drop_retries_after_timeout
 from listeners import register_listeners
 from storage.accounts import AccountRepository
-from storage.audit import AuditRepository, IdempotencyKeys
+from storage.audit import AuditRepository
+from storage.audit import IdempotencyKeys
 from storage.case_openers import CaseOpenerRepository
-from storage.change_feed import ChangeFeed, announces_changes
+from storage.change_feed import ChangeFeed
+from storage.change_feed import announces_changes
 from storage.channels import ChannelRepository
 from storage.crypto import configure_token_cipher
 from storage.db import create_engine
@@ -65,7 +73,8 @@ from storage.notifications.deliveries import DeliveryRepository
 from storage.notifications.events_tokens import EventsTokenRepository
 from storage.notifications.reconciliations import ReconciliationRepository
 from storage.notifications.threads import ThreadRepository
-from storage.state_store import OAuthStateStore, state_key
+from storage.state_store import OAuthStateStore
+from storage.state_store import state_key
 from storage.workspaces import WorkspaceRepository
 
 __all__ = ["Services", "build_app", "build_notification_service", "build_services"]

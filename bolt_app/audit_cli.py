@@ -7,16 +7,26 @@ import argparse
 import asyncio
 import json
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 from typing import Any
 
-from bolt_app.admin_cli import add_workspace_args, resolve_workspace, run_with_services
+from bolt_app.admin_cli import add_workspace_args
+from bolt_app.admin_cli import resolve_workspace
+from bolt_app.admin_cli import run_with_services
 from bolt_app.bundle import Services
 from bolt_app.errors import UserFacingError
-from bolt_app.identifiers import CASE_ID, CHANNEL_ID, USER_ID, identifier_argument
+from bolt_app.identifiers import CASE_ID
+from bolt_app.identifiers import CHANNEL_ID
+from bolt_app.identifiers import USER_ID
+from bolt_app.identifiers import identifier_argument
 from bolt_app.settings import Settings
-from storage.audit import AuditEntry, AuditFilter
-from storage.clock import as_utc, utc_naive, utc_now
+from storage.audit import AuditEntry
+from storage.audit import AuditFilter
+from storage.clock import as_utc
+from storage.clock import utc_naive
+from storage.clock import utc_now
 
 PAGE = 1000  # rows read at a time (keyset pages, so a long trail never needs one huge query)
 _AGO = re.compile(r"([0-9]{1,6})([dhm])", re.ASCII)

@@ -13,7 +13,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bolt_app.aws.identity import AppIdentity
-from bolt_app.aws.sessions import AwsClients, RoleSessions
+from bolt_app.aws.sessions import AwsClients
+from bolt_app.aws.sessions import RoleSessions
 from bolt_app.services.accounts import AccountService
 from bolt_app.services.audit_log import AuditLog
 from bolt_app.services.cases.channel_actions import CaseActions

@@ -7,7 +7,9 @@ import argparse
 import asyncio
 from typing import Any
 
-from bolt_app.admin_cli import add_workspace_args, resolve_workspace, run_with_services
+from bolt_app.admin_cli import add_workspace_args
+from bolt_app.admin_cli import resolve_workspace
+from bolt_app.admin_cli import run_with_services
 from bolt_app.audit_cli import formatted
 from bolt_app.bundle import Services
 from bolt_app.settings import Settings

@@ -12,12 +12,21 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from bolt_app.admin_cli import add_account_commands, run_admin_command
-from bolt_app.audit_cli import add_audit_commands, run_audit_command
-from bolt_app.cases_cli import add_case_commands, run_case_command
+from bolt_app.admin_cli import add_account_commands
+from bolt_app.admin_cli import run_admin_command
+from bolt_app.audit_cli import add_audit_commands
+from bolt_app.audit_cli import run_audit_command
+from bolt_app.cases_cli import add_case_commands
+from bolt_app.cases_cli import run_case_command
 from bolt_app.cli_failures import failure_line
-from bolt_app.logging_setup import LOG_FORMATS, configure_logging, redact
-from bolt_app.settings import DEFAULT_DATABASE_URL, Mode, Settings, SettingsError, load_settings
+from bolt_app.logging_setup import LOG_FORMATS
+from bolt_app.logging_setup import configure_logging
+from bolt_app.logging_setup import redact
+from bolt_app.settings import DEFAULT_DATABASE_URL
+from bolt_app.settings import Mode
+from bolt_app.settings import Settings
+from bolt_app.settings import SettingsError
+from bolt_app.settings import load_settings
 from storage import db
 
 if TYPE_CHECKING:

@@ -9,8 +9,10 @@ import logging
 import re
 import sys
 import uuid
-from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from collections.abc import Awaitable
+from collections.abc import Callable
+from datetime import UTC
+from datetime import datetime
 from typing import Any
 
 LOG_FORMATS = ("text", "json")

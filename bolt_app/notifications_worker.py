@@ -26,17 +26,24 @@ import re
 import secrets
 import signal
 import socket
-from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Awaitable
+from collections.abc import Callable
+from collections.abc import Mapping
+from collections.abc import Sequence
+from dataclasses import dataclass
+from dataclasses import field
 from typing import Any
 
 import botocore.session
 from aiohttp import web
 from botocore.client import BaseClient
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import BotoCoreError
+from botocore.exceptions import ClientError
 
-from bolt_app.http.event_bodies import case_account, decode_event, sender_problem
+from bolt_app.http.event_bodies import case_account
+from bolt_app.http.event_bodies import decode_event
+from bolt_app.http.event_bodies import sender_problem
 from bolt_app.metrics import Metrics
 from bolt_app.services.audit_log import AuditLog
 from bolt_app.services.cases.deferred import DeferredCases

@@ -9,8 +9,10 @@ from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 
-from storage.crypto import generate_key, is_valid_key
-from storage.db import is_sqlite, sqlite_path
+from storage.crypto import generate_key
+from storage.crypto import is_valid_key
+from storage.db import is_sqlite
+from storage.db import sqlite_path
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,8 @@ from collections.abc import Callable
 from bolt_app.services.channels import ChannelService
 from storage.change_feed import Change
 from storage.installation_store import InstallationStore
-from storage.workspaces import ChannelKey, WorkspaceKey
+from storage.workspaces import ChannelKey
+from storage.workspaces import WorkspaceKey
 
 
 def forget_changed(store: InstallationStore, channels: ChannelService) -> Callable[[Change], None]:

@@ -12,18 +12,27 @@ from functools import partial
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
-from bolt_app.app import build_app, build_services
+from bolt_app.app import build_app
+from bolt_app.app import build_services
 from bolt_app.bundle import Services
-from bolt_app.http.notifications import EVENTS_PATH, events_route
-from bolt_app.http.role_templates import TEMPLATE_PATH, role_template_route
+from bolt_app.http.notifications import EVENTS_PATH
+from bolt_app.http.notifications import events_route
+from bolt_app.http.role_templates import TEMPLATE_PATH
+from bolt_app.http.role_templates import role_template_route
 from bolt_app.http.security_headers import security_headers
-from bolt_app.logging_setup import bind, start_request
+from bolt_app.logging_setup import bind
+from bolt_app.logging_setup import start_request
 from bolt_app.metrics import Metrics
-from bolt_app.notifications_worker import options_from_env, serve_deliveries, serve_in_background, worker_id
+from bolt_app.notifications_worker import options_from_env
+from bolt_app.notifications_worker import serve_deliveries
+from bolt_app.notifications_worker import serve_in_background
+from bolt_app.notifications_worker import worker_id
 from bolt_app.settings import Settings
 from bolt_app.slack.http_endpoint import slack_web_app
 from bolt_app.slack.socket_mode import prepare_socket_mode_bot
-from storage.db import current_revision, head_revision, ping
+from storage.db import current_revision
+from storage.db import head_revision
+from storage.db import ping
 
 log = logging.getLogger(__name__)
 

@@ -2,7 +2,12 @@
 
 from slack_bolt.async_app import AsyncApp
 
-from listeners import actions, commands, events, options, shortcuts, views
+from listeners import actions
+from listeners import commands
+from listeners import events
+from listeners import options
+from listeners import shortcuts
+from listeners import views
 from listeners.actor_home import read_actor_home
 
 

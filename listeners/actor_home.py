@@ -11,7 +11,8 @@ The user's name as the payload gives it goes into `context["actor_name"]` (the a
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt.context.async_context import AsyncBoltContext

@@ -8,8 +8,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Awaitable
+from collections.abc import Callable
+from collections.abc import Mapping
+from dataclasses import dataclass
+from dataclasses import replace
 from typing import Any
 
 from slack_bolt.context.async_context import AsyncBoltContext
@@ -17,24 +20,43 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bolt_app.blocks.cases.forms import CaseFormPrefill, create_case_modal, search_modal
+from bolt_app.blocks.cases.forms import CaseFormPrefill
+from bolt_app.blocks.cases.forms import create_case_modal
+from bolt_app.blocks.cases.forms import search_modal
 from bolt_app.blocks.cases.messages import case_details_blocks
-from bolt_app.blocks.cases.parts import TEXT_INPUT_CHARS, CaseRef, ViewState
-from bolt_app.blocks.cases.readers import CaseForm, MessageForm, SlackFile
-from bolt_app.blocks.common import Block, View, message_modal
+from bolt_app.blocks.cases.parts import TEXT_INPUT_CHARS
+from bolt_app.blocks.cases.parts import CaseRef
+from bolt_app.blocks.cases.parts import ViewState
+from bolt_app.blocks.cases.readers import CaseForm
+from bolt_app.blocks.cases.readers import MessageForm
+from bolt_app.blocks.cases.readers import SlackFile
+from bolt_app.blocks.common import Block
+from bolt_app.blocks.common import View
+from bolt_app.blocks.common import message_modal
 from bolt_app.errors import UserFacingError
 from bolt_app.file_hosts import remote_file_problem
-from bolt_app.services.cases.fields import ATTACHMENTS_BLOCK, CATEGORY_BLOCK, SERVICE_BLOCK, SEVERITY_BLOCK
-from bolt_app.services.cases.models import CaseSummary, SupportService
+from bolt_app.services.cases.fields import ATTACHMENTS_BLOCK
+from bolt_app.services.cases.fields import CATEGORY_BLOCK
+from bolt_app.services.cases.fields import SERVICE_BLOCK
+from bolt_app.services.cases.fields import SEVERITY_BLOCK
+from bolt_app.services.cases.models import CaseSummary
+from bolt_app.services.cases.models import SupportService
 from bolt_app.services.cases.service import CaseService
-from bolt_app.services.cases.validation import attachment_problem, new_case_errors, reply_errors
+from bolt_app.services.cases.validation import attachment_problem
+from bolt_app.services.cases.validation import new_case_errors
+from bolt_app.services.cases.validation import reply_errors
 from bolt_app.services.channels import ChannelService
 from bolt_app.services.choice import Choice
-from bolt_app.services.context import ChannelAccount, SlackActor
+from bolt_app.services.context import ChannelAccount
+from bolt_app.services.context import SlackActor
 from bolt_app.services.member_policy import Action
 from bolt_app.services.member_rules import offered_severity_error
 from bolt_app.slack.directory import user_info
-from listeners.common import account_of, channel_accounts, pick_account, slack_actor, update_view
+from listeners.common import account_of
+from listeners.common import channel_accounts
+from listeners.common import pick_account
+from listeners.common import slack_actor
+from listeners.common import update_view
 from listeners.errors import Where
 
 log = logging.getLogger(__name__)

@@ -11,7 +11,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bolt_app.errors import UserFacingError
 from bolt_app.services.channels import ChannelService
-from bolt_app.services.context import Actor, ChannelAccount, SlackActor
+from bolt_app.services.context import Actor
+from bolt_app.services.context import ChannelAccount
+from bolt_app.services.context import SlackActor
 from bolt_app.slack.directory import user_info
 from storage.workspaces import WorkspaceKey
 

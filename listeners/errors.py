@@ -6,13 +6,18 @@ import functools
 import inspect
 import logging
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable
+from collections.abc import Callable
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, TypeVar, cast
+from typing import Any
+from typing import TypeVar
+from typing import cast
 
 from bolt_app.aws.admission import ticket
 from bolt_app.aws.budget import patience
-from bolt_app.blocks.common import message_modal, note_option
+from bolt_app.blocks.common import message_modal
+from bolt_app.blocks.common import note_option
 from bolt_app.errors import UserFacingError
 
 log = logging.getLogger(__name__)

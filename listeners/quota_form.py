@@ -8,14 +8,12 @@ from dataclasses import asdict
 from typing import Any
 
 from bolt_app.blocks.common import NOT_A_CHOICE
-from bolt_app.blocks.quotas import (
-    ACCOUNT_ACTION,
-    ACCOUNT_BLOCK,
-    QUOTA_ACTION,
-    SERVICE_ACTION,
-    SERVICE_BLOCK,
-    quota_block_id,
-)
+from bolt_app.blocks.quotas import ACCOUNT_ACTION
+from bolt_app.blocks.quotas import ACCOUNT_BLOCK
+from bolt_app.blocks.quotas import QUOTA_ACTION
+from bolt_app.blocks.quotas import SERVICE_ACTION
+from bolt_app.blocks.quotas import SERVICE_BLOCK
+from bolt_app.blocks.quotas import quota_block_id
 from bolt_app.services.choice import Choice
 from bolt_app.services.quotas.models import QuotaDetails
 

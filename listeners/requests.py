@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
+from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
@@ -19,8 +20,11 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bolt_app.aws.admission import ticket
 from bolt_app.services.context import Actor
-from listeners.common import acting_user, read_metadata
-from listeners.errors import Where, answers_options, shows_errors
+from listeners.common import acting_user
+from listeners.common import read_metadata
+from listeners.errors import Where
+from listeners.errors import answers_options
+from listeners.errors import shows_errors
 
 
 @dataclass(frozen=True)

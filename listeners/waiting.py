@@ -6,8 +6,11 @@ nothing can be replaced, once in the channel (`ToldOnce`)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager, nullcontext
+from collections.abc import AsyncIterator
+from collections.abc import Awaitable
+from collections.abc import Callable
+from contextlib import asynccontextmanager
+from contextlib import nullcontext
 from typing import Any
 
 from slack_bolt.context.respond.async_respond import AsyncRespond
@@ -15,8 +18,11 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bolt_app.aws.budget import waiting_notice
 from bolt_app.aws.notices import WaitingNotice
-from bolt_app.blocks.common import View, message_modal
-from bolt_app.blocks.waiting import POSTED, SHOWN_BELOW, waiting_text
+from bolt_app.blocks.common import View
+from bolt_app.blocks.common import message_modal
+from bolt_app.blocks.waiting import POSTED
+from bolt_app.blocks.waiting import SHOWN_BELOW
+from bolt_app.blocks.waiting import waiting_text
 from bolt_app.errors import UserFacingError
 
 # A response_url takes 5 posts within 30 minutes (Slack): at most 3 about the line, so the answer always fits.

@@ -5,21 +5,26 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, delete, func, insert, select, update
+from sqlalchemy import and_
+from sqlalchemy import delete
+from sqlalchemy import func
+from sqlalchemy import insert
+from sqlalchemy import select
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.clock import utc_now
-from storage.db import Repository, reader
+from storage.db import Repository
+from storage.db import reader
 from storage.rows import from_row
-from storage.tables import (
-    aws_accounts,
-    channel_configurations,
-    organization_registrations,
-    workspace_authorizations,
-    workspaces,
-)
-from storage.workspaces import WorkspaceKey, of_workspace
+from storage.tables import aws_accounts
+from storage.tables import channel_configurations
+from storage.tables import organization_registrations
+from storage.tables import workspace_authorizations
+from storage.tables import workspaces
+from storage.workspaces import WorkspaceKey
+from storage.workspaces import of_workspace
 
 PENDING = "pending"
 AUTHORIZED = "authorized"

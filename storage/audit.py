@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
+from dataclasses import fields
 from datetime import datetime
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete
+from sqlalchemy import func
+from sqlalchemy import insert
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from storage.clock import utc_naive, utc_now
-from storage.db import Repository, reader
-from storage.tables import audit_events, processed_events
-from storage.workspaces import WorkspaceKey, of_workspace
+from storage.clock import utc_naive
+from storage.clock import utc_now
+from storage.db import Repository
+from storage.db import reader
+from storage.tables import audit_events
+from storage.tables import processed_events
+from storage.workspaces import WorkspaceKey
+from storage.workspaces import of_workspace
 
 
 @dataclass(frozen=True)

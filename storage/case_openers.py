@@ -6,13 +6,19 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_
+from sqlalchemy import or_
+from sqlalchemy import select
 
-from storage.clock import as_utc, utc_naive, utc_now
-from storage.db import Repository, reader
+from storage.clock import as_utc
+from storage.clock import utc_naive
+from storage.clock import utc_now
+from storage.db import Repository
+from storage.db import reader
 from storage.notifications.sql import insert_ignore
 from storage.tables import case_openers
-from storage.workspaces import WorkspaceKey, of_workspace
+from storage.workspaces import WorkspaceKey
+from storage.workspaces import of_workspace
 
 openers = case_openers.c
 SUBJECT_CHARS = 255

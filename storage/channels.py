@@ -3,18 +3,34 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, delete, func, insert, not_, select, text, update
+from sqlalchemy import ColumnElement
+from sqlalchemy import and_
+from sqlalchemy import delete
+from sqlalchemy import func
+from sqlalchemy import insert
+from sqlalchemy import not_
+from sqlalchemy import select
+from sqlalchemy import text
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.accounts import lock_account
 from storage.clock import utc_now
-from storage.db import Repository, reader
+from storage.db import Repository
+from storage.db import reader
 from storage.rows import from_row
-from storage.tables import aws_accounts, channel_configurations, workspaces
-from storage.workspaces import ChannelKey, WorkspaceKey, of_channel, of_workspace, workspace_of_row
+from storage.tables import aws_accounts
+from storage.tables import channel_configurations
+from storage.tables import workspaces
+from storage.workspaces import ChannelKey
+from storage.workspaces import WorkspaceKey
+from storage.workspaces import of_channel
+from storage.workspaces import of_workspace
+from storage.workspaces import workspace_of_row
 
 cc = channel_configurations.c
 

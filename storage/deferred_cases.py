@@ -7,20 +7,30 @@ over changes nothing. On PostgreSQL due rows are taken with FOR UPDATE SKIP LOCK
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete
+from sqlalchemy import func
+from sqlalchemy import insert
+from sqlalchemy import select
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.clock import utc_naive
-from storage.db import Repository, reader
+from storage.db import Repository
+from storage.db import reader
 from storage.notifications.sql import lease_free
 from storage.rows import from_row
-from storage.tables import deferred_case_files, deferred_cases
-from storage.workspaces import ChannelKey, WorkspaceKey, channel_of_row, of_workspace
+from storage.tables import deferred_case_files
+from storage.tables import deferred_cases
+from storage.workspaces import ChannelKey
+from storage.workspaces import WorkspaceKey
+from storage.workspaces import channel_of_row
+from storage.workspaces import of_workspace
 
 rows = deferred_cases.c
 files = deferred_case_files.c

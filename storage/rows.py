@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import MISSING, fields
-from typing import Any, TypeVar
+from dataclasses import MISSING
+from dataclasses import fields
+from typing import Any
+from typing import TypeVar
 
 T = TypeVar("T")
 

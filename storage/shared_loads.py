@@ -9,8 +9,11 @@ change feed needs: every channel of a workspace).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Hashable
-from typing import Generic, TypeVar
+from collections.abc import Awaitable
+from collections.abc import Callable
+from collections.abc import Hashable
+from typing import Generic
+from typing import TypeVar
 
 from cachetools import TTLCache
 

@@ -6,11 +6,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, distinct, func, select
+from sqlalchemy import ColumnElement
+from sqlalchemy import and_
+from sqlalchemy import distinct
+from sqlalchemy import func
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.db import reader
-from storage.tables import channel_configurations, workspace_authorizations, workspaces
+from storage.tables import channel_configurations
+from storage.tables import workspace_authorizations
+from storage.tables import workspaces
 from storage.workspaces import WorkspaceKey
 
 

@@ -6,11 +6,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, select, update
+from sqlalchemy import ColumnElement
+from sqlalchemy import and_
+from sqlalchemy import select
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
 from storage.clock import utc_now
-from storage.db import Repository, reader
+from storage.db import Repository
+from storage.db import reader
 from storage.rows import from_row
 from storage.tables import workspaces
 

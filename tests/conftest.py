@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -16,7 +17,9 @@ from storage import db
 from storage.crypto import generate_key
 from storage.tables import metadata
 from tests.fakes.slack_api import FakeSlackApi
-from tests.helpers.app import AppHarness, app_settings, running_app
+from tests.helpers.app import AppHarness
+from tests.helpers.app import app_settings
+from tests.helpers.app import running_app
 from tests.helpers.postgres import scratch_database
 
 pytest_plugins = ["tests.fakes.aws_fixtures"]

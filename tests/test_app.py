@@ -10,22 +10,25 @@ from urllib.parse import quote
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.request.async_request import AsyncBoltRequest
-from sqlalchemy import func, select, text
+from sqlalchemy import func
+from sqlalchemy import select
+from sqlalchemy import text
 
-from bolt_app.app import build_services, services_by_name
-from bolt_app.blocks.cases.parts import CREATE_CASE_VIEW, SEE_DETAILS_ACTION
+from bolt_app.app import build_services
+from bolt_app.app import services_by_name
+from bolt_app.blocks.cases.parts import CREATE_CASE_VIEW
+from bolt_app.blocks.cases.parts import SEE_DETAILS_ACTION
 from storage.db import create_engine
 from storage.tables import metadata
 from tests.fakes.slack_api import FakeSlackApi
-from tests.helpers.app import AppHarness, app_settings
-from tests.helpers.slack_requests import (
-    action,
-    block_actions_payload,
-    event_body,
-    modal_view,
-    slash_command_body,
-    view_submission_payload,
-)
+from tests.helpers.app import AppHarness
+from tests.helpers.app import app_settings
+from tests.helpers.slack_requests import action
+from tests.helpers.slack_requests import block_actions_payload
+from tests.helpers.slack_requests import event_body
+from tests.helpers.slack_requests import modal_view
+from tests.helpers.slack_requests import slash_command_body
+from tests.helpers.slack_requests import view_submission_payload
 
 
 async def _rows(h: AppHarness, table: str) -> list[dict[str, object]]:

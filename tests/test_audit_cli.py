@@ -7,23 +7,31 @@ import asyncio
 import contextlib
 import io
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import update
 
-from bolt_app.audit_cli import parse_since, run_audit_command
+from bolt_app.audit_cli import parse_since
+from bolt_app.audit_cli import run_audit_command
 from bolt_app.cli import build_parser
 from bolt_app.errors import UserFacingError
-from bolt_app.settings import Mode, load_settings
+from bolt_app.settings import Mode
+from bolt_app.settings import load_settings
 from storage import db
-from storage.audit import AuditEvent, AuditFilter, AuditRepository
+from storage.audit import AuditEvent
+from storage.audit import AuditFilter
+from storage.audit import AuditRepository
 from storage.clock import utc_now
 from storage.tables import audit_events
 from storage.workspaces import WorkspaceKey
-from tests.helpers.installed import install_workspaces, operator_env
-from tests.test_cli import assert_one_line_failure, cli
+from tests.helpers.installed import install_workspaces
+from tests.helpers.installed import operator_env
+from tests.test_cli import assert_one_line_failure
+from tests.test_cli import cli
 
 ONE, TWO = WorkspaceKey("", "T0000000001"), WorkspaceKey("", "T0000000002")
 

@@ -13,7 +13,8 @@ import pytest
 
 from bolt_app.cases_cli import run_case_command
 from bolt_app.cli import build_parser
-from bolt_app.settings import Mode, load_settings
+from bolt_app.settings import Mode
+from bolt_app.settings import load_settings
 from storage.deferred_cases import DeferredCaseRepository
 from storage.workspaces import WorkspaceKey
 from tests.helpers.databases import opened

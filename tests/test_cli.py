@@ -16,9 +16,13 @@ import pytest
 from storage import db
 from storage.crypto import generate_key
 from storage.workspaces import WorkspaceKey
-from tests.conftest import POSTGRES_ADMIN_URL, _postgres_available, postgres_database
-from tests.helpers.installed import configure_workspace, install_workspaces
-from tests.helpers.process import app_env, free_port
+from tests.conftest import POSTGRES_ADMIN_URL
+from tests.conftest import _postgres_available
+from tests.conftest import postgres_database
+from tests.helpers.installed import configure_workspace
+from tests.helpers.installed import install_workspaces
+from tests.helpers.process import app_env
+from tests.helpers.process import free_port
 
 ONE = WorkspaceKey("", "T0000000001")
 ORG = WorkspaceKey("E0000000009", "")

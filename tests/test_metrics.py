@@ -5,14 +5,18 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 
 import pytest
 from botocore.exceptions import ClientError
 
 from bolt_app.aws.sessions import AwsClients
-from bolt_app.logging_setup import JsonFormatter, start_request
-from bolt_app.metrics import Metrics, request_kind
+from bolt_app.logging_setup import JsonFormatter
+from bolt_app.logging_setup import start_request
+from bolt_app.metrics import Metrics
+from bolt_app.metrics import request_kind
 from bolt_app.services.notifications.events import CREATE
 from bolt_app.web import _aws_call_observer
 from tests.fakes.aws import AwsDouble

@@ -11,7 +11,9 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable
+from collections.abc import Callable
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
@@ -21,26 +23,26 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from bolt_app.notifications_worker import (
-    DeliveryLoop,
-    QueueConsumer,
-    WorkerOptions,
-    options_from_env,
-    sqs_client,
-)
+from bolt_app.notifications_worker import DeliveryLoop
+from bolt_app.notifications_worker import QueueConsumer
+from bolt_app.notifications_worker import WorkerOptions
+from bolt_app.notifications_worker import options_from_env
+from bolt_app.notifications_worker import sqs_client
 from bolt_app.services.notifications.events import CREATE
 from bolt_app.settings import SettingsError
-from storage.workspaces import ChannelKey, WorkspaceKey
-from tests.fakes.aws import APP_ACCOUNT_ID, APP_USER_NAME, AwsDouble, allowing
-from tests.helpers.notification_world import (
-    ACCOUNT,
-    CLIENT_ID,
-    World,
-    case_of,
-    configured_world,
-    event_body,
-    notification_world,
-)
+from storage.workspaces import ChannelKey
+from storage.workspaces import WorkspaceKey
+from tests.fakes.aws import APP_ACCOUNT_ID
+from tests.fakes.aws import APP_USER_NAME
+from tests.fakes.aws import AwsDouble
+from tests.fakes.aws import allowing
+from tests.helpers.notification_world import ACCOUNT
+from tests.helpers.notification_world import CLIENT_ID
+from tests.helpers.notification_world import World
+from tests.helpers.notification_world import case_of
+from tests.helpers.notification_world import configured_world
+from tests.helpers.notification_world import event_body
+from tests.helpers.notification_world import notification_world
 
 # DeleteMessageBatch is authorized as sqs:DeleteMessage on AWS; moto checks the operation's own name.
 WORKER_QUEUE_POLICY = allowing(

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from bolt_app.settings import Mode, SettingsError, load_settings
+from bolt_app.settings import Mode
+from bolt_app.settings import SettingsError
+from bolt_app.settings import load_settings
 
 BASE = {"DATABASE_URL": "sqlite+aiosqlite:///:memory:"}
 

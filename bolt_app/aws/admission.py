@@ -17,12 +17,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections import Counter, OrderedDict, deque
-from collections.abc import Callable, Iterator
+from collections import Counter
+from collections import OrderedDict
+from collections import deque
+from collections.abc import Callable
+from collections.abc import Iterator
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 
-from bolt_app.aws.notices import Tellings, WaitingNotice
+from bolt_app.aws.notices import Tellings
+from bolt_app.aws.notices import WaitingNotice
 
 ADMISSION_LIMIT = 200  # AWS-bound listener runs in progress at once, per process
 ADMISSION_SHARE = 0.5  # of those, the most one account may hold

@@ -30,18 +30,29 @@ import json
 import logging
 import random
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable
+from collections.abc import Iterator
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 from enum import IntEnum
 from functools import partial
-from typing import Any, TypeVar
+from typing import Any
+from typing import TypeVar
 
-from botocore.exceptions import ClientError, ConnectionClosedError, EndpointConnectionError, ReadTimeoutError
+from botocore.exceptions import ClientError
+from botocore.exceptions import ConnectionClosedError
+from botocore.exceptions import EndpointConnectionError
+from botocore.exceptions import ReadTimeoutError
 
-from bolt_app.aws.admission import ADMISSION_LIMIT, Admission, current_ticket
-from bolt_app.aws.notices import Tellings, WaitingNotice, tell
+from bolt_app.aws.admission import ADMISSION_LIMIT
+from bolt_app.aws.admission import Admission
+from bolt_app.aws.admission import current_ticket
+from bolt_app.aws.notices import Tellings
+from bolt_app.aws.notices import WaitingNotice
+from bolt_app.aws.notices import tell
 from bolt_app.errors import UserFacingError
 
 log = logging.getLogger(__name__)

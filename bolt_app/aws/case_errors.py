@@ -8,9 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import BotoCoreError
+from botocore.exceptions import ClientError
 
-from bolt_app.aws.errors import AwsError, CallContext, error_code, explain, request_id
+from bolt_app.aws.errors import AwsError
+from bolt_app.aws.errors import CallContext
+from bolt_app.aws.errors import error_code
+from bolt_app.aws.errors import explain
+from bolt_app.aws.errors import request_id
 
 _Words = Callable[[CallContext], str]
 

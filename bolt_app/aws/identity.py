@@ -8,7 +8,8 @@ import re
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import BotoCoreError
+from botocore.exceptions import ClientError
 
 log = logging.getLogger(__name__)
 

@@ -6,14 +6,12 @@ from dataclasses import dataclass
 
 from botocore.exceptions import ClientError
 
-from bolt_app.aws.errors import (
-    AwsError,
-    CallContext,
-    error_code,
-    explain,
-    is_access_denied,
-    request_id,
-)
+from bolt_app.aws.errors import AwsError
+from bolt_app.aws.errors import CallContext
+from bolt_app.aws.errors import error_code
+from bolt_app.aws.errors import explain
+from bolt_app.aws.errors import is_access_denied
+from bolt_app.aws.errors import request_id
 
 SERVICE_LINKED_ROLE = "AWSServiceRoleForServiceQuotas"
 SERVICE_LINKED_ROLE_ACTION = "iam:CreateServiceLinkedRole"

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 from botocore.client import BaseClient
 
-from bolt_app.aws.errors import CallContext, explain
+from bolt_app.aws.errors import CallContext
+from bolt_app.aws.errors import explain
 from bolt_app.aws.sessions import RoleSessions
 
 

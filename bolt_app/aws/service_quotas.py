@@ -10,7 +10,8 @@ from typing import Any
 
 from botocore.client import BaseClient
 
-from bolt_app.aws.role_client import RoleTarget, role_client
+from bolt_app.aws.role_client import RoleTarget
+from bolt_app.aws.role_client import role_client
 from bolt_app.aws.sessions import RoleSessions
 
 SERVICE_QUOTAS_SERVICE = "service-quotas"

@@ -18,7 +18,8 @@ import botocore.session
 from botocore.client import BaseClient
 from botocore.config import Config
 
-from bolt_app.aws.budget import AwsBudget, CallSite
+from bolt_app.aws.budget import AwsBudget
+from bolt_app.aws.budget import CallSite
 
 SESSION_SECONDS = 3600
 REFRESH_BEFORE_SECONDS = 300

@@ -4,15 +4,21 @@ resent only after AWS said it throttled."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
+from typing import Protocol
 
 from botocore.client import BaseClient
-from botocore.exceptions import BotoCoreError, ClientError, ConnectionClosedError, ReadTimeoutError
+from botocore.exceptions import BotoCoreError
+from botocore.exceptions import ClientError
+from botocore.exceptions import ConnectionClosedError
+from botocore.exceptions import ReadTimeoutError
 
 from bolt_app.aws.case_errors import explain_case_error
-from bolt_app.aws.role_client import RoleTarget, role_client
+from bolt_app.aws.role_client import RoleTarget
+from bolt_app.aws.role_client import role_client
 from bolt_app.aws.sessions import RoleSessions
 
 SUPPORT_SERVICE = "support"

@@ -6,32 +6,33 @@ import json
 from typing import Any
 
 from bolt_app.aws.policies import RECOMMENDED_POLICY
-from bolt_app.blocks.common import (
-    MAX_OPTIONS,
-    MESSAGE_BLOCKS,
-    Block,
-    View,
-    actions,
-    button,
-    confirm_dialog,
-    context,
-    cut_options,
-    escape,
-    home_list_blocks,
-    input_block,
-    json_code,
-    modal,
-    more_line,
-    option,
-    overflow,
-    section,
-    static_select,
-    text_input,
-    type_ahead,
-)
-from bolt_app.services.accounts import RoleSetup, display_name
-from bolt_app.services.choice import Choice, filter_choices
-from storage.accounts import AUTHORIZED, AuthorizationRow
+from bolt_app.blocks.common import MAX_OPTIONS
+from bolt_app.blocks.common import MESSAGE_BLOCKS
+from bolt_app.blocks.common import Block
+from bolt_app.blocks.common import View
+from bolt_app.blocks.common import actions
+from bolt_app.blocks.common import button
+from bolt_app.blocks.common import confirm_dialog
+from bolt_app.blocks.common import context
+from bolt_app.blocks.common import cut_options
+from bolt_app.blocks.common import escape
+from bolt_app.blocks.common import home_list_blocks
+from bolt_app.blocks.common import input_block
+from bolt_app.blocks.common import json_code
+from bolt_app.blocks.common import modal
+from bolt_app.blocks.common import more_line
+from bolt_app.blocks.common import option
+from bolt_app.blocks.common import overflow
+from bolt_app.blocks.common import section
+from bolt_app.blocks.common import static_select
+from bolt_app.blocks.common import text_input
+from bolt_app.blocks.common import type_ahead
+from bolt_app.services.accounts import RoleSetup
+from bolt_app.services.accounts import display_name
+from bolt_app.services.choice import Choice
+from bolt_app.services.choice import filter_choices
+from storage.accounts import AUTHORIZED
+from storage.accounts import AuthorizationRow
 
 AUTHORIZE_ACCOUNT_VIEW = "authorize_account_view"
 POLICIES_VIEW = "role_policies_view"

@@ -6,8 +6,14 @@ import json
 from datetime import datetime
 
 from bolt_app.blocks.cases.parts import cut
-from bolt_app.blocks.common import Block, actions, button, context, escape, section
-from bolt_app.services.audit_log import AuditPage, AuditQuery
+from bolt_app.blocks.common import Block
+from bolt_app.blocks.common import actions
+from bolt_app.blocks.common import button
+from bolt_app.blocks.common import context
+from bolt_app.blocks.common import escape
+from bolt_app.blocks.common import section
+from bolt_app.services.audit_log import AuditPage
+from bolt_app.services.audit_log import AuditQuery
 from storage.audit import AuditEntry
 from storage.clock import as_utc
 

@@ -7,33 +7,35 @@ from dataclasses import replace
 from typing import Any
 
 from bolt_app.blocks.accounts import role_name
-from bolt_app.blocks.common import (
-    MAX_OPTIONS,
-    MESSAGE_BLOCKS,
-    Block,
-    View,
-    actions,
-    button,
-    confirm_dialog,
-    context,
-    escape,
-    home_list_blocks,
-    modal,
-    more_line,
-    option,
-    overflow,
-    plain,
-    rows_that_fit,
-    section,
-    text_input,
-)
-from bolt_app.blocks.members import members_summary, who_can_blocks
+from bolt_app.blocks.common import MAX_OPTIONS
+from bolt_app.blocks.common import MESSAGE_BLOCKS
+from bolt_app.blocks.common import Block
+from bolt_app.blocks.common import View
+from bolt_app.blocks.common import actions
+from bolt_app.blocks.common import button
+from bolt_app.blocks.common import confirm_dialog
+from bolt_app.blocks.common import context
+from bolt_app.blocks.common import escape
+from bolt_app.blocks.common import home_list_blocks
+from bolt_app.blocks.common import modal
+from bolt_app.blocks.common import more_line
+from bolt_app.blocks.common import option
+from bolt_app.blocks.common import overflow
+from bolt_app.blocks.common import plain
+from bolt_app.blocks.common import rows_that_fit
+from bolt_app.blocks.common import section
+from bolt_app.blocks.common import text_input
+from bolt_app.blocks.members import members_summary
+from bolt_app.blocks.members import who_can_blocks
 from bolt_app.services.accounts import display_name
-from bolt_app.services.channel_fields import NOTIFICATIONS_FIELD, SEVERITIES
-from bolt_app.services.channels import configuration_line, notifications_text
+from bolt_app.services.channel_fields import NOTIFICATIONS_FIELD
+from bolt_app.services.channel_fields import SEVERITIES
+from bolt_app.services.channels import configuration_line
+from bolt_app.services.channels import notifications_text
 from bolt_app.services.member_policy import MemberPolicy
 from storage.accounts import AuthorizationRow
-from storage.channels import ChannelConfigRow, Notifications
+from storage.channels import ChannelConfigRow
+from storage.channels import Notifications
 
 CONFIGURE_CHANNEL_VIEW = "configure_channel_view"
 CONFIGURE_ACCOUNT_ACTION = "configure_account"

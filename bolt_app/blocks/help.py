@@ -5,7 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from bolt_app.blocks.common import Block, context, escape, section
+from bolt_app.blocks.common import Block
+from bolt_app.blocks.common import context
+from bolt_app.blocks.common import escape
+from bolt_app.blocks.common import section
 
 
 @dataclass(frozen=True)

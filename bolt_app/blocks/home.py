@@ -7,23 +7,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from bolt_app.blocks.accounts import HOME_ACCOUNT_MENU_ACTION, home_accounts_blocks
+from bolt_app.blocks.accounts import HOME_ACCOUNT_MENU_ACTION
+from bolt_app.blocks.accounts import home_accounts_blocks
 from bolt_app.blocks.audit import recent_activity_blocks
 from bolt_app.blocks.cases.parts import when
 from bolt_app.blocks.channels import workspace_channels_blocks
-from bolt_app.blocks.common import (
-    VIEW_BLOCKS,
-    Block,
-    View,
-    actions,
-    button,
-    context,
-    divider,
-    escape,
-    header,
-    option,
-    section,
-)
+from bolt_app.blocks.common import VIEW_BLOCKS
+from bolt_app.blocks.common import Block
+from bolt_app.blocks.common import View
+from bolt_app.blocks.common import actions
+from bolt_app.blocks.common import button
+from bolt_app.blocks.common import context
+from bolt_app.blocks.common import divider
+from bolt_app.blocks.common import escape
+from bolt_app.blocks.common import header
+from bolt_app.blocks.common import option
+from bolt_app.blocks.common import section
 from bolt_app.services.home import WorkspaceOverview
 
 HOME_CREATE_CASE_ACTION = "home_create_case"

@@ -12,19 +12,21 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from bolt_app.blocks.common import Block, context, header, option, plain
+from bolt_app.blocks.common import Block
+from bolt_app.blocks.common import context
+from bolt_app.blocks.common import header
+from bolt_app.blocks.common import option
+from bolt_app.blocks.common import plain
 from bolt_app.errors import UserFacingError
-from bolt_app.services.member_policy import (
-    ACTIONS,
-    ADMINS,
-    EVERYONE,
-    RULE_NAMES,
-    SEVERITY_ORDER,
-    InvalidPolicy,
-    MemberPolicy,
-    parse_policy,
-    stored_policy,
-)
+from bolt_app.services.member_policy import ACTIONS
+from bolt_app.services.member_policy import ADMINS
+from bolt_app.services.member_policy import EVERYONE
+from bolt_app.services.member_policy import RULE_NAMES
+from bolt_app.services.member_policy import SEVERITY_ORDER
+from bolt_app.services.member_policy import InvalidPolicy
+from bolt_app.services.member_policy import MemberPolicy
+from bolt_app.services.member_policy import parse_policy
+from bolt_app.services.member_policy import stored_policy
 
 GROUPS_ACTION = "member_policy_groups"  # the user-group type-ahead (listeners/options/channels.py)
 WHO_ACTION = "member_policy_who"  # a rule's choice changed: the modal shows or hides its pickers

@@ -2,22 +2,28 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 from typing import Any
 
-from bolt_app.blocks.cases import (
-    REPLY_ACTION,
-    SHOW_FULL_MESSAGE_ACTION,
-    CaseRef,
-    case_summary_blocks,
-    opened_by,
-    severity_name,
-    status_name,
-    when,
-)
-from bolt_app.blocks.common import Block, actions, button, context, escape, section
-from bolt_app.services.cases import CaseSummary, Communication
-from bolt_app.services.notifications.messages import AWS_AUTHOR, is_from_aws
+from bolt_app.blocks.cases import REPLY_ACTION
+from bolt_app.blocks.cases import SHOW_FULL_MESSAGE_ACTION
+from bolt_app.blocks.cases import CaseRef
+from bolt_app.blocks.cases import case_summary_blocks
+from bolt_app.blocks.cases import opened_by
+from bolt_app.blocks.cases import severity_name
+from bolt_app.blocks.cases import status_name
+from bolt_app.blocks.cases import when
+from bolt_app.blocks.common import Block
+from bolt_app.blocks.common import actions
+from bolt_app.blocks.common import button
+from bolt_app.blocks.common import context
+from bolt_app.blocks.common import escape
+from bolt_app.blocks.common import section
+from bolt_app.services.cases import CaseSummary
+from bolt_app.services.cases import Communication
+from bolt_app.services.notifications.messages import AWS_AUTHOR
+from bolt_app.services.notifications.messages import is_from_aws
 
 EXCERPT_CHARS = 600
 METADATA_EVENT_TYPE = "aws_support_case_notification"

@@ -5,46 +5,41 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC
+from datetime import datetime
 from typing import Any
 
 from bolt_app.aws.quota_errors import MAX_DESIRED_VALUE
-from bolt_app.blocks.common import (
-    NOT_A_CHOICE,
-    Block,
-    View,
-    actions,
-    button,
-    context,
-    cut_options,
-    escape,
-    modal,
-    mrkdwn,
-    plain,
-    section,
-    text_input,
-    type_ahead,
-)
+from bolt_app.blocks.common import NOT_A_CHOICE
+from bolt_app.blocks.common import Block
+from bolt_app.blocks.common import View
+from bolt_app.blocks.common import actions
+from bolt_app.blocks.common import button
+from bolt_app.blocks.common import context
+from bolt_app.blocks.common import cut_options
+from bolt_app.blocks.common import escape
+from bolt_app.blocks.common import modal
+from bolt_app.blocks.common import mrkdwn
+from bolt_app.blocks.common import plain
+from bolt_app.blocks.common import section
+from bolt_app.blocks.common import text_input
+from bolt_app.blocks.common import type_ahead
 from bolt_app.errors import UserFacingError
 from bolt_app.services.choice import Choice
 from bolt_app.services.context import ChannelAccount
-from bolt_app.services.quotas.fields import (
-    ACCOUNT_FIELD,
-    DEFAULT_REGION,
-    QUOTA_FIELD,
-    REGION_FIELD,
-    REGIONS,
-    SERVICE_FIELD,
-    VALUE_FIELD,
-)
-from bolt_app.services.quotas.models import (
-    QuotaDetails,
-    QuotaRequest,
-    format_value,
-    region_name,
-    utc_text,
-    with_unit,
-)
+from bolt_app.services.quotas.fields import ACCOUNT_FIELD
+from bolt_app.services.quotas.fields import DEFAULT_REGION
+from bolt_app.services.quotas.fields import QUOTA_FIELD
+from bolt_app.services.quotas.fields import REGION_FIELD
+from bolt_app.services.quotas.fields import REGIONS
+from bolt_app.services.quotas.fields import SERVICE_FIELD
+from bolt_app.services.quotas.fields import VALUE_FIELD
+from bolt_app.services.quotas.models import QuotaDetails
+from bolt_app.services.quotas.models import QuotaRequest
+from bolt_app.services.quotas.models import format_value
+from bolt_app.services.quotas.models import region_name
+from bolt_app.services.quotas.models import utc_text
+from bolt_app.services.quotas.models import with_unit
 
 QUOTA_INCREASE_VIEW = "quota_increase_view"
 # Block ids are the service's field names, so a UserFacingError's `field` points at its block.

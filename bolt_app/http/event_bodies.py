@@ -10,7 +10,9 @@ from __future__ import annotations
 import json
 import re
 
-from bolt_app.services.notifications.events import InvalidEvent, SupportCaseEvent, parse_event
+from bolt_app.services.notifications.events import InvalidEvent
+from bolt_app.services.notifications.events import SupportCaseEvent
+from bolt_app.services.notifications.events import parse_event
 
 MAX_BODY_BYTES = 256 * 1024  # EventBridge's largest event
 # AWS case IDs embed the ID of the account that owns the case: case-123456789012-muen-2024-1d2e3f4a5b6c7d8e.

@@ -10,12 +10,15 @@ repeat of one (EventBridge retries what is not 2xx, and a duplicate needs no ret
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
+from collections.abc import Callable
 from importlib import resources
 
 from aiohttp import web
 
-from bolt_app.http.event_bodies import MAX_BODY_BYTES, decode_event, sender_problem
+from bolt_app.http.event_bodies import MAX_BODY_BYTES
+from bolt_app.http.event_bodies import decode_event
+from bolt_app.http.event_bodies import sender_problem
 from bolt_app.http.events_token_gate import EventsTokenGate
 from bolt_app.services.notifications.events import InvalidEvent
 from bolt_app.services.notifications.service import NotificationService

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
+from collections.abc import Callable
 
 from slack_bolt.error import BoltError
-from slack_bolt.oauth.async_callback_options import AsyncCallbackOptions, AsyncFailureArgs, AsyncSuccessArgs
+from slack_bolt.oauth.async_callback_options import AsyncCallbackOptions
+from slack_bolt.oauth.async_callback_options import AsyncFailureArgs
+from slack_bolt.oauth.async_callback_options import AsyncSuccessArgs
 from slack_bolt.oauth.async_oauth_flow import AsyncOAuthFlow
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_bolt.request.async_request import AsyncBoltRequest
@@ -20,13 +23,11 @@ from bolt_app.http import pages
 from bolt_app.http.role_templates import template_url
 from bolt_app.identifiers import is_account_id
 from bolt_app.services.accounts import AccountService
-from bolt_app.services.role_templates import (
-    LINK_HOURS,
-    RoleTemplates,
-    role_name,
-    stack_name,
-    template_filename,
-)
+from bolt_app.services.role_templates import LINK_HOURS
+from bolt_app.services.role_templates import RoleTemplates
+from bolt_app.services.role_templates import role_name
+from bolt_app.services.role_templates import stack_name
+from bolt_app.services.role_templates import template_filename
 from bolt_app.services.workspaces import WorkspaceService
 from bolt_app.settings import Settings
 from storage.installation_store import InstallationStore

@@ -7,10 +7,13 @@ import shlex
 from dataclasses import dataclass
 from importlib import resources
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
+from jinja2 import Environment
+from jinja2 import PackageLoader
+from jinja2 import StrictUndefined
 from markupsafe import Markup
 
-from bolt_app.aws.policies import RECOMMENDED_POLICY, trust_policy
+from bolt_app.aws.policies import RECOMMENDED_POLICY
+from bolt_app.aws.policies import trust_policy
 
 IMAGE_ORIGIN = "https://platform.slack-edge.com"  # the "Add to Slack" button
 

@@ -4,18 +4,18 @@ the install's success page shows. Anything but a valid, unexpired link gets a pa
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
+from collections.abc import Callable
 
 from aiohttp import web
 
 from bolt_app.http import pages
-from bolt_app.services.role_templates import (
-    TEMPLATE_PATH,
-    PrincipalUnknown,
-    RoleTemplates,
-    WorkspaceNotInstalled,
-)
-from bolt_app.signed_links import LinkExpired, LinkInvalid
+from bolt_app.services.role_templates import TEMPLATE_PATH
+from bolt_app.services.role_templates import PrincipalUnknown
+from bolt_app.services.role_templates import RoleTemplates
+from bolt_app.services.role_templates import WorkspaceNotInstalled
+from bolt_app.signed_links import LinkExpired
+from bolt_app.signed_links import LinkInvalid
 
 log = logging.getLogger(__name__)
 

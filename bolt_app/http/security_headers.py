@@ -8,7 +8,9 @@ import hashlib
 
 from aiohttp import web
 
-from bolt_app.http.pages import IMAGE_ORIGIN, SCRIPT, STYLE
+from bolt_app.http.pages import IMAGE_ORIGIN
+from bolt_app.http.pages import SCRIPT
+from bolt_app.http.pages import STYLE
 
 
 def _sha256(text: str) -> str:

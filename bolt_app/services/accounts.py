@@ -7,25 +7,31 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import BotoCoreError
+from botocore.exceptions import ClientError
 
-from bolt_app.aws.errors import CallContext, explain, is_access_denied
+from bolt_app.aws.errors import CallContext
+from bolt_app.aws.errors import explain
+from bolt_app.aws.errors import is_access_denied
 from bolt_app.aws.identity import AppIdentity
 from bolt_app.aws.policies import trust_policy
-from bolt_app.aws.sessions import AwsClients, Credentials, session_name
+from bolt_app.aws.sessions import AwsClients
+from bolt_app.aws.sessions import Credentials
+from bolt_app.aws.sessions import session_name
 from bolt_app.errors import UserFacingError
-from bolt_app.identifiers import ACCOUNT_ID, ROLE_ARN
+from bolt_app.identifiers import ACCOUNT_ID
+from bolt_app.identifiers import ROLE_ARN
 from bolt_app.services.context import Actor
-from bolt_app.services.workspaces import WorkspaceService, new_external_id
-from storage.accounts import (
-    AUTHORIZED,
-    AccountRepository,
-    AccountRow,
-    AuthorizationRow,
-    ChannelsStillConfigured,
-    WorkspaceLimitReached,
-)
-from storage.workspaces import WorkspaceKey, WorkspaceRow
+from bolt_app.services.workspaces import WorkspaceService
+from bolt_app.services.workspaces import new_external_id
+from storage.accounts import AUTHORIZED
+from storage.accounts import AccountRepository
+from storage.accounts import AccountRow
+from storage.accounts import AuthorizationRow
+from storage.accounts import ChannelsStillConfigured
+from storage.accounts import WorkspaceLimitReached
+from storage.workspaces import WorkspaceKey
+from storage.workspaces import WorkspaceRow
 
 WORKSPACES_PER_ACCOUNT = 5
 # The supportapp API's alias rule, ^[\w\- ]+$ with Java's ASCII \w, 1-30 characters.

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from bolt_app.errors import UserFacingError
 from bolt_app.services.context import Actor
-from bolt_app.services.membership import belongs_to, not_a_member_of
+from bolt_app.services.membership import belongs_to
+from bolt_app.services.membership import not_a_member_of
 from storage.workspaces import WorkspaceRow
 
 

@@ -8,11 +8,14 @@ import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
+from datetime import timedelta
 
 from bolt_app.services.context import Actor
 from bolt_app.services.workspaces import WorkspaceService
-from storage.audit import AuditEntry, AuditFilter, AuditRepository
+from storage.audit import AuditEntry
+from storage.audit import AuditFilter
+from storage.audit import AuditRepository
 from storage.clock import utc_now
 
 log = logging.getLogger(__name__)

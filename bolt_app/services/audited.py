@@ -10,14 +10,22 @@ from dataclasses import dataclass
 
 from botocore.exceptions import ClientError
 
-from bolt_app.aws.errors import AwsError, error_code, is_access_denied
+from bolt_app.aws.errors import AwsError
+from bolt_app.aws.errors import error_code
+from bolt_app.aws.errors import is_access_denied
 from bolt_app.errors import UserFacingError
-from bolt_app.services.context import ChannelAccount, SlackActor
+from bolt_app.services.context import ChannelAccount
+from bolt_app.services.context import SlackActor
 from bolt_app.services.member_policy import Action
-from bolt_app.services.member_rules import MemberRefused, MemberRules, NobodyInSlack
-from bolt_app.services.membership import NotAMember, require_member
+from bolt_app.services.member_rules import MemberRefused
+from bolt_app.services.member_rules import MemberRules
+from bolt_app.services.member_rules import NobodyInSlack
+from bolt_app.services.membership import NotAMember
+from bolt_app.services.membership import require_member
 from bolt_app.services.role_target import session_of
-from storage.audit import AuditEvent, AuditRepository, IdempotencyKeys
+from storage.audit import AuditEvent
+from storage.audit import AuditRepository
+from storage.audit import IdempotencyKeys
 from storage.tables import audit_events
 
 log = logging.getLogger(__name__)

@@ -6,26 +6,36 @@ verifies the roles it would newly use and writes the whole plan in one transacti
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
+from dataclasses import field
+from dataclasses import replace
 from typing import Any
 
 import yaml
 
 from bolt_app.errors import UserFacingError
-from bolt_app.identifiers import CHANNEL_ID, ENTERPRISE_ID, TEAM_ID
-from bolt_app.services.accounts import parse_account_id, parse_role_arn
-from bolt_app.services.channels import (
-    ACCOUNTS_PER_CHANNEL,
-    CONFIGURATIONS_PER_ACCOUNT,
-    ChannelService,
-    NotificationRule,
-    broken_notification_rule,
-    limit_error,
-)
+from bolt_app.identifiers import CHANNEL_ID
+from bolt_app.identifiers import ENTERPRISE_ID
+from bolt_app.identifiers import TEAM_ID
+from bolt_app.services.accounts import parse_account_id
+from bolt_app.services.accounts import parse_role_arn
+from bolt_app.services.channels import ACCOUNTS_PER_CHANNEL
+from bolt_app.services.channels import CONFIGURATIONS_PER_ACCOUNT
+from bolt_app.services.channels import ChannelService
+from bolt_app.services.channels import NotificationRule
+from bolt_app.services.channels import broken_notification_rule
+from bolt_app.services.channels import limit_error
 from bolt_app.services.context import Actor
-from bolt_app.services.member_policy import InvalidPolicy, MemberPolicy, parse_policy, stored_policy
-from storage.channels import ChannelConfigRow, ChannelOwnedElsewhere, LimitReached, Notifications
-from storage.workspaces import ChannelKey, WorkspaceKey
+from bolt_app.services.member_policy import InvalidPolicy
+from bolt_app.services.member_policy import MemberPolicy
+from bolt_app.services.member_policy import parse_policy
+from bolt_app.services.member_policy import stored_policy
+from storage.channels import ChannelConfigRow
+from storage.channels import ChannelOwnedElsewhere
+from storage.channels import LimitReached
+from storage.channels import Notifications
+from storage.workspaces import ChannelKey
+from storage.workspaces import WorkspaceKey
 
 _WORKSPACE_KEYS = {"team": str, "enterprise": str, "channels": list}
 _CHANNEL_KEYS = {

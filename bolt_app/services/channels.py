@@ -3,27 +3,34 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 from enum import Enum
 
 from bolt_app.aws.sessions import RoleSessions
 from bolt_app.errors import UserFacingError
-from bolt_app.services.accounts import AccountService, display_name, parse_role_arn
-from bolt_app.services.channel_fields import NOTIFICATIONS_FIELD, SEVERITIES
-from bolt_app.services.context import Actor, ChannelAccount
-from bolt_app.services.member_policy import MemberPolicy, stored_policy
+from bolt_app.services.accounts import AccountService
+from bolt_app.services.accounts import display_name
+from bolt_app.services.accounts import parse_role_arn
+from bolt_app.services.channel_fields import NOTIFICATIONS_FIELD
+from bolt_app.services.channel_fields import SEVERITIES
+from bolt_app.services.context import Actor
+from bolt_app.services.context import ChannelAccount
+from bolt_app.services.member_policy import MemberPolicy
+from bolt_app.services.member_policy import stored_policy
 from bolt_app.services.slack_facts import SlackChannel
 from bolt_app.services.workspaces import WorkspaceService
-from storage.accounts import AccountRow, AuthorizationRow
-from storage.channels import (
-    ChannelConfigRow,
-    ChannelOwnedElsewhere,
-    ChannelRepository,
-    LimitReached,
-    Notifications,
-)
+from storage.accounts import AccountRow
+from storage.accounts import AuthorizationRow
+from storage.channels import ChannelConfigRow
+from storage.channels import ChannelOwnedElsewhere
+from storage.channels import ChannelRepository
+from storage.channels import LimitReached
+from storage.channels import Notifications
 from storage.shared_loads import SharedLoadCache
-from storage.workspaces import ChannelKey, WorkspaceKey, WorkspaceRow
+from storage.workspaces import ChannelKey
+from storage.workspaces import WorkspaceKey
+from storage.workspaces import WorkspaceRow
 
 CONFIGURATIONS_PER_ACCOUNT = 20
 ACCOUNTS_PER_CHANNEL = 100

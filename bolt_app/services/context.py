@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 
 from bolt_app.services.member_policy import MemberPolicy
-from storage.workspaces import ChannelKey, WorkspaceKey
+from storage.workspaces import ChannelKey
+from storage.workspaces import WorkspaceKey
 
 
 @dataclass(frozen=True)

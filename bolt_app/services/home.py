@@ -4,7 +4,8 @@ workspace's AWS configuration."""
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 
 from bolt_app.services.accounts import AccountService
 from bolt_app.services.audit_log import AuditLog
@@ -13,7 +14,8 @@ from bolt_app.services.context import Actor
 from bolt_app.services.workspaces import WorkspaceService
 from storage.accounts import AuthorizationRow
 from storage.audit import AuditEntry
-from storage.case_openers import CaseOpenerRepository, OpenedCase
+from storage.case_openers import CaseOpenerRepository
+from storage.case_openers import OpenedCase
 from storage.channels import ChannelConfigRow
 
 RECENT_CASES = 5

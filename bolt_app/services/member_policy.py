@@ -11,9 +11,12 @@ values turned into that vocabulary) by `parse_policy`, and written back with `Me
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from collections.abc import Iterable
+from collections.abc import Mapping
+from dataclasses import dataclass
+from dataclasses import field
+from typing import Any
+from typing import Literal
 
 ACTIONS = ("create", "reply", "resolve", "quota")
 Action = Literal["create", "reply", "resolve", "quota"]

@@ -10,7 +10,8 @@ User-group membership comes from Slack (`usergroups.users.list`) through the `Sl
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
+from collections.abc import Iterable
 from typing import Protocol
 
 from cachetools import TTLCache
@@ -19,17 +20,18 @@ from bolt_app.errors import UserFacingError
 from bolt_app.mrkdwn import escape
 from bolt_app.services.admins import is_admin
 from bolt_app.services.choice import Choice
-from bolt_app.services.context import Actor, ChannelAccount, SlackActor
-from bolt_app.services.member_policy import (
-    ACTION_WORDS,
-    RULE_NAMES,
-    SEVERITY_ORDER,
-    Action,
-    MemberPolicy,
-    mention,
-    severity_rank,
-)
-from storage.workspaces import WorkspaceKey, WorkspaceRepository
+from bolt_app.services.context import Actor
+from bolt_app.services.context import ChannelAccount
+from bolt_app.services.context import SlackActor
+from bolt_app.services.member_policy import ACTION_WORDS
+from bolt_app.services.member_policy import RULE_NAMES
+from bolt_app.services.member_policy import SEVERITY_ORDER
+from bolt_app.services.member_policy import Action
+from bolt_app.services.member_policy import MemberPolicy
+from bolt_app.services.member_policy import mention
+from bolt_app.services.member_policy import severity_rank
+from storage.workspaces import WorkspaceKey
+from storage.workspaces import WorkspaceRepository
 
 GROUP_TTL_SECONDS = 60.0
 CONFIGURE = "`/aws-support configure-channel`"

@@ -12,7 +12,8 @@ second workspace); an org-wide install (team "") by any member of the org (same 
 from __future__ import annotations
 
 from bolt_app.errors import UserFacingError
-from bolt_app.services.context import ChannelAccount, SlackActor
+from bolt_app.services.context import ChannelAccount
+from bolt_app.services.context import SlackActor
 from storage.workspaces import WorkspaceKey
 
 

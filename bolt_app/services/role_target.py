@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from bolt_app.aws.role_client import RoleTarget
 from bolt_app.aws.sessions import session_name
-from bolt_app.services.context import ChannelAccount, SlackActor
+from bolt_app.services.context import ChannelAccount
+from bolt_app.services.context import SlackActor
 from bolt_app.services.membership import require_member
 
 

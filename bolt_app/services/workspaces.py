@@ -7,11 +7,15 @@ import secrets
 from slack_sdk.oauth.installation_store import Installation
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bolt_app.services.admins import is_admin, require_admin
+from bolt_app.services.admins import is_admin
+from bolt_app.services.admins import require_admin
 from bolt_app.services.context import Actor
 from storage.installation_store import InstallationStore
-from storage.workspace_summaries import WorkspaceSummary, installed_workspaces
-from storage.workspaces import WorkspaceKey, WorkspaceRepository, WorkspaceRow
+from storage.workspace_summaries import WorkspaceSummary
+from storage.workspace_summaries import installed_workspaces
+from storage.workspaces import WorkspaceKey
+from storage.workspaces import WorkspaceRepository
+from storage.workspaces import WorkspaceRow
 
 
 def new_external_id() -> str:

@@ -22,7 +22,8 @@ from slack_sdk.oauth.installation_store import Bot
 from slack_sdk.oauth.token_rotation.async_rotator import AsyncTokenRotator
 from slack_sdk.web.async_client import AsyncWebClient
 
-from storage.installation_store import InstallationStore, workspace_key
+from storage.installation_store import InstallationStore
+from storage.installation_store import workspace_key
 from storage.workspaces import WorkspaceKey
 
 log = logging.getLogger(__name__)

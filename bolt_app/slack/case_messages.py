@@ -8,7 +8,8 @@ import logging
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bolt_app.blocks.cases.messages import case_summary_blocks, case_text
+from bolt_app.blocks.cases.messages import case_summary_blocks
+from bolt_app.blocks.cases.messages import case_text
 from bolt_app.errors import UserFacingError
 from bolt_app.services.cases.models import CaseSummary
 

@@ -9,7 +9,8 @@ import logging
 from slack_sdk.errors import SlackApiError
 
 from bolt_app.errors import UserFacingError
-from bolt_app.services.notifications.outcomes import RetryDelivery, SkipDelivery
+from bolt_app.services.notifications.outcomes import RetryDelivery
+from bolt_app.services.notifications.outcomes import SkipDelivery
 from bolt_app.slack.case_messages import SlackCaseMessages
 from bolt_app.slack.delivery import SlackDelivery
 from storage.workspaces import WorkspaceKey

@@ -8,23 +8,26 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from dataclasses import KW_ONLY, dataclass, field
+from dataclasses import KW_ONLY
+from dataclasses import dataclass
+from dataclasses import field
 from typing import Any
 
 import aiohttp
-from slack_sdk.errors import SlackApiError, SlackTokenRotationError
+from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackTokenRotationError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bolt_app.blocks.notifications import (
-    SlackMessage,
-    correspondence_message,
-    lifecycle_message,
-    root_message,
-)
+from bolt_app.blocks.notifications import SlackMessage
+from bolt_app.blocks.notifications import correspondence_message
+from bolt_app.blocks.notifications import lifecycle_message
+from bolt_app.blocks.notifications import root_message
 from bolt_app.services.notifications.messages import CaseMessage
-from bolt_app.services.notifications.outcomes import RetryDelivery, SkipDelivery
+from bolt_app.services.notifications.outcomes import RetryDelivery
+from bolt_app.services.notifications.outcomes import SkipDelivery
 from bolt_app.slack.authorize import TokenRotation
-from storage.workspaces import ChannelKey, WorkspaceKey
+from storage.workspaces import ChannelKey
+from storage.workspaces import WorkspaceKey
 
 log = logging.getLogger(__name__)
 

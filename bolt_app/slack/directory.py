@@ -6,7 +6,8 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bolt_app.errors import UserFacingError
-from bolt_app.services.slack_facts import SlackChannel, SlackUser
+from bolt_app.services.slack_facts import SlackChannel
+from bolt_app.services.slack_facts import SlackUser
 
 
 async def user_info(client: AsyncWebClient, user_id: str) -> SlackUser:

@@ -10,8 +10,11 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bolt_app.errors import UserFacingError
-from bolt_app.file_hosts import api_origin, is_slack_file_url, remote_file_problem
-from bolt_app.services.cases.fields import ATTACHMENTS_BLOCK, MAX_ATTACHMENT_BYTES
+from bolt_app.file_hosts import api_origin
+from bolt_app.file_hosts import is_slack_file_url
+from bolt_app.file_hosts import remote_file_problem
+from bolt_app.services.cases.fields import ATTACHMENTS_BLOCK
+from bolt_app.services.cases.fields import MAX_ATTACHMENT_BYTES
 from bolt_app.services.cases.models import Attachment
 from bolt_app.services.cases.validation import attachment_problem
 

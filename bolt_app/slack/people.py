@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from slack_sdk.errors import SlackApiError, SlackTokenRotationError
+from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackTokenRotationError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bolt_app.errors import UserFacingError

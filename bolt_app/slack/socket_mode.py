@@ -12,7 +12,8 @@ import logging
 import time
 
 from slack_sdk.errors import SlackApiError
-from slack_sdk.oauth.installation_store import Bot, Installation
+from slack_sdk.oauth.installation_store import Bot
+from slack_sdk.oauth.installation_store import Installation
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bolt_app.services.workspaces import WorkspaceService

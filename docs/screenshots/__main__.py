@@ -18,7 +18,9 @@ import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from docs.screenshots.surfaces import NAMES, Surface, surfaces
+from docs.screenshots.surfaces import NAMES
+from docs.screenshots.surfaces import Surface
+from docs.screenshots.surfaces import surfaces
 
 HERE = Path(__file__).resolve().parent
 PROJECT = HERE.parents[1]

@@ -3,32 +3,43 @@ the README are what the code draws."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 from typing import Any
 
-from bolt_app.blocks.accounts import authorize_account_modal, metadata, policies_modal
+from bolt_app.blocks.accounts import authorize_account_modal
+from bolt_app.blocks.accounts import metadata
+from bolt_app.blocks.accounts import policies_modal
 from bolt_app.blocks.cases.forms import create_case_modal
-from bolt_app.blocks.cases.messages import (
-    case_details_blocks,
-    case_summary_blocks,
-    case_text,
-    search_results_blocks,
-)
+from bolt_app.blocks.cases.messages import case_details_blocks
+from bolt_app.blocks.cases.messages import case_summary_blocks
+from bolt_app.blocks.cases.messages import case_text
+from bolt_app.blocks.cases.messages import search_results_blocks
 from bolt_app.blocks.channels import configure_channel_modal
-from bolt_app.blocks.help import help_blocks, help_text
+from bolt_app.blocks.help import help_blocks
+from bolt_app.blocks.help import help_text
 from bolt_app.blocks.home import home_view
-from bolt_app.blocks.notifications import correspondence_message, lifecycle_message, root_message
+from bolt_app.blocks.notifications import correspondence_message
+from bolt_app.blocks.notifications import lifecycle_message
+from bolt_app.blocks.notifications import root_message
 from bolt_app.blocks.quotas import quota_modal
 from bolt_app.services.accounts import RoleSetup
-from bolt_app.services.cases.models import CaseSummary, Communication, SearchFilter, SearchPage
+from bolt_app.services.cases.models import CaseSummary
+from bolt_app.services.cases.models import Communication
+from bolt_app.services.cases.models import SearchFilter
+from bolt_app.services.cases.models import SearchPage
 from bolt_app.services.choice import Choice
 from bolt_app.services.context import ChannelAccount
 from bolt_app.services.home import WorkspaceOverview
 from bolt_app.services.quotas.models import QuotaDetails
-from storage.accounts import AccountRow, AuthorizationRow
+from storage.accounts import AccountRow
+from storage.accounts import AuthorizationRow
 from storage.case_openers import OpenedCase
-from storage.channels import ChannelConfigRow, Notifications
+from storage.channels import ChannelConfigRow
+from storage.channels import Notifications
 from storage.workspaces import WorkspaceKey
 from tests.helpers import values
 

@@ -1,63 +1,51 @@
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 
-from bolt_app.blocks.accounts import (
-    EDIT_ACCOUNT_NAME_ACTION,
-    HOME_ACCOUNT_MENU_ACTION,
-    REMOVE_ACCOUNT_ACTION,
-    SHOW_POLICIES_ACTION,
-)
+from bolt_app.blocks.accounts import EDIT_ACCOUNT_NAME_ACTION
+from bolt_app.blocks.accounts import HOME_ACCOUNT_MENU_ACTION
+from bolt_app.blocks.accounts import REMOVE_ACCOUNT_ACTION
+from bolt_app.blocks.accounts import SHOW_POLICIES_ACTION
 from bolt_app.blocks.audit import AUDIT_NEXT_ACTION
 from bolt_app.blocks.cases import parts
-from bolt_app.blocks.channels import (
-    ADD_CHANNEL_ACCOUNT_ACTION,
-    CONFIGURE_ACCOUNT_ACTION,
-    EDIT_CHANNEL_ACTION,
-    HOME_CHANNEL_MENU_ACTION,
-    REMOVE_CHANNEL_ACTION,
-)
-from bolt_app.blocks.home import HOME_CHANNEL_ACTION, HOME_CREATE_CASE_ACTION, HOME_SEARCH_CASES_ACTION
+from bolt_app.blocks.channels import ADD_CHANNEL_ACCOUNT_ACTION
+from bolt_app.blocks.channels import CONFIGURE_ACCOUNT_ACTION
+from bolt_app.blocks.channels import EDIT_CHANNEL_ACTION
+from bolt_app.blocks.channels import HOME_CHANNEL_MENU_ACTION
+from bolt_app.blocks.channels import REMOVE_CHANNEL_ACTION
+from bolt_app.blocks.home import HOME_CHANNEL_ACTION
+from bolt_app.blocks.home import HOME_CREATE_CASE_ACTION
+from bolt_app.blocks.home import HOME_SEARCH_CASES_ACTION
 from bolt_app.blocks.members import WHO_ACTION
-from bolt_app.blocks.quotas import (
-    ACCOUNT_ACTION as QUOTA_ACCOUNT_ACTION,
-)
-from bolt_app.blocks.quotas import (
-    CHECK_QUOTA_STATUS_ACTION,
-    QUOTA_ACTION,
-    REGION_ACTION,
-    SERVICE_ACTION,
-)
-from bolt_app.services.cases.fields import CASE_ACCOUNT_BLOCK, ISSUE_TYPE_BLOCK
-from listeners.actions.accounts import (
-    edit_account_name_clicked,
-    remove_account_clicked,
-    show_policies_clicked,
-)
+from bolt_app.blocks.quotas import ACCOUNT_ACTION as QUOTA_ACCOUNT_ACTION
+from bolt_app.blocks.quotas import CHECK_QUOTA_STATUS_ACTION
+from bolt_app.blocks.quotas import QUOTA_ACTION
+from bolt_app.blocks.quotas import REGION_ACTION
+from bolt_app.blocks.quotas import SERVICE_ACTION
+from bolt_app.services.cases.fields import CASE_ACCOUNT_BLOCK
+from bolt_app.services.cases.fields import ISSUE_TYPE_BLOCK
+from listeners.actions.accounts import edit_account_name_clicked
+from listeners.actions.accounts import remove_account_clicked
+from listeners.actions.accounts import show_policies_clicked
 from listeners.actions.audit import audit_next_page_clicked
-from listeners.actions.cases import (
-    case_form_changed,
-    edit_search_clicked,
-    previous_correspondence_clicked,
-    reopen_clicked,
-    reply_clicked,
-    resolve_clicked,
-    search_results_page_clicked,
-    see_details_clicked,
-    share_clicked,
-    show_full_message_clicked,
-)
-from listeners.actions.channels import (
-    channel_form_clicked,
-    configure_account_selected,
-    remove_channel_clicked,
-)
-from listeners.actions.home import (
-    home_account_menu,
-    home_cases_clicked,
-    home_channel_chosen,
-    home_channel_menu,
-)
-from listeners.actions.quotas import check_quota_status_clicked, quota_form_changed
+from listeners.actions.cases import case_form_changed
+from listeners.actions.cases import edit_search_clicked
+from listeners.actions.cases import previous_correspondence_clicked
+from listeners.actions.cases import reopen_clicked
+from listeners.actions.cases import reply_clicked
+from listeners.actions.cases import resolve_clicked
+from listeners.actions.cases import search_results_page_clicked
+from listeners.actions.cases import see_details_clicked
+from listeners.actions.cases import share_clicked
+from listeners.actions.cases import show_full_message_clicked
+from listeners.actions.channels import channel_form_clicked
+from listeners.actions.channels import configure_account_selected
+from listeners.actions.channels import remove_channel_clicked
+from listeners.actions.home import home_account_menu
+from listeners.actions.home import home_cases_clicked
+from listeners.actions.home import home_channel_chosen
+from listeners.actions.home import home_channel_menu
+from listeners.actions.quotas import check_quota_status_clicked
+from listeners.actions.quotas import quota_form_changed
 
 
 async def link_clicked(ack: AsyncAck) -> None:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from bolt_app.blocks.accounts import accounts_blocks, metadata, policies_modal, rename_account_modal
+from bolt_app.blocks.accounts import accounts_blocks
+from bolt_app.blocks.accounts import metadata
+from bolt_app.blocks.accounts import policies_modal
+from bolt_app.blocks.accounts import rename_account_modal
 from bolt_app.services.accounts import AccountService
 from bolt_app.services.home import HomeService
 from listeners.errors import TO_CLICKER
 from listeners.events.app_home import publish_home
-from listeners.requests import Click, on_click
+from listeners.requests import Click
+from listeners.requests import on_click
 
 
 @on_click(TO_CLICKER)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from bolt_app.blocks.audit import audit_page_blocks, audit_page_text, query_of_cursor
+from bolt_app.blocks.audit import audit_page_blocks
+from bolt_app.blocks.audit import audit_page_text
+from bolt_app.blocks.audit import query_of_cursor
 from bolt_app.errors import UserFacingError
 from bolt_app.services.audit_log import AuditLog
 from listeners.case_flow import message_click
 from listeners.errors import BELOW_MESSAGE
-from listeners.requests import Click, on_click
+from listeners.requests import Click
+from listeners.requests import on_click
 
 
 @on_click(BELOW_MESSAGE)

@@ -5,49 +5,63 @@ create-case modal that change what it offers."""
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from bolt_app.aws.budget import waiting_notice
-from bolt_app.blocks.cases.forms import create_case_modal, reopen_modal, reply_modal
-from bolt_app.blocks.cases.messages import (
-    case_text,
-    full_message_modal,
-    parse_full_message_value,
-    previous_correspondence_blocks,
-    search_results_blocks,
-)
+from bolt_app.blocks.cases.forms import create_case_modal
+from bolt_app.blocks.cases.forms import reopen_modal
+from bolt_app.blocks.cases.forms import reply_modal
+from bolt_app.blocks.cases.messages import case_text
+from bolt_app.blocks.cases.messages import full_message_modal
+from bolt_app.blocks.cases.messages import parse_full_message_value
+from bolt_app.blocks.cases.messages import previous_correspondence_blocks
+from bolt_app.blocks.cases.messages import search_results_blocks
 from bolt_app.blocks.cases.parts import CaseRef
 from bolt_app.blocks.cases.readers import read_case_form
-from bolt_app.blocks.common import View, message_modal
+from bolt_app.blocks.common import View
+from bolt_app.blocks.common import message_modal
 from bolt_app.errors import UserFacingError
 from bolt_app.services.cases.channel_actions import CaseActions
-from bolt_app.services.cases.fields import SEARCH_PAGE_SIZE, SERVICE_BLOCK
-from bolt_app.services.cases.models import CaseAlreadyResolved, CaseSummary, Communication, SupportedLanguage
+from bolt_app.services.cases.fields import SEARCH_PAGE_SIZE
+from bolt_app.services.cases.fields import SERVICE_BLOCK
+from bolt_app.services.cases.models import CaseAlreadyResolved
+from bolt_app.services.cases.models import CaseSummary
+from bolt_app.services.cases.models import Communication
+from bolt_app.services.cases.models import SupportedLanguage
 from bolt_app.services.cases.search import search_filter_of
 from bolt_app.services.cases.service import CaseService
 from bolt_app.services.channels import ChannelService
-from bolt_app.services.context import ChannelAccount, SlackActor
+from bolt_app.services.context import ChannelAccount
+from bolt_app.services.context import SlackActor
 from bolt_app.services.member_policy import Action
 from bolt_app.slack.case_messages import SlackCaseMessages
-from listeners.case_flow import (
-    MessageClick,
-    details_blocks,
-    ephemeral,
-    message_click,
-    offered_severities,
-    open_case_modal,
-    open_search_modal,
-    prefill_of,
-    severity_levels,
-    view_state,
-)
-from listeners.common import account_of, channel_accounts, pick_account, slack_actor, update_view
+from listeners.case_flow import MessageClick
+from listeners.case_flow import details_blocks
+from listeners.case_flow import ephemeral
+from listeners.case_flow import message_click
+from listeners.case_flow import offered_severities
+from listeners.case_flow import open_case_modal
+from listeners.case_flow import open_search_modal
+from listeners.case_flow import prefill_of
+from listeners.case_flow import severity_levels
+from listeners.case_flow import view_state
+from listeners.common import account_of
+from listeners.common import channel_accounts
+from listeners.common import pick_account
+from listeners.common import slack_actor
+from listeners.common import update_view
 from listeners.errors import BELOW_MESSAGE
-from listeners.requests import Click, on_click
-from listeners.waiting import ToldOnce, WaitingView, answered_in_line, open_waiting_view, shown_in_line
+from listeners.requests import Click
+from listeners.requests import on_click
+from listeners.waiting import ToldOnce
+from listeners.waiting import WaitingView
+from listeners.waiting import answered_in_line
+from listeners.waiting import open_waiting_view
+from listeners.waiting import shown_in_line
 
 DETAILS_BELOW = "The case's details are below the message you clicked, where only you can see them. You can close this window."
 CORRESPONDENCE_BELOW = (

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from bolt_app.blocks.channels import (
-    ACCOUNT_BLOCK,
-    ADD_CHANNEL_ACCOUNT_ACTION,
-    CONFIGURE_ACCOUNT_ACTION,
-    ROLE_ARN_BLOCK,
-    SEVERITY_BLOCK,
-    channel_configurations_blocks,
-    configure_channel_modal,
-    notifications_from,
-)
-from bolt_app.blocks.common import input_value, input_values
+from bolt_app.blocks.channels import ACCOUNT_BLOCK
+from bolt_app.blocks.channels import ADD_CHANNEL_ACCOUNT_ACTION
+from bolt_app.blocks.channels import CONFIGURE_ACCOUNT_ACTION
+from bolt_app.blocks.channels import ROLE_ARN_BLOCK
+from bolt_app.blocks.channels import SEVERITY_BLOCK
+from bolt_app.blocks.channels import channel_configurations_blocks
+from bolt_app.blocks.channels import configure_channel_modal
+from bolt_app.blocks.channels import notifications_from
+from bolt_app.blocks.common import input_value
+from bolt_app.blocks.common import input_values
 from bolt_app.blocks.members import read_who_can
 from bolt_app.errors import UserFacingError
 from bolt_app.services.accounts import AccountService
@@ -24,10 +23,12 @@ from bolt_app.services.home import HomeService
 from bolt_app.services.member_policy import MemberPolicy
 from bolt_app.slack.directory import channel_info
 from listeners.channel_flows import open_configure_modal
-from listeners.common import read_metadata, workspace_of
+from listeners.common import read_metadata
+from listeners.common import workspace_of
 from listeners.errors import TO_CLICKER
 from listeners.events.app_home import publish_home
-from listeners.requests import Click, on_click
+from listeners.requests import Click
+from listeners.requests import on_click
 
 
 def _target(click: Click) -> tuple[str, str | None]:

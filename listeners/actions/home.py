@@ -3,22 +3,29 @@ overflow menus of accounts and channels (Edit / Remove…, the removal confirmed
 
 from __future__ import annotations
 
-from bolt_app.blocks.accounts import metadata, remove_account_modal, rename_account_modal
+from bolt_app.blocks.accounts import metadata
+from bolt_app.blocks.accounts import remove_account_modal
+from bolt_app.blocks.accounts import rename_account_modal
 from bolt_app.blocks.channels import remove_channel_modal
 from bolt_app.blocks.common import input_value
-from bolt_app.blocks.home import HOME_CASES_BLOCK, HOME_CHANNEL_ACTION, HOME_CREATE_CASE_ACTION
+from bolt_app.blocks.home import HOME_CASES_BLOCK
+from bolt_app.blocks.home import HOME_CHANNEL_ACTION
+from bolt_app.blocks.home import HOME_CREATE_CASE_ACTION
 from bolt_app.errors import UserFacingError
 from bolt_app.services.accounts import AccountService
 from bolt_app.services.cases.service import CaseService
 from bolt_app.services.channels import ChannelService
 from bolt_app.services.home import HomeService
-from bolt_app.slack.directory import channel_info, member_channel_ids
-from listeners.case_flow import open_create_case_modal, open_search_modal
+from bolt_app.slack.directory import channel_info
+from bolt_app.slack.directory import member_channel_ids
+from listeners.case_flow import open_create_case_modal
+from listeners.case_flow import open_search_modal
 from listeners.channel_flows import open_configure_modal
 from listeners.common import channel_accounts
 from listeners.errors import TO_CLICKER
 from listeners.events.app_home import publish_home
-from listeners.requests import Click, on_click
+from listeners.requests import Click
+from listeners.requests import on_click
 
 
 async def _chosen_channel(click: Click) -> str:

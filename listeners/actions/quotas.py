@@ -2,31 +2,33 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC
+from datetime import datetime
 
-from bolt_app.blocks.quotas import (
-    REGION_ACTION,
-    REGION_BLOCK,
-    VALUE_BLOCK,
-    parse_check_status_value,
-    quota_modal,
-    quota_request_blocks,
-    quota_request_text,
-)
+from bolt_app.blocks.quotas import REGION_ACTION
+from bolt_app.blocks.quotas import REGION_BLOCK
+from bolt_app.blocks.quotas import VALUE_BLOCK
+from bolt_app.blocks.quotas import parse_check_status_value
+from bolt_app.blocks.quotas import quota_modal
+from bolt_app.blocks.quotas import quota_request_blocks
+from bolt_app.blocks.quotas import quota_request_text
 from bolt_app.errors import UserFacingError
 from bolt_app.services.channels import ChannelService
 from bolt_app.services.quotas.service import QuotaService
-from listeners.common import (
-    account_of,
-    channel_accounts,
-    pick_account,
-    read_metadata,
-    slack_actor,
-    update_view,
-)
+from listeners.common import account_of
+from listeners.common import channel_accounts
+from listeners.common import pick_account
+from listeners.common import read_metadata
+from listeners.common import slack_actor
+from listeners.common import update_view
 from listeners.errors import BELOW_MESSAGE
-from listeners.quota_form import chosen, chosen_account_id, chosen_quota, chosen_service, metadata
-from listeners.requests import Click, on_click
+from listeners.quota_form import chosen
+from listeners.quota_form import chosen_account_id
+from listeners.quota_form import chosen_quota
+from listeners.quota_form import chosen_service
+from listeners.quota_form import metadata
+from listeners.requests import Click
+from listeners.requests import on_click
 
 
 @on_click()

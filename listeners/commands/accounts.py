@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from bolt_app.blocks.accounts import (
-    accounts_blocks,
-    authorize_account_modal,
-    metadata,
-    register_organization_modal,
-)
+from bolt_app.blocks.accounts import accounts_blocks
+from bolt_app.blocks.accounts import authorize_account_modal
+from bolt_app.blocks.accounts import metadata
+from bolt_app.blocks.accounts import register_organization_modal
 from bolt_app.services.accounts import AccountService
 from bolt_app.services.role_templates import RoleTemplates
-from listeners.commands.aws_support import IN_REPLY, CommandRequest, subcommand
+from listeners.commands.aws_support import IN_REPLY
+from listeners.commands.aws_support import CommandRequest
+from listeners.commands.aws_support import subcommand
 from listeners.common import acting_user
 from listeners.errors import shows_errors
 

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import re
 
-from bolt_app.blocks.audit import audit_page_blocks, audit_page_text
+from bolt_app.blocks.audit import audit_page_blocks
+from bolt_app.blocks.audit import audit_page_text
 from bolt_app.errors import UserFacingError
-from bolt_app.identifiers import CASE_ID, USER_ID
-from bolt_app.services.audit_log import AuditLog, AuditQuery
-from listeners.commands.aws_support import IN_REPLY, CommandRequest, subcommand
+from bolt_app.identifiers import CASE_ID
+from bolt_app.identifiers import USER_ID
+from bolt_app.services.audit_log import AuditLog
+from bolt_app.services.audit_log import AuditQuery
+from listeners.commands.aws_support import IN_REPLY
+from listeners.commands.aws_support import CommandRequest
+from listeners.commands.aws_support import subcommand
 from listeners.common import acting_user
 from listeners.errors import shows_errors
 

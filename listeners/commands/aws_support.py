@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Awaitable
+from collections.abc import Callable
+from collections.abc import Mapping
+from dataclasses import dataclass
+from dataclasses import field
 from typing import Any
 
 from slack_bolt.context.ack.async_ack import AsyncAck
@@ -12,8 +15,11 @@ from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bolt_app.blocks.help import CommandHelp, help_blocks, help_text
-from listeners.errors import Show, Where
+from bolt_app.blocks.help import CommandHelp
+from bolt_app.blocks.help import help_blocks
+from bolt_app.blocks.help import help_text
+from listeners.errors import Show
+from listeners.errors import Where
 from listeners.requests import SlackRequest
 
 

@@ -8,9 +8,13 @@ from bolt_app.services.cases.models import SearchFilter
 from bolt_app.services.cases.service import CaseService
 from bolt_app.services.cases.validation import validate_search
 from bolt_app.services.channels import ChannelService
-from listeners.case_flow import open_create_case_modal, open_search_modal
-from listeners.commands.aws_support import IN_REPLY, CommandRequest, subcommand
-from listeners.common import channel_accounts, slack_actor
+from listeners.case_flow import open_create_case_modal
+from listeners.case_flow import open_search_modal
+from listeners.commands.aws_support import IN_REPLY
+from listeners.commands.aws_support import CommandRequest
+from listeners.commands.aws_support import subcommand
+from listeners.common import channel_accounts
+from listeners.common import slack_actor
 from listeners.errors import shows_errors
 from listeners.waiting import waiting_in_line
 

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from bolt_app.blocks.channels import channel_configurations_blocks
-from bolt_app.services.channels import ChannelService, ConfigureForm
+from bolt_app.services.channels import ChannelService
+from bolt_app.services.channels import ConfigureForm
 from bolt_app.slack.directory import channel_info
 from listeners.channel_flows import open_configure_modal
-from listeners.commands.aws_support import IN_REPLY, CommandRequest, subcommand
+from listeners.commands.aws_support import IN_REPLY
+from listeners.commands.aws_support import CommandRequest
+from listeners.commands.aws_support import subcommand
 from listeners.common import acting_user
 from listeners.errors import shows_errors
 

@@ -1,4 +1,6 @@
-from listeners.commands.aws_support import CommandRequest, show_help, subcommand
+from listeners.commands.aws_support import CommandRequest
+from listeners.commands.aws_support import show_help
+from listeners.commands.aws_support import subcommand
 
 
 @subcommand("help", "show this list")

@@ -6,8 +6,11 @@ from bolt_app.blocks.quotas import quota_modal
 from bolt_app.services.channels import ChannelService
 from bolt_app.services.quotas.fields import DEFAULT_REGION
 from bolt_app.services.quotas.service import QuotaService
-from listeners.commands.aws_support import IN_REPLY, CommandRequest, subcommand
-from listeners.common import channel_accounts, slack_actor
+from listeners.commands.aws_support import IN_REPLY
+from listeners.commands.aws_support import CommandRequest
+from listeners.commands.aws_support import subcommand
+from listeners.common import channel_accounts
+from listeners.common import slack_actor
 from listeners.errors import shows_errors
 from listeners.quota_form import metadata
 

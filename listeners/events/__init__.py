@@ -1,8 +1,10 @@
 from slack_bolt.async_app import AsyncApp
 
 from listeners.events.app_home import app_home_opened_callback
-from listeners.events.uninstall import app_uninstalled_callback, tokens_revoked_callback
-from listeners.events.usergroups import subteam_members_changed_callback, subteam_updated_callback
+from listeners.events.uninstall import app_uninstalled_callback
+from listeners.events.uninstall import tokens_revoked_callback
+from listeners.events.usergroups import subteam_members_changed_callback
+from listeners.events.usergroups import subteam_updated_callback
 
 
 def register(app: AsyncApp) -> None:

@@ -6,7 +6,8 @@ from bolt_app.blocks.accounts import organization_account_options
 from bolt_app.services.accounts import AccountService
 from listeners.common import acting_user
 from listeners.errors import Options
-from listeners.requests import OptionsRequest, on_options
+from listeners.requests import OptionsRequest
+from listeners.requests import on_options
 
 
 @on_options

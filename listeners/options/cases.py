@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-from bolt_app.blocks.cases.forms import category_options, service_options, severity_options
+from bolt_app.blocks.cases.forms import category_options
+from bolt_app.blocks.cases.forms import service_options
+from bolt_app.blocks.cases.forms import severity_options
 from bolt_app.blocks.cases.readers import read_case_form
 from bolt_app.services.cases.models import SupportService
 from bolt_app.services.cases.service import CaseService
 from bolt_app.services.channels import ChannelService
 from bolt_app.services.context import ChannelAccount
 from listeners.case_flow import view_state
-from listeners.common import account_of, slack_actor
-from listeners.errors import Options, reason_option
-from listeners.requests import OptionsRequest, on_options
+from listeners.common import account_of
+from listeners.common import slack_actor
+from listeners.errors import Options
+from listeners.errors import reason_option
+from listeners.requests import OptionsRequest
+from listeners.requests import on_options
 
 
 async def _account(request: OptionsRequest, channels: ChannelService) -> ChannelAccount:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from bolt_app.blocks.common import MAX_OPTIONS, option
+from bolt_app.blocks.common import MAX_OPTIONS
+from bolt_app.blocks.common import option
 from bolt_app.services.member_rules import MemberRules
 from listeners.common import workspace_of
-from listeners.errors import Options, reason_option
-from listeners.requests import OptionsRequest, on_options
+from listeners.errors import Options
+from listeners.errors import reason_option
+from listeners.requests import OptionsRequest
+from listeners.requests import on_options
 
 
 @on_options

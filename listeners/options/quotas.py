@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
-from bolt_app.blocks.quotas import REGION_ACTION, REGION_BLOCK, quota_options, service_options
+from bolt_app.blocks.quotas import REGION_ACTION
+from bolt_app.blocks.quotas import REGION_BLOCK
+from bolt_app.blocks.quotas import quota_options
+from bolt_app.blocks.quotas import service_options
 from bolt_app.services.channels import ChannelService
 from bolt_app.services.context import ChannelAccount
 from bolt_app.services.quotas.service import QuotaService
-from listeners.common import account_of, read_metadata, slack_actor
-from listeners.errors import Options, reason_option
-from listeners.quota_form import chosen, chosen_account_id, chosen_service
-from listeners.requests import OptionsRequest, on_options
+from listeners.common import account_of
+from listeners.common import read_metadata
+from listeners.common import slack_actor
+from listeners.errors import Options
+from listeners.errors import reason_option
+from listeners.quota_form import chosen
+from listeners.quota_form import chosen_account_id
+from listeners.quota_form import chosen_service
+from listeners.requests import OptionsRequest
+from listeners.requests import on_options
 
 
 async def _where(request: OptionsRequest, channels: ChannelService) -> tuple[ChannelAccount, str]:

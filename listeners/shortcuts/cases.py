@@ -6,7 +6,8 @@ from bolt_app.services.cases.service import CaseService
 from bolt_app.services.channels import ChannelService
 from listeners.case_flow import open_create_case_modal
 from listeners.errors import BELOW_MESSAGE
-from listeners.requests import Shortcut, on_shortcut
+from listeners.requests import Shortcut
+from listeners.requests import on_shortcut
 
 CREATE_CASE_FROM_MESSAGE = "create_case_from_message"  # manifest.yml's callback id
 

@@ -1,27 +1,26 @@
 from slack_bolt.async_app import AsyncApp
 
-from bolt_app.blocks.accounts import (
-    AUTHORIZE_ACCOUNT_VIEW,
-    REGISTER_ORGANIZATION_VIEW,
-    REMOVE_ACCOUNT_VIEW,
-    RENAME_ACCOUNT_VIEW,
-)
-from bolt_app.blocks.cases.parts import CREATE_CASE_VIEW, REOPEN_CASE_VIEW, REPLY_CASE_VIEW, SEARCH_CASES_VIEW
-from bolt_app.blocks.channels import CONFIGURE_CHANNEL_VIEW, REMOVE_CHANNEL_VIEW
+from bolt_app.blocks.accounts import AUTHORIZE_ACCOUNT_VIEW
+from bolt_app.blocks.accounts import REGISTER_ORGANIZATION_VIEW
+from bolt_app.blocks.accounts import REMOVE_ACCOUNT_VIEW
+from bolt_app.blocks.accounts import RENAME_ACCOUNT_VIEW
+from bolt_app.blocks.cases.parts import CREATE_CASE_VIEW
+from bolt_app.blocks.cases.parts import REOPEN_CASE_VIEW
+from bolt_app.blocks.cases.parts import REPLY_CASE_VIEW
+from bolt_app.blocks.cases.parts import SEARCH_CASES_VIEW
+from bolt_app.blocks.channels import CONFIGURE_CHANNEL_VIEW
+from bolt_app.blocks.channels import REMOVE_CHANNEL_VIEW
 from bolt_app.blocks.quotas import QUOTA_INCREASE_VIEW
-from listeners.views.accounts import (
-    authorize_account_submitted,
-    register_organization_submitted,
-    rename_account_submitted,
-)
-from listeners.views.cases import (
-    create_case_submitted,
-    reopen_submitted,
-    reply_submitted,
-    search_cases_submitted,
-)
+from listeners.views.accounts import authorize_account_submitted
+from listeners.views.accounts import register_organization_submitted
+from listeners.views.accounts import rename_account_submitted
+from listeners.views.cases import create_case_submitted
+from listeners.views.cases import reopen_submitted
+from listeners.views.cases import reply_submitted
+from listeners.views.cases import search_cases_submitted
 from listeners.views.channels import configure_channel_submitted
-from listeners.views.home import remove_account_confirmed, remove_channel_confirmed
+from listeners.views.home import remove_account_confirmed
+from listeners.views.home import remove_channel_confirmed
 from listeners.views.quotas import quota_increase_submitted
 
 

@@ -7,21 +7,27 @@ from typing import Any
 
 from slack_bolt.context.ack.async_ack import AsyncAck
 
-from bolt_app.blocks.accounts import (
-    ACCOUNT_BLOCK,
-    ACCOUNT_NAME_BLOCK,
-    ROLE_ARN_BLOCK,
-    authorize_account_modal,
-)
-from bolt_app.blocks.common import input_value, message_modal
+from bolt_app.blocks.accounts import ACCOUNT_BLOCK
+from bolt_app.blocks.accounts import ACCOUNT_NAME_BLOCK
+from bolt_app.blocks.accounts import ROLE_ARN_BLOCK
+from bolt_app.blocks.accounts import authorize_account_modal
+from bolt_app.blocks.common import input_value
+from bolt_app.blocks.common import message_modal
 from bolt_app.errors import UserFacingError
-from bolt_app.services.accounts import AccountService, display_name, parse_account_name, parse_role_arn
+from bolt_app.services.accounts import AccountService
+from bolt_app.services.accounts import display_name
+from bolt_app.services.accounts import parse_account_name
+from bolt_app.services.accounts import parse_role_arn
 from bolt_app.services.context import Actor
 from bolt_app.services.home import HomeService
-from listeners.common import read_metadata, workspace_of
-from listeners.errors import Show, Where, in_modal
+from listeners.common import read_metadata
+from listeners.common import workspace_of
+from listeners.errors import Show
+from listeners.errors import Where
+from listeners.errors import in_modal
 from listeners.events.app_home import publish_home
-from listeners.requests import Submission, on_submit
+from listeners.requests import Submission
+from listeners.requests import on_submit
 
 
 async def _field_errors(ack: AsyncAck, checks: dict[str, Any]) -> bool:

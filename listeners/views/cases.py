@@ -6,42 +6,50 @@ key), and what happened is shown in the channel."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
+from typing import TypeVar
 
 from bolt_app.aws.budget import waiting_notice
 from bolt_app.blocks.cases.messages import search_results_blocks
-from bolt_app.blocks.cases.parts import ViewState, status_name
-from bolt_app.blocks.cases.readers import (
-    CaseForm,
-    MessageForm,
-    read_case_form,
-    read_message_form,
-    read_search_form,
-)
+from bolt_app.blocks.cases.parts import ViewState
+from bolt_app.blocks.cases.parts import status_name
+from bolt_app.blocks.cases.readers import CaseForm
+from bolt_app.blocks.cases.readers import MessageForm
+from bolt_app.blocks.cases.readers import read_case_form
+from bolt_app.blocks.cases.readers import read_message_form
+from bolt_app.blocks.cases.readers import read_search_form
 from bolt_app.errors import UserFacingError
 from bolt_app.services.cases.channel_actions import CaseActions
 from bolt_app.services.cases.deferral import Deferred
-from bolt_app.services.cases.models import InvalidInput, MessageKind
+from bolt_app.services.cases.models import InvalidInput
+from bolt_app.services.cases.models import MessageKind
 from bolt_app.services.cases.service import CaseService
-from bolt_app.services.cases.validation import validate_new_case, validate_reply, validate_search
+from bolt_app.services.cases.validation import validate_new_case
+from bolt_app.services.cases.validation import validate_reply
+from bolt_app.services.cases.validation import validate_search
 from bolt_app.services.channels import ChannelService
 from bolt_app.slack.case_messages import SlackCaseMessages
 from bolt_app.slack.files import download_attachments
-from listeners.case_flow import (
-    TO_SUBMITTER,
-    Show,
-    acting_user,
-    create_form_errors,
-    message_form_errors,
-    payload_user_name,
-    tell_user,
-    view_state,
-)
-from listeners.common import account_of, channel_accounts, slack_actor
-from listeners.requests import Listener, Submission, on_submit
-from listeners.waiting import ToldOnce, WaitingView, shown_in_line
+from listeners.case_flow import TO_SUBMITTER
+from listeners.case_flow import Show
+from listeners.case_flow import acting_user
+from listeners.case_flow import create_form_errors
+from listeners.case_flow import message_form_errors
+from listeners.case_flow import payload_user_name
+from listeners.case_flow import tell_user
+from listeners.case_flow import view_state
+from listeners.common import account_of
+from listeners.common import channel_accounts
+from listeners.common import slack_actor
+from listeners.requests import Listener
+from listeners.requests import Submission
+from listeners.requests import on_submit
+from listeners.waiting import ToldOnce
+from listeners.waiting import WaitingView
+from listeners.waiting import shown_in_line
 
 RESULTS_BELOW = (
     "Your search results are in the channel, where only you can see them. You can close this window."

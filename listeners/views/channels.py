@@ -4,31 +4,32 @@ from __future__ import annotations
 
 from typing import Any
 
-from bolt_app.blocks.channels import (
-    ACCOUNT_BLOCK,
-    CONFIRM_PUBLIC_BLOCK,
-    ROLE_ARN_BLOCK,
-    SEVERITY_BLOCK,
-    configure_channel_modal,
-    notifications_from,
-)
-from bolt_app.blocks.common import input_value, input_values, message_modal
+from bolt_app.blocks.channels import ACCOUNT_BLOCK
+from bolt_app.blocks.channels import CONFIRM_PUBLIC_BLOCK
+from bolt_app.blocks.channels import ROLE_ARN_BLOCK
+from bolt_app.blocks.channels import SEVERITY_BLOCK
+from bolt_app.blocks.channels import configure_channel_modal
+from bolt_app.blocks.channels import notifications_from
+from bolt_app.blocks.common import input_value
+from bolt_app.blocks.common import input_values
+from bolt_app.blocks.common import message_modal
 from bolt_app.blocks.members import read_who_can
 from bolt_app.errors import UserFacingError
-from bolt_app.services.accounts import AccountService, parse_role_arn
-from bolt_app.services.channels import (
-    NOTIFICATIONS_FIELD,
-    ChannelService,
-    ConfigureRequest,
-    configuration_line,
-    validate_notifications,
-)
+from bolt_app.services.accounts import AccountService
+from bolt_app.services.accounts import parse_role_arn
+from bolt_app.services.channels import NOTIFICATIONS_FIELD
+from bolt_app.services.channels import ChannelService
+from bolt_app.services.channels import ConfigureRequest
+from bolt_app.services.channels import configuration_line
+from bolt_app.services.channels import validate_notifications
 from bolt_app.services.home import HomeService
 from bolt_app.services.member_policy import MemberPolicy
-from listeners.common import read_metadata, workspace_of
+from listeners.common import read_metadata
+from listeners.common import workspace_of
 from listeners.errors import in_modal
 from listeners.events.app_home import publish_home
-from listeners.requests import Submission, on_submit
+from listeners.requests import Submission
+from listeners.requests import on_submit
 
 
 def _request(view: dict[str, Any], members: MemberPolicy) -> ConfigureRequest:

@@ -8,7 +8,8 @@ from bolt_app.services.channels import ChannelService
 from bolt_app.services.home import HomeService
 from listeners.errors import in_modal
 from listeners.events.app_home import publish_home
-from listeners.requests import Submission, on_submit
+from listeners.requests import Submission
+from listeners.requests import on_submit
 
 
 @on_submit(in_modal("Remove account"))

@@ -2,24 +2,24 @@
 
 from __future__ import annotations
 
-from bolt_app.blocks.quotas import (
-    VALUE_BLOCK,
-    field_errors,
-    quota_block_id,
-    quota_request_blocks,
-    quota_request_text,
-    read_form,
-)
+from bolt_app.blocks.quotas import VALUE_BLOCK
+from bolt_app.blocks.quotas import field_errors
+from bolt_app.blocks.quotas import quota_block_id
+from bolt_app.blocks.quotas import quota_request_blocks
+from bolt_app.blocks.quotas import quota_request_text
+from bolt_app.blocks.quotas import read_form
 from bolt_app.errors import UserFacingError
 from bolt_app.services.audited import DuplicateSubmission
 from bolt_app.services.channels import ChannelService
 from bolt_app.services.quotas.models import PendingRequestExists
 from bolt_app.services.quotas.rules import validate_requested_value
 from bolt_app.services.quotas.service import QuotaService
-from listeners.common import account_of, slack_actor
+from listeners.common import account_of
+from listeners.common import slack_actor
 from listeners.errors import unexpected_error_text
 from listeners.quota_form import details_from
-from listeners.requests import Submission, on_submit
+from listeners.requests import Submission
+from listeners.requests import on_submit
 
 
 @on_submit()

@@ -7,35 +7,44 @@ import hashlib
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, delete, exists, func, insert, or_, select, update
+from sqlalchemy import ColumnElement
+from sqlalchemy import delete
+from sqlalchemy import exists
+from sqlalchemy import func
+from sqlalchemy import insert
+from sqlalchemy import or_
+from sqlalchemy import select
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.clock import as_utc, utc_naive
-from storage.db import Repository, reader
-from storage.notifications.sql import insert_ignore, lease_free
-from storage.notifications.thread_state import ThreadChange, ThreadKey
+from storage.clock import as_utc
+from storage.clock import utc_naive
+from storage.db import Repository
+from storage.db import reader
+from storage.notifications.sql import insert_ignore
+from storage.notifications.sql import lease_free
+from storage.notifications.thread_state import ThreadChange
+from storage.notifications.thread_state import ThreadKey
 from storage.notifications.threads import change_thread_in
-from storage.notifications.values import (
-    OPEN_STATES,
-    PENDING,
-    POSTING,
-    ChannelKey,
-    DeliveryRow,
-    DeliveryWork,
-    NewEvent,
-    Recorded,
-    StoredEvent,
-)
+from storage.notifications.values import OPEN_STATES
+from storage.notifications.values import PENDING
+from storage.notifications.values import POSTING
+from storage.notifications.values import ChannelKey
+from storage.notifications.values import DeliveryRow
+from storage.notifications.values import DeliveryWork
+from storage.notifications.values import NewEvent
+from storage.notifications.values import Recorded
+from storage.notifications.values import StoredEvent
 from storage.rows import from_row
-from storage.tables import (
-    channel_configurations,
-    notification_channels,
-    notification_deliveries,
-    notification_events,
-    processed_events,
-)
-from storage.workspaces import WorkspaceKey, channel_of_row, of_channel
+from storage.tables import channel_configurations
+from storage.tables import notification_channels
+from storage.tables import notification_deliveries
+from storage.tables import notification_events
+from storage.tables import processed_events
+from storage.workspaces import WorkspaceKey
+from storage.workspaces import channel_of_row
+from storage.workspaces import of_channel
 
 delivery = notification_deliveries.c
 leases = notification_channels.c

@@ -5,11 +5,15 @@ from __future__ import annotations
 import hmac
 from datetime import datetime
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete
+from sqlalchemy import insert
+from sqlalchemy import select
 
 from storage.clock import utc_naive
-from storage.db import Repository, reader
-from storage.tables import events_tokens, workspace_authorizations
+from storage.db import Repository
+from storage.db import reader
+from storage.tables import events_tokens
+from storage.tables import workspace_authorizations
 
 
 class EventsTokenRepository(Repository):

@@ -5,12 +5,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import or_
+from sqlalchemy import select
+from sqlalchemy import update
 
-from storage.clock import as_utc, utc_naive
-from storage.db import Repository, reader
-from storage.notifications.sql import insert_ignore, lease_free
-from storage.tables import channel_configurations, notification_reconciliations
+from storage.clock import as_utc
+from storage.clock import utc_naive
+from storage.db import Repository
+from storage.db import reader
+from storage.notifications.sql import insert_ignore
+from storage.notifications.sql import lease_free
+from storage.tables import channel_configurations
+from storage.tables import notification_reconciliations
 
 looks = notification_reconciliations.c
 

@@ -5,8 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Insert, Table, or_
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import ColumnElement
+from sqlalchemy import Insert
+from sqlalchemy import Table
+from sqlalchemy import or_
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 

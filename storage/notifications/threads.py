@@ -5,16 +5,28 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy import ColumnElement
+from sqlalchemy import and_
+from sqlalchemy import func
+from sqlalchemy import or_
+from sqlalchemy import select
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.clock import as_utc, utc_naive
-from storage.db import Repository, reader
+from storage.clock import as_utc
+from storage.clock import utc_naive
+from storage.db import Repository
+from storage.db import reader
 from storage.notifications.sql import insert_ignore
-from storage.notifications.thread_state import RESOLVED, ThreadChange, ThreadKey, ThreadState, merge_thread
+from storage.notifications.thread_state import RESOLVED
+from storage.notifications.thread_state import ThreadChange
+from storage.notifications.thread_state import ThreadKey
+from storage.notifications.thread_state import ThreadState
+from storage.notifications.thread_state import merge_thread
 from storage.rows import from_row
 from storage.tables import case_threads
-from storage.workspaces import channel_of_row, of_channel
+from storage.workspaces import channel_of_row
+from storage.workspaces import of_channel
 
 threads = case_threads.c
 

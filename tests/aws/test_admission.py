@@ -7,9 +7,14 @@ import asyncio
 import threading
 from typing import Any
 
-from bolt_app.aws.admission import Admission, current_ticket, ticket
-from bolt_app.aws.budget import AwsBudget, CallSite, waiting_notice
-from listeners.requests import on_click, on_options
+from bolt_app.aws.admission import Admission
+from bolt_app.aws.admission import current_ticket
+from bolt_app.aws.admission import ticket
+from bolt_app.aws.budget import AwsBudget
+from bolt_app.aws.budget import CallSite
+from bolt_app.aws.budget import waiting_notice
+from listeners.requests import on_click
+from listeners.requests import on_options
 
 BUSY, CALM = "111111111111", "222222222222"
 

@@ -13,19 +13,18 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from botocore.exceptions import ClientError, ConnectionClosedError
+from botocore.exceptions import ClientError
+from botocore.exceptions import ConnectionClosedError
 
 from bolt_app.aws import budget as budget_module
-from bolt_app.aws.budget import (
-    AwsBudget,
-    AwsBusy,
-    CallSite,
-    Pacer,
-    Priority,
-    background,
-    patience,
-    waiting_notice,
-)
+from bolt_app.aws.budget import AwsBudget
+from bolt_app.aws.budget import AwsBusy
+from bolt_app.aws.budget import CallSite
+from bolt_app.aws.budget import Pacer
+from bolt_app.aws.budget import Priority
+from bolt_app.aws.budget import background
+from bolt_app.aws.budget import patience
+from bolt_app.aws.budget import waiting_notice
 
 RATE = 50.0  # calls per second in these tests: 20 ms apart (scaled by the budget's margin)
 

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.__main__ import SCENARIOS, main
+from benchmarks.__main__ import SCENARIOS
+from benchmarks.__main__ import main
 
 FIELDS = {"throughput_rps", "p50_ms", "p95_ms", "p99_ms", "errors", "requests"}
 CLASSIC = [s for s in SCENARIOS if s != "surge"]  # surge reports a table of its own (below)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from bolt_app.blocks.channels import SEVERITY_BLOCK, configure_channel_modal
+from bolt_app.blocks.channels import SEVERITY_BLOCK
+from bolt_app.blocks.channels import configure_channel_modal
 from bolt_app.services.channel_fields import NOTIFICATIONS_FIELD
 from tests.blocks.test_home import PROD
 

@@ -5,36 +5,36 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, datetime
+from datetime import UTC
+from datetime import datetime
 from typing import Any
 
 import pytest
 
 from bolt_app.blocks import quotas as quota_blocks
-from bolt_app.blocks.accounts import (
-    ORGANIZATION_ACCOUNT_ACTION,
-    accounts_blocks,
-    organization_account_options,
-    register_organization_modal,
-)
+from bolt_app.blocks.accounts import ORGANIZATION_ACCOUNT_ACTION
+from bolt_app.blocks.accounts import accounts_blocks
+from bolt_app.blocks.accounts import organization_account_options
+from bolt_app.blocks.accounts import register_organization_modal
 from bolt_app.blocks.cases import forms as case_forms
-from bolt_app.blocks.cases.forms import create_case_modal, search_modal
-from bolt_app.blocks.channels import (
-    ADD_CHANNEL_ACCOUNT_ACTION,
-    channel_configurations_blocks,
-    configure_channel_modal,
-    workspace_channels_blocks,
-)
+from bolt_app.blocks.cases.forms import create_case_modal
+from bolt_app.blocks.cases.forms import search_modal
+from bolt_app.blocks.channels import ADD_CHANNEL_ACCOUNT_ACTION
+from bolt_app.blocks.channels import channel_configurations_blocks
+from bolt_app.blocks.channels import configure_channel_modal
+from bolt_app.blocks.channels import workspace_channels_blocks
 from bolt_app.blocks.common import NOT_A_CHOICE
 from bolt_app.blocks.home import home_view
 from bolt_app.services.cases import fields
-from bolt_app.services.cases.models import SearchFilter, SupportService
+from bolt_app.services.cases.models import SearchFilter
+from bolt_app.services.cases.models import SupportService
 from bolt_app.services.channels import ACCOUNTS_PER_CHANNEL
 from bolt_app.services.choice import Choice
 from bolt_app.services.context import ChannelAccount
 from bolt_app.services.home import WorkspaceOverview
 from bolt_app.services.quotas.fields import REGIONS
-from storage.accounts import AccountRow, AuthorizationRow
+from storage.accounts import AccountRow
+from storage.accounts import AuthorizationRow
 from storage.channels import ChannelConfigRow
 from storage.workspaces import WorkspaceKey
 

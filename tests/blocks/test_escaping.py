@@ -9,42 +9,56 @@ search modal) are not listed."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from collections.abc import Callable
+from collections.abc import Iterator
+from datetime import UTC
+from datetime import datetime
 from typing import Any
 
 import pytest
 
-from bolt_app.blocks.accounts import accounts_blocks, remove_account_modal
-from bolt_app.blocks.cases.forms import create_case_modal, reopen_modal, reply_modal
-from bolt_app.blocks.cases.messages import (
-    case_details_blocks,
-    case_summary_blocks,
-    case_text,
-    correspondence_blocks,
-    full_message_modal,
-    previous_correspondence_blocks,
-    resolve_confirm,
-    search_results_blocks,
-)
-from bolt_app.blocks.channels import (
-    channel_configurations_blocks,
-    configure_channel_modal,
-    remove_channel_modal,
-    workspace_channels_blocks,
-)
-from bolt_app.blocks.help import CommandHelp, help_blocks
+from bolt_app.blocks.accounts import accounts_blocks
+from bolt_app.blocks.accounts import remove_account_modal
+from bolt_app.blocks.cases.forms import create_case_modal
+from bolt_app.blocks.cases.forms import reopen_modal
+from bolt_app.blocks.cases.forms import reply_modal
+from bolt_app.blocks.cases.messages import case_details_blocks
+from bolt_app.blocks.cases.messages import case_summary_blocks
+from bolt_app.blocks.cases.messages import case_text
+from bolt_app.blocks.cases.messages import correspondence_blocks
+from bolt_app.blocks.cases.messages import full_message_modal
+from bolt_app.blocks.cases.messages import previous_correspondence_blocks
+from bolt_app.blocks.cases.messages import resolve_confirm
+from bolt_app.blocks.cases.messages import search_results_blocks
+from bolt_app.blocks.channels import channel_configurations_blocks
+from bolt_app.blocks.channels import configure_channel_modal
+from bolt_app.blocks.channels import remove_channel_modal
+from bolt_app.blocks.channels import workspace_channels_blocks
+from bolt_app.blocks.help import CommandHelp
+from bolt_app.blocks.help import help_blocks
 from bolt_app.blocks.home import home_view
-from bolt_app.blocks.notifications import correspondence_message, lifecycle_message, root_message
-from bolt_app.blocks.quotas import quota_modal, quota_request_blocks, quota_request_text, warnings_text
-from bolt_app.services.cases.models import Communication, SearchFilter, SearchPage
+from bolt_app.blocks.notifications import correspondence_message
+from bolt_app.blocks.notifications import lifecycle_message
+from bolt_app.blocks.notifications import root_message
+from bolt_app.blocks.quotas import quota_modal
+from bolt_app.blocks.quotas import quota_request_blocks
+from bolt_app.blocks.quotas import quota_request_text
+from bolt_app.blocks.quotas import warnings_text
+from bolt_app.services.cases.models import Communication
+from bolt_app.services.cases.models import SearchFilter
+from bolt_app.services.cases.models import SearchPage
 from bolt_app.services.choice import Choice
 from bolt_app.services.home import WorkspaceOverview
-from storage.accounts import AccountRow, AuthorizationRow
+from storage.accounts import AccountRow
+from storage.accounts import AuthorizationRow
 from storage.case_openers import OpenedCase
-from storage.channels import ChannelConfigRow, Notifications
+from storage.channels import ChannelConfigRow
+from storage.channels import Notifications
 from storage.workspaces import WorkspaceKey
-from tests.helpers.values import a_case, channel_account, quota_details, quota_request
+from tests.helpers.values import a_case
+from tests.helpers.values import channel_account
+from tests.helpers.values import quota_details
+from tests.helpers.values import quota_request
 
 HOSTILE = "<!channel> <!here> <@U123> <#C123> <https://x|y> & co"
 RAW = ("<!channel>", "<!here>", "<@U123>", "<#C123>", "<https://x|y>")

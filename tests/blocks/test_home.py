@@ -2,23 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC
+from datetime import datetime
 from typing import Any
 
 from bolt_app.blocks.accounts import HOME_ACCOUNT_MENU_ACTION
 from bolt_app.blocks.channels import HOME_CHANNEL_MENU_ACTION
-from bolt_app.blocks.home import (
-    HOME_CHANNEL_ACTION,
-    HOME_CREATE_CASE_ACTION,
-    HOME_SEARCH_CASES_ACTION,
-    home_view,
-)
+from bolt_app.blocks.home import HOME_CHANNEL_ACTION
+from bolt_app.blocks.home import HOME_CREATE_CASE_ACTION
+from bolt_app.blocks.home import HOME_SEARCH_CASES_ACTION
+from bolt_app.blocks.home import home_view
 from bolt_app.services.home import WorkspaceOverview
-from storage.accounts import AccountRow, AuthorizationRow
+from storage.accounts import AccountRow
+from storage.accounts import AuthorizationRow
 from storage.case_openers import OpenedCase
-from storage.channels import ChannelConfigRow, Notifications
+from storage.channels import ChannelConfigRow
+from storage.channels import Notifications
 from storage.workspaces import WorkspaceKey
-from tests.blocks.cases.kit import text_of, walk
+from tests.blocks.cases.kit import text_of
+from tests.blocks.cases.kit import walk
 
 WORKSPACE = WorkspaceKey("", "T0001")
 AT = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)

@@ -6,9 +6,12 @@ from typing import Any
 
 import pytest
 
-from bolt_app.blocks.members import members_summary, read_who_can, who_can_blocks
+from bolt_app.blocks.members import members_summary
+from bolt_app.blocks.members import read_who_can
+from bolt_app.blocks.members import who_can_blocks
 from bolt_app.errors import UserFacingError
-from bolt_app.services.member_policy import MemberPolicy, parse_policy
+from bolt_app.services.member_policy import MemberPolicy
+from bolt_app.services.member_policy import parse_policy
 
 POLICY = parse_policy(
     {

@@ -7,34 +7,38 @@ from typing import Any
 
 import pytest
 
-from bolt_app.blocks.quotas import (
-    ACCOUNT_BLOCK,
-    CHECK_QUOTA_STATUS_ACTION,
-    DETAILS_BLOCK,
-    QUOTA_ACTION,
-    QUOTA_INCREASE_VIEW,
-    REGION_ACTION,
-    REGION_BLOCK,
-    SERVICE_ACTION,
-    SERVICE_BLOCK,
-    VALUE_BLOCK,
-    StatusRef,
-    field_errors,
-    parse_check_status_value,
-    quota_block_id,
-    quota_modal,
-    quota_options,
-    quota_request_blocks,
-    quota_request_text,
-    read_form,
-    region_options,
-    service_options,
-)
+from bolt_app.blocks.quotas import ACCOUNT_BLOCK
+from bolt_app.blocks.quotas import CHECK_QUOTA_STATUS_ACTION
+from bolt_app.blocks.quotas import DETAILS_BLOCK
+from bolt_app.blocks.quotas import QUOTA_ACTION
+from bolt_app.blocks.quotas import QUOTA_INCREASE_VIEW
+from bolt_app.blocks.quotas import REGION_ACTION
+from bolt_app.blocks.quotas import REGION_BLOCK
+from bolt_app.blocks.quotas import SERVICE_ACTION
+from bolt_app.blocks.quotas import SERVICE_BLOCK
+from bolt_app.blocks.quotas import VALUE_BLOCK
+from bolt_app.blocks.quotas import StatusRef
+from bolt_app.blocks.quotas import field_errors
+from bolt_app.blocks.quotas import parse_check_status_value
+from bolt_app.blocks.quotas import quota_block_id
+from bolt_app.blocks.quotas import quota_modal
+from bolt_app.blocks.quotas import quota_options
+from bolt_app.blocks.quotas import quota_request_blocks
+from bolt_app.blocks.quotas import quota_request_text
+from bolt_app.blocks.quotas import read_form
+from bolt_app.blocks.quotas import region_options
+from bolt_app.blocks.quotas import service_options
 from bolt_app.errors import UserFacingError
 from bolt_app.services.choice import Choice
-from bolt_app.services.quotas.fields import QUOTA_FIELD, VALUE_FIELD
-from bolt_app.services.quotas.models import QuotaDetails, QuotaRequest
-from tests.helpers.values import CREATED, DEV, PROD, quota_details, quota_request
+from bolt_app.services.quotas.fields import QUOTA_FIELD
+from bolt_app.services.quotas.fields import VALUE_FIELD
+from bolt_app.services.quotas.models import QuotaDetails
+from bolt_app.services.quotas.models import QuotaRequest
+from tests.helpers.values import CREATED
+from tests.helpers.values import DEV
+from tests.helpers.values import PROD
+from tests.helpers.values import quota_details
+from tests.helpers.values import quota_request
 
 LAMBDA = Choice("lambda", "AWS Lambda")
 CONCURRENCY = Choice("L-B99A9384", "Concurrent executions")

@@ -12,7 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from docs.screenshots.__main__ import PROJECT, main, missing
+from docs.screenshots.__main__ import PROJECT
+from docs.screenshots.__main__ import main
+from docs.screenshots.__main__ import missing
 from docs.screenshots.surfaces import surfaces
 
 PNG = b"\x89PNG\r\n\x1a\n"

@@ -10,20 +10,18 @@ import aiohttp
 from tests.fakes.aws import AwsDouble
 from tests.fakes.slack_api import FakeSlackApi
 from tests.helpers.app import SIGNING_SECRET
-from tests.helpers.process import app_env, install_over_http, serve
-from tests.helpers.scenario import (
-    case_form,
-    configured_channel_of,
-    text_of,
-    view_of,
-    with_values,
-)
-from tests.helpers.slack_requests import (
-    post_signed,
-    slash_command_body,
-    view_submission_body,
-    view_submission_payload,
-)
+from tests.helpers.process import app_env
+from tests.helpers.process import install_over_http
+from tests.helpers.process import serve
+from tests.helpers.scenario import case_form
+from tests.helpers.scenario import configured_channel_of
+from tests.helpers.scenario import text_of
+from tests.helpers.scenario import view_of
+from tests.helpers.scenario import with_values
+from tests.helpers.slack_requests import post_signed
+from tests.helpers.slack_requests import slash_command_body
+from tests.helpers.slack_requests import view_submission_body
+from tests.helpers.slack_requests import view_submission_payload
 
 ACCOUNT = "210987654321"
 

@@ -12,10 +12,16 @@ import aiohttp
 from prometheus_client.parser import text_string_to_metric_families
 
 from storage import db
-from tests.fakes.slack_api import TEAM_ID, USER_ID, FakeSlackApi
+from tests.fakes.slack_api import TEAM_ID
+from tests.fakes.slack_api import USER_ID
+from tests.fakes.slack_api import FakeSlackApi
 from tests.helpers.app import SIGNING_SECRET
-from tests.helpers.process import app_env, install_over_http, serve
-from tests.helpers.slack_requests import event_body, post_signed, slash_command_body
+from tests.helpers.process import app_env
+from tests.helpers.process import install_over_http
+from tests.helpers.process import serve
+from tests.helpers.slack_requests import event_body
+from tests.helpers.slack_requests import post_signed
+from tests.helpers.slack_requests import slash_command_body
 
 
 async def test_json_log_lines_parse_name_the_request_and_never_hold_a_token(

@@ -13,8 +13,12 @@ import pytest
 
 from tests.fakes.slack_api import FakeSlackApi
 from tests.helpers.app import SIGNING_SECRET
-from tests.helpers.process import ServedApp, app_env, install_over_http, serve
-from tests.helpers.slack_requests import post_signed, slash_command_body
+from tests.helpers.process import ServedApp
+from tests.helpers.process import app_env
+from tests.helpers.process import install_over_http
+from tests.helpers.process import serve
+from tests.helpers.slack_requests import post_signed
+from tests.helpers.slack_requests import slash_command_body
 
 
 @pytest.fixture

@@ -4,7 +4,8 @@ within a second, although each keeps installations (30 s) and channel accounts (
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import aiohttp
@@ -13,20 +14,23 @@ import pytest
 from storage.crypto import generate_key
 from tests.conftest import _truncate_all
 from tests.fakes.aws import AwsDouble
-from tests.fakes.slack_api import RESPONSE_URL, FakeSlackApi
+from tests.fakes.slack_api import RESPONSE_URL
+from tests.fakes.slack_api import FakeSlackApi
 from tests.helpers.app import SIGNING_SECRET
-from tests.helpers.process import ServedApp, app_env, install_over_http, serve
-from tests.helpers.scenario import configured_channel_of, text_of
-from tests.helpers.slack_requests import (
-    RESPONSE_URL_ORIGIN,
-    block_actions_body,
-    block_actions_payload,
-    event_body,
-    new_response_url,
-    new_trigger_id,
-    post_signed,
-    slash_command_body,
-)
+from tests.helpers.process import ServedApp
+from tests.helpers.process import app_env
+from tests.helpers.process import install_over_http
+from tests.helpers.process import serve
+from tests.helpers.scenario import configured_channel_of
+from tests.helpers.scenario import text_of
+from tests.helpers.slack_requests import RESPONSE_URL_ORIGIN
+from tests.helpers.slack_requests import block_actions_body
+from tests.helpers.slack_requests import block_actions_payload
+from tests.helpers.slack_requests import event_body
+from tests.helpers.slack_requests import new_response_url
+from tests.helpers.slack_requests import new_trigger_id
+from tests.helpers.slack_requests import post_signed
+from tests.helpers.slack_requests import slash_command_body
 
 ACCOUNT = "210987654321"
 CHANNEL = "C0001"

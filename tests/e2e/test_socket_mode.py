@@ -11,20 +11,23 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from tests.fakes.slack_api import RESPONSE_URL, SOCKET_ACK, SOCKET_CONNECTED, FakeSlackApi
-from tests.helpers.process import app_env, install_over_http, serve
+from tests.fakes.slack_api import RESPONSE_URL
+from tests.fakes.slack_api import SOCKET_ACK
+from tests.fakes.slack_api import SOCKET_CONNECTED
+from tests.fakes.slack_api import FakeSlackApi
+from tests.helpers.process import app_env
+from tests.helpers.process import install_over_http
+from tests.helpers.process import serve
 from tests.helpers.scenario import text_of
-from tests.helpers.slack_requests import (
-    APP_ID,
-    CHANNEL_ID,
-    CHANNEL_NAME,
-    RESPONSE_URL_ORIGIN,
-    TEAM_DOMAIN,
-    TEAM_ID,
-    USER_ID,
-    new_response_url,
-    new_trigger_id,
-)
+from tests.helpers.slack_requests import APP_ID
+from tests.helpers.slack_requests import CHANNEL_ID
+from tests.helpers.slack_requests import CHANNEL_NAME
+from tests.helpers.slack_requests import RESPONSE_URL_ORIGIN
+from tests.helpers.slack_requests import TEAM_DOMAIN
+from tests.helpers.slack_requests import TEAM_ID
+from tests.helpers.slack_requests import USER_ID
+from tests.helpers.slack_requests import new_response_url
+from tests.helpers.slack_requests import new_trigger_id
 
 APP_TOKEN = "xapp-1-A0001-1-" + "a" * 32
 

@@ -37,10 +37,14 @@ import sys
 import threading
 import time
 import urllib.request
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from collections.abc import Mapping
+from collections.abc import Sequence
+from dataclasses import dataclass
+from dataclasses import field
 from datetime import timedelta
-from typing import Any, Literal
+from typing import Any
+from typing import Literal
 from xml.sax.saxutils import escape
 
 import boto3
@@ -56,10 +60,16 @@ from moto.organizations.models import organizations_backends
 from moto.sts.models import sts_backends
 
 from bolt_app.aws.policies import RECOMMENDED_POLICY
-from tests.fakes import moto_quotas, moto_support, moto_trust
-from tests.fakes.aws_realism import Realism, most_in_one_second, per_second
-from tests.fakes.moto_quotas import QuotaRequest, QuotasWorld
-from tests.fakes.moto_support import Case, SupportWorld
+from tests.fakes import moto_quotas
+from tests.fakes import moto_support
+from tests.fakes import moto_trust
+from tests.fakes.aws_realism import Realism
+from tests.fakes.aws_realism import most_in_one_second
+from tests.fakes.aws_realism import per_second
+from tests.fakes.moto_quotas import QuotaRequest
+from tests.fakes.moto_quotas import QuotasWorld
+from tests.fakes.moto_support import Case
+from tests.fakes.moto_support import SupportWorld
 
 APP_ACCOUNT_ID = "123456789012"
 APP_USER_NAME = "slack-app"

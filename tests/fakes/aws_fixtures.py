@@ -16,7 +16,8 @@ from collections.abc import Iterator
 import pytest
 from moto.server import ThreadedMotoServer
 
-from tests.fakes.aws import AwsDouble, MotoServerHandle
+from tests.fakes.aws import AwsDouble
+from tests.fakes.aws import MotoServerHandle
 
 
 @pytest.fixture(scope="session")

@@ -20,8 +20,11 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from collections.abc import Iterable
+from collections.abc import Mapping
+from dataclasses import dataclass
+from dataclasses import field
 
 SUPPORT_RATE_PER_SECOND = 5.0  # Support API calls per second per account (AWS's documented rate)
 SUPPORT_BURST = 5

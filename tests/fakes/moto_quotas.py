@@ -34,18 +34,28 @@ from __future__ import annotations
 import json
 import secrets
 import threading
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable
+from collections.abc import Mapping
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 from typing import Any
 
 import pytest
-from moto.iam.access_control import CreateAccessKeyFailure, IAMPolicy, PermissionResult, create_access_key
+from moto.iam.access_control import CreateAccessKeyFailure
+from moto.iam.access_control import IAMPolicy
+from moto.iam.access_control import PermissionResult
+from moto.iam.access_control import create_access_key
 from moto.servicequotas.resources.default_quotas.vpc import VPC_DEFAULT_QUOTAS
 from moto.servicequotas.responses import ServiceQuotasResponse
 
 from tests.fakes.extension import InstalledWorld
-from tests.fakes.moto_support import ApiError, caller_of, json_params, paginate
+from tests.fakes.moto_support import ApiError
+from tests.fakes.moto_support import caller_of
+from tests.fakes.moto_support import json_params
+from tests.fakes.moto_support import paginate
 
 CATALOGUE_REGIONS = ("us-east-1", "us-west-2", "eu-west-1")
 FALLBACK_REGION = "us-east-1"

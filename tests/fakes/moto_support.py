@@ -29,16 +29,22 @@ import binascii
 import json
 import secrets
 import threading
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from typing import Any, TypeVar
+from collections.abc import Callable
+from collections.abc import Sequence
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
+from typing import Any
+from typing import TypeVar
 
 import pytest
 from moto.core.exceptions import JsonRESTError
 from moto.iam.models import iam_backends
 from moto.sts.models import sts_backends
-from moto.support.models import SupportBackend, support_backends
+from moto.support.models import SupportBackend
+from moto.support.models import support_backends
 from moto.support.responses import SupportResponse
 
 from tests.fakes.extension import InstalledWorld

@@ -21,9 +21,12 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
+from dataclasses import field
+from dataclasses import replace
 from types import TracebackType
-from typing import Any, Self
+from typing import Any
+from typing import Self
 
 from aiohttp import web
 

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import os
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 from typing import Any
 
 import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.fakes.aws import APP_ACCOUNT_ID, TEST_CLIENT_CONFIG, AwsDouble, MotoServerHandle
+from tests.fakes.aws import APP_ACCOUNT_ID
+from tests.fakes.aws import TEST_CLIENT_CONFIG
+from tests.fakes.aws import AwsDouble
+from tests.fakes.aws import MotoServerHandle
 
 pytest_plugins = ["tests.fakes.aws_fixtures"]
 

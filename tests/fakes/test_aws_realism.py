@@ -7,11 +7,20 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
-from botocore.exceptions import ClientError, ConnectionClosedError
+from botocore.exceptions import ClientError
+from botocore.exceptions import ConnectionClosedError
 
 from tests.fakes.aws import AwsDouble
-from tests.fakes.aws_realism import Latencies, Realism, TokenBucket, most_in_one_second, per_second
-from tests.fakes.test_aws_double import CUSTOMER, EXTERNAL_ID, OTHER_CUSTOMER, error_of, new_case
+from tests.fakes.aws_realism import Latencies
+from tests.fakes.aws_realism import Realism
+from tests.fakes.aws_realism import TokenBucket
+from tests.fakes.aws_realism import most_in_one_second
+from tests.fakes.aws_realism import per_second
+from tests.fakes.test_aws_double import CUSTOMER
+from tests.fakes.test_aws_double import EXTERNAL_ID
+from tests.fakes.test_aws_double import OTHER_CUSTOMER
+from tests.fakes.test_aws_double import error_of
+from tests.fakes.test_aws_double import new_case
 
 pytest_plugins = ["tests.fakes.aws_fixtures"]
 

@@ -12,7 +12,8 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
-from tests.fakes.slack_api import FILE_DOWNLOAD, FakeSlackApi
+from tests.fakes.slack_api import FILE_DOWNLOAD
+from tests.fakes.slack_api import FakeSlackApi
 
 TOKEN = "xoxb-test-token"
 

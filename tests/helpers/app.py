@@ -5,11 +5,14 @@ from __future__ import annotations
 import asyncio
 import html
 import re
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator
+from collections.abc import Mapping
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from dataclasses import replace
 from typing import Any
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import parse_qs
+from urllib.parse import urlparse
 
 import aiohttp
 from aiohttp import web
@@ -17,16 +20,16 @@ from aiohttp.test_utils import TestServer
 
 from bolt_app.bundle import Services
 from bolt_app.settings import Settings
-from bolt_app.web import IN_FLIGHT_KEY, SERVICES_KEY, create_web_app
+from bolt_app.web import IN_FLIGHT_KEY
+from bolt_app.web import SERVICES_KEY
+from bolt_app.web import create_web_app
 from storage.crypto import generate_key
 from tests.fakes.slack_api import FakeSlackApi
-from tests.helpers.slack_requests import (
-    RESPONSE_URL_ORIGIN,
-    SignedResponse,
-    post_signed,
-    post_with_headers,
-    slash_command_body,
-)
+from tests.helpers.slack_requests import RESPONSE_URL_ORIGIN
+from tests.helpers.slack_requests import SignedResponse
+from tests.helpers.slack_requests import post_signed
+from tests.helpers.slack_requests import post_with_headers
+from tests.helpers.slack_requests import slash_command_body
 
 SIGNING_SECRET = "test-signing-secret"
 CLIENT_ID = "111.222"

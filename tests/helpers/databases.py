@@ -3,8 +3,10 @@ disposed however the test ends."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator
+from collections.abc import Iterator
+from contextlib import asynccontextmanager
+from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 from typing import Any
 
 from bolt_app.services.cases.deferred import DeferredCases
-from storage.deferred_cases import DeferredCaseRepository, DeferredCaseRow
+from storage.deferred_cases import DeferredCaseRepository
+from storage.deferred_cases import DeferredCaseRow
 from tests.helpers.app import AppHarness
 
 

@@ -11,10 +11,13 @@ from pathlib import Path
 from slack_sdk.oauth.installation_store import Installation
 
 from storage import db
-from storage.crypto import configure_token_cipher, generate_key
+from storage.crypto import configure_token_cipher
+from storage.crypto import generate_key
 from storage.installation_store import InstallationStore
-from storage.tables import channel_configurations, workspace_authorizations
-from storage.workspaces import WorkspaceKey, WorkspaceRepository
+from storage.tables import channel_configurations
+from storage.tables import workspace_authorizations
+from storage.workspaces import WorkspaceKey
+from storage.workspaces import WorkspaceRepository
 from tests.helpers.databases import opened
 from tests.helpers.process import app_env
 

@@ -6,31 +6,40 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
+from collections.abc import Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 from typing import Any
 
 from slack_sdk.oauth.installation_store import Installation
 
-from bolt_app.app import Services, build_notification_service, build_services
-from bolt_app.notifications_worker import DeliveryLoop, WorkerOptions
-from bolt_app.services.notifications.events import (
-    parse_event,
-)
+from bolt_app.app import Services
+from bolt_app.app import build_notification_service
+from bolt_app.app import build_services
+from bolt_app.notifications_worker import DeliveryLoop
+from bolt_app.notifications_worker import WorkerOptions
+from bolt_app.services.notifications.events import parse_event
 from bolt_app.services.notifications.inbox import IngestResult
 from bolt_app.services.notifications.options import NotificationOptions
 from bolt_app.services.notifications.service import NotificationService
 from bolt_app.settings import Settings
-from storage.channels import ChannelConfigRow, Notifications
+from storage.channels import ChannelConfigRow
+from storage.channels import Notifications
 from storage.crypto import generate_key
 from storage.notifications.deliveries import DeliveryRepository
 from storage.notifications.threads import ThreadRepository
-from storage.workspaces import ChannelKey, WorkspaceKey
-from tests.fakes.aws import AwsDouble, allowing
+from storage.workspaces import ChannelKey
+from storage.workspaces import WorkspaceKey
+from tests.fakes.aws import AwsDouble
+from tests.fakes.aws import allowing
 from tests.fakes.moto_support import Caller
-from tests.fakes.slack_api import Call, FakeSlackApi
+from tests.fakes.slack_api import Call
+from tests.fakes.slack_api import FakeSlackApi
 
 ACCOUNT = "210987654321"
 TEAM = "T0001"

@@ -10,14 +10,17 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
+from collections.abc import Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import aiohttp
 
-from tests.helpers.app import CLIENT_ID, CLIENT_SECRET, SIGNING_SECRET
+from tests.helpers.app import CLIENT_ID
+from tests.helpers.app import CLIENT_SECRET
+from tests.helpers.app import SIGNING_SECRET
 
 
 def free_port() -> int:

@@ -8,17 +8,16 @@ import time
 from typing import Any
 
 from bolt_app.services.cases import fields
-from tests.fakes.slack_api import RESPONSE_URL, Call
+from tests.fakes.slack_api import RESPONSE_URL
+from tests.fakes.slack_api import Call
 from tests.helpers.app import AppHarness
-from tests.helpers.slack_requests import (
-    SignedResponse,
-    block_actions_body,
-    block_actions_payload,
-    block_suggestion_body,
-    block_suggestion_payload,
-    view_submission_body,
-    view_submission_payload,
-)
+from tests.helpers.slack_requests import SignedResponse
+from tests.helpers.slack_requests import block_actions_body
+from tests.helpers.slack_requests import block_actions_payload
+from tests.helpers.slack_requests import block_suggestion_body
+from tests.helpers.slack_requests import block_suggestion_payload
+from tests.helpers.slack_requests import view_submission_body
+from tests.helpers.slack_requests import view_submission_payload
 
 Json = dict[str, Any]
 
@@ -191,7 +190,8 @@ async def configured_channel(
     from sqlalchemy import text as sql
 
     from bolt_app.services.context import Actor
-    from storage.channels import ChannelConfigRow, Notifications
+    from storage.channels import ChannelConfigRow
+    from storage.channels import Notifications
     from storage.workspaces import WorkspaceKey
 
     key = WorkspaceKey("", team_id)

@@ -14,14 +14,22 @@ import secrets
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, TypedDict, Unpack
+from typing import Any
+from typing import TypedDict
+from typing import Unpack
 from urllib.parse import urlencode
 
 import aiohttp
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.signature import SignatureVerifier
 
-from tests.fakes.slack_api import APP_ID, BOT_ID, BOT_USER_ID, ENTERPRISE_NAME, TEAM_DOMAIN, TEAM_ID, USER_ID
+from tests.fakes.slack_api import APP_ID
+from tests.fakes.slack_api import BOT_ID
+from tests.fakes.slack_api import BOT_USER_ID
+from tests.fakes.slack_api import ENTERPRISE_NAME
+from tests.fakes.slack_api import TEAM_DOMAIN
+from tests.fakes.slack_api import TEAM_ID
+from tests.fakes.slack_api import USER_ID
 
 Json = dict[str, Any]
 

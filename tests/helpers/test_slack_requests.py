@@ -9,30 +9,29 @@ from urllib.parse import parse_qs
 import aiohttp
 import pytest
 from aiohttp import web
-from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.async_app import AsyncAck
+from slack_bolt.async_app import AsyncApp
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
 from tests.fakes.slack_api import FakeSlackApi
-from tests.helpers.slack_requests import (
-    action,
-    block_actions_body,
-    block_actions_payload,
-    block_suggestion_body,
-    block_suggestion_payload,
-    event_body,
-    message_shortcut_body,
-    message_shortcut_payload,
-    modal_view,
-    post_signed,
-    selected_option,
-    sign,
-    slash_command_body,
-    text_input,
-    to_bolt_request,
-    view_submission_body,
-    view_submission_payload,
-)
+from tests.helpers.slack_requests import action
+from tests.helpers.slack_requests import block_actions_body
+from tests.helpers.slack_requests import block_actions_payload
+from tests.helpers.slack_requests import block_suggestion_body
+from tests.helpers.slack_requests import block_suggestion_payload
+from tests.helpers.slack_requests import event_body
+from tests.helpers.slack_requests import message_shortcut_body
+from tests.helpers.slack_requests import message_shortcut_payload
+from tests.helpers.slack_requests import modal_view
+from tests.helpers.slack_requests import post_signed
+from tests.helpers.slack_requests import selected_option
+from tests.helpers.slack_requests import sign
+from tests.helpers.slack_requests import slash_command_body
+from tests.helpers.slack_requests import text_input
+from tests.helpers.slack_requests import to_bolt_request
+from tests.helpers.slack_requests import view_submission_body
+from tests.helpers.slack_requests import view_submission_payload
 
 SECRET = "test-signing-secret"
 

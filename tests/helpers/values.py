@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC
+from datetime import datetime
 from typing import Any
 
-from bolt_app.services.cases.models import CaseSummary, Communication
+from bolt_app.services.cases.models import CaseSummary
+from bolt_app.services.cases.models import Communication
 from bolt_app.services.context import ChannelAccount
-from bolt_app.services.quotas.models import QuotaDetails, QuotaRequest
+from bolt_app.services.quotas.models import QuotaDetails
+from bolt_app.services.quotas.models import QuotaRequest
 from storage.workspaces import WorkspaceKey
 
 # Slack users of the installing workspace T0001: a workspace admin and a member who is not.

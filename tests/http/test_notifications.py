@@ -8,7 +8,8 @@ import hashlib
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC
+from datetime import datetime
 from typing import Any
 
 import aiohttp
@@ -16,18 +17,30 @@ import pytest
 import yaml
 from aiohttp import web
 from aiohttp.test_utils import TestServer
-from sqlalchemy import func, select
+from sqlalchemy import func
+from sqlalchemy import select
 
-from bolt_app.http.notifications import EVENTS_PATH, app_event_bus_template, events_route, forwarding_template
+from bolt_app.http.notifications import EVENTS_PATH
+from bolt_app.http.notifications import app_event_bus_template
+from bolt_app.http.notifications import events_route
+from bolt_app.http.notifications import forwarding_template
 from bolt_app.metrics import Metrics
-from bolt_app.notifications_worker import WorkerOptions, serve_deliveries
+from bolt_app.notifications_worker import WorkerOptions
+from bolt_app.notifications_worker import serve_deliveries
 from bolt_app.services.accounts import Actor
 from bolt_app.services.notifications.events import CREATE
-from storage.tables import notification_deliveries, notification_events, processed_events
+from storage.tables import notification_deliveries
+from storage.tables import notification_events
+from storage.tables import processed_events
 from storage.workspaces import WorkspaceKey
 from tests.fakes.aws import AwsDouble
 from tests.helpers.identifiers import UNICODE_DIGITS
-from tests.helpers.notification_world import ACCOUNT, TEAM, World, case_of, event_body, notification_world
+from tests.helpers.notification_world import ACCOUNT
+from tests.helpers.notification_world import TEAM
+from tests.helpers.notification_world import World
+from tests.helpers.notification_world import case_of
+from tests.helpers.notification_world import event_body
+from tests.helpers.notification_world import notification_world
 from tests.test_notifications_worker import HOSTILE_BODIES
 
 OTHER_ACCOUNT = "310987654321"

@@ -6,14 +6,16 @@ import html
 import re
 import time
 from pathlib import Path
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import parse_qs
+from urllib.parse import urlparse
 
 import yaml
 from sqlalchemy import text
 
 from bolt_app.http.oauth import BOT_SCOPES
 from tests.fakes.aws import AwsDouble
-from tests.helpers.app import AppHarness, PageResponse
+from tests.helpers.app import AppHarness
+from tests.helpers.app import PageResponse
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -8,7 +8,9 @@ from __future__ import annotations
 import os
 from collections.abc import AsyncIterator
 from pathlib import Path
-from urllib.parse import parse_qs, urlencode, urlparse
+from urllib.parse import parse_qs
+from urllib.parse import urlencode
+from urllib.parse import urlparse
 
 import pytest
 import yaml
@@ -16,7 +18,9 @@ from sqlalchemy import text
 
 from tests.fakes.aws import AwsDouble
 from tests.fakes.slack_api import FakeSlackApi
-from tests.helpers.app import AppHarness, app_settings, running_app
+from tests.helpers.app import AppHarness
+from tests.helpers.app import app_settings
+from tests.helpers.app import running_app
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -52,7 +56,8 @@ async def app(sqlite_url: str, slack: FakeSlackApi, aws: AwsDouble) -> AsyncIter
 async def browser(chromium: Path, app: AppHarness, tmp_path: Path):  # type: ignore[no-untyped-def]
     """A fresh profile whose only network is the app; Slack's authorize page answers as Slack does when the
     user clicks Allow (a redirect to the app with a code)."""
-    from playwright.async_api import Route, async_playwright
+    from playwright.async_api import Route
+    from playwright.async_api import async_playwright
 
     origin = app.url("/").rstrip("/")
 

@@ -13,8 +13,11 @@ import pytest
 
 from tests.fakes.aws import AwsDouble
 from tests.fakes.slack_api import FakeSlackApi
-from tests.helpers.app import AppHarness, app_settings, running_app
-from tests.helpers.values import ADMIN, MEMBER
+from tests.helpers.app import AppHarness
+from tests.helpers.app import app_settings
+from tests.helpers.app import running_app
+from tests.helpers.values import ADMIN
+from tests.helpers.values import MEMBER
 
 
 @pytest.fixture

@@ -13,9 +13,15 @@ from storage.workspaces import WorkspaceKey
 from tests.fakes.aws import AwsDouble
 from tests.helpers.app import AppHarness
 from tests.helpers.identifiers import UNICODE_DIGITS
-from tests.helpers.scenario import click, last_view_update, open_modal, replies, submit
-from tests.helpers.slack_requests import block_suggestion_body, block_suggestion_payload
-from tests.helpers.values import ADMIN, MEMBER
+from tests.helpers.scenario import click
+from tests.helpers.scenario import last_view_update
+from tests.helpers.scenario import open_modal
+from tests.helpers.scenario import replies
+from tests.helpers.scenario import submit
+from tests.helpers.slack_requests import block_suggestion_body
+from tests.helpers.slack_requests import block_suggestion_payload
+from tests.helpers.values import ADMIN
+from tests.helpers.values import MEMBER
 
 ACCOUNT = "210987654321"
 TEAM = WorkspaceKey("", "T0001")

@@ -16,23 +16,30 @@ import pytest
 
 from bolt_app.audit_cli import run_audit_command
 from bolt_app.blocks.audit import AUDIT_NEXT_ACTION
-from bolt_app.blocks.cases.parts import RESOLVE_ACTION, SEE_DETAILS_ACTION, CaseRef
+from bolt_app.blocks.cases.parts import RESOLVE_ACTION
+from bolt_app.blocks.cases.parts import SEE_DETAILS_ACTION
+from bolt_app.blocks.cases.parts import CaseRef
 from bolt_app.cli import build_parser
-from storage.audit import AuditEvent, AuditRepository
+from storage.audit import AuditEvent
+from storage.audit import AuditRepository
 from storage.clock import utc_now
 from storage.workspaces import WorkspaceKey
 from tests.fakes.aws import AwsDouble
-from tests.fakes.slack_api import TEAM_NAME, Call, FakeSlackApi
-from tests.helpers.app import AppHarness, app_settings, running_app
-from tests.helpers.scenario import (
-    blocks_of,
-    click_message,
-    configured_channel,
-    response_url_posts,
-    text_of,
-)
-from tests.helpers.slack_requests import USER_NAME, event_body
-from tests.helpers.values import ADMIN, MEMBER
+from tests.fakes.slack_api import TEAM_NAME
+from tests.fakes.slack_api import Call
+from tests.fakes.slack_api import FakeSlackApi
+from tests.helpers.app import AppHarness
+from tests.helpers.app import app_settings
+from tests.helpers.app import running_app
+from tests.helpers.scenario import blocks_of
+from tests.helpers.scenario import click_message
+from tests.helpers.scenario import configured_channel
+from tests.helpers.scenario import response_url_posts
+from tests.helpers.scenario import text_of
+from tests.helpers.slack_requests import USER_NAME
+from tests.helpers.slack_requests import event_body
+from tests.helpers.values import ADMIN
+from tests.helpers.values import MEMBER
 
 ACCOUNT = "210987654321"
 CHANNEL, OTHER_CHANNEL = "C0001", "C0002"

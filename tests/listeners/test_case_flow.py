@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from bolt_app.blocks.cases.parts import TEXT_INPUT_CHARS
-from listeners.case_flow import MessageClick, message_click, prefill_from_message
+from listeners.case_flow import MessageClick
+from listeners.case_flow import message_click
+from listeners.case_flow import prefill_from_message
 
 LINK = "https://test-team.slack.com/archives/C1/p1700000000000100"
 

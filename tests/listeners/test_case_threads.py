@@ -5,24 +5,26 @@ from __future__ import annotations
 
 import json
 
-from bolt_app.blocks.cases.parts import REPLY_ACTION, SUPPORT_CENTER_ACTION
+from bolt_app.blocks.cases.parts import REPLY_ACTION
+from bolt_app.blocks.cases.parts import SUPPORT_CENTER_ACTION
 from bolt_app.blocks.notifications import correspondence_message
 from bolt_app.services.cases.fields import MESSAGE_BLOCK
 from bolt_app.services.cases.models import Communication
 from tests.blocks.cases.kit import a_case
 from tests.fakes.aws import AwsDouble
 from tests.helpers.app import AppHarness
-from tests.helpers.scenario import (
-    case_form,
-    channel_with_case_awaiting_an_answer,
-    click_message,
-    configured_channel,
-    submit,
-    text_of,
-    view_of,
-)
-from tests.helpers.slack_requests import block_actions_body, block_actions_payload
-from tests.listeners.test_cases import ACCOUNT, create_modal, ref_of
+from tests.helpers.scenario import case_form
+from tests.helpers.scenario import channel_with_case_awaiting_an_answer
+from tests.helpers.scenario import click_message
+from tests.helpers.scenario import configured_channel
+from tests.helpers.scenario import submit
+from tests.helpers.scenario import text_of
+from tests.helpers.scenario import view_of
+from tests.helpers.slack_requests import block_actions_body
+from tests.helpers.slack_requests import block_actions_payload
+from tests.listeners.test_cases import ACCOUNT
+from tests.listeners.test_cases import create_modal
+from tests.listeners.test_cases import ref_of
 
 ROOT_TS, REPLY_TS = "1700000000.000100", "1700000000.000200"
 

@@ -20,36 +20,35 @@ from bolt_app.services.cases import fields
 from storage.db import sqlite_path
 from tests.fakes.aws import AwsDouble
 from tests.fakes.moto_support import Case
-from tests.fakes.slack_api import FILE_DOWNLOAD, RESPONSE_URL, Call
-from tests.helpers.app import SIGNING_SECRET, AppHarness
-from tests.helpers.scenario import (
-    blocks_of,
-    case_form,
-    cases_a_second_apart,
-    channel_with_case_awaiting_an_answer,
-    channel_with_open_and_resolved_case,
-    choose_in_modal,
-    click_message,
-    configured_channel,
-    open_modal,
-    response_url_posts,
-    slack_file,
-    submit,
-    suggest,
-    text_of,
-    view_of,
-    with_values,
-)
-from tests.helpers.slack_requests import (
-    message_shortcut_body,
-    message_shortcut_payload,
-    modal_view,
-    sign,
-    slack_retry,
-    slash_command_body,
-    view_submission_body,
-    view_submission_payload,
-)
+from tests.fakes.slack_api import FILE_DOWNLOAD
+from tests.fakes.slack_api import RESPONSE_URL
+from tests.fakes.slack_api import Call
+from tests.helpers.app import SIGNING_SECRET
+from tests.helpers.app import AppHarness
+from tests.helpers.scenario import blocks_of
+from tests.helpers.scenario import case_form
+from tests.helpers.scenario import cases_a_second_apart
+from tests.helpers.scenario import channel_with_case_awaiting_an_answer
+from tests.helpers.scenario import channel_with_open_and_resolved_case
+from tests.helpers.scenario import choose_in_modal
+from tests.helpers.scenario import click_message
+from tests.helpers.scenario import configured_channel
+from tests.helpers.scenario import open_modal
+from tests.helpers.scenario import response_url_posts
+from tests.helpers.scenario import slack_file
+from tests.helpers.scenario import submit
+from tests.helpers.scenario import suggest
+from tests.helpers.scenario import text_of
+from tests.helpers.scenario import view_of
+from tests.helpers.scenario import with_values
+from tests.helpers.slack_requests import message_shortcut_body
+from tests.helpers.slack_requests import message_shortcut_payload
+from tests.helpers.slack_requests import modal_view
+from tests.helpers.slack_requests import sign
+from tests.helpers.slack_requests import slack_retry
+from tests.helpers.slack_requests import slash_command_body
+from tests.helpers.slack_requests import view_submission_body
+from tests.helpers.slack_requests import view_submission_payload
 
 ACCOUNT = "210987654321"
 SECOND = "310987654321"

@@ -11,10 +11,16 @@ from storage.workspaces import WorkspaceKey
 from tests.fakes.aws import AwsDouble
 from tests.fakes.slack_api import FakeSlackApi
 from tests.helpers.app import AppHarness
-from tests.helpers.notification_rules import NOTIFICATION_RULES, Rule
-from tests.helpers.scenario import click, last_view_update, open_modal, replies
-from tests.helpers.slack_requests import view_submission_body, view_submission_payload
-from tests.helpers.values import ADMIN, MEMBER
+from tests.helpers.notification_rules import NOTIFICATION_RULES
+from tests.helpers.notification_rules import Rule
+from tests.helpers.scenario import click
+from tests.helpers.scenario import last_view_update
+from tests.helpers.scenario import open_modal
+from tests.helpers.scenario import replies
+from tests.helpers.slack_requests import view_submission_body
+from tests.helpers.slack_requests import view_submission_payload
+from tests.helpers.values import ADMIN
+from tests.helpers.values import MEMBER
 
 ACCOUNT = "210987654321"
 OTHER_ACCOUNT = "310987654321"
@@ -246,7 +252,9 @@ def who(rule: str, kind: str, people: tuple[str, ...] = (), groups: tuple[str, .
 async def test_who_can_is_set_in_the_modal_prefilled_on_edit_and_summarised_in_the_lists(
     harness: AppHarness, aws: AwsDouble
 ) -> None:
-    from tests.helpers.scenario import choose_in_modal, suggest, view_of
+    from tests.helpers.scenario import choose_in_modal
+    from tests.helpers.scenario import suggest
+    from tests.helpers.scenario import view_of
 
     await authorized_role(harness, aws)
     harness.slack.set_group("S0ONCALL", [MEMBER], handle="oncall")

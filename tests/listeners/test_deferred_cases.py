@@ -9,14 +9,23 @@ from typing import Any
 
 from sqlalchemy import update
 
-from bolt_app.services.cases.fields import ATTACHMENTS_BLOCK, SUBJECT_BLOCK
+from bolt_app.services.cases.fields import ATTACHMENTS_BLOCK
+from bolt_app.services.cases.fields import SUBJECT_BLOCK
 from storage.tables import deferred_cases
 from tests.fakes.aws import AwsDouble
 from tests.fakes.slack_api import FILE_DOWNLOAD
 from tests.helpers.app import AppHarness
-from tests.helpers.deferred import MovedClock, drainer, waiting_rows
-from tests.helpers.scenario import case_form, configured_channel, open_modal, slack_file, submit, text_of
-from tests.listeners.test_cases import create_modal, refused_as_duplicates
+from tests.helpers.deferred import MovedClock
+from tests.helpers.deferred import drainer
+from tests.helpers.deferred import waiting_rows
+from tests.helpers.scenario import case_form
+from tests.helpers.scenario import configured_channel
+from tests.helpers.scenario import open_modal
+from tests.helpers.scenario import slack_file
+from tests.helpers.scenario import submit
+from tests.helpers.scenario import text_of
+from tests.listeners.test_cases import create_modal
+from tests.listeners.test_cases import refused_as_duplicates
 
 ACCOUNT = "210987654321"
 SCALE = 0.05

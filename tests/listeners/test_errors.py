@@ -13,7 +13,11 @@ from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.request.async_request import AsyncBoltRequest
 
 from bolt_app.errors import UserFacingError
-from listeners.errors import TO_CLICKER, Show, Where, in_modal, shows_errors
+from listeners.errors import TO_CLICKER
+from listeners.errors import Show
+from listeners.errors import Where
+from listeners.errors import in_modal
+from listeners.errors import shows_errors
 from tests.helpers.slack_requests import slash_command_body
 
 

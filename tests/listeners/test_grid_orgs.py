@@ -14,16 +14,29 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from bolt_app.notifications_worker import DeliveryLoop, WorkerOptions
-from bolt_app.services.notifications.events import CREATE, parse_event
+from bolt_app.notifications_worker import DeliveryLoop
+from bolt_app.notifications_worker import WorkerOptions
+from bolt_app.services.notifications.events import CREATE
+from bolt_app.services.notifications.events import parse_event
 from bolt_app.services.notifications.options import NotificationOptions
 from tests.fakes.aws import AwsDouble
-from tests.fakes.slack_api import Call, FakeSlackApi
-from tests.helpers.app import AppHarness, app_settings, running_app
-from tests.helpers.notification_world import case_of, event_body
-from tests.helpers.scenario import case_form, click, open_modal, replies, submit, text_of, view_of
+from tests.fakes.slack_api import Call
+from tests.fakes.slack_api import FakeSlackApi
+from tests.helpers.app import AppHarness
+from tests.helpers.app import app_settings
+from tests.helpers.app import running_app
+from tests.helpers.notification_world import case_of
+from tests.helpers.notification_world import event_body
+from tests.helpers.scenario import case_form
+from tests.helpers.scenario import click
+from tests.helpers.scenario import open_modal
+from tests.helpers.scenario import replies
+from tests.helpers.scenario import submit
+from tests.helpers.scenario import text_of
+from tests.helpers.scenario import view_of
 from tests.helpers.slack_requests import event_body as slack_event_body
-from tests.helpers.values import ADMIN, MEMBER
+from tests.helpers.values import ADMIN
+from tests.helpers.values import MEMBER
 
 ACCOUNT = "210987654321"
 SHARED, OWN = "C0SHARED", "C0E2ONLY"  # a Slack Connect channel of both orgs; a channel of org E2 only
@@ -93,7 +106,8 @@ def configure_values(role: str) -> dict[str, Any]:
 
 async def configure(h: AppHarness, org: Org, channel_id: str, role: str) -> str:
     """`configure-channel` in the channel and the modal submitted; returns what the modal then said."""
-    from tests.helpers.slack_requests import view_submission_body, view_submission_payload
+    from tests.helpers.slack_requests import view_submission_body
+    from tests.helpers.slack_requests import view_submission_payload
 
     view = await open_modal(h, "configure-channel", channel_id=channel_id, **org.who())
     before = len(h.slack.calls("views.update"))
@@ -255,8 +269,10 @@ async def test_an_org_wide_install_serves_every_workspace_of_its_org_and_no_gues
 ) -> None:
     """The decision for Grid (bolt_app/services/membership.py): an org-wide install is used by any member of the
     org, from whichever of its workspaces; a Slack Connect guest in the same channel is refused."""
-    from bolt_app.blocks.cases.parts import SEE_DETAILS_ACTION, CaseRef
-    from tests.helpers.scenario import click_message, response_url_posts
+    from bolt_app.blocks.cases.parts import SEE_DETAILS_ACTION
+    from bolt_app.blocks.cases.parts import CaseRef
+    from tests.helpers.scenario import click_message
+    from tests.helpers.scenario import response_url_posts
 
     await configure(harness, E1, SHARED, await authorize(harness, aws, E1))
     case_id = aws.put_case(ACCOUNT, subject="Org-wide trouble")

@@ -8,20 +8,25 @@ from typing import Any
 
 import pytest
 
-from bolt_app.blocks.accounts import HOME_ACCOUNT_MENU_ACTION, REMOVE_ACCOUNT_VIEW
-from bolt_app.blocks.home import HOME_CREATE_CASE_ACTION, HOME_SEARCH_CASES_ACTION
-from storage.workspaces import ChannelKey, WorkspaceKey
+from bolt_app.blocks.accounts import HOME_ACCOUNT_MENU_ACTION
+from bolt_app.blocks.accounts import REMOVE_ACCOUNT_VIEW
+from bolt_app.blocks.home import HOME_CREATE_CASE_ACTION
+from bolt_app.blocks.home import HOME_SEARCH_CASES_ACTION
+from storage.workspaces import ChannelKey
+from storage.workspaces import WorkspaceKey
 from tests.fakes.aws import AwsDouble
 from tests.helpers.app import AppHarness
-from tests.helpers.scenario import click, configured_channel, text_of, view_of
-from tests.helpers.slack_requests import (
-    block_actions_body,
-    block_actions_payload,
-    event_body,
-    view_submission_body,
-    view_submission_payload,
-)
-from tests.helpers.values import ADMIN, MEMBER
+from tests.helpers.scenario import click
+from tests.helpers.scenario import configured_channel
+from tests.helpers.scenario import text_of
+from tests.helpers.scenario import view_of
+from tests.helpers.slack_requests import block_actions_body
+from tests.helpers.slack_requests import block_actions_payload
+from tests.helpers.slack_requests import event_body
+from tests.helpers.slack_requests import view_submission_body
+from tests.helpers.slack_requests import view_submission_payload
+from tests.helpers.values import ADMIN
+from tests.helpers.values import MEMBER
 
 ACCOUNT = "210987654321"
 

@@ -11,25 +11,29 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bolt_app.blocks.cases.parts import REOPEN_ACTION, RESOLVE_ACTION, CaseRef
-from bolt_app.services.cases.fields import MESSAGE_BLOCK, SEVERITY_BLOCK
+from bolt_app.blocks.cases.parts import REOPEN_ACTION
+from bolt_app.blocks.cases.parts import RESOLVE_ACTION
+from bolt_app.blocks.cases.parts import CaseRef
+from bolt_app.services.cases.fields import MESSAGE_BLOCK
+from bolt_app.services.cases.fields import SEVERITY_BLOCK
 from storage.tables import audit_events
-from storage.workspaces import ChannelKey, WorkspaceKey
+from storage.workspaces import ChannelKey
+from storage.workspaces import WorkspaceKey
 from tests.fakes.aws import AwsDouble
 from tests.fakes.moto_support import Case
 from tests.fakes.slack_api import FakeSlackApi
 from tests.helpers.app import AppHarness
-from tests.helpers.scenario import (
-    case_form,
-    click_message,
-    configured_channel,
-    open_modal,
-    response_url_posts,
-    submit,
-    text_of,
-    view_of,
-)
-from tests.helpers.slack_requests import event_body, message_shortcut_body, message_shortcut_payload
+from tests.helpers.scenario import case_form
+from tests.helpers.scenario import click_message
+from tests.helpers.scenario import configured_channel
+from tests.helpers.scenario import open_modal
+from tests.helpers.scenario import response_url_posts
+from tests.helpers.scenario import submit
+from tests.helpers.scenario import text_of
+from tests.helpers.scenario import view_of
+from tests.helpers.slack_requests import event_body
+from tests.helpers.slack_requests import message_shortcut_body
+from tests.helpers.slack_requests import message_shortcut_payload
 
 ACCOUNT = "210987654321"
 CHANNEL = ChannelKey(WorkspaceKey("", "T0001"), "C0001")

@@ -10,15 +10,16 @@ import pytest
 from tests.fakes.aws import AwsDouble
 from tests.fakes.moto_quotas import SERVICE_NAMES
 from tests.helpers.app import AppHarness
-from tests.helpers.scenario import blocks_of, configured_channel, open_modal, text_of
-from tests.helpers.slack_requests import (
-    block_actions_body,
-    block_actions_payload,
-    block_suggestion_body,
-    block_suggestion_payload,
-    view_submission_body,
-    view_submission_payload,
-)
+from tests.helpers.scenario import blocks_of
+from tests.helpers.scenario import configured_channel
+from tests.helpers.scenario import open_modal
+from tests.helpers.scenario import text_of
+from tests.helpers.slack_requests import block_actions_body
+from tests.helpers.slack_requests import block_actions_payload
+from tests.helpers.slack_requests import block_suggestion_body
+from tests.helpers.slack_requests import block_suggestion_payload
+from tests.helpers.slack_requests import view_submission_body
+from tests.helpers.slack_requests import view_submission_payload
 
 ACCOUNT = "210987654321"
 SECOND = "310987654321"

@@ -13,31 +13,27 @@ from typing import Any
 import pytest
 from sqlalchemy import text as sql
 
-from bolt_app.blocks.cases.parts import (
-    REOPEN_ACTION,
-    REPLY_ACTION,
-    RESOLVE_ACTION,
-    SEE_DETAILS_ACTION,
-    SHARE_ACTION,
-    CaseRef,
-)
-from bolt_app.services.cases.fields import (
-    MESSAGE_BLOCK,
-)
+from bolt_app.blocks.cases.parts import REOPEN_ACTION
+from bolt_app.blocks.cases.parts import REPLY_ACTION
+from bolt_app.blocks.cases.parts import RESOLVE_ACTION
+from bolt_app.blocks.cases.parts import SEE_DETAILS_ACTION
+from bolt_app.blocks.cases.parts import SHARE_ACTION
+from bolt_app.blocks.cases.parts import CaseRef
+from bolt_app.services.cases.fields import MESSAGE_BLOCK
 from tests.fakes.aws import AwsDouble
-from tests.fakes.slack_api import TEAM_NAME, FakeSlackApi
+from tests.fakes.slack_api import TEAM_NAME
+from tests.fakes.slack_api import FakeSlackApi
 from tests.helpers.app import AppHarness
-from tests.helpers.scenario import (
-    case_form,
-    channel_with_open_and_resolved_case,
-    click_message,
-    configured_channel,
-    open_modal,
-    submit,
-    text_of,
-    view_of,
-)
-from tests.helpers.slack_requests import message_shortcut_body, message_shortcut_payload
+from tests.helpers.scenario import case_form
+from tests.helpers.scenario import channel_with_open_and_resolved_case
+from tests.helpers.scenario import click_message
+from tests.helpers.scenario import configured_channel
+from tests.helpers.scenario import open_modal
+from tests.helpers.scenario import submit
+from tests.helpers.scenario import text_of
+from tests.helpers.scenario import view_of
+from tests.helpers.slack_requests import message_shortcut_body
+from tests.helpers.slack_requests import message_shortcut_payload
 
 ACCOUNT = "210987654321"
 CHANNEL = "C0001"
@@ -101,7 +97,11 @@ async def audit_outcomes(h: AppHarness) -> list[tuple[str, str, str]]:
 async def test_an_outsider_is_refused_every_case_action_while_a_member_succeeds_in_the_same_channel(
     harness: AppHarness, aws: AwsDouble
 ) -> None:
-    from tests.listeners.test_quotas import EC2, VCPU_QUOTA, choose, state, without_hash
+    from tests.listeners.test_quotas import EC2
+    from tests.listeners.test_quotas import VCPU_QUOTA
+    from tests.listeners.test_quotas import choose
+    from tests.listeners.test_quotas import state
+    from tests.listeners.test_quotas import without_hash
 
     case, closed = await channel_with_open_and_resolved_case(harness, aws, ACCOUNT, "full", "Shared trouble")
     # The modals a member opened (slash commands reach the app only from workspaces that installed it).
@@ -132,7 +132,8 @@ async def test_an_outsider_is_refused_every_case_action_while_a_member_succeeds_
     )
     await submit(harness, reply, {MESSAGE_BLOCK: "From the other company"}, **OUTSIDER)
     await submit(harness, reopen, {MESSAGE_BLOCK: "Still broken"}, **OUTSIDER)
-    from tests.helpers.slack_requests import view_submission_body, view_submission_payload
+    from tests.helpers.slack_requests import view_submission_body
+    from tests.helpers.slack_requests import view_submission_payload
 
     quota_state = quota | {"state": state(EC2, VCPU_QUOTA, "64")}
     await harness.post(view_submission_body(view_submission_payload(quota_state, **OUTSIDER)))
@@ -221,7 +222,8 @@ async def test_an_outsider_admin_is_refused_every_admin_change_while_an_admin_of
         },
         "account": {"configure_account": {"type": "static_select", "selected_option": {"value": ACCOUNT}}},
     }
-    from tests.helpers.slack_requests import view_submission_body, view_submission_payload
+    from tests.helpers.slack_requests import view_submission_body
+    from tests.helpers.slack_requests import view_submission_payload
 
     def configure_submission(**who: Any) -> str:
         submitted = configure | {"state": {"values": configure_values}}

@@ -9,22 +9,22 @@ import time
 from urllib.parse import urlparse
 
 from bolt_app.blocks.cases.parts import SERVICE_ACTION
-from bolt_app.services.cases.fields import SERVICE_BLOCK, SUBJECT_BLOCK
+from bolt_app.services.cases.fields import SERVICE_BLOCK
+from bolt_app.services.cases.fields import SUBJECT_BLOCK
 from tests.fakes.aws import AwsDouble
 from tests.fakes.moto_support import Case
 from tests.fakes.slack_api import Call
 from tests.helpers.app import AppHarness
-from tests.helpers.scenario import (
-    case_form,
-    configured_channel,
-    open_modal,
-    response_url_posts,
-    submit,
-    suggest,
-    text_of,
-    view_of,
-)
-from tests.helpers.slack_requests import new_response_url, new_trigger_id
+from tests.helpers.scenario import case_form
+from tests.helpers.scenario import configured_channel
+from tests.helpers.scenario import open_modal
+from tests.helpers.scenario import response_url_posts
+from tests.helpers.scenario import submit
+from tests.helpers.scenario import suggest
+from tests.helpers.scenario import text_of
+from tests.helpers.scenario import view_of
+from tests.helpers.slack_requests import new_response_url
+from tests.helpers.slack_requests import new_trigger_id
 from tests.listeners.test_cases import create_modal
 
 ACCOUNT = "210987654321"

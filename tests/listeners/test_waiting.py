@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from listeners.waiting import MAX_PLACE_POSTS, WaitingReply
+from listeners.waiting import MAX_PLACE_POSTS
+from listeners.waiting import WaitingReply
 
 
 class Respond:

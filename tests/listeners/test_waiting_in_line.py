@@ -7,7 +7,8 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -16,18 +17,23 @@ from bolt_app.aws import budget as budget_module
 from bolt_app.blocks.cases import parts
 from bolt_app.services.cases import fields
 from tests.fakes.aws import AwsDouble
-from tests.fakes.slack_api import Call, FakeSlackApi
-from tests.helpers.app import AppHarness, app_settings, running_app
-from tests.helpers.scenario import (
-    cases_a_second_apart,
-    click_message,
-    configured_channel,
-    open_modal,
-    submit,
-    text_of,
-)
-from tests.listeners.test_cases import buttons, ref_of
-from tests.listeners.test_surge import ACCOUNT, OTHER, SCALE, search_many
+from tests.fakes.slack_api import Call
+from tests.fakes.slack_api import FakeSlackApi
+from tests.helpers.app import AppHarness
+from tests.helpers.app import app_settings
+from tests.helpers.app import running_app
+from tests.helpers.scenario import cases_a_second_apart
+from tests.helpers.scenario import click_message
+from tests.helpers.scenario import configured_channel
+from tests.helpers.scenario import open_modal
+from tests.helpers.scenario import submit
+from tests.helpers.scenario import text_of
+from tests.listeners.test_cases import buttons
+from tests.listeners.test_cases import ref_of
+from tests.listeners.test_surge import ACCOUNT
+from tests.listeners.test_surge import OTHER
+from tests.listeners.test_surge import SCALE
+from tests.listeners.test_surge import search_many
 
 SEARCH = {fields.SEARCH_STATUS_BLOCK: ("option", "open"), fields.SEARCH_LANGUAGE_BLOCK: ("option", "en")}
 IN_LINE = re.compile(r"is (\d+)(?:st|nd|rd|th) in line")

@@ -9,7 +9,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bolt_app.app import Services, build_services
+from bolt_app.app import Services
+from bolt_app.app import build_services
 from bolt_app.settings import Settings
 from storage.crypto import generate_key
 from tests.fakes.aws import AwsDouble

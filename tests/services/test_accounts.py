@@ -8,10 +8,15 @@ import sys
 
 import pytest
 
-from bolt_app.app import Services, build_services
+from bolt_app.app import Services
+from bolt_app.app import build_services
 from bolt_app.errors import UserFacingError
-from bolt_app.services.accounts import parse_account_id, parse_account_name, parse_role_arn
-from bolt_app.services.context import Actor, ChannelAccount, SlackActor
+from bolt_app.services.accounts import parse_account_id
+from bolt_app.services.accounts import parse_account_name
+from bolt_app.services.accounts import parse_role_arn
+from bolt_app.services.context import Actor
+from bolt_app.services.context import ChannelAccount
+from bolt_app.services.context import SlackActor
 from bolt_app.settings import Settings
 from storage.workspaces import WorkspaceKey
 from tests.fakes.aws import AwsDouble

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
+from collections.abc import Callable
 
 import pytest
 
@@ -10,7 +11,8 @@ from bolt_app.bundle import Services
 from bolt_app.errors import UserFacingError
 from bolt_app.services.channels import ConfigureRequest
 from bolt_app.services.context import Actor
-from storage.channels import ChannelConfigRow, Notifications
+from storage.channels import ChannelConfigRow
+from storage.channels import Notifications
 from storage.workspaces import WorkspaceKey
 from tests.fakes.aws import AwsDouble
 

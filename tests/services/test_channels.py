@@ -10,14 +10,19 @@ import pytest
 
 from bolt_app.app import Services
 from bolt_app.errors import UserFacingError
-from bolt_app.services.channel_files import ChannelFiles, FileErrors, parse_file, rows_as_file
+from bolt_app.services.channel_files import ChannelFiles
+from bolt_app.services.channel_files import FileErrors
+from bolt_app.services.channel_files import parse_file
+from bolt_app.services.channel_files import rows_as_file
 from bolt_app.services.channels import ConfigureRequest
 from bolt_app.services.context import Actor
-from storage.channels import ChannelConfigRow, Notifications
+from storage.channels import ChannelConfigRow
+from storage.channels import Notifications
 from storage.workspaces import WorkspaceKey
 from tests.fakes.aws import AwsDouble
 from tests.helpers.identifiers import UNICODE_DIGITS
-from tests.helpers.notification_rules import NOTIFICATION_RULES, Rule
+from tests.helpers.notification_rules import NOTIFICATION_RULES
+from tests.helpers.notification_rules import Rule
 
 ACCOUNT = "210987654321"
 A, B = WorkspaceKey("", "T0001"), WorkspaceKey("", "T0002")

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from bolt_app.services.member_policy import (
-    ADMINS_ONLY,
-    InvalidPolicy,
-    MemberPolicy,
-    Who,
-    parse_policy,
-    stored_policy,
-)
+from bolt_app.services.member_policy import ADMINS_ONLY
+from bolt_app.services.member_policy import InvalidPolicy
+from bolt_app.services.member_policy import MemberPolicy
+from bolt_app.services.member_policy import Who
+from bolt_app.services.member_policy import parse_policy
+from bolt_app.services.member_policy import stored_policy
 
 ISSUE_BLOCK = {
     "create": "everyone",

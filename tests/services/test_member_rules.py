@@ -7,9 +7,11 @@ from dataclasses import replace
 import pytest
 
 from bolt_app.services.choice import Choice
-from bolt_app.services.context import ChannelAccount, SlackActor
+from bolt_app.services.context import ChannelAccount
+from bolt_app.services.context import SlackActor
 from bolt_app.services.member_policy import parse_policy
-from bolt_app.services.member_rules import MemberRefused, MemberRules
+from bolt_app.services.member_rules import MemberRefused
+from bolt_app.services.member_rules import MemberRules
 from storage.workspaces import WorkspaceKey
 
 WORKSPACE = WorkspaceKey("", "T0001")

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from bolt_app.services.context import ChannelAccount, SlackActor
-from bolt_app.services.membership import NotAMember, belongs_to, require_member
+from bolt_app.services.context import ChannelAccount
+from bolt_app.services.context import SlackActor
+from bolt_app.services.membership import NotAMember
+from bolt_app.services.membership import belongs_to
+from bolt_app.services.membership import require_member
 from storage.workspaces import WorkspaceKey
 
 PLAIN = WorkspaceKey("", "T0001")  # a workspace outside any Grid org

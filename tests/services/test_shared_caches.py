@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
+from collections.abc import Awaitable
+from collections.abc import Callable
 from dataclasses import replace
 
 import pytest
 from slack_sdk.oauth.installation_store import Installation
 
-from bolt_app.app import Services, build_services
+from bolt_app.app import Services
+from bolt_app.app import build_services
 from bolt_app.settings import Settings
 from storage.channels import ChannelConfigRow
 from storage.crypto import generate_key

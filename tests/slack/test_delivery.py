@@ -8,25 +8,22 @@ import time
 
 from slack_sdk.oauth.installation_store import Installation
 
-from bolt_app.notifications_worker import DeliveryLoop, WorkerOptions
-from bolt_app.services.notifications.events import (
-    ADD_COMMUNICATION,
-    CREATE,
-)
+from bolt_app.notifications_worker import DeliveryLoop
+from bolt_app.notifications_worker import WorkerOptions
+from bolt_app.services.notifications.events import ADD_COMMUNICATION
+from bolt_app.services.notifications.events import CREATE
 from bolt_app.services.notifications.options import NotificationOptions
 from storage.audit import AuditRepository
 from storage.workspaces import WorkspaceKey
 from tests.fakes.aws import AwsDouble
-from tests.helpers.notification_world import (
-    ACCOUNT,
-    CLIENT_ID,
-    TEAM,
-    bot_token,
-    case_of,
-    kind_of,
-    notification_world,
-    shown,
-)
+from tests.helpers.notification_world import ACCOUNT
+from tests.helpers.notification_world import CLIENT_ID
+from tests.helpers.notification_world import TEAM
+from tests.helpers.notification_world import bot_token
+from tests.helpers.notification_world import case_of
+from tests.helpers.notification_world import kind_of
+from tests.helpers.notification_world import notification_world
+from tests.helpers.notification_world import shown
 
 # Delivery: rate limits, channels and tokens that are gone, transient failures
 # ---------------------------------------------------------------------------------------------------------------

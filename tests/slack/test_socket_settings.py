@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bolt_app.settings import Mode, SettingsError, load_settings
+from bolt_app.settings import Mode
+from bolt_app.settings import SettingsError
+from bolt_app.settings import load_settings
 
 BASE = {"DATABASE_URL": "sqlite+aiosqlite:///:memory:", "SLACK_APP_TOKEN": "xapp-1-A1-1-abc"}
 CLIENT = {"SLACK_CLIENT_ID": "1.2", "SLACK_CLIENT_SECRET": "secret"}

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import datetime, timedelta
+from datetime import datetime
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import update
@@ -12,7 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bolt_app.services.audit_log import AuditLog
 from storage import db
-from storage.audit import AuditEvent, AuditFilter, AuditRepository
+from storage.audit import AuditEvent
+from storage.audit import AuditFilter
+from storage.audit import AuditRepository
 from storage.tables import audit_events
 from storage.workspaces import WorkspaceKey
 

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import inspect
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage import db
-from storage.case_openers import CaseOpenerRepository, OpenedCase
+from storage.case_openers import CaseOpenerRepository
+from storage.case_openers import OpenedCase
 from storage.workspaces import WorkspaceKey
 from tests.helpers import databases
 

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
+from collections.abc import Callable
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage import db
-from storage.change_feed import Change, ChangeFeed
-from storage.channels import ChannelConfigRow, ChannelRepository
-from storage.workspaces import ChannelKey, WorkspaceKey, WorkspaceRepository
+from storage.change_feed import Change
+from storage.change_feed import ChangeFeed
+from storage.channels import ChannelConfigRow
+from storage.channels import ChannelRepository
+from storage.workspaces import ChannelKey
+from storage.workspaces import WorkspaceKey
+from storage.workspaces import WorkspaceRepository
 from tests.conftest import _truncate_all
 
 KEY = WorkspaceKey("E0001", "T0001")

@@ -7,15 +7,21 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC
+from datetime import datetime
 
 import asyncpg
 import pytest
-from sqlalchemy import event, func, select, text
+from sqlalchemy import event
+from sqlalchemy import func
+from sqlalchemy import select
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from storage.case_openers import CaseOpenerRepository, OpenedCase
-from storage.db import SharedConnectionError, create_engine
+from storage.case_openers import CaseOpenerRepository
+from storage.case_openers import OpenedCase
+from storage.db import SharedConnectionError
+from storage.db import create_engine
 from storage.tables import case_openers
 from storage.workspaces import WorkspaceKey
 

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator
+from collections.abc import Iterator
+from contextlib import asynccontextmanager
+from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import event
+from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -17,7 +20,8 @@ from storage.workspaces import WorkspaceKey
 from tests.fakes.aws import AwsDouble
 from tests.helpers.app import AppHarness
 from tests.helpers.databases import opened
-from tests.helpers.scenario import configured_channel, open_modal
+from tests.helpers.scenario import configured_channel
+from tests.helpers.scenario import open_modal
 
 ACCOUNT = "210987654321"
 WORKSPACE = WorkspaceKey("", "T0001")

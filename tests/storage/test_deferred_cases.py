@@ -5,13 +5,18 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 
 import pytest
 
 from storage import db
-from storage.deferred_cases import Attachment, DeferredCaseRepository, NewDeferredCase
-from storage.workspaces import ChannelKey, WorkspaceKey
+from storage.deferred_cases import Attachment
+from storage.deferred_cases import DeferredCaseRepository
+from storage.deferred_cases import NewDeferredCase
+from storage.workspaces import ChannelKey
+from storage.workspaces import WorkspaceKey
 from tests.helpers.databases import opened
 
 ONE, OTHER = WorkspaceKey("", "T0000000001"), WorkspaceKey("E0000000009", "T0000000001")

@@ -11,16 +11,22 @@ from collections.abc import AsyncIterator
 
 import asyncpg
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func
+from sqlalchemy import select
+from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.case_openers import CaseOpenerRepository
 from storage.db import create_engine
 from storage.tables import case_openers
 from storage.workspaces import WorkspaceKey
 from tests.conftest import POSTGRES_ADMIN_URL
-from tests.helpers.pg_proxy import HeldCloseProxy, driver_of, held_close_proxy, read_everything
+from tests.helpers.pg_proxy import HeldCloseProxy
+from tests.helpers.pg_proxy import driver_of
+from tests.helpers.pg_proxy import held_close_proxy
+from tests.helpers.pg_proxy import read_everything
 
 pytestmark = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 WORKSPACE = WorkspaceKey("", "T0000000001")

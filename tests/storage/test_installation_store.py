@@ -1,16 +1,22 @@
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 
 import pytest
 from slack_sdk.oauth.installation_store import Installation
 from sqlalchemy import text
 
-from storage.crypto import TokenDecryptionError, configure_token_cipher, generate_key
+from storage.crypto import TokenDecryptionError
+from storage.crypto import configure_token_cipher
+from storage.crypto import generate_key
 from storage.db import create_engine
-from storage.installation_store import InstallationStore, reencrypt_tokens
-from storage.state_store import OAuthStateStore, state_key
+from storage.installation_store import InstallationStore
+from storage.installation_store import reencrypt_tokens
+from storage.state_store import OAuthStateStore
+from storage.state_store import state_key
 
 BOT_TOKEN = "xoxb-111-222-plaintextsecret"
 REFRESH = "xoxe-1-refreshsecret"

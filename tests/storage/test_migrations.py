@@ -8,7 +8,8 @@ from dataclasses import replace
 from datetime import datetime
 
 import pytest
-from sqlalchemy import inspect, text
+from sqlalchemy import inspect
+from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -113,7 +114,8 @@ AUDIT_ROW = text(
 async def test_audit_rows_written_before_0004_keep_their_fields_and_read_with_no_name_or_session(
     engine: AsyncEngine, old_database: str
 ) -> None:
-    from storage.audit import AuditFilter, AuditRepository
+    from storage.audit import AuditFilter
+    from storage.audit import AuditRepository
 
     async with engine.begin() as conn:
         await conn.execute(AUDIT_ROW, {"at": AT, "case": CASE})

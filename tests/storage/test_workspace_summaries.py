@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from storage.workspace_summaries import installed_workspaces
-from storage.workspaces import WorkspaceKey, WorkspaceRepository
+from storage.workspaces import WorkspaceKey
+from storage.workspaces import WorkspaceRepository
 from tests.helpers.databases import opened
 from tests.helpers.installed import configure_workspace
 

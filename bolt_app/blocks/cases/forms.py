@@ -7,44 +7,38 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from bolt_app.blocks.cases.parts import (
-    ALL_ACCOUNTS,
-    CATEGORY_ACTION,
-    CREATE_CASE_VIEW,
-    REOPEN_CASE_VIEW,
-    REPLY_CASE_VIEW,
-    SEARCH_CASES_VIEW,
-    SEARCH_STATUSES,
-    SERVICE_ACTION,
-    SEVERITY_ACTION,
-    SEVERITY_MEANINGS,
-    SEVERITY_ORDER,
-    TEXT_INPUT_CHARS,
-    cut,
-    display_id,
-    severity_name,
-)
-from bolt_app.blocks.common import (
-    MAX_OPTIONS,
-    Block,
-    View,
-    context,
-    cut_options,
-    divider,
-    escape,
-    modal,
-    option,
-    plain,
-    section,
-    text_input,
-)
+from bolt_app.blocks.cases.parts import ALL_ACCOUNTS
+from bolt_app.blocks.cases.parts import CATEGORY_ACTION
+from bolt_app.blocks.cases.parts import CREATE_CASE_VIEW
+from bolt_app.blocks.cases.parts import REOPEN_CASE_VIEW
+from bolt_app.blocks.cases.parts import REPLY_CASE_VIEW
+from bolt_app.blocks.cases.parts import SEARCH_CASES_VIEW
+from bolt_app.blocks.cases.parts import SEARCH_STATUSES
+from bolt_app.blocks.cases.parts import SERVICE_ACTION
+from bolt_app.blocks.cases.parts import SEVERITY_ACTION
+from bolt_app.blocks.cases.parts import SEVERITY_MEANINGS
+from bolt_app.blocks.cases.parts import SEVERITY_ORDER
+from bolt_app.blocks.cases.parts import TEXT_INPUT_CHARS
+from bolt_app.blocks.cases.parts import cut
+from bolt_app.blocks.cases.parts import display_id
+from bolt_app.blocks.cases.parts import severity_name
+from bolt_app.blocks.common import MAX_OPTIONS
+from bolt_app.blocks.common import Block
+from bolt_app.blocks.common import View
+from bolt_app.blocks.common import context
+from bolt_app.blocks.common import cut_options
+from bolt_app.blocks.common import divider
+from bolt_app.blocks.common import escape
+from bolt_app.blocks.common import modal
+from bolt_app.blocks.common import option
+from bolt_app.blocks.common import plain
+from bolt_app.blocks.common import section
+from bolt_app.blocks.common import text_input
 from bolt_app.services.cases import fields
-from bolt_app.services.cases.models import (
-    CaseSummary,
-    SearchFilter,
-    SupportedLanguage,
-    SupportService,
-)
+from bolt_app.services.cases.models import CaseSummary
+from bolt_app.services.cases.models import SearchFilter
+from bolt_app.services.cases.models import SupportedLanguage
+from bolt_app.services.cases.models import SupportService
 from bolt_app.services.choice import Choice
 from bolt_app.services.context import ChannelAccount
 

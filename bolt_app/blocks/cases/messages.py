@@ -3,55 +3,55 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from bolt_app.blocks.cases.parts import (
-    BUTTON_VALUE_CHARS,
-    EDIT_SEARCH_ACTION,
-    FIELD_CHARS,
-    FULL_MESSAGE_VIEW,
-    MESSAGE_PREVIEW_CHARS,
-    NEXT_RESULTS_ACTION,
-    PREVIOUS_CORRESPONDENCE_ACTION,
-    PREVIOUS_RESULTS_ACTION,
-    REOPEN_ACTION,
-    REPLY_ACTION,
-    RESOLVE_ACTION,
-    SEARCH_STATUSES,
-    SECTION_CHARS,
-    SEE_DETAILS_ACTION,
-    SHARE_ACTION,
-    SHOW_FULL_MESSAGE_ACTION,
-    SUPPORT_CENTER_ACTION,
-    CaseRef,
-    button_value,
-    cut,
-    display_id,
-    message_blocks,
-    opened_by,
-    service_shown,
-    severity_name,
-    status_name,
-    support_center_url,
-    when,
-)
-from bolt_app.blocks.common import (
-    Block,
-    View,
-    actions,
-    button,
-    confirm_dialog,
-    context,
-    divider,
-    escape,
-    link_button,
-    modal,
-    section,
-)
+from bolt_app.blocks.cases.parts import BUTTON_VALUE_CHARS
+from bolt_app.blocks.cases.parts import EDIT_SEARCH_ACTION
+from bolt_app.blocks.cases.parts import FIELD_CHARS
+from bolt_app.blocks.cases.parts import FULL_MESSAGE_VIEW
+from bolt_app.blocks.cases.parts import MESSAGE_PREVIEW_CHARS
+from bolt_app.blocks.cases.parts import NEXT_RESULTS_ACTION
+from bolt_app.blocks.cases.parts import PREVIOUS_CORRESPONDENCE_ACTION
+from bolt_app.blocks.cases.parts import PREVIOUS_RESULTS_ACTION
+from bolt_app.blocks.cases.parts import REOPEN_ACTION
+from bolt_app.blocks.cases.parts import REPLY_ACTION
+from bolt_app.blocks.cases.parts import RESOLVE_ACTION
+from bolt_app.blocks.cases.parts import SEARCH_STATUSES
+from bolt_app.blocks.cases.parts import SECTION_CHARS
+from bolt_app.blocks.cases.parts import SEE_DETAILS_ACTION
+from bolt_app.blocks.cases.parts import SHARE_ACTION
+from bolt_app.blocks.cases.parts import SHOW_FULL_MESSAGE_ACTION
+from bolt_app.blocks.cases.parts import SUPPORT_CENTER_ACTION
+from bolt_app.blocks.cases.parts import CaseRef
+from bolt_app.blocks.cases.parts import button_value
+from bolt_app.blocks.cases.parts import cut
+from bolt_app.blocks.cases.parts import display_id
+from bolt_app.blocks.cases.parts import message_blocks
+from bolt_app.blocks.cases.parts import opened_by
+from bolt_app.blocks.cases.parts import service_shown
+from bolt_app.blocks.cases.parts import severity_name
+from bolt_app.blocks.cases.parts import status_name
+from bolt_app.blocks.cases.parts import support_center_url
+from bolt_app.blocks.cases.parts import when
+from bolt_app.blocks.common import Block
+from bolt_app.blocks.common import View
+from bolt_app.blocks.common import actions
+from bolt_app.blocks.common import button
+from bolt_app.blocks.common import confirm_dialog
+from bolt_app.blocks.common import context
+from bolt_app.blocks.common import divider
+from bolt_app.blocks.common import escape
+from bolt_app.blocks.common import link_button
+from bolt_app.blocks.common import modal
+from bolt_app.blocks.common import section
 from bolt_app.services.cases.fields import LANGUAGES
-from bolt_app.services.cases.models import CaseSummary, Communication, SearchFilter, SearchPage
+from bolt_app.services.cases.models import CaseSummary
+from bolt_app.services.cases.models import Communication
+from bolt_app.services.cases.models import SearchFilter
+from bolt_app.services.cases.models import SearchPage
 
 # ---------------------------------------------------------------------------------------------------------------
 # A case

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
+from dataclasses import dataclass
 from datetime import datetime
 
-from bolt_app.blocks.common import Block, escape
-from bolt_app.identifiers import is_account_id, is_case_id
+from bolt_app.blocks.common import Block
+from bolt_app.blocks.common import escape
+from bolt_app.identifiers import is_account_id
+from bolt_app.identifiers import is_case_id
 from bolt_app.services.cases.models import CaseSummary
 
 CREATE_CASE_VIEW = "create_case_view"

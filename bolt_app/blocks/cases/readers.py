@@ -5,21 +5,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, cast
+from typing import Any
+from typing import cast
 
-from bolt_app.blocks.cases.parts import (
-    ALL_ACCOUNTS,
-    SEARCH_STATUSES,
-)
+from bolt_app.blocks.cases.parts import ALL_ACCOUNTS
+from bolt_app.blocks.cases.parts import SEARCH_STATUSES
 from bolt_app.blocks.common import NOT_A_CHOICE
-from bolt_app.file_hosts import SLACK_FILE_HOST, is_slack_file_url
+from bolt_app.file_hosts import SLACK_FILE_HOST
+from bolt_app.file_hosts import is_slack_file_url
 from bolt_app.services.cases import fields
-from bolt_app.services.cases.models import (
-    CaseDraft,
-    CaseStatusFilter,
-    MessageDraft,
-    SearchFilter,
-)
+from bolt_app.services.cases.models import CaseDraft
+from bolt_app.services.cases.models import CaseStatusFilter
+from bolt_app.services.cases.models import MessageDraft
+from bolt_app.services.cases.models import SearchFilter
 
 SLACK_FILE_URL = f"https://{SLACK_FILE_HOST}/"  # what a file without a URL in the form is taken to be
 

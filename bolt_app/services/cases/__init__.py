@@ -4,9 +4,12 @@ AWS), `channel_actions` (a channel's change to a case, its note to notifications
 
 The values other features read are handed on here."""
 
-from bolt_app.aws.support import SUPPORT_REGION, SUPPORT_SERVICE
+from bolt_app.aws.support import SUPPORT_REGION
+from bolt_app.aws.support import SUPPORT_SERVICE
 from bolt_app.services.cases.fields import LANGUAGES
-from bolt_app.services.cases.models import RESOLVED, CaseSummary, Communication
+from bolt_app.services.cases.models import RESOLVED
+from bolt_app.services.cases.models import CaseSummary
+from bolt_app.services.cases.models import Communication
 from bolt_app.services.cases.service import CaseService
 
 __all__ = [

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC
+from datetime import datetime
 from typing import Any
 
-from bolt_app.services.cases.models import CaseSummary, Communication
+from bolt_app.services.cases.models import CaseSummary
+from bolt_app.services.cases.models import Communication
 from bolt_app.services.context import ChannelAccount
 
 

@@ -4,7 +4,8 @@ language: they change rarely, and the create-case modal must answer within Slack
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
+from collections.abc import Callable
 from typing import Any
 
 from cachetools import TTLCache

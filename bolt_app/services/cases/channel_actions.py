@@ -14,9 +14,14 @@ from typing import Protocol
 from bolt_app.errors import UserFacingError
 from bolt_app.services.audited import DuplicateSubmission
 from bolt_app.services.cases.deferral import Deferred
-from bolt_app.services.cases.models import CaseSummary, MessageKind, NewCase, NewMessage, Resolution
+from bolt_app.services.cases.models import CaseSummary
+from bolt_app.services.cases.models import MessageKind
+from bolt_app.services.cases.models import NewCase
+from bolt_app.services.cases.models import NewMessage
+from bolt_app.services.cases.models import Resolution
 from bolt_app.services.cases.service import CaseService
-from bolt_app.services.context import ChannelAccount, SlackActor
+from bolt_app.services.context import ChannelAccount
+from bolt_app.services.context import SlackActor
 from storage.workspaces import ChannelKey
 
 log = logging.getLogger(__name__)

@@ -10,16 +10,22 @@ back is not one of them: the case may exist, and that path asks AWS first.
 from __future__ import annotations
 
 import random
-from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta
+from dataclasses import asdict
+from dataclasses import dataclass
+from datetime import datetime
+from datetime import timedelta
 from typing import Any
 
-from bolt_app.aws.budget import THROTTLING_CODES, AwsBusy
+from bolt_app.aws.budget import THROTTLING_CODES
+from bolt_app.aws.budget import AwsBusy
 from bolt_app.aws.errors import AwsError
 from bolt_app.mrkdwn import escape
-from bolt_app.services.cases.models import Attachment, NewCase
-from bolt_app.services.context import ChannelAccount, SlackActor
-from storage.deferred_cases import DeferredCaseRow, NewDeferredCase
+from bolt_app.services.cases.models import Attachment
+from bolt_app.services.cases.models import NewCase
+from bolt_app.services.context import ChannelAccount
+from bolt_app.services.context import SlackActor
+from storage.deferred_cases import DeferredCaseRow
+from storage.deferred_cases import NewDeferredCase
 
 LIMIT, BUSY, THROTTLED = "limit", "busy", "throttled"
 GIVE_UP_AFTER = timedelta(hours=24)

@@ -22,23 +22,34 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass
+from dataclasses import replace
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 from typing import Protocol
 
-from bolt_app.aws.budget import AwsBusy, background
+from bolt_app.aws.budget import AwsBusy
+from bolt_app.aws.budget import background
 from bolt_app.aws.errors import AwsError
 from bolt_app.errors import UserFacingError
 from bolt_app.mrkdwn import escape
 from bolt_app.services.audited import AuditedActions
-from bolt_app.services.cases.channel_actions import CaseActions, CaseMessages
-from bolt_app.services.cases.deferral import GIVE_UP_AFTER, actor_of, case_of, deferral_reason, next_try
+from bolt_app.services.cases.channel_actions import CaseActions
+from bolt_app.services.cases.channel_actions import CaseMessages
+from bolt_app.services.cases.deferral import GIVE_UP_AFTER
+from bolt_app.services.cases.deferral import actor_of
+from bolt_app.services.cases.deferral import case_of
+from bolt_app.services.cases.deferral import deferral_reason
+from bolt_app.services.cases.deferral import next_try
 from bolt_app.services.cases.models import CaseSummary
-from bolt_app.services.context import ChannelAccount, SlackActor
+from bolt_app.services.context import ChannelAccount
+from bolt_app.services.context import SlackActor
 from bolt_app.services.member_rules import MemberRefused
 from bolt_app.services.membership import NotAMember
 from storage.clock import as_utc
-from storage.deferred_cases import DeferredCaseRepository, DeferredCaseRow
+from storage.deferred_cases import DeferredCaseRepository
+from storage.deferred_cases import DeferredCaseRow
 from storage.workspaces import WorkspaceKey
 
 log = logging.getLogger(__name__)

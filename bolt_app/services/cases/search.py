@@ -8,11 +8,18 @@ import binascii
 import json
 from collections.abc import Sequence
 from dataclasses import asdict
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC
+from datetime import date
+from datetime import datetime
+from datetime import timedelta
 from typing import Any
 
 from bolt_app.errors import UserFacingError
-from bolt_app.services.cases.models import RESOLVED, CaseStatusFilter, CaseSummary, SearchFilter, SearchPage
+from bolt_app.services.cases.models import RESOLVED
+from bolt_app.services.cases.models import CaseStatusFilter
+from bolt_app.services.cases.models import CaseSummary
+from bolt_app.services.cases.models import SearchFilter
+from bolt_app.services.cases.models import SearchPage
 from bolt_app.services.context import ChannelAccount
 
 SEARCH_FETCH_LIMIT = 100  # DescribeCases maxResults upper bound: one call per account and search

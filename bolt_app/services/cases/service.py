@@ -10,47 +10,69 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable
+from collections.abc import Callable
+from collections.abc import Mapping
+from collections.abc import Sequence
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
+from typing import Any
+from typing import Protocol
 
 from bolt_app.aws.budget import AwsBusy
-from bolt_app.aws.case_errors import case_not_found, create_outcome_unknown
+from bolt_app.aws.case_errors import case_not_found
+from bolt_app.aws.case_errors import create_outcome_unknown
 from bolt_app.aws.errors import AwsError
 from bolt_app.aws.sessions import RoleSessions
-from bolt_app.aws.support import SupportClient, outcome_unknown
-from bolt_app.services.audited import AuditedActions, Claim, Trail
-from bolt_app.services.cases.answers import communication_of, summary_of
-from bolt_app.services.cases.catalogue import CATALOGUE_TTL_SECONDS, CatalogueCache
-from bolt_app.services.cases.deferral import Deferred, deferral_reason, deferred_message, new_deferral
-from bolt_app.services.cases.fields import LANGUAGES, SEARCH_PAGE_SIZE, SEVERITY_BLOCK
-from bolt_app.services.cases.models import (
-    RESOLVED,
-    Attachment,
-    CaseAlreadyResolved,
-    CaseNotResolved,
-    CaseSummary,
-    Communication,
-    MessageKind,
-    NewCase,
-    NewMessage,
-    Resolution,
-    SearchFilter,
-    SearchPage,
-    SupportedLanguage,
-    SupportService,
-)
-from bolt_app.services.cases.search import merged_page, search_params, start_of, status_matches, targets_of
+from bolt_app.aws.support import SupportClient
+from bolt_app.aws.support import outcome_unknown
+from bolt_app.services.audited import AuditedActions
+from bolt_app.services.audited import Claim
+from bolt_app.services.audited import Trail
+from bolt_app.services.cases.answers import communication_of
+from bolt_app.services.cases.answers import summary_of
+from bolt_app.services.cases.catalogue import CATALOGUE_TTL_SECONDS
+from bolt_app.services.cases.catalogue import CatalogueCache
+from bolt_app.services.cases.deferral import Deferred
+from bolt_app.services.cases.deferral import deferral_reason
+from bolt_app.services.cases.deferral import deferred_message
+from bolt_app.services.cases.deferral import new_deferral
+from bolt_app.services.cases.fields import LANGUAGES
+from bolt_app.services.cases.fields import SEARCH_PAGE_SIZE
+from bolt_app.services.cases.fields import SEVERITY_BLOCK
+from bolt_app.services.cases.models import RESOLVED
+from bolt_app.services.cases.models import Attachment
+from bolt_app.services.cases.models import CaseAlreadyResolved
+from bolt_app.services.cases.models import CaseNotResolved
+from bolt_app.services.cases.models import CaseSummary
+from bolt_app.services.cases.models import Communication
+from bolt_app.services.cases.models import MessageKind
+from bolt_app.services.cases.models import NewCase
+from bolt_app.services.cases.models import NewMessage
+from bolt_app.services.cases.models import Resolution
+from bolt_app.services.cases.models import SearchFilter
+from bolt_app.services.cases.models import SearchPage
+from bolt_app.services.cases.models import SupportedLanguage
+from bolt_app.services.cases.models import SupportService
+from bolt_app.services.cases.search import merged_page
+from bolt_app.services.cases.search import search_params
+from bolt_app.services.cases.search import start_of
+from bolt_app.services.cases.search import status_matches
+from bolt_app.services.cases.search import targets_of
 from bolt_app.services.cases.validation import signed_body
 from bolt_app.services.choice import Choice
-from bolt_app.services.context import ChannelAccount, SlackActor
+from bolt_app.services.context import ChannelAccount
+from bolt_app.services.context import SlackActor
 from bolt_app.services.member_policy import Action
 from bolt_app.services.member_rules import MemberRules
 from bolt_app.services.membership import require_member
 from bolt_app.services.role_target import role_target
-from storage.audit import AuditRepository, IdempotencyKeys
-from storage.case_openers import CaseOpenerRepository, OpenedCase
+from storage.audit import AuditRepository
+from storage.audit import IdempotencyKeys
+from storage.case_openers import CaseOpenerRepository
+from storage.case_openers import OpenedCase
 from storage.deferred_cases import DeferredCaseRepository
 
 log = logging.getLogger(__name__)

@@ -6,15 +6,13 @@ import re
 from collections.abc import Sequence
 
 from bolt_app.services.cases import fields
-from bolt_app.services.cases.models import (
-    Attachment,
-    CaseDraft,
-    InvalidInput,
-    MessageDraft,
-    NewCase,
-    NewMessage,
-    SearchFilter,
-)
+from bolt_app.services.cases.models import Attachment
+from bolt_app.services.cases.models import CaseDraft
+from bolt_app.services.cases.models import InvalidInput
+from bolt_app.services.cases.models import MessageDraft
+from bolt_app.services.cases.models import NewCase
+from bolt_app.services.cases.models import NewMessage
+from bolt_app.services.cases.models import SearchFilter
 
 # The HTML standard's "valid e-mail address" (what browsers accept in <input type=email>): it rejects typos
 # such as a missing "@", spaces or stray brackets, and accepts every address a mail system really hands out.

@@ -7,9 +7,13 @@ from datetime import datetime
 from bolt_app.aws.budget import background
 from bolt_app.aws.errors import AwsError
 from bolt_app.errors import UserFacingError
-from bolt_app.services.cases import CaseService, CaseSummary, Communication
-from bolt_app.services.context import ChannelAccount, SlackActor
-from bolt_app.services.notifications.outcomes import RetryDelivery, SkipDelivery
+from bolt_app.services.cases import CaseService
+from bolt_app.services.cases import CaseSummary
+from bolt_app.services.cases import Communication
+from bolt_app.services.context import ChannelAccount
+from bolt_app.services.context import SlackActor
+from bolt_app.services.notifications.outcomes import RetryDelivery
+from bolt_app.services.notifications.outcomes import SkipDelivery
 
 NOTIFIER_USER = "notifications"  # the "user" of role sessions and audit rows of notification work
 

@@ -12,24 +12,40 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from dataclasses import replace
+from datetime import datetime
+from datetime import timedelta
 from typing import Protocol
 
 from bolt_app.services.cases import CaseSummary
 from bolt_app.services.channels import channel_account
-from bolt_app.services.notifications.case_reading import NOTIFIER_USER, CaseReader
+from bolt_app.services.notifications.case_reading import NOTIFIER_USER
+from bolt_app.services.notifications.case_reading import CaseReader
 from bolt_app.services.notifications.messages import CaseMessage
-from bolt_app.services.notifications.options import Clock, NotificationOptions
-from bolt_app.services.notifications.outcomes import RetryDelivery, SkipDelivery
-from bolt_app.services.notifications.planner import Step, comm_floor, plan_delivery
-from storage.audit import AuditEvent, AuditRepository
-from storage.channels import ChannelConfigRow, ChannelRepository
+from bolt_app.services.notifications.options import Clock
+from bolt_app.services.notifications.options import NotificationOptions
+from bolt_app.services.notifications.outcomes import RetryDelivery
+from bolt_app.services.notifications.outcomes import SkipDelivery
+from bolt_app.services.notifications.planner import Step
+from bolt_app.services.notifications.planner import comm_floor
+from bolt_app.services.notifications.planner import plan_delivery
+from storage.audit import AuditEvent
+from storage.audit import AuditRepository
+from storage.channels import ChannelConfigRow
+from storage.channels import ChannelRepository
 from storage.notifications.deliveries import DeliveryRepository
-from storage.notifications.thread_state import ThreadChange, ThreadKey, ThreadState
+from storage.notifications.thread_state import ThreadChange
+from storage.notifications.thread_state import ThreadKey
+from storage.notifications.thread_state import ThreadState
 from storage.notifications.threads import ThreadRepository
-from storage.notifications.values import FAILED, POSTED, SKIPPED, ChannelKey, DeliveryWork
-from storage.workspaces import WorkspaceKey, WorkspaceRepository
+from storage.notifications.values import FAILED
+from storage.notifications.values import POSTED
+from storage.notifications.values import SKIPPED
+from storage.notifications.values import ChannelKey
+from storage.notifications.values import DeliveryWork
+from storage.workspaces import WorkspaceKey
+from storage.workspaces import WorkspaceRepository
 
 log = logging.getLogger(__name__)
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC
+from datetime import datetime
 from typing import Any
 
-from bolt_app.identifiers import is_account_id, is_case_id
+from bolt_app.identifiers import is_account_id
+from bolt_app.identifiers import is_case_id
 
 SUPPORT_SOURCE = "aws.support"
 DETAIL_TYPE = "Support Case Update"

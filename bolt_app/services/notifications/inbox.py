@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 
 from bolt_app.services.notifications.options import Clock
 from storage.notifications.deliveries import DeliveryRepository

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bolt_app.services.cases import CaseSummary, Communication
+from bolt_app.services.cases import CaseSummary
+from bolt_app.services.cases import Communication
 
 AWS_AUTHOR = "Amazon Web Services"  # how AWS Support signs its own correspondence
 

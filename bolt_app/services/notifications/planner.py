@@ -8,15 +8,25 @@ announced later either (for example after the settings change, or by reconciliat
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import datetime
+from datetime import timedelta
 
-from bolt_app.services.cases import RESOLVED, CaseSummary, Communication
-from bolt_app.services.notifications.events import ADD_COMMUNICATION, CREATE, RECONCILE, REOPEN, RESOLVE
+from bolt_app.services.cases import RESOLVED
+from bolt_app.services.cases import CaseSummary
+from bolt_app.services.cases import Communication
+from bolt_app.services.notifications.events import ADD_COMMUNICATION
+from bolt_app.services.notifications.events import CREATE
+from bolt_app.services.notifications.events import RECONCILE
+from bolt_app.services.notifications.events import REOPEN
+from bolt_app.services.notifications.events import RESOLVE
 from bolt_app.services.notifications.messages import is_from_aws
 from bolt_app.services.notifications.options import NotificationOptions
 from storage.channels import Notifications
-from storage.notifications.thread_state import OPEN, ThreadChange, ThreadState
+from storage.notifications.thread_state import OPEN
+from storage.notifications.thread_state import ThreadChange
+from storage.notifications.thread_state import ThreadState
 from storage.notifications.values import StoredEvent
 
 HIGH_SEVERITIES = frozenset({"high", "urgent", "critical"})

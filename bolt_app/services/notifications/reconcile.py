@@ -7,28 +7,37 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import BotoCoreError
+from botocore.exceptions import ClientError
 
 from bolt_app.aws.budget import background
 from bolt_app.aws.case_errors import explain_case_error
-from bolt_app.aws.errors import AwsError, CallContext
-from bolt_app.aws.sessions import RoleSessions, session_name
-from bolt_app.services.cases import LANGUAGES, SUPPORT_REGION, SUPPORT_SERVICE
+from bolt_app.aws.errors import AwsError
+from bolt_app.aws.errors import CallContext
+from bolt_app.aws.sessions import RoleSessions
+from bolt_app.aws.sessions import session_name
+from bolt_app.services.cases import LANGUAGES
+from bolt_app.services.cases import SUPPORT_REGION
+from bolt_app.services.cases import SUPPORT_SERVICE
 from bolt_app.services.channels import channel_account
 from bolt_app.services.context import ChannelAccount
 from bolt_app.services.notifications.case_reading import NOTIFIER_USER
 from bolt_app.services.notifications.events import RECONCILE
 from bolt_app.services.notifications.inbox import Inbox
-from bolt_app.services.notifications.options import Clock, NotificationOptions
+from bolt_app.services.notifications.options import Clock
+from bolt_app.services.notifications.options import NotificationOptions
 from storage.channels import ChannelRepository
 from storage.notifications.deliveries import DeliveryRepository
 from storage.notifications.reconciliations import ReconciliationRepository
 from storage.notifications.threads import ThreadRepository
 from storage.notifications.values import NewEvent
-from storage.workspaces import WorkspaceKey, WorkspaceRepository
+from storage.workspaces import WorkspaceKey
+from storage.workspaces import WorkspaceRepository
 
 log = logging.getLogger(__name__)
 

@@ -11,12 +11,18 @@ from bolt_app.services.cases import RESOLVED
 from bolt_app.services.notifications.delivery import ChannelDelivery
 from bolt_app.services.notifications.events import SupportCaseEvent
 from bolt_app.services.notifications.events_tokens import EventsTokens
-from bolt_app.services.notifications.inbox import Inbox, IngestResult
+from bolt_app.services.notifications.inbox import Inbox
+from bolt_app.services.notifications.inbox import IngestResult
 from bolt_app.services.notifications.options import Clock
-from bolt_app.services.notifications.reconcile import ReconcileReport, Reconciliation
-from storage.notifications.thread_state import OPEN, ThreadChange, ThreadKey, ThreadState
+from bolt_app.services.notifications.reconcile import ReconcileReport
+from bolt_app.services.notifications.reconcile import Reconciliation
+from storage.notifications.thread_state import OPEN
+from storage.notifications.thread_state import ThreadChange
+from storage.notifications.thread_state import ThreadKey
+from storage.notifications.thread_state import ThreadState
 from storage.notifications.threads import ThreadRepository
-from storage.notifications.values import ChannelKey, NewEvent
+from storage.notifications.values import ChannelKey
+from storage.notifications.values import NewEvent
 
 OWN_ACTIONS = ("create", "reply", "reopen", "resolve")
 

@@ -4,7 +4,8 @@ their numbers and times read in messages."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC
+from datetime import datetime
 from typing import NamedTuple
 
 from bolt_app.aws.errors import AwsError

@@ -7,8 +7,11 @@ import re
 
 from bolt_app.aws.quota_errors import MAX_DESIRED_VALUE
 from bolt_app.errors import UserFacingError
-from bolt_app.services.quotas.fields import REGION_FIELD, REGIONS, VALUE_FIELD
-from bolt_app.services.quotas.models import QuotaDetails, with_unit
+from bolt_app.services.quotas.fields import REGION_FIELD
+from bolt_app.services.quotas.fields import REGIONS
+from bolt_app.services.quotas.fields import VALUE_FIELD
+from bolt_app.services.quotas.models import QuotaDetails
+from bolt_app.services.quotas.models import with_unit
 
 CODE = re.compile(r"^[a-zA-Z][a-zA-Z0-9-]{1,127}$")
 REQUEST_ID = re.compile(r"^[0-9a-zA-Z][a-zA-Z0-9-]{1,128}$")

@@ -5,40 +5,52 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from collections.abc import Awaitable
+from collections.abc import Callable
+from typing import Any
+from typing import TypeVar
 
-from botocore.exceptions import ClientError, ConnectionClosedError, ReadTimeoutError
+from botocore.exceptions import ClientError
+from botocore.exceptions import ConnectionClosedError
+from botocore.exceptions import ReadTimeoutError
 from cachetools import TTLCache
 
-from bolt_app.aws.errors import AwsError, CallContext, error_code, is_access_denied
-from bolt_app.aws.quota_errors import (
-    MAX_DESIRED_VALUE,
-    QuotaTarget,
-    already_open_error,
-    explain_quota_error,
-    request_outcome_unknown,
-)
+from bolt_app.aws.errors import AwsError
+from bolt_app.aws.errors import CallContext
+from bolt_app.aws.errors import error_code
+from bolt_app.aws.errors import is_access_denied
+from bolt_app.aws.quota_errors import MAX_DESIRED_VALUE
+from bolt_app.aws.quota_errors import QuotaTarget
+from bolt_app.aws.quota_errors import already_open_error
+from bolt_app.aws.quota_errors import explain_quota_error
+from bolt_app.aws.quota_errors import request_outcome_unknown
 from bolt_app.aws.service_quotas import ServiceQuotasClient
 from bolt_app.aws.sessions import RoleSessions
 from bolt_app.errors import UserFacingError
-from bolt_app.services.audited import AuditedActions, outcome_of
-from bolt_app.services.choice import Choice, filter_choices
-from bolt_app.services.context import ChannelAccount, SlackActor
+from bolt_app.services.audited import AuditedActions
+from bolt_app.services.audited import outcome_of
+from bolt_app.services.choice import Choice
+from bolt_app.services.choice import filter_choices
+from bolt_app.services.context import ChannelAccount
+from bolt_app.services.context import SlackActor
 from bolt_app.services.member_rules import MemberRules
 from bolt_app.services.membership import require_member
-from bolt_app.services.quotas.fields import QUOTA_FIELD, REGIONS, SERVICE_FIELD, VALUE_FIELD
-from bolt_app.services.quotas.models import (
-    OPEN_STATUSES,
-    PendingRequestExists,
-    QuotaDetails,
-    QuotaRequest,
-    Region,
-    format_value,
-)
-from bolt_app.services.quotas.rules import REQUEST_ID, check_code, check_region
+from bolt_app.services.quotas.fields import QUOTA_FIELD
+from bolt_app.services.quotas.fields import REGIONS
+from bolt_app.services.quotas.fields import SERVICE_FIELD
+from bolt_app.services.quotas.fields import VALUE_FIELD
+from bolt_app.services.quotas.models import OPEN_STATUSES
+from bolt_app.services.quotas.models import PendingRequestExists
+from bolt_app.services.quotas.models import QuotaDetails
+from bolt_app.services.quotas.models import QuotaRequest
+from bolt_app.services.quotas.models import Region
+from bolt_app.services.quotas.models import format_value
+from bolt_app.services.quotas.rules import REQUEST_ID
+from bolt_app.services.quotas.rules import check_code
+from bolt_app.services.quotas.rules import check_region
 from bolt_app.services.role_target import role_target
-from storage.audit import AuditRepository, IdempotencyKeys
+from storage.audit import AuditRepository
+from storage.audit import IdempotencyKeys
 
 _CacheKey = tuple[str, ...]
 _T = TypeVar("_T")

@@ -5,7 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from tests.helpers.values import CREATED, DEV, PROD, WORKSPACE, a_case
+from tests.helpers.values import CREATED
+from tests.helpers.values import DEV
+from tests.helpers.values import PROD
+from tests.helpers.values import WORKSPACE
+from tests.helpers.values import a_case
 
 __all__ = ["CREATED", "DEV", "PROD", "WORKSPACE", "a_case"]
 

@@ -3,24 +3,23 @@ fallback text of a case message."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC
+from datetime import datetime
 
 from bolt_app.blocks.cases.forms import create_case_modal
-from bolt_app.blocks.cases.messages import (
-    case_details_blocks,
-    case_text,
-    full_message_value,
-    parse_full_message_value,
-)
-from bolt_app.blocks.cases.parts import CaseRef, ViewState
-from bolt_app.services.cases.fields import (
-    CASE_ACCOUNT_BLOCK,
-    CATEGORY_BLOCK,
-    ISSUE_TYPE_BLOCK,
-    SERVICE_BLOCK,
-    SUBJECT_BLOCK,
-)
-from bolt_app.services.cases.models import CaseSummary, Communication
+from bolt_app.blocks.cases.messages import case_details_blocks
+from bolt_app.blocks.cases.messages import case_text
+from bolt_app.blocks.cases.messages import full_message_value
+from bolt_app.blocks.cases.messages import parse_full_message_value
+from bolt_app.blocks.cases.parts import CaseRef
+from bolt_app.blocks.cases.parts import ViewState
+from bolt_app.services.cases.fields import CASE_ACCOUNT_BLOCK
+from bolt_app.services.cases.fields import CATEGORY_BLOCK
+from bolt_app.services.cases.fields import ISSUE_TYPE_BLOCK
+from bolt_app.services.cases.fields import SERVICE_BLOCK
+from bolt_app.services.cases.fields import SUBJECT_BLOCK
+from bolt_app.services.cases.models import CaseSummary
+from bolt_app.services.cases.models import Communication
 from tests.blocks.cases import kit
 
 WRITTEN = datetime(2026, 3, 1, 9, 30, 15, 123000, tzinfo=UTC)

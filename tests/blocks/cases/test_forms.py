@@ -6,35 +6,30 @@ from datetime import date
 
 import pytest
 
-from bolt_app.blocks.cases.forms import (
-    CaseFormPrefill,
-    category_options,
-    create_case_modal,
-    reopen_modal,
-    reply_modal,
-    search_modal,
-    service_options,
-)
-from bolt_app.blocks.cases.parts import (
-    CATEGORY_ACTION,
-    CREATE_CASE_VIEW,
-    REOPEN_CASE_VIEW,
-    REPLY_CASE_VIEW,
-    SEARCH_CASES_VIEW,
-    SERVICE_ACTION,
-    SEVERITY_ACTION,
-    ViewState,
-)
+from bolt_app.blocks.cases.forms import CaseFormPrefill
+from bolt_app.blocks.cases.forms import category_options
+from bolt_app.blocks.cases.forms import create_case_modal
+from bolt_app.blocks.cases.forms import reopen_modal
+from bolt_app.blocks.cases.forms import reply_modal
+from bolt_app.blocks.cases.forms import search_modal
+from bolt_app.blocks.cases.forms import service_options
+from bolt_app.blocks.cases.parts import CATEGORY_ACTION
+from bolt_app.blocks.cases.parts import CREATE_CASE_VIEW
+from bolt_app.blocks.cases.parts import REOPEN_CASE_VIEW
+from bolt_app.blocks.cases.parts import REPLY_CASE_VIEW
+from bolt_app.blocks.cases.parts import SEARCH_CASES_VIEW
+from bolt_app.blocks.cases.parts import SERVICE_ACTION
+from bolt_app.blocks.cases.parts import SEVERITY_ACTION
+from bolt_app.blocks.cases.parts import ViewState
 from bolt_app.services.cases import fields
-from bolt_app.services.cases.models import SearchFilter, SupportService
+from bolt_app.services.cases.models import SearchFilter
+from bolt_app.services.cases.models import SupportService
 from bolt_app.services.choice import Choice
-from tests.blocks.cases.kit import (
-    DEV,
-    PROD,
-    a_case,
-    assert_view_within_limits,
-    inputs,
-)
+from tests.blocks.cases.kit import DEV
+from tests.blocks.cases.kit import PROD
+from tests.blocks.cases.kit import a_case
+from tests.blocks.cases.kit import assert_view_within_limits
+from tests.blocks.cases.kit import inputs
 
 
 def test_create_case_modal_has_the_original_fields_in_order() -> None:

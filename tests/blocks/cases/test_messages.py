@@ -3,27 +3,27 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime
+from datetime import UTC
+from datetime import date
+from datetime import datetime
 
 from bolt_app.blocks.cases import parts
-from bolt_app.blocks.cases.messages import (
-    case_details_blocks,
-    case_summary_blocks,
-    full_message_modal,
-    previous_correspondence_blocks,
-    resolve_confirm,
-    search_results_blocks,
-)
-from bolt_app.services.cases.models import Communication, SearchFilter, SearchPage
-from tests.blocks.cases.kit import (
-    CREATED,
-    a_case,
-    assert_view_within_limits,
-    assert_within_slack_limits,
-    buttons,
-    text_of,
-    walk,
-)
+from bolt_app.blocks.cases.messages import case_details_blocks
+from bolt_app.blocks.cases.messages import case_summary_blocks
+from bolt_app.blocks.cases.messages import full_message_modal
+from bolt_app.blocks.cases.messages import previous_correspondence_blocks
+from bolt_app.blocks.cases.messages import resolve_confirm
+from bolt_app.blocks.cases.messages import search_results_blocks
+from bolt_app.services.cases.models import Communication
+from bolt_app.services.cases.models import SearchFilter
+from bolt_app.services.cases.models import SearchPage
+from tests.blocks.cases.kit import CREATED
+from tests.blocks.cases.kit import a_case
+from tests.blocks.cases.kit import assert_view_within_limits
+from tests.blocks.cases.kit import assert_within_slack_limits
+from tests.blocks.cases.kit import buttons
+from tests.blocks.cases.kit import text_of
+from tests.blocks.cases.kit import walk
 
 
 def test_case_summary_shows_the_case_and_its_buttons() -> None:

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from bolt_app.blocks.cases.parts import (
-    ALL_ACCOUNTS,
-    CATEGORY_ACTION,
-    SERVICE_ACTION,
-)
-from bolt_app.blocks.cases.readers import read_case_form, read_message_form, read_search_form
+from bolt_app.blocks.cases.parts import ALL_ACCOUNTS
+from bolt_app.blocks.cases.parts import CATEGORY_ACTION
+from bolt_app.blocks.cases.parts import SERVICE_ACTION
+from bolt_app.blocks.cases.readers import read_case_form
+from bolt_app.blocks.cases.readers import read_message_form
+from bolt_app.blocks.cases.readers import read_search_form
 from bolt_app.services.cases import fields
 from bolt_app.services.cases.models import SearchFilter
 

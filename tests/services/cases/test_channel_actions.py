@@ -4,17 +4,24 @@ notifications, and the case's message, through recording stand-ins for the two p
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 
 import pytest
 
 from bolt_app.services.cases.channel_actions import CaseActions
-from bolt_app.services.cases.models import CaseNotResolved, CaseSummary, NewMessage
+from bolt_app.services.cases.models import CaseNotResolved
+from bolt_app.services.cases.models import CaseSummary
+from bolt_app.services.cases.models import NewMessage
 from bolt_app.services.context import ChannelAccount
 from storage.db import create_engine
 from storage.workspaces import ChannelKey
 from tests.fakes.aws import AwsDouble
-from tests.services.cases.test_service import ACTOR, channel_for, make_service, new_case, role
+from tests.services.cases.test_service import ACTOR
+from tests.services.cases.test_service import channel_for
+from tests.services.cases.test_service import make_service
+from tests.services.cases.test_service import new_case
+from tests.services.cases.test_service import role
 
 
 @dataclass

@@ -13,14 +13,24 @@ import pytest
 from bolt_app.services.cases.fields import SUBJECT_BLOCK
 from bolt_app.services.context import Actor
 from storage.db import create_engine
-from storage.deferred_cases import DeferredCaseRepository, DeferredCaseRow
-from storage.workspaces import ChannelKey, WorkspaceKey
+from storage.deferred_cases import DeferredCaseRepository
+from storage.deferred_cases import DeferredCaseRow
+from storage.workspaces import ChannelKey
+from storage.workspaces import WorkspaceKey
 from tests.fakes.aws import AwsDouble
 from tests.helpers.app import AppHarness
-from tests.helpers.deferred import Died, MovedClock, dies_at, drainer, waiting_rows
-from tests.helpers.scenario import case_form, configured_channel, submit, text_of
+from tests.helpers.deferred import Died
+from tests.helpers.deferred import MovedClock
+from tests.helpers.deferred import dies_at
+from tests.helpers.deferred import drainer
+from tests.helpers.deferred import waiting_rows
+from tests.helpers.scenario import case_form
+from tests.helpers.scenario import configured_channel
+from tests.helpers.scenario import submit
+from tests.helpers.scenario import text_of
 from tests.listeners.test_cases import create_modal
-from tests.listeners.test_deferred_cases import SAVED, ephemerals_with
+from tests.listeners.test_deferred_cases import SAVED
+from tests.listeners.test_deferred_cases import ephemerals_with
 
 ACCOUNT = "210987654321"
 WORKSPACE = WorkspaceKey("", "T0001")

@@ -4,47 +4,57 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC
+from datetime import date
+from datetime import datetime
+from datetime import timedelta
 from typing import Any
 
 import pytest
-from botocore.exceptions import ClientError, ConnectTimeoutError
+from botocore.exceptions import ClientError
+from botocore.exceptions import ConnectTimeoutError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bolt_app.aws import budget as budget_module
 from bolt_app.aws.budget import AwsBudget
 from bolt_app.aws.case_errors import explain_case_error
-from bolt_app.aws.errors import AwsError, CallContext
-from bolt_app.aws.sessions import AwsClients, RoleSessions
+from bolt_app.aws.errors import AwsError
+from bolt_app.aws.errors import CallContext
+from bolt_app.aws.sessions import AwsClients
+from bolt_app.aws.sessions import RoleSessions
 from bolt_app.errors import UserFacingError
-from bolt_app.services.audited import AUDIT_OUTCOME_CHARS, DuplicateSubmission
-from bolt_app.services.cases.fields import (
-    ATTACHMENTS_BLOCK,
-    CC_BLOCK,
-    DESCRIPTION_BLOCK,
-    MAX_ATTACHMENT_BYTES,
-    SERVICE_BLOCK,
-    SUBJECT_BLOCK,
-)
-from bolt_app.services.cases.models import (
-    Attachment,
-    CaseAlreadyResolved,
-    CaseNotResolved,
-    InvalidInput,
-    NewCase,
-    NewMessage,
-    SearchFilter,
-)
+from bolt_app.services.audited import AUDIT_OUTCOME_CHARS
+from bolt_app.services.audited import DuplicateSubmission
+from bolt_app.services.cases.fields import ATTACHMENTS_BLOCK
+from bolt_app.services.cases.fields import CC_BLOCK
+from bolt_app.services.cases.fields import DESCRIPTION_BLOCK
+from bolt_app.services.cases.fields import MAX_ATTACHMENT_BYTES
+from bolt_app.services.cases.fields import SERVICE_BLOCK
+from bolt_app.services.cases.fields import SUBJECT_BLOCK
+from bolt_app.services.cases.models import Attachment
+from bolt_app.services.cases.models import CaseAlreadyResolved
+from bolt_app.services.cases.models import CaseNotResolved
+from bolt_app.services.cases.models import InvalidInput
+from bolt_app.services.cases.models import NewCase
+from bolt_app.services.cases.models import NewMessage
+from bolt_app.services.cases.models import SearchFilter
 from bolt_app.services.cases.search import search_filter_of
 from bolt_app.services.cases.service import CaseService
-from bolt_app.services.cases.validation import signature_line, validate_search
-from bolt_app.services.context import ChannelAccount, SlackActor
-from storage.audit import AuditEvent, AuditRepository, IdempotencyKeys
+from bolt_app.services.cases.validation import signature_line
+from bolt_app.services.cases.validation import validate_search
+from bolt_app.services.context import ChannelAccount
+from bolt_app.services.context import SlackActor
+from storage.audit import AuditEvent
+from storage.audit import AuditRepository
+from storage.audit import IdempotencyKeys
 from storage.case_openers import CaseOpenerRepository
 from storage.db import create_engine
 from storage.workspaces import WorkspaceKey
-from tests.fakes.aws import TEST_CLIENT_CONFIG, AwsDouble, allowing
-from tests.services.cases.test_validation import FORM, validate_form
+from tests.fakes.aws import TEST_CLIENT_CONFIG
+from tests.fakes.aws import AwsDouble
+from tests.fakes.aws import allowing
+from tests.services.cases.test_validation import FORM
+from tests.services.cases.test_validation import validate_form
 
 ACCOUNT = "210987654321"
 OTHER_ACCOUNT = "310987654321"

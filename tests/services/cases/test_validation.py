@@ -7,22 +7,22 @@ from typing import Any
 
 import pytest
 
-from bolt_app.services.cases.fields import (
-    CC_BLOCK,
-    DESCRIPTION_BLOCK,
-    MESSAGE_BLOCK,
-    SEARCH_BEFORE_BLOCK,
-    SEARCH_CASE_ID_BLOCK,
-    SUBJECT_BLOCK,
-)
-from bolt_app.services.cases.models import CaseDraft, InvalidInput, MessageDraft, NewCase, SearchFilter
-from bolt_app.services.cases.validation import (
-    signature_line,
-    split_emails,
-    validate_new_case,
-    validate_reply,
-    validate_search,
-)
+from bolt_app.services.cases.fields import CC_BLOCK
+from bolt_app.services.cases.fields import DESCRIPTION_BLOCK
+from bolt_app.services.cases.fields import MESSAGE_BLOCK
+from bolt_app.services.cases.fields import SEARCH_BEFORE_BLOCK
+from bolt_app.services.cases.fields import SEARCH_CASE_ID_BLOCK
+from bolt_app.services.cases.fields import SUBJECT_BLOCK
+from bolt_app.services.cases.models import CaseDraft
+from bolt_app.services.cases.models import InvalidInput
+from bolt_app.services.cases.models import MessageDraft
+from bolt_app.services.cases.models import NewCase
+from bolt_app.services.cases.models import SearchFilter
+from bolt_app.services.cases.validation import signature_line
+from bolt_app.services.cases.validation import split_emails
+from bolt_app.services.cases.validation import validate_new_case
+from bolt_app.services.cases.validation import validate_reply
+from bolt_app.services.cases.validation import validate_search
 
 
 def test_search_filter_validation_names_the_field() -> None:

@@ -18,7 +18,9 @@ from bolt_app.services.notifications.events import CREATE
 from bolt_app.services.notifications.options import NotificationOptions
 from tests.conftest import POSTGRES_ADMIN_URL
 from tests.fakes.aws import AwsDouble
-from tests.helpers.notification_world import case_of, configured_world, kind_of
+from tests.helpers.notification_world import case_of
+from tests.helpers.notification_world import configured_world
+from tests.helpers.notification_world import kind_of
 
 CHANNEL_HELD = (
     "SELECT notification_channels.claimed_by"  # next_delivery's first statement, inside its transaction

@@ -4,40 +4,39 @@ retries, through the service and the delivery loop. Storage-relevant tests run o
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func
+from sqlalchemy import select
 
 from bolt_app.blocks.cases.parts import REPLY_ACTION
-from bolt_app.services.notifications.events import (
-    ADD_COMMUNICATION,
-    CREATE,
-    REOPEN,
-    RESOLVE,
-    parse_event,
-)
+from bolt_app.services.notifications.events import ADD_COMMUNICATION
+from bolt_app.services.notifications.events import CREATE
+from bolt_app.services.notifications.events import REOPEN
+from bolt_app.services.notifications.events import RESOLVE
+from bolt_app.services.notifications.events import parse_event
 from bolt_app.services.notifications.options import NotificationOptions
-from storage.audit import AuditEvent, AuditRepository
-from storage.case_openers import CaseOpenerRepository, OpenedCase
+from storage.audit import AuditEvent
+from storage.audit import AuditRepository
+from storage.case_openers import CaseOpenerRepository
+from storage.case_openers import OpenedCase
 from storage.channels import Notifications
 from storage.notifications.thread_state import ThreadKey
 from storage.tables import processed_events
 from storage.workspaces import WorkspaceKey
 from tests.fakes.aws import AwsDouble
-from tests.helpers.notification_world import (
-    ACCOUNT,
-    READ_NOTHING,
-    TEAM,
-    SimulatedCrash,
-    World,
-    buttons_of,
-    case_of,
-    channel_key,
-    configured_world,
-    crash,
-    event_body,
-    kind_of,
-    notification_world,
-    shown,
-)
+from tests.helpers.notification_world import ACCOUNT
+from tests.helpers.notification_world import READ_NOTHING
+from tests.helpers.notification_world import TEAM
+from tests.helpers.notification_world import SimulatedCrash
+from tests.helpers.notification_world import World
+from tests.helpers.notification_world import buttons_of
+from tests.helpers.notification_world import case_of
+from tests.helpers.notification_world import channel_key
+from tests.helpers.notification_world import configured_world
+from tests.helpers.notification_world import crash
+from tests.helpers.notification_world import event_body
+from tests.helpers.notification_world import kind_of
+from tests.helpers.notification_world import notification_world
+from tests.helpers.notification_world import shown
 
 # ---------------------------------------------------------------------------------------------------------------
 # What each channel gets

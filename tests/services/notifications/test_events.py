@@ -6,17 +6,13 @@ from typing import Any
 
 import pytest
 
-from bolt_app.services.notifications.events import (
-    ADD_COMMUNICATION,
-    CREATE,
-    InvalidEvent,
-    parse_event,
-)
+from bolt_app.services.notifications.events import ADD_COMMUNICATION
+from bolt_app.services.notifications.events import CREATE
+from bolt_app.services.notifications.events import InvalidEvent
+from bolt_app.services.notifications.events import parse_event
 from tests.helpers.identifiers import UNICODE_DIGITS
-from tests.helpers.notification_world import (
-    ACCOUNT,
-    event_body,
-)
+from tests.helpers.notification_world import ACCOUNT
+from tests.helpers.notification_world import event_body
 
 # ---------------------------------------------------------------------------------------------------------------
 # Parsing

@@ -11,10 +11,8 @@ from bolt_app.errors import UserFacingError
 from bolt_app.services.accounts import Actor
 from storage.tables import events_tokens
 from tests.fakes.aws import AwsDouble
-from tests.helpers.notification_world import (
-    ACCOUNT,
-    notification_world,
-)
+from tests.helpers.notification_world import ACCOUNT
+from tests.helpers.notification_world import notification_world
 
 # Events tokens
 # ---------------------------------------------------------------------------------------------------------------

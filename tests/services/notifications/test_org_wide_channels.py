@@ -16,7 +16,11 @@ from storage.channels import ChannelConfigRow
 from storage.notifications.values import POSTED
 from storage.workspaces import WorkspaceKey
 from tests.fakes.aws import AwsDouble
-from tests.helpers.notification_world import ALL, World, case_of, external_id, notification_world
+from tests.helpers.notification_world import ALL
+from tests.helpers.notification_world import World
+from tests.helpers.notification_world import case_of
+from tests.helpers.notification_world import external_id
+from tests.helpers.notification_world import notification_world
 
 CHANNEL = "C0SHARED"
 ACCOUNT_ONE, ACCOUNT_TWO = "210987654321", "310987654321"

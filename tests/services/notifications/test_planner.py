@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 
 from bolt_app.services.cases import CaseSummary
-from bolt_app.services.notifications.events import (
-    RESOLVE,
-)
+from bolt_app.services.notifications.events import RESOLVE
 from bolt_app.services.notifications.options import NotificationOptions
 from bolt_app.services.notifications.planner import plan_delivery
 from storage.channels import Notifications
-from storage.notifications.thread_state import ThreadKey, ThreadState
+from storage.notifications.thread_state import ThreadKey
+from storage.notifications.thread_state import ThreadState
 from storage.notifications.values import StoredEvent
-from tests.helpers.notification_world import (
-    ACCOUNT,
-    ALL,
-    channel_key,
-)
+from tests.helpers.notification_world import ACCOUNT
+from tests.helpers.notification_world import ALL
+from tests.helpers.notification_world import channel_key
 from tests.helpers.values import a_case
 
 # Planning, without AWS or Slack

@@ -2,23 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC
+from datetime import datetime
 
-from bolt_app.services.notifications.events import (
-    ADD_COMMUNICATION,
-    CREATE,
-    RESOLVE,
-)
-from storage.notifications.thread_state import ThreadChange, ThreadKey
+from bolt_app.services.notifications.events import ADD_COMMUNICATION
+from bolt_app.services.notifications.events import CREATE
+from bolt_app.services.notifications.events import RESOLVE
+from storage.notifications.thread_state import ThreadChange
+from storage.notifications.thread_state import ThreadKey
 from tests.fakes.aws import AwsDouble
-from tests.helpers.notification_world import (
-    ACCOUNT,
-    case_of,
-    channel_key,
-    configured_world,
-    kind_of,
-    shown,
-)
+from tests.helpers.notification_world import ACCOUNT
+from tests.helpers.notification_world import case_of
+from tests.helpers.notification_world import channel_key
+from tests.helpers.notification_world import configured_world
+from tests.helpers.notification_world import kind_of
+from tests.helpers.notification_world import shown
 
 NOW = datetime(2026, 1, 5, tzinfo=UTC)
 

@@ -6,8 +6,10 @@ import botocore.session
 import pytest
 
 from bolt_app.errors import UserFacingError
-from bolt_app.services.choice import Choice, filter_choices
-from bolt_app.services.quotas.fields import REGIONS, VALUE_FIELD
+from bolt_app.services.choice import Choice
+from bolt_app.services.choice import filter_choices
+from bolt_app.services.quotas.fields import REGIONS
+from bolt_app.services.quotas.fields import VALUE_FIELD
 from bolt_app.services.quotas.models import QuotaDetails
 from bolt_app.services.quotas.rules import validate_requested_value
 from bolt_app.services.quotas.service import QuotaService

@@ -5,21 +5,26 @@ from __future__ import annotations
 import pytest
 from botocore.retries.standard import ExponentialBackoff
 
-from bolt_app.app import Services, build_services
+from bolt_app.app import Services
+from bolt_app.app import build_services
 from bolt_app.aws.errors import AwsError
 from bolt_app.errors import UserFacingError
 from bolt_app.services.audited import DuplicateSubmission
 from bolt_app.services.choice import Choice
-from bolt_app.services.context import ChannelAccount, SlackActor
+from bolt_app.services.context import ChannelAccount
+from bolt_app.services.context import SlackActor
 from bolt_app.services.quotas.fields import VALUE_FIELD
 from bolt_app.services.quotas.models import PendingRequestExists
 from bolt_app.services.quotas.rules import validate_requested_value
 from bolt_app.services.quotas.service import QuotaService
 from bolt_app.settings import Settings
-from storage.audit import AuditRepository, IdempotencyKeys
+from storage.audit import AuditRepository
+from storage.audit import IdempotencyKeys
 from storage.crypto import generate_key
 from storage.workspaces import WorkspaceKey
-from tests.fakes.aws import FULL_POLICY, AwsDouble, allowing
+from tests.fakes.aws import FULL_POLICY
+from tests.fakes.aws import AwsDouble
+from tests.fakes.aws import allowing
 
 ACCOUNT = "210987654321"
 OTHER_ACCOUNT = "310987654321"
@@ -357,7 +362,9 @@ async def test_quota_admins_refuses_a_member_before_any_aws_call_and_lets_a_list
     from dataclasses import replace
 
     from bolt_app.services.member_policy import parse_policy
-    from bolt_app.services.member_rules import MemberRefused, MemberRules, NobodyInSlack
+    from bolt_app.services.member_rules import MemberRefused
+    from bolt_app.services.member_rules import MemberRules
+    from bolt_app.services.member_rules import NobodyInSlack
 
     await services.workspaces.repository.record_install(WORKSPACE, "Team", "U1", EXTERNAL_ID)
     await services.workspaces.repository.set_admins(WORKSPACE, ["U0BOSS"])
