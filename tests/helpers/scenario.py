@@ -238,3 +238,24 @@ async def channel_with_case_awaiting_an_answer(h: AppHarness, aws: Any, account_
     case = aws.support.put_case(account_id, subject="Slow EBS volume")
     aws.add_aws_reply(case.case_id, "Which volume?")
     return case
+
+
+async def create_modals_of(h: AppHarness, users: list[str]) -> list[Json]:
+    """Each user opens the create-case modal in turn, each waiting until its choices are filled in."""
+    modals = []
+    for user in users:
+        updates = len(h.slack.calls("views.update"))
+        modals.append(await open_modal(h, "create-case", user_id=user))
+        await h.slack.wait_for("views.update", count=updates + 1)
+    return modals
+
+
+async def submit_cases_at_once(h: AppHarness, modals: list[Json], users: list[str]) -> None:
+    """Every user submits their modal at the same moment, each a case named for them; Slack hears 200 from all."""
+    responses = await asyncio.gather(
+        *(
+            submit(h, view, case_form() | {fields.SUBJECT_BLOCK: f"Case of {user}"}, user_id=user)
+            for view, user in zip(modals, users, strict=True)
+        )
+    )
+    assert [r.status for r in responses] == [200] * len(users)

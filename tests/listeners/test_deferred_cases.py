@@ -10,7 +10,6 @@ from typing import Any
 from sqlalchemy import update
 
 from bolt_app.services.cases.fields import ATTACHMENTS_BLOCK
-from bolt_app.services.cases.fields import SUBJECT_BLOCK
 from storage.tables import deferred_cases
 from tests.fakes.aws import AwsDouble
 from tests.fakes.slack_api import FILE_DOWNLOAD
@@ -20,9 +19,10 @@ from tests.helpers.deferred import drainer
 from tests.helpers.deferred import waiting_rows
 from tests.helpers.scenario import case_form
 from tests.helpers.scenario import configured_channel
-from tests.helpers.scenario import open_modal
+from tests.helpers.scenario import create_modals_of
 from tests.helpers.scenario import slack_file
 from tests.helpers.scenario import submit
+from tests.helpers.scenario import submit_cases_at_once
 from tests.helpers.scenario import text_of
 from tests.listeners.test_cases import create_modal
 from tests.listeners.test_cases import refused_as_duplicates
@@ -48,21 +48,11 @@ async def test_cases_beyond_the_hourly_limit_are_saved_then_each_is_created_and_
 ) -> None:
     await configured_channel(harness, aws, {ACCOUNT: "full"})
     users = [f"U{n:04d}D" for n in range(12)]
-    modals = []
-    for user in users:
-        updates = len(harness.slack.calls("views.update"))
-        modals.append(await open_modal(harness, "create-case", user_id=user))
-        await harness.slack.wait_for("views.update", count=updates + 1)
+    modals = await create_modals_of(harness, users)
     aws_clock = MovedClock()
     aws.realistic(SCALE, clock=lambda: time.monotonic() + aws_clock.offset.total_seconds())
     aws.reset_records()
-    responses = await asyncio.gather(
-        *(
-            submit(harness, view, case_form() | {SUBJECT_BLOCK: f"Case of {user}"}, user_id=user)
-            for view, user in zip(modals, users, strict=True)
-        )
-    )
-    assert all(r.status == 200 for r in responses)
+    await submit_cases_at_once(harness, modals, users)
     saved = await ephemerals_with(harness, SAVED, 2)
     await harness.settled(30)
     assert len(aws.cases(ACCOUNT)) == 10 and len(harness.slack.calls("chat.postMessage")) == 10

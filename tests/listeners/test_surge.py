@@ -10,16 +10,15 @@ from urllib.parse import urlparse
 
 from bolt_app.blocks.cases.parts import SERVICE_ACTION
 from bolt_app.services.cases.fields import SERVICE_BLOCK
-from bolt_app.services.cases.fields import SUBJECT_BLOCK
 from tests.fakes.aws import AwsDouble
 from tests.fakes.moto_support import Case
 from tests.fakes.slack_api import Call
 from tests.helpers.app import AppHarness
-from tests.helpers.scenario import case_form
 from tests.helpers.scenario import configured_channel
+from tests.helpers.scenario import create_modals_of
 from tests.helpers.scenario import open_modal
 from tests.helpers.scenario import response_url_posts
-from tests.helpers.scenario import submit
+from tests.helpers.scenario import submit_cases_at_once
 from tests.helpers.scenario import suggest
 from tests.helpers.scenario import text_of
 from tests.helpers.scenario import view_of
@@ -205,21 +204,10 @@ async def test_cases_submitted_at_once_are_told_they_wait_and_each_is_created_on
 ) -> None:
     await configured_channel(harness, aws, {ACCOUNT: "full"})
     users = [f"U{n:04d}S" for n in range(8)]
-    modals = []
-    for user in users:
-        updates = len(harness.slack.calls("views.update"))
-        opened = await open_modal(harness, "create-case", user_id=user)
-        await harness.slack.wait_for("views.update", count=updates + 1)
-        modals.append(opened)
+    modals = await create_modals_of(harness, users)
     aws.realistic(SCALE)
     aws.reset_records()
-    responses = await asyncio.gather(
-        *(
-            submit(harness, view, case_form() | {SUBJECT_BLOCK: f"Case of {user}"}, user_id=user)
-            for view, user in zip(modals, users, strict=True)
-        )
-    )
-    assert all(r.status == 200 for r in responses)
+    await submit_cases_at_once(harness, modals, users)
     posted = await harness.slack.wait_for("chat.postMessage", count=len(users), timeout=30)
     assert len(aws.cases(ACCOUNT)) == len(users) == len(aws.calls_to("support", "CreateCase"))
     assert len(posted) == len(users)
