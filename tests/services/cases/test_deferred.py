@@ -78,6 +78,18 @@ def told(h: AppHarness, words: str) -> list[str]:
     return [text_of(c) for c in h.slack.calls("chat.postEphemeral") if words in text_of(c)]
 
 
+async def dropped(
+    installed: AppHarness, aws: AwsDouble, words: str, *, minutes: float = 10, sent: bool
+) -> str:
+    """Drains once: the case is dropped (nothing created, nothing left waiting) and its submitter is told why, in
+    the one message that has `words`, which is returned. `sent`: whether a CreateCase went to AWS first."""
+    assert await drainer(installed, later(minutes)).drain("drainer-1") == 1
+    assert aws.cases(ACCOUNT) == [] and await waiting_rows(installed) == []
+    assert bool(aws.calls_to("support", "CreateCase")) is sent
+    [said] = told(installed, words)
+    return said
+
+
 async def test_a_drainer_dying_after_create_case_leaves_the_next_one_to_find_the_case(
     installed: AppHarness, aws: AwsDouble
 ) -> None:
@@ -144,9 +156,7 @@ async def test_aws_refusing_for_good_at_drain_time_tells_the_user_and_drops_the_
 ) -> None:
     await deferred_case(installed, aws)
     aws.fail_next("support", "CreateCase", "ValidationException", message="serviceCode <x> is not valid")
-    assert await drainer(installed, later(10)).drain("drainer-1") == 1
-    assert aws.cases(ACCOUNT) == [] and await waiting_rows(installed) == []
-    [said] = told(installed, "AWS refused your saved case")
+    said = await dropped(installed, aws, "AWS refused your saved case", sent=True)
     assert "serviceCode &lt;x&gt; is not valid" in said and "was not created" in said
     [audited] = [e for e in await installed.services.audit.list(WORKSPACE) if e.outcome.startswith("error")]
     assert (audited.action, audited.outcome) == ("support:CreateCase", "error: Validation")
@@ -159,9 +169,7 @@ async def test_a_role_that_may_no_longer_create_is_told_with_aws_words(
     await deferred_case(installed, aws)
     [config] = await installed.services.channels.for_channel(WORKSPACE, "C0001")
     aws.set_role_policy(config.role_arn, "readonly")
-    assert await drainer(installed, later(10)).drain("drainer-1") == 1
-    assert aws.cases(ACCOUNT) == [] and await waiting_rows(installed) == []
-    [said] = told(installed, "AWS refused your saved case")
+    said = await dropped(installed, aws, "AWS refused your saved case", sent=True)
     assert "support:CreateCase" in said
 
 
@@ -171,21 +179,17 @@ async def test_a_channel_that_lost_the_account_meanwhile_drops_the_case_and_says
     await deferred_case(installed, aws)
     admin = Actor.member(WORKSPACE, "U0001", slack_admin=True)
     await installed.services.channels.remove(admin, "C0001", ACCOUNT)
-    assert await drainer(installed, later(10)).drain("drainer-1") == 1
-    assert aws.calls_to("support", "CreateCase") == [] and await waiting_rows(installed) == []
-    [said] = told(installed, "Your saved case")
+    said = await dropped(installed, aws, "Your saved case", sent=False)
     assert f"was not created: this channel no longer has AWS account {ACCOUNT} configured" in said
-    dropped = [e for e in await installed.services.audit.list(WORKSPACE) if e.outcome == "dropped"]
-    assert len(dropped) == 1 and dropped[0].user_id == "U0001"
+    audited = [e for e in await installed.services.audit.list(WORKSPACE) if e.outcome == "dropped"]
+    assert len(audited) == 1 and audited[0].user_id == "U0001"
 
 
 async def test_a_case_aws_did_not_accept_within_a_day_is_given_up(
     installed: AppHarness, aws: AwsDouble
 ) -> None:
     await deferred_case(installed, aws)
-    assert await drainer(installed, later(25 * 60)).drain("drainer-1") == 1
-    assert aws.calls_to("support", "CreateCase") == [] and await waiting_rows(installed) == []
-    [said] = told(installed, "within 24 hours")
+    said = await dropped(installed, aws, "within 24 hours", minutes=25 * 60, sent=False)
     assert "Nothing was created" in said
 
 
@@ -199,9 +203,7 @@ async def test_a_member_policy_that_no_longer_lets_the_user_create_drops_the_cas
         replace(row, members={"create": ["S0ONCALL"]}), per_account=20, per_channel=100
     )
     installed.services.channels.forget_cached()
-    assert await drainer(installed, later(10)).drain("drainer-1") == 1
-    assert aws.calls_to("support", "CreateCase") == [] and await waiting_rows(installed) == []
-    [said] = told(installed, "Your saved case")
+    said = await dropped(installed, aws, "Your saved case", sent=False)
     assert "was not created" in said and "Ask an app admin" in said
     refused = [e for e in await installed.services.audit.list(WORKSPACE) if e.outcome == "refused"]
     assert len(refused) == 1 and refused[0].action == "support:CreateCase"
