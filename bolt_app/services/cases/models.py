@@ -149,6 +149,12 @@ class InvalidInput(UserFacingError):
         super().__init__(" ".join(errors.values()), field=first)
         self.errors = errors
 
+    @classmethod
+    def check(cls, errors: dict[str, str]) -> None:
+        """Raises for `errors` (block id -> message) unless there are none."""
+        if errors:
+            raise cls(errors)
+
 
 class CaseNotResolved(UserFacingError):
     pass

@@ -169,9 +169,9 @@ def validate_new_case(
     draft: CaseDraft, *, attachments: Sequence[Attachment] = (), actor_name: str, channel_name: str
 ) -> NewCase:
     """The form as a `NewCase`, or `InvalidInput` naming every wrong field."""
-    errors = new_case_errors(draft, attachments=attachments, actor_name=actor_name, channel_name=channel_name)
-    if errors:
-        raise InvalidInput(errors)
+    InvalidInput.check(
+        new_case_errors(draft, attachments=attachments, actor_name=actor_name, channel_name=channel_name)
+    )
     return NewCase(
         subject=(draft.subject or "").strip(),
         description=(draft.description or "").strip(),
@@ -199,9 +199,9 @@ def validate_reply(
     draft: MessageDraft, *, attachments: Sequence[Attachment] = (), actor_name: str, channel_name: str
 ) -> NewMessage:
     """The reply as a `NewMessage`, or `InvalidInput` naming every wrong field."""
-    errors = reply_errors(draft, attachments=attachments, actor_name=actor_name, channel_name=channel_name)
-    if errors:
-        raise InvalidInput(errors)
+    InvalidInput.check(
+        reply_errors(draft, attachments=attachments, actor_name=actor_name, channel_name=channel_name)
+    )
     return NewMessage((draft.message or "").strip(), split_emails(draft.cc_emails), tuple(attachments))
 
 
@@ -212,8 +212,7 @@ def validate_search(search: SearchFilter) -> SearchFilter:
         errors[fields.SEARCH_BEFORE_BLOCK] = "The end of the date range is before its start."
     if search.display_id is not None and not _DISPLAY_ID.fullmatch(search.display_id.strip()):
         errors[fields.SEARCH_CASE_ID_BLOCK] = "A case ID is a number, as shown on the case (e.g. 1234567890)."
-    if errors:
-        raise InvalidInput(errors)
+    InvalidInput.check(errors)
     if search.display_id is not None:
         return SearchFilter(display_id=search.display_id.strip(), account_id=search.account_id)
     return search
