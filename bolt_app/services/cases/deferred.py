@@ -195,6 +195,27 @@ class DeferredCases:
             channel, case = created
         await self._post(worker, row, channel, case)
 
+    def _given_up(
+        self, row: DeferredCaseRow, channel: ChannelAccount | None, subject: str, maybe: str
+    ) -> tuple[str, str] | None:
+        """Why a saved case is dropped before it is tried (its audit outcome, what its submitter is told), if it is:
+        its channel lost the account, or AWS did not take it within a day."""
+        if channel is None:
+            return (
+                "dropped: the channel no longer has the account",
+                f"Your saved case {subject} was not created: this channel no longer has AWS account "
+                f"{row.account_id} configured.{maybe} Ask a workspace admin to configure it again "
+                "(`/aws-support configure-channel`), then submit the case again.",
+            )
+        if self.clock() - as_utc(row.submitted_at) > GIVE_UP_AFTER:  # type: ignore[operator]
+            return (
+                "expired: not accepted within 24 hours",
+                f"AWS did not accept your saved case {subject} for account {escape(channel.account_shown)} "
+                f"within 24 hours, so the app stopped trying.{maybe} Submit it again when AWS accepts cases, "
+                "or open it in the AWS Support Center.",
+            )
+        return None
+
     async def _create(
         self, worker: str, row: DeferredCaseRow, actor: SlackActor, channel: ChannelAccount | None
     ) -> tuple[ChannelAccount, CaseSummary] | None:
@@ -205,22 +226,11 @@ class DeferredCases:
             if row.attempted_at
             else " Nothing was created."
         )
-        if channel is None:
-            await self._drop(
-                worker, row, actor, "dropped: the channel no longer has the account",
-                f"Your saved case {subject} was not created: this channel no longer has AWS account "
-                f"{row.account_id} configured.{maybe} Ask a workspace admin to configure it again "
-                "(`/aws-support configure-channel`), then submit the case again.",
-            )  # fmt: skip
+        given_up = self._given_up(row, channel, subject, maybe)
+        if given_up is not None:
+            await self._drop(worker, row, actor, *given_up)
             return None
-        if self.clock() - as_utc(row.submitted_at) > GIVE_UP_AFTER:  # type: ignore[operator]
-            await self._drop(
-                worker, row, actor, "expired: not accepted within 24 hours",
-                f"AWS did not accept your saved case {subject} for account {escape(channel.account_shown)} "
-                f"within 24 hours, so the app stopped trying.{maybe} Submit it again when AWS accepts cases, "
-                "or open it in the AWS Support Center.",
-            )  # fmt: skip
-            return None
+        assert channel is not None  # a channel that lost the account is given up above
         new = case_of(row, await self.repository.files(row.id))
         try:
             async with asyncio.timeout(self.options.attempt_seconds):
