@@ -315,20 +315,16 @@ CaseModal = Callable[..., View]
 
 def placeholder_case(ref: CaseRef, account: ChannelAccount) -> CaseSummary:
     """What a modal shows of the case for the moment it takes AWS to describe it."""
+    unknown = ("display_id", "status", "severity_code", "service_code", "category_code", "submitted_by")
     return CaseSummary(
         case_id=ref.case_id,
-        display_id="",
         subject="Loading the case…",
-        status="",
-        severity_code="",
-        service_code="",
-        category_code="",
-        submitted_by="",
         time_created=None,
         language=ref.language or "",
         cc_emails=(),
         account_id=account.account_id,
         account_shown=account.account_shown,
+        **dict.fromkeys(unknown, ""),
     )
 
 

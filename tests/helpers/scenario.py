@@ -240,14 +240,19 @@ async def channel_with_case_awaiting_an_answer(h: AppHarness, aws: Any, account_
     return case
 
 
-async def create_modals_of(h: AppHarness, users: list[str]) -> list[Json]:
-    """Each user opens the create-case modal in turn, each waiting until its choices are filled in."""
+async def create_modals_open(
+    h: AppHarness, aws: Any, account_id: str, tag: str, count: int
+) -> tuple[list[str], list[Json]]:
+    """The channel configured with one account (full access), where `count` users (IDs ending in `tag`) each
+    opened the create-case modal in turn, each waiting until its choices were filled in: (users, modals)."""
+    await configured_channel(h, aws, {account_id: "full"})
+    users = [f"U{n:04d}{tag}" for n in range(count)]
     modals = []
     for user in users:
         updates = len(h.slack.calls("views.update"))
         modals.append(await open_modal(h, "create-case", user_id=user))
         await h.slack.wait_for("views.update", count=updates + 1)
-    return modals
+    return users, modals
 
 
 async def submit_cases_at_once(h: AppHarness, modals: list[Json], users: list[str]) -> None:

@@ -19,7 +19,7 @@ from tests.helpers.deferred import drainer
 from tests.helpers.deferred import waiting_rows
 from tests.helpers.scenario import case_form
 from tests.helpers.scenario import configured_channel
-from tests.helpers.scenario import create_modals_of
+from tests.helpers.scenario import create_modals_open
 from tests.helpers.scenario import slack_file
 from tests.helpers.scenario import submit
 from tests.helpers.scenario import submit_cases_at_once
@@ -46,9 +46,7 @@ async def ephemerals_with(h: AppHarness, words: str, count: int, within: float =
 async def test_cases_beyond_the_hourly_limit_are_saved_then_each_is_created_and_posted_once(
     harness: AppHarness, aws: AwsDouble
 ) -> None:
-    await configured_channel(harness, aws, {ACCOUNT: "full"})
-    users = [f"U{n:04d}D" for n in range(12)]
-    modals = await create_modals_of(harness, users)
+    users, modals = await create_modals_open(harness, aws, ACCOUNT, "D", 12)
     aws_clock = MovedClock()
     aws.realistic(SCALE, clock=lambda: time.monotonic() + aws_clock.offset.total_seconds())
     aws.reset_records()

@@ -15,7 +15,7 @@ from tests.fakes.moto_support import Case
 from tests.fakes.slack_api import Call
 from tests.helpers.app import AppHarness
 from tests.helpers.scenario import configured_channel
-from tests.helpers.scenario import create_modals_of
+from tests.helpers.scenario import create_modals_open
 from tests.helpers.scenario import open_modal
 from tests.helpers.scenario import response_url_posts
 from tests.helpers.scenario import submit_cases_at_once
@@ -202,9 +202,7 @@ async def test_a_waiting_search_says_its_place_in_line_and_the_result_replaces_i
 async def test_cases_submitted_at_once_are_told_they_wait_and_each_is_created_once(
     harness: AppHarness, aws: AwsDouble
 ) -> None:
-    await configured_channel(harness, aws, {ACCOUNT: "full"})
-    users = [f"U{n:04d}S" for n in range(8)]
-    modals = await create_modals_of(harness, users)
+    users, modals = await create_modals_open(harness, aws, ACCOUNT, "S", 8)
     aws.realistic(SCALE)
     aws.reset_records()
     await submit_cases_at_once(harness, modals, users)
