@@ -36,6 +36,7 @@ from dataclasses import field
 from datetime import UTC
 from datetime import datetime
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 from typing import TypeVar
 
@@ -57,6 +58,7 @@ RECENT_COMMUNICATIONS = 5
 AWS_SUBMITTER = "Amazon Web Services"
 FIRST_DISPLAY_ID = 1_700_000_000  # display IDs: ten digits, increasing
 _T = TypeVar("_T")
+_Timed = TypeVar("_Timed", "Case", "Communication")
 
 # ------------------------------------------------------------------------------------------------------------
 # Catalogue data (DescribeServices, DescribeSeverityLevels, DescribeSupportedLanguages)
@@ -70,65 +72,10 @@ SEVERITY_LEVELS: list[tuple[str, str, str]] = [
     ("critical", "Business-critical system down", "ビジネスクリティカルなシステムのダウン"),
 ]
 
-_GENERAL = [("general-guidance", "General Guidance"), ("other", "Other")]
+# Each service: (code, name, its categories as (code, name)), as DescribeServices lists them; data, so in JSON.
 SERVICES: list[tuple[str, str, list[tuple[str, str]]]] = [
-    (
-        "general-info",
-        "General Info and Getting Started",
-        [("using-aws", "Using AWS & Services"), ("security", "Security"), ("other", "Other")],
-    ),
-    (
-        "customer-account",
-        "Account and Billing",
-        [("billing", "Billing"), ("account-structure", "Account structure"), ("other", "Other")],
-    ),
-    (
-        "amazon-elastic-compute-cloud-linux",
-        "EC2 - Linux",
-        [("instance-issue", "Instance Issue"), ("performance", "Performance"), *_GENERAL],
-    ),
-    (
-        "amazon-elastic-compute-cloud-windows",
-        "EC2 - Windows",
-        [("instance-issue", "Instance Issue"), ("performance", "Performance"), *_GENERAL],
-    ),
-    (
-        "amazon-simple-storage-service",
-        "Simple Storage Service (S3)",
-        [("access-issue", "Access Issue"), ("performance", "Performance"), *_GENERAL],
-    ),
-    (
-        "aws-lambda",
-        "Lambda",
-        [("function-issue", "Function Issue"), ("performance", "Performance"), *_GENERAL],
-    ),
-    (
-        "amazon-virtual-private-cloud",
-        "VPC (Virtual Private Cloud)",
-        [("connectivity", "Connectivity"), ("configuration", "Configuration"), *_GENERAL],
-    ),
-    (
-        "amazon-dynamodb",
-        "DynamoDB",
-        [("performance", "Performance"), ("throttling", "Throttling"), *_GENERAL],
-    ),
-    (
-        "amazon-relational-database-service-mysql",
-        "Relational Database Service (MySQL)",
-        [("connectivity", "Connectivity"), ("performance", "Performance"), *_GENERAL],
-    ),
-    ("amazon-cloudfront", "CloudFront", [("distribution-issue", "Distribution Issue"), *_GENERAL]),
-    (
-        "aws-identity-and-access-management",
-        "Identity and Access Management (IAM)",
-        [("access-denied", "Access Denied"), ("roles", "Roles"), *_GENERAL],
-    ),
-    (
-        "amazon-elastic-kubernetes-service",
-        "Elastic Kubernetes Service (EKS)",
-        [("cluster-issue", "Cluster Issue"), *_GENERAL],
-    ),
-    ("service-limit-increase", "Service Limit Increase", [("other", "Other")]),
+    (code, name, [(c, n) for c, n in categories])
+    for code, name, categories in json.loads(Path(__file__).with_name("support_services.json").read_text())
 ]
 
 LANGUAGES: dict[str, tuple[str, str]] = {
@@ -182,6 +129,17 @@ def json_params(response: Any) -> dict[str, Any]:
     return dict(json.loads(body.decode() if isinstance(body, bytes) else body))
 
 
+def _between_times(items: list[_Timed], p: dict[str, Any]) -> list[_Timed]:
+    """The items created within the request's afterTime and beforeTime (both included, either optional)."""
+    if p.get("afterTime"):
+        after = parse_time(p["afterTime"], "afterTime")
+        items = [x for x in items if x.time_created >= after]
+    if p.get("beforeTime"):
+        before = parse_time(p["beforeTime"], "beforeTime")
+        items = [x for x in items if x.time_created <= before]
+    return items
+
+
 def paginate(
     items: Sequence[_T], max_results: int | None, token: str | None, *, default: int, error_code: str
 ) -> tuple[list[_T], str | None]:
@@ -197,6 +155,23 @@ def paginate(
     end = start + size
     next_token = base64.b64encode(json.dumps({"offset": end}).encode()).decode() if end < len(items) else None
     return page, next_token
+
+
+def _listing(
+    items: Sequence[_T], p: dict[str, Any], key: str, shown: Callable[[_T], dict[str, Any]]
+) -> dict[str, Any]:
+    """One page of a Support listing as the API answers it: the page under `key`, nextToken when more follow."""
+    page, token = paginate(
+        items,
+        _clamp(p.get("maxResults")),
+        p.get("nextToken"),
+        default=100,
+        error_code="InvalidParameterValueException",
+    )
+    out: dict[str, Any] = {key: [shown(x) for x in page]}
+    if token:
+        out["nextToken"] = token
+    return out
 
 
 @dataclass(frozen=True)
@@ -408,29 +383,14 @@ class SupportWorld:
                     raise ApiError(
                         "CaseIdNotFound", f"The requested displayId couldn't be located: {p['displayId']}"
                     )
-            if p.get("afterTime"):
-                after = parse_time(p["afterTime"], "afterTime")
-                selected = [c for c in selected if c.time_created >= after]
-            if p.get("beforeTime"):
-                before = parse_time(p["beforeTime"], "beforeTime")
-                selected = [c for c in selected if c.time_created <= before]
+            selected = _between_times(selected, p)
             if not p.get("includeResolvedCases", False):
                 selected = [c for c in selected if c.status != "resolved"]
             language = p.get("language") or "en"
             selected = [c for c in selected if c.language == language]
             selected.sort(key=lambda c: (c.time_created, int(c.display_id)), reverse=True)
-            page, token = paginate(
-                selected,
-                _clamp(p.get("maxResults")),
-                p.get("nextToken"),
-                default=100,
-                error_code="InvalidParameterValueException",
-            )
             include = p.get("includeCommunications", True)
-            out: dict[str, Any] = {"cases": [c.to_api(include) for c in page]}
-            if token:
-                out["nextToken"] = token
-            return out
+            return _listing(selected, p, "cases", lambda c: c.to_api(include))
 
     def resolve_case(self, account_id: str, p: dict[str, Any]) -> dict[str, Any]:
         with self.lock:
@@ -461,23 +421,8 @@ class SupportWorld:
     def describe_communications(self, account_id: str, p: dict[str, Any]) -> dict[str, Any]:
         with self.lock:
             comms = self._case(account_id, p.get("caseId")).newest_first()
-            if p.get("afterTime"):
-                after = parse_time(p["afterTime"], "afterTime")
-                comms = [c for c in comms if c.time_created >= after]
-            if p.get("beforeTime"):
-                before = parse_time(p["beforeTime"], "beforeTime")
-                comms = [c for c in comms if c.time_created <= before]
-            page, token = paginate(
-                comms,
-                _clamp(p.get("maxResults")),
-                p.get("nextToken"),
-                default=100,
-                error_code="InvalidParameterValueException",
-            )
-            out: dict[str, Any] = {"communications": [c.to_api() for c in page]}
-            if token:
-                out["nextToken"] = token
-            return out
+            comms = _between_times(comms, p)
+            return _listing(comms, p, "communications", lambda c: c.to_api())
 
     def add_attachments_to_set(self, account_id: str, p: dict[str, Any]) -> dict[str, Any]:
         with self.lock:
