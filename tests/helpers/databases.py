@@ -22,6 +22,7 @@ def database_at(kind: str, tmp_path: Path, revision: str) -> Iterator[str]:
         db.upgrade(url, revision)
         yield url
         return
+    # Imported here: the conftest imports the whole app, which SQLite runs of this helper do not need.
     from tests.conftest import postgres_database
 
     with postgres_database(f"aws_support_slack_migration_{revision}", revision) as url:
